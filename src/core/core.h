@@ -60,6 +60,7 @@ enum key_kind {
 #define SESS_HAIRPIN 0x04	/* remote is one of our external addresses */
 #define SESS_WHEEL 0x08		/* in a wheel slot */
 #define SESS_STATIC 0x10	/* of a static mapping */
+#define SESS_HOSTREM 0x20	/* remote is the host's stand-in address */
 
 /**
  * struct nat_sess - one session (5-tuple); 48 bytes
@@ -196,7 +197,7 @@ struct frag_ent {
 struct syn_ent {
 	uint32_t ext_addr, rem_addr;
 	uint16_t ext_port, rem_port;
-	uint32_t due;		/* s, engine clock: when to answer */
+	uint64_t due_ms;	/* ms, engine clock: when to answer */
 	uint32_t next_free;
 	uint16_t qlen;		/* bytes quoted */
 	uint8_t net;
@@ -222,6 +223,7 @@ struct nat {
 	uint64_t rng;
 	uint64_t t0_ms;
 	uint32_t now;			/* s since nat_create() */
+	uint64_t now_ms;		/* ms since nat_create() */
 	uint16_t ipid;			/* next IPv4 identification we set */
 	uint32_t icmp_tokens;		/* token bucket, ICMP_RATE */
 	uint32_t icmp_refill;		/* s of the last refill */

@@ -467,6 +467,8 @@ int sess_create(struct nat *nat, uint32_t map, uint32_t rem_addr,
 		s->flags |= SESS_STATIC;
 	if (nat_ext_find(nat, rem_addr) >= 0)
 		s->flags |= SESS_HAIRPIN;
+	if (rem_addr && rem_addr == nat->nets[mp->net].cfg.host_addr)
+		s->flags |= SESS_HOSTREM;
 	s->m_prev = NONE32;
 	s->m_next = mp->sess_head;
 	if (s->m_next != NONE32)

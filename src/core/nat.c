@@ -378,6 +378,8 @@ static void nat_clock(struct nat *nat, uint64_t now_ms)
 		s = 0xfffffff0u;
 	if ((uint32_t)s > nat->now)
 		nat->now = (uint32_t)s;
+	if (now_ms > nat->t0_ms && now_ms - nat->t0_ms > nat->now_ms)
+		nat->now_ms = now_ms - nat->t0_ms;
 }
 
 /* ---- configuration ---------------------------------------------------- */
@@ -1278,11 +1280,12 @@ static void process_batch(struct nat *nat, struct nat_pkt *pkts, unsigned n)
 	for (i = 0; i < n; i++) {
 		struct nat_pkt *p = &pkts[i];
 		struct pkt_info *q = &pi[i], orig;
-		bool first_frag = q->mf && !q->frag_off;
 		uint32_t si = NONE32, c;
+		bool first_frag;
 
 		if (bad[i])
 			continue;
+		first_frag = q->mf && !q->frag_off;
 		if (first_frag)
 			orig = *q;
 		if (kind[i] != 0xff) {

@@ -207,10 +207,15 @@ struct nat_timeouts {
  * @udp_inbound_refresh: inbound UDP refreshes the mapping, RFC 4787 REQ-6a
  * @icmp_errors:	send the ICMP errors RFC 5508 REQ-8 and RFC 5382 REQ-4
  *			ask for (false: drop silently, RFC 5508 REQ-9)
+ * @host_addr:		an unassigned address of one of the network's prefixes
+ *			that stands for the host when the host itself reaches
+ *			a mapped port through an external address: endpoints
+ *			see the host's connections coming from it (0: off)
  */
 struct nat_net_cfg {
 	char name[NAT_NAME_MAX];
 	uint32_t gateway;
+	uint32_t host_addr;
 	struct nat_timeouts to;
 	uint8_t filter[NAT_NPROTO];
 	bool udp_inbound_refresh;

@@ -111,7 +111,7 @@ void syn_hold(struct nat *nat, struct nat_pkt *p, const struct pkt_info *pi,
 	e->ext_port = pi->dport;
 	e->rem_addr = pi->src;
 	e->rem_port = pi->sport;
-	e->due = nat->now + nat->nets[net].cfg.to.tcp_syn;
+	e->due_ms = nat->now_ms + nat->nets[net].cfg.to.tcp_syn * 1000ull;
 	e->net = (uint8_t)net;
 	e->qlen = (uint16_t)(pi->hlen + 8);
 	memcpy(e->quote, p->data, e->qlen);
@@ -157,7 +157,7 @@ void syn_expire(struct nat *nat)
 		struct nat_pkt *q;
 		int len;
 
-		if (!e->used || e->due > nat->now)
+		if (!e->used || e->due_ms > nat->now_ms)
 			continue;
 		if (nat->nets[e->net].used && nat->nets[e->net].cfg.icmp_errors &&
 		    nat_icmp_token(nat)) {

@@ -29,6 +29,14 @@
  * RFC 5382 REQ-8a, RFC 7857 section 3 for ICMP errors). A packet to the
  * external address that no mapping owns is the host's (NAT_LOCAL).
  *
+ * The host itself (WinNAT cannot do this): a connection of the host's to an
+ * external address:port reaches the engine inbound with one of our external
+ * addresses as source. Endpoints could not answer it (their reply to the
+ * host's address would be delivered by the kernel untranslated), so its
+ * source becomes the network's host_addr, an address of the prefix that is
+ * routed to the NAT; replies to host_addr are translated outbound and then
+ * sent back to the external address the host used.
+ *
  * Checksums are updated, never recomputed (RFC 1624). A packet whose
  * transport checksum the device will complete (csum_partial) holds only
  * the pseudo-header sum in that field: an address change is applied to it
@@ -239,6 +247,8 @@ void xlate_out_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 	}
 	s->last = nat->now;
 	xlate_src(p->data, pi, p->csum_partial, s->ext_addr, s->ext_port);
+	if (s->flags & SESS_HOSTREM)
+		xlate_dst(p->data, pi, p->csum_partial, s->ext_addr, pi->dport);
 	if (!pi->df)
 		xlate_ipid(p->data, nat->ipid++);
 	p->verdict = NAT_FORWARD;
@@ -373,6 +383,28 @@ void xlate_in_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 		nat->st.pkts_in++;
 }
 
+/* the host's own packet to an external address: source -> host_addr */
+static bool host_in(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi)
+{
+	uint32_t mi;
+	uint32_t host;
+
+	if (pi->nproto == NAT_ICMP) {
+		p->verdict = NAT_LOCAL; /* the host pings itself */
+		nat->st.pkts_local++;
+		return false;
+	}
+	mi = map_lookup(nat, KEY_MAP_IN, pi->nproto, pi->dst, pi->dport);
+	host = mi == NONE32 ? 0 : nat->nets[nat->maps[mi].net].cfg.host_addr;
+	if (!host) {
+		p->verdict = NAT_LOCAL;
+		nat->st.pkts_local++;
+		return false;
+	}
+	xlate_src(p->data, pi, p->csum_partial, host, pi->sport);
+	return true;
+}
+
 /**
  * xlate_in() - translate a packet to an external address
  * @nat:	engine
@@ -401,6 +433,8 @@ void xlate_in(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 		icmp_err_in(nat, p, pi, hairpin);
 		return;
 	}
+	if (!hairpin && nat_ext_find(nat, pi->src) >= 0 && !host_in(nat, p, pi))
+		return;
 	if (pi->nproto == NAT_ICMP && pi->icmp_type != ICMP_ECHOREPLY) {
 		/* echo requests to the external address: the host answers */
 		p->verdict = NAT_LOCAL;

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - hostnatd.c: the daemon: start-up, event loop, clean shutdown
+ *
+ * Theory of operation
+ * -------------------
+ * Start-up: create the engine (tables sized once), open the datapath
+ * (which first removes what a crashed daemon left in the kernel), open the
+ * control layer (loads the state and applies it, or creates the default
+ * network), then serve. With --foreground it stays attached to the
+ * terminal (systemd's way); otherwise it forks after start-up succeeded,
+ * and the parent exits 0 only once the child is serving.
+ *
+ * One thread, one epoll: the two TUN devices, the API (the control layer's
+ * own epoll fd), a timer every NAT_POLL_INTERVAL_MS and a signalfd.
+ * A readable device is drained in bursts of BURST packets: read, translate
+ * the burst (nat_process), write back (dp_tx), then hand out what the
+ * engine produced (nat_poll: released fragments, ICMP errors). The timer
+ * drives expiry and held-SYN answers when traffic is idle.
+ *
+ * SIGTERM/SIGINT: leave the loop, close the API, remove every kernel
+ * change (dp_close), free the engine. SIGKILL leaves rules and blackhole
+ * routes behind, which keep endpoint traffic dropped until the next start
+ * cleans them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "dp.h"
+#include "log.h"
+#include "nat.h"
+
+#define BURST 64		/* packets per read burst */
+#define DEV_PREFIX "hn"		/* TUN devices hn-out, hn-in */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* engine tables: anonymous memory on huge pages where the kernel has them */
+static void *mem_alloc(void *ctx, size_t size)
+{
+	void *p;
+
+	(void)ctx;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (size >= (2u << 20))
+		madvise(p, size, MADV_HUGEPAGE);
+	return p;
+}
+
+static void mem_free(void *ctx, void *p, size_t size)
+{
+	(void)ctx;
+	munmap(p, size);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hostnatd [--state-dir DIR] [--socket PATH] "
+		"[--no-default-network] [--foreground]\n"
+		"                [--max-flows N] [--verbose]\n"
+		"  --state-dir DIR        configuration and leases (default "
+		"%s)\n"
+		"  --socket PATH          API socket (default %s)\n"
+		"  --no-default-network   do not create the network 'nat' on "
+		"first start\n"
+		"  --foreground           do not fork (for systemd)\n"
+		"  --max-flows N          size of the session table (default "
+		"262144)\n"
+		"  --verbose              log debug messages\n",
+		CTL_STATE_DIR_DEFAULT, CTL_SOCKET_DEFAULT);
+}
+
+static void drain(struct nat *nat, struct dp *dp, enum dp_dev dev,
+		  struct nat_pkt *pkts)
+{
+	unsigned n, rounds = 0;
+
+	/* bounded, so that one busy device cannot starve the other */
+	while (rounds++ < 8) {
+		n = dp_rx(dp, dev, pkts, BURST);
+		if (!n)
+			break;
+		nat_process(nat, pkts, n, now_ms());
+		dp_tx(dp, dev, pkts, n);
+		n = nat_poll(nat, now_ms(), pkts, BURST);
+		if (n)
+			dp_tx(dp, DP_IN, pkts, n);
+	}
+}
+
+static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl)
+{
+	struct nat_pkt pkts[BURST];
+	struct itimerspec it = {
+		.it_interval = { 0, NAT_POLL_INTERVAL_MS * 1000000L },
+		.it_value = { 0, NAT_POLL_INTERVAL_MS * 1000000L },
+	};
+	struct epoll_event ev, evs[8];
+	sigset_t mask;
+	int ep, tfd, sfd, i, n, ret = 0;
+	bool stop = false;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || ep < 0 || timerfd_settime(tfd, 0, &it, NULL)) {
+		log_msg(LOG_ERR, "event loop set-up failed: %s",
+			strerror(errno));
+		ret = -errno;
+		goto out;
+	}
+	ev.events = EPOLLIN;
+	ev.data.u32 = 0;
+	epoll_ctl(ep, EPOLL_CTL_ADD, dp_fd(dp, DP_OUT), &ev);
+	ev.data.u32 = 1;
+	epoll_ctl(ep, EPOLL_CTL_ADD, dp_fd(dp, DP_IN), &ev);
+	ev.data.u32 = 2;
+	epoll_ctl(ep, EPOLL_CTL_ADD, ctl_fd(ctl), &ev);
+	ev.data.u32 = 3;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.u32 = 4;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+
+	while (!stop) {
+		n = epoll_wait(ep, evs, 8, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_ERR, "epoll_wait: %s", strerror(errno));
+			ret = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			uint64_t ticks;
+			struct signalfd_siginfo si;
+			unsigned k;
+
+			switch (evs[i].data.u32) {
+			case 0:
+				drain(nat, dp, DP_OUT, pkts);
+				break;
+			case 1:
+				drain(nat, dp, DP_IN, pkts);
+				break;
+			case 2:
+				ctl_run(ctl);
+				break;
+			case 3:
+				if (read(tfd, &ticks, sizeof(ticks)) < 0)
+					break;
+				k = nat_poll(nat, now_ms(), pkts, BURST);
+				if (k)
+					dp_tx(dp, DP_IN, pkts, k);
+				break;
+			default:
+				while (read(sfd, &si, sizeof(si)) ==
+				       (ssize_t)sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						continue;
+					log_msg(LOG_INFO, "signal %u: shutting "
+							  "down", si.ssi_signo);
+					stop = true;
+				}
+				break;
+			}
+		}
+	}
+out:
+	if (ep >= 0)
+		close(ep);
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "no-default-network", no_argument, NULL, 'n' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "max-flows", required_argument, NULL, 'm' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl_opts co = {
+		.state_dir = CTL_STATE_DIR_DEFAULT,
+		.sock_path = CTL_SOCKET_DEFAULT,
+		.default_network = true,
+	};
+	struct nat_mem mem = { mem_alloc, mem_free, NULL };
+	struct nat_limits lim;
+	struct nat *nat = NULL;
+	struct dp *dp = NULL;
+	struct ctl *ctl = NULL;
+	bool foreground = false;
+	int c, ret, ready[2] = { -1, -1 };
+	uint64_t seed;
+	char *end;
+
+	nat_limits_default(&lim);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			co.state_dir = optarg;
+			break;
+		case 'S':
+			co.sock_path = optarg;
+			break;
+		case 'n':
+			co.default_network = false;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'm':
+			errno = 0;
+			lim.max_flows = (uint32_t)strtoul(optarg, &end, 10);
+			if (errno || *end || lim.max_flows < 1024 ||
+			    lim.max_flows > (1u << 26)) {
+				fprintf(stderr, "hostnatd: --max-flows '%s': use "
+						"a number from 1024 to %u\n",
+					optarg, 1u << 26);
+				return 2;
+			}
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hostnatd: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (geteuid()) {
+		fprintf(stderr, "hostnatd: must run as root (it configures "
+				"devices, routes and BPF)\n");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (lim.max_flows_per_host > lim.max_flows)
+		lim.max_flows_per_host = lim.max_flows;
+
+	if (!foreground) {
+		pid_t pid;
+		char b;
+
+		if (pipe(ready))
+			return 1;
+		pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid > 0) {
+			close(ready[1]);
+			/* exit status tells whether start-up worked */
+			return read(ready[0], &b, 1) == 1 ? 0 : 1;
+		}
+		close(ready[0]);
+		setsid();
+	}
+
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint64_t)now_ms() ^ (uint64_t)getpid() << 32;
+	ret = nat_create(&nat, &lim, &mem, seed, now_ms());
+	if (ret) {
+		log_msg(LOG_ERR, "cannot create the engine for %u flows: %s",
+			lim.max_flows, strerror(-ret));
+		goto out;
+	}
+	ret = dp_open(&dp, DEV_PREFIX);
+	if (ret)
+		goto out;
+	ret = ctl_open(&ctl, nat, dp, &co);
+	if (ret)
+		goto out;
+	log_msg(LOG_INFO, "serving on %s, state in %s", co.sock_path,
+		co.state_dir);
+	if (ready[1] >= 0) {
+		if (write(ready[1], "1", 1) != 1)
+			log_msg(LOG_WARNING, "cannot tell the parent we are "
+					     "ready");
+		close(ready[1]);
+		ready[1] = -1;
+	}
+	ret = serve(nat, dp, ctl);
+out:
+	ctl_close(ctl);
+	dp_close(dp);
+	nat_destroy(nat);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	return ret ? 1 : 0;
+}

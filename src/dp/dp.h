@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - dp.h: the datapath's interface
+ *
+ * Theory of operation
+ * -------------------
+ * The datapath puts the engine in the kernel's packet path and takes it out
+ * again. It owns two TUN devices (IFF_VNET_HDR, so GSO super-packets pass
+ * whole):
+ *  - DP_OUT ("<prefix>-out"): endpoint traffic, steered in by a policy
+ *    route per network (from <prefix> iif <bridge> lookup <table>, table:
+ *    default dev <prefix>-out, and a blackhole default behind it so that
+ *    traffic is dropped, never leaked, when the daemon is gone), plus
+ *    endpoint packets to an external address on a NAT-owned port
+ *    (hairpin), redirected by a tc classifier on the bridge;
+ *  - DP_IN ("<prefix>-in"): packets to an external address on a NAT-owned
+ *    port, redirected by a tc classifier at ingress of each uplink, and of
+ *    lo for the host's own connections to its mapped ports.
+ * So the device a packet is read from is its direction: nothing from the
+ * outside can pass as an endpoint's packet.
+ * Every translated packet is written back into the device it came from and
+ * the kernel routes it.
+ *
+ * Kernel configuration is declarative: the control layer describes the whole
+ * desired state (struct dp_state) and dp_sync() makes the kernel match it,
+ * adding and removing what differs. dp_open() first removes whatever an
+ * earlier daemon left behind (a crash), dp_close() removes everything.
+ */
+#ifndef HOSTNAT_DP_H
+#define HOSTNAT_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nat.h"
+
+#define DP_IFNAMSIZ 16
+#define DP_NET_PREFIXES 16	/* prefixes per network */
+#define DP_MAX_NETS 32
+#define DP_MAX_EXT 16
+#define DP_MAX_STATIC 4096
+
+enum dp_dev {
+	DP_OUT = 0,
+	DP_IN = 1,
+	DP_NDEV = 2,
+};
+
+/**
+ * struct dp_net - a NAT network as the kernel must see it
+ * @id:		network id (also picks its routing table)
+ * @name:	network name
+ * @bridge:	bridge interface name
+ * @own_bridge:	hostnat creates the bridge (and deletes it on removal)
+ * @gateway:	gateway address, held by the bridge
+ * @gw_plen:	prefix length of the gateway address
+ * @host_addr:	address that stands for the host (routed to DP_OUT, answered
+ *		by proxy ARP on the bridge), 0 if none
+ * @prefix:	internal prefixes
+ * @plen:	their lengths
+ * @nprefix:	number of prefixes
+ */
+struct dp_net {
+	unsigned id;
+	char name[NAT_NAME_MAX];
+	char bridge[DP_IFNAMSIZ];
+	bool own_bridge;
+	uint32_t gateway;
+	uint8_t gw_plen;
+	uint32_t host_addr;
+	uint32_t prefix[DP_NET_PREFIXES];
+	uint8_t plen[DP_NET_PREFIXES];
+	unsigned nprefix;
+};
+
+/**
+ * struct dp_ext - an external address and the ports the NAT owns on it
+ * @addr:	the address (on the host)
+ * @uplink:	interface that holds it: its ingress is steered
+ * @lo:		dynamic port range per enum nat_proto (ICMP: identifiers)
+ * @hi:		last port of that range
+ */
+struct dp_ext {
+	uint32_t addr;
+	char uplink[DP_IFNAMSIZ];
+	uint16_t lo[NAT_NPROTO];
+	uint16_t hi[NAT_NPROTO];
+};
+
+/**
+ * struct dp_static - one statically mapped port
+ * @proto:	NAT_TCP or NAT_UDP
+ * @addr:	external address, 0 for all
+ * @port:	external port
+ */
+struct dp_static {
+	uint8_t proto;
+	uint32_t addr;
+	uint16_t port;
+};
+
+/**
+ * struct dp_state - everything the kernel must be set up for
+ */
+struct dp_state {
+	struct dp_net net[DP_MAX_NETS];
+	unsigned nnet;
+	struct dp_ext ext[DP_MAX_EXT];
+	unsigned next;
+	struct dp_static stat[DP_MAX_STATIC];
+	unsigned nstat;
+};
+
+/**
+ * struct dp_addr - an IPv4 address or route of the host
+ * @ifname:	interface
+ * @addr:	address (or route destination)
+ * @plen:	prefix length
+ * @route:	true for a route, false for an address
+ */
+struct dp_addr {
+	char ifname[DP_IFNAMSIZ];
+	uint32_t addr;
+	uint8_t plen;
+	bool route;
+};
+
+struct dp;
+
+int dp_open(struct dp **dpp, const char *devprefix);
+void dp_close(struct dp *dp);
+int dp_sync(struct dp *dp, const struct dp_state *st);
+const char *dp_error(const struct dp *dp);
+
+int dp_fd(const struct dp *dp, enum dp_dev dev);
+unsigned dp_rx(struct dp *dp, enum dp_dev dev, struct nat_pkt *pkts,
+	       unsigned max);
+void dp_tx(struct dp *dp, enum dp_dev dev, struct nat_pkt *pkts, unsigned n);
+
+int dp_host_addrs(struct dp *dp, struct dp_addr *out, unsigned max);
+int dp_default_uplink(struct dp *dp, char ifname[DP_IFNAMSIZ],
+		      uint32_t *addr);
+int dp_if_addr(struct dp *dp, const char *ifname, uint32_t *addr);
+int dp_addr_if(struct dp *dp, uint32_t addr, char ifname[DP_IFNAMSIZ]);
+
+#endif /* HOSTNAT_DP_H */

@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - nl.c: rtnetlink requests and dumps, on libmnl
+ *
+ * Theory of operation
+ * -------------------
+ * The datapath changes the kernel only through these helpers: links
+ * (bridges), addresses, routes (including blackholes) in a given table,
+ * policy rules, proxy neighbour entries; and reads it back by dumps. Every
+ * request asks for an acknowledgement and returns 0 or the kernel's
+ * -errno, so callers can tell "exists already" (-EEXIST) and "not there"
+ * (-ENOENT, -ESRCH, -EADDRNOTAVAIL) from real failures and stay idempotent.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+
+#include "nl.h"
+
+/**
+ * nl_open() - open a route netlink socket
+ * @nl:		state
+ *
+ * Return: 0, -errno
+ */
+int nl_open(struct nl *nl)
+{
+	nl->sk = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl->sk)
+		return -errno;
+	if (mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int ret = -errno;
+
+		mnl_socket_close(nl->sk);
+		nl->sk = NULL;
+		return ret;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sk);
+	nl->seq = (unsigned)time(NULL);
+	nl->buf = malloc(NL_BUF);
+	if (!nl->buf) {
+		mnl_socket_close(nl->sk);
+		nl->sk = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * nl_close() - close it
+ * @nl:		state
+ */
+void nl_close(struct nl *nl)
+{
+	if (nl->sk)
+		mnl_socket_close(nl->sk);
+	free(nl->buf);
+	nl->sk = NULL;
+	nl->buf = NULL;
+}
+
+static struct nlmsghdr *msg_start(struct nl *nl, uint16_t type,
+				  uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	return nlh;
+}
+
+/* send a request, wait for the ack (or run @cb over a dump) */
+static int talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *ctx)
+{
+	unsigned seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int ret;
+
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl->sk, nl->buf, NL_BUF);
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(nl->buf, (size_t)n, seq, nl->portid, cb, ctx);
+		if (ret < 0)
+			return errno ? -errno : -EIO;
+		if (ret == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+/**
+ * nl_link_add_bridge() - create a bridge
+ * @nl:		state
+ * @name:	interface name
+ *
+ * Return: 0, -EEXIST, -errno
+ */
+int nl_link_add_bridge(struct nl *nl, const char *name)
+{
+	struct nlmsghdr *nlh = msg_start(nl, RTM_NEWLINK,
+					 NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlattr *li;
+
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, li);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/**
+ * nl_link_del() - delete an interface
+ * @nl:		state
+ * @ifindex:	interface
+ *
+ * Return: 0, -ENODEV, -errno
+ */
+int nl_link_del(struct nl *nl, unsigned ifindex)
+{
+	struct nlmsghdr *nlh = msg_start(nl, RTM_DELLINK, NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/**
+ * nl_link_up() - set an interface up
+ * @nl:		state
+ * @ifindex:	interface
+ *
+ * Return: 0, -errno
+ */
+int nl_link_up(struct nl *nl, unsigned ifindex)
+{
+	struct nlmsghdr *nlh = msg_start(nl, RTM_NEWLINK, NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/**
+ * nl_addr() - add or delete an IPv4 address
+ * @nl:		state
+ * @add:	add (true) or delete
+ * @ifindex:	interface
+ * @addr:	address, host order
+ * @plen:	prefix length
+ *
+ * Return: 0, -EEXIST, -EADDRNOTAVAIL, -errno
+ */
+int nl_addr(struct nl *nl, bool add, unsigned ifindex, uint32_t addr,
+	    unsigned plen)
+{
+	struct nlmsghdr *nlh = msg_start(nl, add ? RTM_NEWADDR : RTM_DELADDR,
+					 NLM_F_ACK |
+						 (add ? NLM_F_CREATE |
+								NLM_F_EXCL
+						      : 0));
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	uint32_t a = htonl(addr);
+
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (uint8_t)plen;
+	ifa->ifa_index = ifindex;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	mnl_attr_put_u32(nlh, IFA_LOCAL, a);
+	mnl_attr_put_u32(nlh, IFA_ADDRESS, a);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/**
+ * nl_route() - add or delete an IPv4 route
+ * @nl:		state
+ * @add:	add (true) or delete
+ * @table:	routing table
+ * @dst:	destination, host order
+ * @plen:	prefix length
+ * @oif:	output interface (0 for a blackhole)
+ * @blackhole:	a blackhole route
+ * @metric:	priority (metric)
+ *
+ * Return: 0, -EEXIST, -ESRCH, -errno
+ */
+int nl_route(struct nl *nl, bool add, uint32_t table, uint32_t dst,
+	     unsigned plen, unsigned oif, bool blackhole, uint32_t metric)
+{
+	struct nlmsghdr *nlh = msg_start(nl, add ? RTM_NEWROUTE : RTM_DELROUTE,
+					 NLM_F_ACK |
+						 (add ? NLM_F_CREATE |
+								NLM_F_EXCL
+						      : 0));
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = (uint8_t)plen;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = blackhole ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	rtm->rtm_type = blackhole ? RTN_BLACKHOLE : RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	if (plen)
+		mnl_attr_put_u32(nlh, RTA_DST, htonl(dst));
+	if (oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, metric);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/**
+ * nl_rule() - add or delete a policy rule "from SRC/PLEN iif IIF lookup
+ * TABLE" at a priority
+ * @nl:		state
+ * @add:	add (true) or delete
+ * @prio:	rule priority
+ * @src:	source prefix, host order
+ * @plen:	its length
+ * @iif:	input interface name
+ * @table:	table to look up
+ *
+ * Return: 0, -EEXIST, -ENOENT, -errno
+ */
+int nl_rule(struct nl *nl, bool add, uint32_t prio, uint32_t src,
+	    unsigned plen, const char *iif, uint32_t table)
+{
+	struct nlmsghdr *nlh = msg_start(nl, add ? RTM_NEWRULE : RTM_DELRULE,
+					 NLM_F_ACK |
+						 (add ? NLM_F_CREATE |
+								NLM_F_EXCL
+						      : 0));
+	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh,
+							      sizeof(*frh));
+
+	frh->family = AF_INET;
+	frh->src_len = (uint8_t)plen;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	if (plen)
+		mnl_attr_put_u32(nlh, FRA_SRC, htonl(src));
+	if (iif)
+		mnl_attr_put_strz(nlh, FRA_IIFNAME, iif);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/**
+ * nl_neigh_proxy() - add or delete a proxy ARP entry
+ * @nl:		state
+ * @add:	add (true) or delete
+ * @ifindex:	interface that answers
+ * @addr:	address answered for, host order
+ *
+ * Return: 0, -errno
+ */
+int nl_neigh_proxy(struct nl *nl, bool add, unsigned ifindex, uint32_t addr)
+{
+	struct nlmsghdr *nlh = msg_start(nl, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
+					 NLM_F_ACK |
+						 (add ? NLM_F_CREATE |
+								NLM_F_REPLACE
+						      : 0));
+	struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+
+	nd->ndm_family = AF_INET;
+	nd->ndm_ifindex = (int)ifindex;
+	nd->ndm_flags = NTF_PROXY;
+	nd->ndm_state = NUD_PERMANENT;
+	mnl_attr_put_u32(nlh, NDA_DST, htonl(addr));
+	return talk(nl, nlh, NULL, NULL);
+}
+
+struct dump_ctx {
+	nl_dump_fn fn;
+	void *ctx;
+	int type;
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+
+	if (type <= NL_ATTR_MAX)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *d = data;
+	const struct nlattr *tb[NL_ATTR_MAX + 1] = { 0 };
+	struct nl_obj o;
+
+	memset(&o, 0, sizeof(o));
+	if (nlh->nlmsg_type == RTM_NEWADDR) {
+		const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+
+		if (ifa->ifa_family != AF_INET)
+			return MNL_CB_OK;
+		mnl_attr_parse(nlh, sizeof(*ifa), attr_cb, tb);
+		o.ifindex = ifa->ifa_index;
+		o.plen = ifa->ifa_prefixlen;
+		if (tb[IFA_LOCAL])
+			o.addr = ntohl(mnl_attr_get_u32(tb[IFA_LOCAL]));
+		else if (tb[IFA_ADDRESS])
+			o.addr = ntohl(mnl_attr_get_u32(tb[IFA_ADDRESS]));
+	} else if (nlh->nlmsg_type == RTM_NEWROUTE) {
+		const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+		if (rtm->rtm_family != AF_INET)
+			return MNL_CB_OK;
+		mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb);
+		o.plen = rtm->rtm_dst_len;
+		o.type = rtm->rtm_type;
+		o.table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE])
+					: rtm->rtm_table;
+		if (tb[RTA_DST])
+			o.addr = ntohl(mnl_attr_get_u32(tb[RTA_DST]));
+		if (tb[RTA_OIF])
+			o.ifindex = mnl_attr_get_u32(tb[RTA_OIF]);
+		if (tb[RTA_GATEWAY])
+			o.gateway = ntohl(mnl_attr_get_u32(tb[RTA_GATEWAY]));
+		if (tb[RTA_PRIORITY])
+			o.metric = mnl_attr_get_u32(tb[RTA_PRIORITY]);
+		if (tb[RTA_PREFSRC])
+			o.prefsrc = ntohl(mnl_attr_get_u32(tb[RTA_PREFSRC]));
+	} else if (nlh->nlmsg_type == RTM_NEWRULE) {
+		const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
+
+		if (frh->family != AF_INET)
+			return MNL_CB_OK;
+		mnl_attr_parse(nlh, sizeof(*frh), attr_cb, tb);
+		o.plen = frh->src_len;
+		o.table = tb[FRA_TABLE] ? mnl_attr_get_u32(tb[FRA_TABLE])
+					: frh->table;
+		if (tb[FRA_SRC])
+			o.addr = ntohl(mnl_attr_get_u32(tb[FRA_SRC]));
+		if (tb[FRA_PRIORITY])
+			o.metric = mnl_attr_get_u32(tb[FRA_PRIORITY]);
+		if (tb[FRA_IIFNAME])
+			strncpy(o.iif, mnl_attr_get_str(tb[FRA_IIFNAME]),
+				sizeof(o.iif) - 1);
+	} else {
+		return MNL_CB_OK;
+	}
+	d->fn(&o, d->ctx); /* never stop early: the rest must be read */
+	return MNL_CB_OK;
+}
+
+/**
+ * nl_dump() - dump IPv4 addresses, routes (all tables) or rules
+ * @nl:		state
+ * @type:	RTM_GETADDR, RTM_GETROUTE or RTM_GETRULE
+ * @fn:		called per object
+ * @ctx:	passed to @fn
+ *
+ * Return: 0, -errno
+ */
+int nl_dump(struct nl *nl, int type, nl_dump_fn fn, void *ctx)
+{
+	struct nlmsghdr *nlh = msg_start(nl, (uint16_t)type, NLM_F_DUMP);
+	struct dump_ctx d = { fn, ctx, type };
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+
+	g->rtgen_family = AF_INET;
+	if (type == RTM_GETROUTE) {
+		/* rtmsg is larger than rtgenmsg; the kernel wants it */
+		struct rtmsg *rtm;
+
+		nlh = msg_start(nl, (uint16_t)type, NLM_F_DUMP);
+		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+		rtm->rtm_family = AF_INET;
+	} else if (type == RTM_GETRULE) {
+		struct fib_rule_hdr *frh;
+
+		nlh = msg_start(nl, (uint16_t)type, NLM_F_DUMP);
+		frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+		frh->family = AF_INET;
+	} else if (type == RTM_GETADDR) {
+		struct ifaddrmsg *ifa;
+
+		nlh = msg_start(nl, (uint16_t)type, NLM_F_DUMP);
+		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = AF_INET;
+	}
+	return talk(nl, nlh, dump_cb, &d);
+}

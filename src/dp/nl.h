@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - nl.h: rtnetlink helpers (nl.c)
+ */
+#ifndef HOSTNAT_NL_H
+#define HOSTNAT_NL_H
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NL_BUF 32768		/* bytes, receive buffer */
+#define NL_ATTR_MAX 64
+
+/**
+ * struct nl - a route netlink socket
+ */
+struct nl {
+	struct mnl_socket *sk;
+	unsigned portid;
+	unsigned seq;
+	char *buf;
+};
+
+/**
+ * struct nl_obj - one dumped address, route or rule (host byte order)
+ */
+struct nl_obj {
+	unsigned ifindex;	/* address: interface; route: output */
+	uint32_t addr;		/* address, route destination, rule source */
+	uint8_t plen;		/* prefix length */
+	uint8_t type;		/* route type (RTN_*) */
+	uint32_t table;		/* route or rule table */
+	uint32_t gateway;	/* route gateway */
+	uint32_t metric;	/* route metric, rule priority */
+	uint32_t prefsrc;	/* route preferred source */
+	char iif[16];		/* rule input interface */
+};
+
+typedef int (*nl_dump_fn)(const struct nl_obj *o, void *ctx);
+
+int nl_open(struct nl *nl);
+void nl_close(struct nl *nl);
+int nl_link_add_bridge(struct nl *nl, const char *name);
+int nl_link_del(struct nl *nl, unsigned ifindex);
+int nl_link_up(struct nl *nl, unsigned ifindex);
+int nl_addr(struct nl *nl, bool add, unsigned ifindex, uint32_t addr,
+	    unsigned plen);
+int nl_route(struct nl *nl, bool add, uint32_t table, uint32_t dst,
+	     unsigned plen, unsigned oif, bool blackhole, uint32_t metric);
+int nl_rule(struct nl *nl, bool add, uint32_t prio, uint32_t src,
+	    unsigned plen, const char *iif, uint32_t table);
+int nl_neigh_proxy(struct nl *nl, bool add, unsigned ifindex, uint32_t addr);
+int nl_dump(struct nl *nl, int type, nl_dump_fn fn, void *ctx);
+
+#endif /* HOSTNAT_NL_H */
