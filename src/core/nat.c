@@ -1274,8 +1274,13 @@ static void process_batch(struct nat *nat, struct nat_pkt *pkts, unsigned n)
 			continue;
 		htab_it_init(&nat->sess_h, h[i], &it[i]);
 		cand[i] = htab_it_next(&nat->sess_h, &it[i]);
-		if (cand[i] != HTAB_NONE)
-			__builtin_prefetch(&nat->sess[cand[i] >> 1]);
+		if (cand[i] != HTAB_NONE) {
+			const char *sp = (const char *)&nat->sess[cand[i] >> 1];
+
+			/* 48-byte sessions may straddle two cache lines */
+			__builtin_prefetch(sp);
+			__builtin_prefetch(sp + sizeof(struct nat_sess) - 1);
+		}
 	}
 	for (i = 0; i < n; i++) {
 		struct nat_pkt *p = &pkts[i];

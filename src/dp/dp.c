@@ -21,9 +21,12 @@
  * them. lo gets the classifier too, for the host's own connections to its
  * mapped ports.
  *
- * Global: net.ipv4.ip_forward=1 (restored at close); on the TUN devices
+ * Global: net.ipv4.ip_forward=1; on the TUN devices
  * accept_local=1 (translated packets carry the host's address),
- * rp_filter=0, IPv6 off.
+ * rp_filter=0, IPv6 off. The values ip_forward and ip_local_reserved_ports
+ * had before hostnat are kept in /run/hostnat (per network namespace) until
+ * a clean close restores them, so that a crash does not make hostnat's own
+ * values look like the host's.
  *
  * dp_sync() compares the desired state with the applied one: a network
  * that changed in any way is taken down and set up again; uplinks, maps and
@@ -47,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csum.h"
@@ -62,6 +66,7 @@
 #define DP_SLOTS 64		/* packets per read burst and device */
 #define DP_SLOT_SIZE (TUN_VNET_HLEN + 65536 + 640)
 #define DP_BLACKHOLE_METRIC 4294967295u
+#define DP_RUN_DIR "/run/hostnat"	/* settings as they were before us */
 
 /**
  * struct dp_applied - what dp_sync() did for a network
@@ -86,6 +91,7 @@ struct dp {
 	char uplinks[DP_MAX_EXT][DP_IFNAMSIZ];
 	unsigned nuplinks;
 	uint32_t *ports;
+	bool orig_saved;
 	char forward_orig[16];
 	char reserved_orig[4096];
 	char err[256];
@@ -123,18 +129,18 @@ static void fmt_addr(char *buf, size_t len, uint32_t a)
 static int if_l2len(const char *ifname)
 {
 	char path[64], buf[16];
+	FILE *f;
 	int type;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/type", ifname);
-	{
-		FILE *f = fopen(path, "r");
-
-		if (!f)
-			return 14;
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = 0;
-		fclose(f);
-	}
+	if (strlen(ifname) >= DP_IFNAMSIZ)
+		return 14;
+	snprintf(path, sizeof(path), "/sys/class/net/%.15s/type", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return 14;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
 	type = atoi(buf);
 	return type == 1 || type == 772 ? 14 : 0; /* ether, loopback */
 }
@@ -198,6 +204,54 @@ static void dev_sysctls(const char *name)
 	sysctl_write(key, "0");
 }
 
+/* where the value a setting had before hostnat is kept while it runs, per
+ * network namespace (sysctls are), on tmpfs (a reboot resets both) */
+static void orig_path(char *buf, size_t len, const char *what)
+{
+	char ns[64] = "";
+	ssize_t n = readlink("/proc/self/ns/net", ns, sizeof(ns) - 1);
+	const char *d;
+
+	ns[n > 0 ? n : 0] = 0;
+	for (d = ns; *d && (*d < '0' || *d > '9'); d++)
+		;
+	snprintf(buf, len, "%s/%s.%.20s", DP_RUN_DIR, what, d);
+}
+
+/* the value before hostnat: from the file a crashed daemon left, or now */
+static void orig_get(const char *key, const char *what, char *val, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	orig_path(path, sizeof(path), what);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(val, (int)len, f))
+			val[0] = 0;
+		fclose(f);
+		val[strcspn(val, "\n")] = 0;
+		return;
+	}
+	if (sysctl_read(key, val, len))
+		val[0] = 0;
+	mkdir(DP_RUN_DIR, 0755);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%s\n", val);
+		fclose(f);
+	}
+}
+
+static void orig_put(const char *key, const char *what, const char *val)
+{
+	char path[128];
+
+	sysctl_write(key, val[0] ? val : "\n");
+	orig_path(path, sizeof(path), what);
+	unlink(path);
+}
+
 /**
  * dp_open() - clean up leftovers, create the TUN devices, load steering
  * @dpp:	the new datapath
@@ -226,10 +280,11 @@ int dp_open(struct dp **dpp, const char *devprefix)
 		goto fail;
 	}
 	cleanup_leftovers(dp);
-	sysctl_read("net/ipv4/ip_forward", dp->forward_orig,
-		    sizeof(dp->forward_orig));
-	sysctl_read("net/ipv4/ip_local_reserved_ports", dp->reserved_orig,
-		    sizeof(dp->reserved_orig));
+	orig_get("net/ipv4/ip_forward", "ip_forward", dp->forward_orig,
+		 sizeof(dp->forward_orig));
+	orig_get("net/ipv4/ip_local_reserved_ports", "reserved_ports",
+		 dp->reserved_orig, sizeof(dp->reserved_orig));
+	dp->orig_saved = true;
 
 	for (d = 0; d < DP_NDEV; d++) {
 		snprintf(dp->name[d], DP_IFNAMSIZ, "%s-%s", devprefix,
@@ -441,8 +496,7 @@ static int uplinks_sync(struct dp *dp, const struct dp_state *st)
 			       strerror(-ret));
 			return ret;
 		}
-		snprintf(dp->uplinks[dp->nuplinks++], DP_IFNAMSIZ, "%s",
-			 want[i]);
+		memcpy(dp->uplinks[dp->nuplinks++], want[i], DP_IFNAMSIZ);
 	}
 	for (i = 0; i < st->nnet; i++)
 		host |= st->net[i].host_addr != 0;
@@ -472,14 +526,22 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 	size_t room;
 	int ret;
 
+	unsigned nad = 0, bit[DP_MAX_EXT];
+
+	/* one bit per distinct address (two networks may share one) */
 	memset(dp->ports, 0, STEER_PORTS * sizeof(uint32_t));
 	for (i = 0; i < st->next; i++) {
-		addrs[i] = st->ext[i].addr;
+		for (j = 0; j < nad; j++)
+			if (addrs[j] == st->ext[i].addr)
+				break;
+		if (j == nad)
+			addrs[nad++] = st->ext[i].addr;
+		bit[i] = j;
 		for (p = 0; p < NAT_NPROTO; p++) {
 			if (!st->ext[i].lo[p])
 				continue;
 			for (j = st->ext[i].lo[p]; j <= st->ext[i].hi[p]; j++)
-				dp->ports[p * 65536 + j] |= 1u << i;
+				dp->ports[p * 65536 + j] |= 1u << bit[i];
 		}
 	}
 	for (i = 0; i < st->nstat; i++) {
@@ -488,7 +550,7 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 
 		for (j = 0; j < st->next; j++)
 			if (!s->addr || s->addr == st->ext[j].addr)
-				bits |= 1u << j;
+				bits |= 1u << bit[j];
 		if (s->proto < NAT_NPROTO)
 			dp->ports[s->proto * 65536u + s->port] |= bits;
 	}
@@ -497,7 +559,7 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 			pfx[np] = st->net[i].prefix[j];
 			plen[np++] = st->net[i].plen[j];
 		}
-	ret = steer_set_ext(&dp->steer, addrs, st->next);
+	ret = steer_set_ext(&dp->steer, addrs, nad);
 	if (!ret)
 		ret = steer_set_ports(&dp->steer, dp->ports);
 	if (!ret)
@@ -608,11 +670,13 @@ void dp_close(struct dp *dp)
 	}
 	if (dp->steer_ok)
 		steer_close(&dp->steer);
-	if (dp->reserved_orig[0] || dp->nl.sk)
-		sysctl_write("net/ipv4/ip_local_reserved_ports",
-			     dp->reserved_orig[0] ? dp->reserved_orig : "\n");
-	if (dp->forward_orig[0])
-		sysctl_write("net/ipv4/ip_forward", dp->forward_orig);
+	if (dp->orig_saved) {
+		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
+			 dp->reserved_orig);
+		if (dp->forward_orig[0])
+			orig_put("net/ipv4/ip_forward", "ip_forward",
+				 dp->forward_orig);
+	}
 	for (d = 0; d < DP_NDEV; d++) {
 		if (dp->fd[d] >= 0)
 			close(dp->fd[d]);

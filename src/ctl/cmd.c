@@ -1,0 +1,1317 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - cmd.c: the API's commands, applied to engine, kernel and state
+ *
+ * Theory of operation
+ * -------------------
+ * A request (validated by req.c) runs in four steps, and a failure at any
+ * step leaves everything as it was:
+ *  1. check what needs the host or the configuration: the network exists,
+ *     a new prefix overlaps no address or route of the host, an interface
+ *     has an address; work out defaults (bridge name, gateway, prefix,
+ *     external address of the default route);
+ *  2. change the engine (nat_*()); it checks what it owns (prefix overlaps
+ *     between networks, port conflicts, RFC floors of timeouts) and its
+ *     message, nat_error(), is passed through to the client;
+ *  3. commit: build struct dp_state from the new configuration (a copy of
+ *     the current one, struct model) and dp_sync() the kernel to it, then
+ *     write the state file atomically;
+ *  4. only then answer ok.
+ * If step 3 fails, the engine change of step 2 is undone and the kernel is
+ * synced back to the current configuration. Requests are handled one at a
+ * time, so nothing else sees the intermediate states.
+ *
+ * The kernel steering (dp_state) is derived, never edited: every network
+ * with its bridge, gateway, host address and prefixes; every distinct
+ * external address with its uplink and dynamic port range; every mapped
+ * port, on each external address it is mapped on (a mapping on "every
+ * address" of a network is steered on each of the network's addresses).
+ *
+ * At start, cmd_load() reads the state file and applies it in order
+ * (networks, prefixes, external addresses, settings, mappings with their
+ * recorded ports, so dynamic mappings keep their port), exactly as API
+ * input; or, without a state file, creates the default network "nat" on
+ * the first private prefix that overlaps nothing on the host.
+ *
+ * PROTOCOL (version 1). Request: one line {"cmd": C, "args": {...}};
+ * response: one line {"ok": true, "result": R} or {"ok": false, "error":
+ * "<message>"}. Objects: NETWORK {name, prefixes [CIDR], bridge,
+ * own_bridge, gateway, host_address, externals [EXTERNAL without network],
+ * settings {udp-timeout, tcp-established-timeout, tcp-transitory-timeout,
+ * icmp-timeout (s), tcp-filtering, udp-filtering (eif|adf|apdf),
+ * udp-inbound-refresh (bool)}}; EXTERNAL {network, address, interface,
+ * follows_interface, port_low, port_high}; MAPPING {network, proto,
+ * internal_address, internal_port, external_address (null: every),
+ * external_port, remote (CIDR), dynamic}. Commands (args; result):
+ *	ping ({}; {"pong": true})	version ({}; {version, protocol})
+ *	network.add (name, prefixes?, bridge?, gateway?, externals?; NETWORK)
+ *	network.del (name; NETWORK)	network.list ({}; [NETWORK])
+ *	network.show (name; NETWORK + mappings [MAPPING], sessions,
+ *		overlaps [string])
+ *	network.set (name, key, value; NETWORK)
+ *	map.add (network, proto, internal "A:P", external_port?,
+ *		external_address?, remote?; MAPPING)
+ *	map.del (network, proto, external_port, external_address?; MAPPING)
+ *	map.list (network?; [MAPPING])
+ *	external.add (network, external (address or interface), ports?
+ *		"LOW-HIGH"; EXTERNAL)
+ *	external.del (network, external; EXTERNAL)
+ *	external.list (network?; [EXTERNAL])
+ *	session.list (network?, proto?, internal?, limit?; [SESSION])
+ *	stats (network?; {engine {...counters, drops {reason: n}},
+ *		networks [{name, sessions, tcp, udp, icmp, mappings}]})
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "log.h"
+
+#ifndef HOSTNAT_VERSION
+#define HOSTNAT_VERSION "0.1.0"
+#endif
+
+/* private prefixes tried, in order, for the default network (RFC 1918) */
+static const struct {
+	uint32_t addr;
+	uint8_t plen;
+} auto_prefixes[] = {
+	{ 0xac100000, 16 }, { 0xac110000, 16 }, { 0xac120000, 16 },
+	{ 0xac130000, 16 }, { 0xac140000, 16 }, { 0xac150000, 16 },
+	{ 0xac160000, 16 }, { 0xac170000, 16 }, { 0xac180000, 16 },
+	{ 0xac190000, 16 }, { 0xac1a0000, 16 }, { 0xac1b0000, 16 },
+	{ 0xac1c0000, 16 }, { 0xac1d0000, 16 }, { 0xac1e0000, 16 },
+	{ 0xac1f0000, 16 },		/* 172.16.0.0/16 .. 172.31.0.0/16 */
+	{ 0x0ac80000, 16 },		/* 10.200.0.0/16 */
+	{ 0xc0a8c800, 24 },		/* 192.168.200.0/24 */
+};
+
+#define DEFAULT_NET_NAME "nat"
+
+/**
+ * cmd_now_ms() - the clock the engine runs on: CLOCK_MONOTONIC in ms
+ *
+ * Return: milliseconds
+ */
+uint64_t cmd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint32_t mask_of(unsigned plen)
+{
+	return plen ? ~0u << (32 - plen) : 0;
+}
+
+static bool overlaps(uint32_t a, unsigned alen, uint32_t b, unsigned blen)
+{
+	uint32_t m = mask_of(alen < blen ? alen : blen);
+
+	return (a & m) == (b & m);
+}
+
+/* ---- kernel state ----------------------------------------------------- */
+
+static int dps_build(const struct model *m, struct dp_state *st, char *err,
+		     size_t errlen)
+{
+	unsigned i, j, k;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		const struct model_net *n = &m->net[i];
+		struct dp_net *d;
+
+		if (!n->used)
+			continue;
+		d = &st->net[st->nnet++];
+		d->id = n->id;
+		snprintf(d->name, sizeof(d->name), "%s", n->cfg.name);
+		snprintf(d->bridge, sizeof(d->bridge), "%s", n->bridge);
+		d->own_bridge = n->own_bridge;
+		d->gateway = n->cfg.gateway;
+		d->gw_plen = n->gw_plen;
+		d->host_addr = n->cfg.host_addr;
+		d->nprefix = n->nprefix;
+		memcpy(d->prefix, n->prefix, sizeof(d->prefix));
+		memcpy(d->plen, n->plen, sizeof(d->plen));
+		for (j = 0; j < n->next; j++) {
+			const struct model_ext *e = &n->ext[j];
+			struct dp_ext *x;
+
+			for (k = 0; k < st->next; k++)
+				if (st->ext[k].addr == e->addr &&
+				    st->ext[k].lo[0] == e->lo &&
+				    st->ext[k].hi[0] == e->hi)
+					break;
+			if (k < st->next)
+				continue;
+			if (st->next == DP_MAX_EXT) {
+				snprintf(err, errlen, "too many distinct "
+					 "external addresses and port ranges: "
+					 "%d is the limit", DP_MAX_EXT);
+				return -ENOSPC;
+			}
+			x = &st->ext[st->next++];
+			x->addr = e->addr;
+			snprintf(x->uplink, sizeof(x->uplink), "%s", e->uplink);
+			for (k = 0; k < NAT_NPROTO; k++) {
+				x->lo[k] = e->lo;
+				x->hi[k] = e->hi;
+			}
+		}
+	}
+	for (i = 0; i < DP_MAX_STATIC; i++) {
+		const struct model_map *mm = &m->map[i];
+		const struct model_net *n = &m->net[mm->net];
+
+		if (!mm->used)
+			continue;
+		for (j = 0; j < (mm->m.ext_addr ? 1 : n->next); j++) {
+			if (st->nstat == DP_MAX_STATIC) {
+				snprintf(err, errlen, "too many mapped ports "
+					 "to steer: %d (mappings times "
+					 "external addresses) is the limit",
+					 DP_MAX_STATIC);
+				return -ENOSPC;
+			}
+			st->stat[st->nstat++] = (struct dp_static){
+				.proto = mm->m.proto,
+				.addr = mm->m.ext_addr ? mm->m.ext_addr :
+							 n->ext[j].addr,
+				.port = mm->m.ext_port,
+			};
+		}
+	}
+	return 0;
+}
+
+static int kernel_sync(struct cmd_ctx *x, const struct model *m, char *err,
+		       size_t errlen)
+{
+	int ret = dps_build(m, &x->dps, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = dp_sync(x->dp, &x->dps);
+	if (ret)
+		snprintf(err, errlen, "%s", dp_error(x->dp));
+	return ret;
+}
+
+/*
+ * Make kernel and state file match x->next, then x->cur = x->next. On
+ * failure the kernel is synced back to x->cur; the caller undoes its engine
+ * change.
+ */
+static int commit(struct cmd_ctx *x, char *err, size_t errlen)
+{
+	char err2[CTL_ERR_MAX];
+	int ret = kernel_sync(x, &x->next, err, errlen);
+
+	if (!ret) {
+		ret = model_save(&x->next, x->state_dir, err, errlen);
+		if (ret && kernel_sync(x, &x->cur, err2, sizeof(err2)))
+			log_msg(LOG_ERR, "cannot restore the kernel state: %s",
+				err2);
+	} else if (kernel_sync(x, &x->cur, err2, sizeof(err2))) {
+		log_msg(LOG_ERR, "cannot restore the kernel state: %s", err2);
+	}
+	if (!ret)
+		memcpy(&x->cur, &x->next, sizeof(x->cur));
+	return ret;
+}
+
+/* ---- the host --------------------------------------------------------- */
+
+/* an address or route that is hostnat's own, or the default route */
+static bool host_entry_ours(const struct model *m, const struct dp_addr *h,
+			    const char *bridge)
+{
+	unsigned i, j;
+
+	if (h->route && !h->plen)
+		return true;
+	if (bridge && !strcmp(h->ifname, bridge))
+		return true;
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		const struct model_net *n = &m->net[i];
+
+		if (!n->used)
+			continue;
+		if (!strcmp(h->ifname, n->bridge))
+			return true;
+		for (j = 0; j < n->nprefix; j++)
+			if (h->plen >= n->plen[j] &&
+			    (h->addr & mask_of(n->plen[j])) == n->prefix[j])
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Check @prefix/@plen against the host's addresses and routes (addresses
+ * first: they make the clearer message). With @list, every overlap is
+ * appended to it as a message and 0 returned; without, the first one is
+ * the error.
+ */
+static int host_check(struct cmd_ctx *x, const struct model *m,
+		      const char *bridge, uint32_t prefix, unsigned plen,
+		      json_t *list, char *err, size_t errlen)
+{
+	char p[PARSE_CIDR_LEN], h[PARSE_CIDR_LEN], msg[CTL_ERR_MAX];
+	int n = dp_host_addrs(x->dp, x->host, CMD_HOST_ADDRS_MAX);
+	unsigned pass, i;
+
+	if (n < 0) {
+		snprintf(err, errlen, "cannot list the host's addresses and "
+			 "routes: %s", strerror(-n));
+		return n;
+	}
+	fmt_cidr(p, prefix, plen);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < (unsigned)n; i++) {
+			const struct dp_addr *a = &x->host[i];
+
+			if (a->route != (pass == 1) ||
+			    host_entry_ours(m, a, bridge) ||
+			    !overlaps(prefix, plen, a->addr, a->plen))
+				continue;
+			fmt_cidr(h, a->addr, a->plen);
+			snprintf(msg, sizeof(msg), "prefix %s overlaps %s %s "
+				 "on %s; choose another prefix", p,
+				 a->route ? "route" : "address", h, a->ifname);
+			if (!list) {
+				snprintf(err, errlen, "%s", msg);
+				return -EADDRINUSE;
+			}
+			json_array_append_new(list, json_string(msg));
+		}
+	}
+	return 0;
+}
+
+/* does @prefix/@plen overlap a prefix of a network of @m? */
+static bool model_overlap(const struct model *m, uint32_t prefix,
+			  unsigned plen)
+{
+	unsigned i, j;
+
+	for (i = 0; i < DP_MAX_NETS; i++)
+		for (j = 0; m->net[i].used && j < m->net[i].nprefix; j++)
+			if (overlaps(prefix, plen, m->net[i].prefix[j],
+				     m->net[i].plen[j]))
+				return true;
+	return false;
+}
+
+/* the first private prefix that overlaps nothing */
+static int auto_prefix(struct cmd_ctx *x, const struct model *m,
+		       const char *bridge, uint32_t *prefix, uint8_t *plen,
+		       char *err, size_t errlen)
+{
+	char dummy[CTL_ERR_MAX];
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < sizeof(auto_prefixes) / sizeof(auto_prefixes[0]);
+	     i++) {
+		uint32_t a = auto_prefixes[i].addr;
+		uint8_t l = auto_prefixes[i].plen;
+
+		if (model_overlap(m, a, l))
+			continue;
+		ret = host_check(x, m, bridge, a, l, NULL, dummy,
+				 sizeof(dummy));
+		if (ret == -EADDRINUSE)
+			continue;
+		if (ret) {
+			snprintf(err, errlen, "%s", dummy);
+			return ret;
+		}
+		*prefix = a;
+		*plen = l;
+		return 0;
+	}
+	snprintf(err, errlen, "no free private prefix: 172.16.0.0/16 to "
+		 "172.31.0.0/16, 10.200.0.0/16 and 192.168.200.0/24 all overlap "
+		 "a network or the host's addresses; give a prefix");
+	return -EADDRINUSE;
+}
+
+static int ext_resolve(struct cmd_ctx *x, const struct ctl_ext_spec *s,
+		       struct model_ext *e, char *err, size_t errlen)
+{
+	char a[PARSE_ADDR_LEN];
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->lo = s->has_ports ? s->lo : PARSE_PORT_LO_DEFAULT;
+	e->hi = s->has_ports ? s->hi : PARSE_PORT_HI_DEFAULT;
+	e->is_if = s->is_if;
+	if (s->is_if) {
+		snprintf(e->given, sizeof(e->given), "%s", s->ifname);
+		snprintf(e->uplink, sizeof(e->uplink), "%s", s->ifname);
+		ret = dp_if_addr(x->dp, s->ifname, &e->addr);
+		if (ret == -ENODEV)
+			snprintf(err, errlen, "interface %s does not exist; "
+				 "give an existing interface or an address",
+				 s->ifname);
+		else if (ret)
+			snprintf(err, errlen, "interface %s has no IPv4 "
+				 "address (%s); give an address instead",
+				 s->ifname, strerror(-ret));
+		return ret;
+	}
+	e->addr = s->addr;
+	ret = dp_addr_if(x->dp, s->addr, e->uplink);
+	if (ret) {
+		fmt_addr(a, s->addr);
+		snprintf(err, errlen, "address %s is not assigned to an "
+			 "interface of this host (%s); assign it first or give "
+			 "an interface", a, strerror(-ret));
+	}
+	return ret;
+}
+
+/* ---- the engine ------------------------------------------------------- */
+
+/* put network @slot of @m into the engine, with everything it holds */
+static int net_apply(struct cmd_ctx *x, struct model *m, unsigned slot,
+		     char *err, size_t errlen)
+{
+	struct model_net *n = &m->net[slot];
+	unsigned id, i;
+	int ret;
+
+	ret = nat_net_add(x->nat, &n->cfg, &id);
+	if (ret) {
+		snprintf(err, errlen, "%s", nat_error(x->nat));
+		return ret;
+	}
+	for (i = 0; i < n->nprefix; i++) {
+		ret = nat_prefix_add(x->nat, id, n->prefix[i], n->plen[i]);
+		if (ret)
+			goto undo;
+	}
+	for (i = 0; i < n->next; i++) {
+		ret = nat_ext_add(x->nat, id, n->ext[i].addr, n->ext[i].lo,
+				  n->ext[i].hi);
+		if (ret)
+			goto undo;
+	}
+	for (i = 0; i < DP_MAX_STATIC; i++) {
+		struct nat_map mm = m->map[i].m;
+
+		if (!m->map[i].used || m->map[i].net != slot)
+			continue;
+		ret = nat_map_add(x->nat, id, &mm);
+		if (ret)
+			goto undo;
+	}
+	n->id = id;
+	return 0;
+undo:
+	snprintf(err, errlen, "%s", nat_error(x->nat));
+	nat_net_del(x->nat, id);
+	return ret;
+}
+
+static int net_lookup(const struct cmd_ctx *x, const char *name, char *err,
+		      size_t errlen)
+{
+	int slot = model_net_find(&x->cur, name);
+
+	if (slot < 0)
+		snprintf(err, errlen, "network '%s' does not exist; see "
+			 "'hostnat network list'", name);
+	return slot;
+}
+
+/* ---- commands --------------------------------------------------------- */
+
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static bool bridge_used(const struct model *m, const char *bridge)
+{
+	unsigned i;
+
+	for (i = 0; i < DP_MAX_NETS; i++)
+		if (m->net[i].used && !strcmp(m->net[i].bridge, bridge))
+			return true;
+	return false;
+}
+
+/* "hn-<name>", shortened to 15 bytes with a hash when too long */
+static void bridge_name(const struct model *m, const char *name,
+			char out[DP_IFNAMSIZ])
+{
+	uint32_t salt;
+
+	if (strlen(name) <= DP_IFNAMSIZ - 4) {
+		snprintf(out, DP_IFNAMSIZ, "hn-%s", name);
+		if (!bridge_used(m, out))
+			return;
+	}
+	for (salt = 0;; salt++) {
+		char seed[NAT_NAME_MAX + 12];
+
+		snprintf(seed, sizeof(seed), "%s/%u", name, salt);
+		snprintf(out, DP_IFNAMSIZ, "hn-%.7s-%04x", name,
+			 fnv1a(seed) & 0xffff);
+		if (!bridge_used(m, out))
+			return;
+	}
+}
+
+static int net_add(struct cmd_ctx *x, const struct ctl_req *r,
+		   json_t **res, char *err, size_t errlen)
+{
+	struct model *m = &x->next;
+	struct model_net *n;
+	uint32_t dummy;
+	unsigned i;
+	int slot, ret;
+
+	if (model_net_find(m, r->net) >= 0) {
+		snprintf(err, errlen, "network '%s' exists already; choose "
+			 "another name", r->net);
+		return -EEXIST;
+	}
+	slot = model_net_free_slot(m);
+	if (slot < 0) {
+		snprintf(err, errlen, "no room for network '%s': %d networks "
+			 "is the limit", r->net, DP_MAX_NETS);
+		return slot;
+	}
+	n = &m->net[slot];
+	memset(n, 0, sizeof(*n));
+	nat_net_cfg_default(&n->cfg, r->net);
+	if (r->has_bridge) {
+		if (bridge_used(m, r->bridge)) {
+			snprintf(err, errlen, "bridge %s belongs to another "
+				 "network; give another bridge", r->bridge);
+			return -EADDRINUSE;
+		}
+		snprintf(n->bridge, sizeof(n->bridge), "%s", r->bridge);
+		/* an existing bridge is used; a missing one is created */
+		n->own_bridge = dp_if_addr(x->dp, r->bridge, &dummy) ==
+				-ENODEV;
+	} else {
+		bridge_name(m, r->net, n->bridge);
+		n->own_bridge = true;
+	}
+	if (r->has_prefixes) {
+		n->nprefix = r->nprefix;
+		memcpy(n->prefix, r->prefix, sizeof(n->prefix));
+		memcpy(n->plen, r->plen, sizeof(n->plen));
+		for (i = 0; i < n->nprefix; i++) {
+			ret = host_check(x, m, n->bridge, n->prefix[i],
+					 n->plen[i], NULL, err, errlen);
+			if (ret)
+				return ret;
+		}
+	} else {
+		ret = auto_prefix(x, m, n->bridge, &n->prefix[0], &n->plen[0],
+				  err, errlen);
+		if (ret)
+			return ret;
+		n->nprefix = 1;
+	}
+	n->cfg.gateway = r->has_gateway ? r->gateway : n->prefix[0] + 1;
+	ret = model_gateway_check(n, err, errlen);
+	if (ret)
+		return ret;
+	model_host_addr(n);
+	if (r->has_externals) {
+		for (i = 0; i < r->next; i++) {
+			ret = ext_resolve(x, &r->ext[i], &n->ext[i], err,
+					  errlen);
+			if (ret)
+				return ret;
+		}
+		n->next = r->next;
+	} else {
+		struct model_ext *e = &n->ext[0];
+
+		ret = dp_default_uplink(x->dp, e->uplink, &e->addr);
+		if (!ret) {
+			e->is_if = true;
+			memcpy(e->given, e->uplink, sizeof(e->given));
+			e->lo = PARSE_PORT_LO_DEFAULT;
+			e->hi = PARSE_PORT_HI_DEFAULT;
+			n->next = 1;
+		} else {
+			memset(e, 0, sizeof(*e));
+			log_msg(LOG_WARNING, "network '%s' has no external "
+				"address: the host has no default route with "
+				"an IPv4 address (%s); add one with 'hostnat "
+				"external add %s ADDR'", r->net,
+				strerror(-ret), r->net);
+		}
+	}
+	ret = net_apply(x, m, (unsigned)slot, err, errlen);
+	if (ret)
+		return ret;
+	n->used = true;
+	ret = commit(x, err, errlen);
+	if (ret) {
+		nat_net_del(x->nat, n->id);
+		return ret;
+	}
+	*res = model_net_json(&x->cur, (unsigned)slot, false);
+	return 0;
+}
+
+static int net_del(struct cmd_ctx *x, const struct ctl_req *r,
+		   json_t **res, char *err, size_t errlen)
+{
+	char err2[CTL_ERR_MAX];
+	int slot = net_lookup(x, r->net, err, errlen);
+	unsigned i;
+	int ret;
+
+	if (slot < 0)
+		return slot;
+	*res = model_net_json(&x->cur, (unsigned)slot, true);
+	x->next.net[slot].used = false;
+	for (i = 0; i < DP_MAX_STATIC; i++)
+		if (x->next.map[i].net == slot)
+			x->next.map[i].used = false;
+	nat_net_del(x->nat, x->cur.net[slot].id);
+	ret = commit(x, err, errlen);
+	if (ret && net_apply(x, &x->cur, (unsigned)slot, err2, sizeof(err2)))
+		log_msg(LOG_ERR, "cannot restore network '%s' in the engine: "
+			"%s", r->net, err2);
+	return ret;
+}
+
+static int net_set(struct cmd_ctx *x, const struct ctl_req *r,
+		   json_t **res, char *err, size_t errlen)
+{
+	struct nat_net_cfg cfg;
+	int slot = net_lookup(x, r->net, err, errlen);
+	unsigned id;
+	int ret;
+
+	if (slot < 0)
+		return slot;
+	id = x->cur.net[slot].id;
+	cfg = x->cur.net[slot].cfg;
+	parse_setting_put(&cfg, r->key, r->value);
+	ret = nat_net_set(x->nat, id, &cfg);
+	if (ret) {
+		snprintf(err, errlen, "%s", nat_error(x->nat));
+		return ret;
+	}
+	x->next.net[slot].cfg = cfg;
+	ret = commit(x, err, errlen);
+	if (ret) {
+		nat_net_set(x->nat, id, &x->cur.net[slot].cfg);
+		return ret;
+	}
+	*res = model_net_json(&x->cur, (unsigned)slot, false);
+	return 0;
+}
+
+static int count_sessions(const struct nat_session_info *s, void *ctx)
+{
+	unsigned (*count)[NAT_NPROTO] = ctx;
+
+	if (s->net < DP_MAX_NETS && s->proto < NAT_NPROTO)
+		count[s->net][s->proto]++;
+	return 0;
+}
+
+static int net_show(struct cmd_ctx *x, const struct ctl_req *r,
+		    json_t **res, char *err, size_t errlen)
+{
+	unsigned count[DP_MAX_NETS][NAT_NPROTO] = { { 0 } };
+	const struct model_net *n;
+	json_t *o, *ov;
+	int slot = net_lookup(x, r->net, err, errlen);
+	unsigned i, id;
+
+	if (slot < 0)
+		return slot;
+	n = &x->cur.net[slot];
+	id = n->id;
+	nat_session_walk(x->nat, cmd_now_ms(), count_sessions, count);
+	o = model_net_json(&x->cur, (unsigned)slot, true);
+	ov = json_array();
+	for (i = 0; ov && i < n->nprefix; i++)
+		host_check(x, &x->cur, n->bridge, n->prefix[i], n->plen[i], ov,
+			   err, errlen);
+	if (!o || !ov || id >= DP_MAX_NETS ||
+	    json_object_set_new(o, "sessions",
+				json_integer(count[id][0] + count[id][1] +
+					     count[id][2])) ||
+	    json_object_set_new(o, "overlaps", ov)) {
+		json_decref(o);
+		return -ENOMEM;
+	}
+	*res = o;
+	return 0;
+}
+
+static int map_add(struct cmd_ctx *x, const struct ctl_req *r,
+		   json_t **res, char *err, size_t errlen)
+{
+	struct model_map *mm;
+	struct nat_map m = {
+		.proto = r->proto,
+		.ext_addr = r->has_ext_addr ? r->ext_addr : 0,
+		.ext_port = r->has_ext_port ? r->ext_port : 0,
+		.int_addr = r->int_addr,
+		.int_port = r->int_port,
+		.remote_addr = r->remote_addr,
+		.remote_plen = r->remote_plen,
+	};
+	int slot = net_lookup(x, r->net, err, errlen), ms;
+	unsigned id;
+	int ret;
+
+	if (slot < 0)
+		return slot;
+	id = x->cur.net[slot].id;
+	ms = model_map_free_slot(&x->next);
+	if (ms < 0) {
+		snprintf(err, errlen, "no room for another mapping: %d is the "
+			 "limit", DP_MAX_STATIC);
+		return ms;
+	}
+	ret = nat_map_add(x->nat, id, &m);
+	if (ret) {
+		snprintf(err, errlen, "%s", nat_error(x->nat));
+		return ret;
+	}
+	mm = &x->next.map[ms];
+	*mm = (struct model_map){
+		.used = true, .dynamic = !r->has_ext_port,
+		.net = (uint8_t)slot, .m = m,
+	};
+	ret = commit(x, err, errlen);
+	if (ret) {
+		nat_map_del(x->nat, id, m.proto, m.ext_addr, m.ext_port);
+		return ret;
+	}
+	*res = model_map_json(&x->cur, (unsigned)ms);
+	return 0;
+}
+
+static int map_del(struct cmd_ctx *x, const struct ctl_req *r,
+		   json_t **res, char *err, size_t errlen)
+{
+	char a[PARSE_ADDR_LEN];
+	struct nat_map m;
+	uint32_t ext_addr = r->has_ext_addr ? r->ext_addr : 0;
+	int slot = net_lookup(x, r->net, err, errlen), ms;
+	unsigned id;
+	int ret;
+
+	if (slot < 0)
+		return slot;
+	id = x->cur.net[slot].id;
+	ms = model_map_find(&x->cur, (unsigned)slot, r->proto, ext_addr,
+			    r->ext_port);
+	if (ms < 0) {
+		fmt_addr(a, ext_addr);
+		snprintf(err, errlen, "network '%s' has no %s mapping of port "
+			 "%u on %s; see 'hostnat map list %s'", r->net,
+			 nat_proto_name(r->proto), r->ext_port,
+			 ext_addr ? a : "every external address", r->net);
+		return -ENOENT;
+	}
+	m = x->cur.map[ms].m;
+	ret = nat_map_del(x->nat, id, m.proto, m.ext_addr, m.ext_port);
+	if (ret) {
+		snprintf(err, errlen, "%s", nat_error(x->nat));
+		return ret;
+	}
+	*res = model_map_json(&x->cur, (unsigned)ms);
+	x->next.map[ms].used = false;
+	ret = commit(x, err, errlen);
+	if (ret) {
+		json_decref(*res);
+		*res = NULL;
+		if (nat_map_add(x->nat, id, &m))
+			log_msg(LOG_ERR, "cannot restore a mapping of network "
+				"'%s': %s", r->net, nat_error(x->nat));
+	}
+	return ret;
+}
+
+static int ext_add(struct cmd_ctx *x, const struct ctl_req *r,
+		   json_t **res, char *err, size_t errlen)
+{
+	struct model_net *n;
+	struct model_ext e;
+	int slot = net_lookup(x, r->net, err, errlen);
+	int ret;
+
+	if (slot < 0)
+		return slot;
+	n = &x->next.net[slot];
+	ret = ext_resolve(x, &r->ext[0], &e, err, errlen);
+	if (ret)
+		return ret;
+	if (n->next == CTL_NET_EXT_MAX) {
+		snprintf(err, errlen, "network '%s' has %d external addresses, "
+			 "the limit", r->net, CTL_NET_EXT_MAX);
+		return -ENOSPC;
+	}
+	ret = nat_ext_add(x->nat, n->id, e.addr, e.lo, e.hi);
+	if (ret) {
+		snprintf(err, errlen, "%s", nat_error(x->nat));
+		return ret;
+	}
+	n->ext[n->next++] = e;
+	ret = commit(x, err, errlen);
+	if (ret) {
+		nat_ext_del(x->nat, n->id, e.addr);
+		return ret;
+	}
+	*res = model_ext_json(&x->cur, (unsigned)slot, n->next - 1);
+	return 0;
+}
+
+static int ext_del(struct cmd_ctx *x, const struct ctl_req *r,
+		   json_t **res, char *err, size_t errlen)
+{
+	const struct ctl_ext_spec *s = &r->ext[0];
+	struct model_net *n;
+	struct model_ext e;
+	int slot = net_lookup(x, r->net, err, errlen);
+	unsigned i;
+	int ret;
+
+	if (slot < 0)
+		return slot;
+	n = &x->next.net[slot];
+	for (i = 0; i < n->next; i++) {
+		if (s->is_if ? !strcmp(n->ext[i].uplink, s->ifname) :
+			       n->ext[i].addr == s->addr)
+			break;
+	}
+	if (i == n->next) {
+		char a[PARSE_ADDR_LEN];
+
+		fmt_addr(a, s->addr);
+		snprintf(err, errlen, "network '%s' has no external address "
+			 "%s %s; see 'hostnat external list %s'", r->net,
+			 s->is_if ? "on interface" : "", s->is_if ? s->ifname :
+			 a, r->net);
+		return -ENOENT;
+	}
+	e = n->ext[i];
+	ret = nat_ext_del(x->nat, n->id, e.addr);
+	if (ret) {
+		snprintf(err, errlen, "%s", nat_error(x->nat));
+		return ret;
+	}
+	*res = model_ext_json(&x->cur, (unsigned)slot, i);
+	memmove(&n->ext[i], &n->ext[i + 1],
+		(n->next - i - 1) * sizeof(n->ext[0]));
+	n->next--;
+	ret = commit(x, err, errlen);
+	if (ret) {
+		json_decref(*res);
+		*res = NULL;
+		if (nat_ext_add(x->nat, n->id, e.addr, e.lo, e.hi))
+			log_msg(LOG_ERR, "cannot restore an external address "
+				"of network '%s': %s", r->net,
+				nat_error(x->nat));
+	}
+	return ret;
+}
+
+/* the network filter of a list: -1 for all, or the slot */
+static int list_filter(struct cmd_ctx *x, const struct ctl_req *r,
+		       char *err, size_t errlen)
+{
+	return r->has_net ? net_lookup(x, r->net, err, errlen) : -1;
+}
+
+static int net_list(struct cmd_ctx *x, json_t **res)
+{
+	json_t *a = json_array();
+	unsigned i;
+
+	for (i = 0; a && i < DP_MAX_NETS; i++)
+		if (x->cur.net[i].used &&
+		    json_array_append_new(a, model_net_json(&x->cur, i,
+							    false)))
+			break;
+	*res = a;
+	return a && i == DP_MAX_NETS ? 0 : -ENOMEM;
+}
+
+static int map_list(struct cmd_ctx *x, const struct ctl_req *r,
+		    json_t **res, char *err, size_t errlen)
+{
+	int slot = list_filter(x, r, err, errlen);
+	json_t *a;
+	unsigned i;
+
+	if (slot < 0 && r->has_net)
+		return slot;
+	a = json_array();
+	for (i = 0; a && i < DP_MAX_STATIC; i++) {
+		const struct model_map *mm = &x->cur.map[i];
+
+		if (mm->used && (slot < 0 || mm->net == slot) &&
+		    json_array_append_new(a, model_map_json(&x->cur, i)))
+			break;
+	}
+	*res = a;
+	return a && i == DP_MAX_STATIC ? 0 : -ENOMEM;
+}
+
+static int ext_list(struct cmd_ctx *x, const struct ctl_req *r,
+		    json_t **res, char *err, size_t errlen)
+{
+	int slot = list_filter(x, r, err, errlen);
+	json_t *a;
+	unsigned i, j;
+
+	if (slot < 0 && r->has_net)
+		return slot;
+	a = json_array();
+	for (i = 0; a && i < DP_MAX_NETS; i++) {
+		const struct model_net *n = &x->cur.net[i];
+
+		if (!n->used || (slot >= 0 && (unsigned)slot != i))
+			continue;
+		for (j = 0; j < n->next; j++) {
+			if (json_array_append_new(a, model_ext_json(&x->cur, i,
+								    j))) {
+				json_decref(a);
+				return -ENOMEM;
+			}
+		}
+	}
+	*res = a;
+	return a ? 0 : -ENOMEM;
+}
+
+struct sess_ctx {
+	const struct cmd_ctx *x;
+	const struct ctl_req *r;
+	int id;			/* network id to list, -1 for all */
+	json_t *list;
+	uint32_t n;
+};
+
+static const char *net_name_of(const struct model *m, unsigned id)
+{
+	unsigned i;
+
+	for (i = 0; i < DP_MAX_NETS; i++)
+		if (m->net[i].used && m->net[i].id == id)
+			return m->net[i].cfg.name;
+	return "?";
+}
+
+static json_t *jaddr(uint32_t a)
+{
+	char buf[PARSE_ADDR_LEN];
+
+	fmt_addr(buf, a);
+	return json_string(buf);
+}
+
+static int sess_one(const struct nat_session_info *s, void *ctx)
+{
+	struct sess_ctx *c = ctx;
+	json_t *o;
+
+	if ((c->id >= 0 && s->net != c->id) ||
+	    (c->r->has_proto && s->proto != c->r->proto) ||
+	    (c->r->has_internal && s->int_addr != c->r->int_addr))
+		return 0;
+	if (c->r->limit && c->n == c->r->limit)
+		return 1;
+	o = json_pack("{s:s, s:s, s:o, s:i, s:o, s:i, s:o, s:i, s:s, s:b, "
+		      "s:b, s:b, s:I, s:I, s:I}",
+		      "network", net_name_of(&c->x->cur, s->net),
+		      "proto", nat_proto_name(s->proto),
+		      "internal_address", jaddr(s->int_addr),
+		      "internal_port", (json_int_t)s->int_port,
+		      "external_address", jaddr(s->ext_addr),
+		      "external_port", (json_int_t)s->ext_port,
+		      "remote_address", jaddr(s->rem_addr),
+		      "remote_port", (json_int_t)s->rem_port,
+		      "state", s->proto == NAT_TCP ?
+			nat_tcp_state_name(s->tcp_state) : "active",
+		      "inbound", s->inbound,
+		      "static", s->static_map,
+		      "hairpin", s->hairpin,
+		      "age", (json_int_t)s->age,
+		      "idle", (json_int_t)s->idle,
+		      "expires", (json_int_t)s->expires);
+	if (json_array_append_new(c->list, o))
+		return -ENOMEM;
+	c->n++;
+	return 0;
+}
+
+static int session_list(struct cmd_ctx *x, const struct ctl_req *r,
+			json_t **res, char *err, size_t errlen)
+{
+	struct sess_ctx c = { .x = x, .r = r, .id = -1 };
+	int slot = list_filter(x, r, err, errlen);
+
+	if (slot < 0 && r->has_net)
+		return slot;
+	if (slot >= 0)
+		c.id = (int)x->cur.net[slot].id;
+	c.list = json_array();
+	if (!c.list)
+		return -ENOMEM;
+	if (nat_session_walk(x->nat, cmd_now_ms(), sess_one, &c) < 0) {
+		json_decref(c.list);
+		return -ENOMEM;
+	}
+	*res = c.list;
+	return 0;
+}
+
+static json_t *engine_stats(const struct nat_stats *st)
+{
+	json_t *drops = json_object();
+	unsigned i;
+
+	for (i = 1; drops && i < NAT_DROP_REASONS; i++)
+		json_object_set_new(drops, nat_drop_name(i),
+				    json_integer((json_int_t)st->drops[i]));
+#define C(f) #f, (json_int_t)st->f
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			 "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}",
+			 C(pkts_out), C(pkts_in), C(pkts_hairpin),
+			 C(pkts_local), C(pkts_icmp_err), C(pkts_icmp_sent),
+			 C(frags), C(sessions_created), C(sessions_expired),
+			 C(mappings_created), C(sessions), C(mappings),
+			 C(hosts), C(frag_entries), C(frag_held), C(syn_held),
+			 C(mem_bytes), "drops", drops);
+#undef C
+}
+
+static int stats(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		 char *err, size_t errlen)
+{
+	unsigned count[DP_MAX_NETS][NAT_NPROTO] = { { 0 } };
+	struct nat_stats st;
+	int slot = list_filter(x, r, err, errlen);
+	json_t *nets;
+	unsigned i, j, maps;
+
+	if (slot < 0 && r->has_net)
+		return slot;
+	nat_stats_get(x->nat, &st);
+	nat_session_walk(x->nat, cmd_now_ms(), count_sessions, count);
+	nets = json_array();
+	for (i = 0; nets && i < DP_MAX_NETS; i++) {
+		const struct model_net *n = &x->cur.net[i];
+		unsigned id = n->id;
+
+		if (!n->used || (slot >= 0 && (unsigned)slot != i) ||
+		    id >= DP_MAX_NETS)
+			continue;
+		for (j = 0, maps = 0; j < DP_MAX_STATIC; j++)
+			maps += x->cur.map[j].used && x->cur.map[j].net == i;
+		json_array_append_new(nets, json_pack(
+			"{s:s, s:i, s:i, s:i, s:i, s:i}",
+			"name", n->cfg.name,
+			"sessions", (json_int_t)(count[id][0] + count[id][1] +
+						 count[id][2]),
+			"tcp", (json_int_t)count[id][NAT_TCP],
+			"udp", (json_int_t)count[id][NAT_UDP],
+			"icmp", (json_int_t)count[id][NAT_ICMP],
+			"mappings", (json_int_t)maps));
+	}
+	*res = json_pack("{s:o*, s:o*}", "engine", engine_stats(&st),
+			 "networks", nets);
+	return *res ? 0 : -ENOMEM;
+}
+
+/**
+ * cmd_exec() - carry out a validated request
+ * @x:		context
+ * @r:		the request
+ * @result:	the result on success (may be NULL only on failure)
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -errno (nothing changed)
+ */
+int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
+	     char *err, size_t errlen)
+{
+	int ret;
+
+	*result = NULL;
+	err[0] = '\0';
+	memcpy(&x->next, &x->cur, sizeof(x->next));
+	switch (r->cmd) {
+	case CMD_PING:
+		*result = json_pack("{s:b}", "pong", 1);
+		ret = 0;
+		break;
+	case CMD_VERSION:
+		*result = json_pack("{s:s, s:i}", "version", HOSTNAT_VERSION,
+				    "protocol", (json_int_t)CTL_PROTOCOL);
+		ret = 0;
+		break;
+	case CMD_NET_ADD:
+		ret = net_add(x, r, result, err, errlen);
+		break;
+	case CMD_NET_DEL:
+		ret = net_del(x, r, result, err, errlen);
+		break;
+	case CMD_NET_LIST:
+		ret = net_list(x, result);
+		break;
+	case CMD_NET_SHOW:
+		ret = net_show(x, r, result, err, errlen);
+		break;
+	case CMD_NET_SET:
+		ret = net_set(x, r, result, err, errlen);
+		break;
+	case CMD_MAP_ADD:
+		ret = map_add(x, r, result, err, errlen);
+		break;
+	case CMD_MAP_DEL:
+		ret = map_del(x, r, result, err, errlen);
+		break;
+	case CMD_MAP_LIST:
+		ret = map_list(x, r, result, err, errlen);
+		break;
+	case CMD_EXT_ADD:
+		ret = ext_add(x, r, result, err, errlen);
+		break;
+	case CMD_EXT_DEL:
+		ret = ext_del(x, r, result, err, errlen);
+		break;
+	case CMD_EXT_LIST:
+		ret = ext_list(x, r, result, err, errlen);
+		break;
+	case CMD_SESSION_LIST:
+		ret = session_list(x, r, result, err, errlen);
+		break;
+	case CMD_STATS:
+		ret = stats(x, r, result, err, errlen);
+		break;
+	default:
+		snprintf(err, errlen, "command %d is not implemented", r->cmd);
+		ret = -EINVAL;
+	}
+	if (!ret && !*result) {
+		/* the change is made; only the answer could not be built */
+		ret = -ENOMEM;
+	}
+	if (ret && !err[0])
+		snprintf(err, errlen, "%s failed: %s", ctl_cmd_name(r->cmd),
+			 strerror(-ret));
+	if (ret) {
+		json_decref(*result);
+		*result = NULL;
+	}
+	return ret;
+}
+
+/**
+ * cmd_handle() - answer one request line
+ * @x:		context
+ * @line:	the request, without its newline
+ * @len:	bytes at @line
+ * @drop:	set when the client does not speak the protocol and is to be
+ *		dropped after this answer
+ *
+ * Return: the response line without newline (free() it), NULL if out of
+ * memory
+ */
+char *cmd_handle(struct cmd_ctx *x, const char *line, size_t len, bool *drop)
+{
+	char err[CTL_ERR_MAX], *out, *p;
+	struct ctl_req *r = calloc(1, sizeof(*r));
+	json_t *res = NULL, *resp;
+	int ret;
+
+	*drop = false;
+	if (!r)
+		return NULL;
+	ret = ctl_req_parse(line, len, r, err, sizeof(err));
+	if (ret == -EPROTO)
+		*drop = true;
+	if (!ret)
+		ret = cmd_exec(x, r, &res, err, sizeof(err));
+	if (!ret) {
+		if (r->cmd >= CMD_NET_ADD && r->cmd != CMD_NET_LIST &&
+		    r->cmd != CMD_NET_SHOW && r->cmd != CMD_MAP_LIST &&
+		    r->cmd != CMD_EXT_LIST && r->cmd != CMD_SESSION_LIST &&
+		    r->cmd != CMD_STATS)
+			log_msg(LOG_INFO, "%s%s%s: done", ctl_cmd_name(r->cmd),
+				r->has_net ? " " : "", r->net);
+		resp = json_pack("{s:b, s:o}", "ok", 1, "result", res);
+	} else {
+		for (p = err; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		log_msg(LOG_INFO, "request refused: %s", err);
+		resp = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+	}
+	free(r);
+	out = resp ? json_dumps(resp, JSON_COMPACT | JSON_PRESERVE_ORDER) :
+		     NULL;
+	json_decref(resp);
+	return out;
+}
+
+/* on start, the addresses of interfaces may have changed: look again */
+static void refresh_externals(struct cmd_ctx *x, struct model *m)
+{
+	char a[PARSE_ADDR_LEN], b[PARSE_ADDR_LEN];
+	unsigned i, j;
+
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		struct model_net *n = &m->net[i];
+
+		for (j = 0; n->used && j < n->next; j++) {
+			struct model_ext *e = &n->ext[j];
+			char ifname[DP_IFNAMSIZ];
+			uint32_t addr;
+			int ret;
+
+			fmt_addr(a, e->addr);
+			if (e->is_if) {
+				ret = dp_if_addr(x->dp, e->given, &addr);
+				if (!ret && addr != e->addr) {
+					fmt_addr(b, addr);
+					log_msg(LOG_NOTICE, "network '%s': "
+						"interface %s has address %s "
+						"now (was %s)", n->cfg.name,
+						e->given, b, a);
+					e->addr = addr;
+				}
+			} else {
+				ret = dp_addr_if(x->dp, e->addr, ifname);
+				if (!ret)
+					snprintf(e->uplink, sizeof(e->uplink),
+						 "%s", ifname);
+			}
+			if (ret)
+				log_msg(LOG_WARNING, "network '%s': external "
+					"address %s on %s not found on the "
+					"host (%s); using it as recorded",
+					n->cfg.name, a, e->uplink,
+					strerror(-ret));
+		}
+	}
+}
+
+static void warn_overlaps(struct cmd_ctx *x, const struct model *m)
+{
+	char dummy[CTL_ERR_MAX];
+	unsigned i, j;
+	size_t k;
+	json_t *ov = json_array(), *v;
+
+	for (i = 0; ov && i < DP_MAX_NETS; i++) {
+		const struct model_net *n = &m->net[i];
+
+		for (j = 0; n->used && j < n->nprefix; j++)
+			host_check(x, m, n->bridge, n->prefix[j], n->plen[j],
+				   ov, dummy, sizeof(dummy));
+		json_array_foreach(ov, k, v)
+			log_msg(LOG_WARNING, "network '%s': %s", n->cfg.name,
+				json_string_value(v));
+		json_array_clear(ov);
+	}
+	json_decref(ov);
+}
+
+/**
+ * cmd_load() - apply the state file at start, or create the default
+ * network on a first start
+ * @x:			context, with @nat, @dp and @state_dir set
+ * @default_network:	create network "nat" when there is no state file
+ * @err:		message on failure (names the file and the problem)
+ * @errlen:		room at @err
+ *
+ * Return: 0, -errno; on failure the engine holds nothing of the state
+ */
+int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
+	     size_t errlen)
+{
+	char why[CTL_ERR_MAX], path[PATH_MAX + sizeof(MODEL_FILE) + 1];
+	struct ctl_req *r;
+	json_t *res = NULL;
+	unsigned i;
+	int ret;
+
+	memset(&x->cur, 0, sizeof(x->cur));
+	ret = model_load(&x->next, x->state_dir, err, errlen);
+	if (ret == -ENOENT) {
+		memset(&x->next, 0, sizeof(x->next));
+		ret = commit(x, err, errlen);
+		if (ret || !default_network)
+			return ret;
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		r->cmd = CMD_NET_ADD;
+		r->has_net = true;
+		snprintf(r->net, sizeof(r->net), DEFAULT_NET_NAME);
+		ret = cmd_exec(x, r, &res, why, sizeof(why));
+		free(r);
+		if (ret) {
+			snprintf(err, errlen, "cannot create the default "
+				 "network '%s': %s", DEFAULT_NET_NAME, why);
+			return ret;
+		}
+		log_msg(LOG_NOTICE, "created the default network '%s' on %s",
+			DEFAULT_NET_NAME, json_string_value(json_array_get(
+				json_object_get(res, "prefixes"), 0)));
+		json_decref(res);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	refresh_externals(x, &x->next);
+	warn_overlaps(x, &x->next);
+	snprintf(path, sizeof(path), "%s/%s", x->state_dir, MODEL_FILE);
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		if (!x->next.net[i].used)
+			continue;
+		ret = net_apply(x, &x->next, i, why, sizeof(why));
+		if (ret) {
+			snprintf(err, errlen, "state file %s: network '%s': "
+				 "%s; repair it or move it away", path,
+				 x->next.net[i].cfg.name, why);
+			goto undo;
+		}
+	}
+	ret = commit(x, why, sizeof(why));
+	if (!ret)
+		return 0;
+	snprintf(err, errlen, "%s", why);
+	i = DP_MAX_NETS;
+undo:
+	while (i--)
+		if (x->next.net[i].used)
+			nat_net_del(x->nat, x->next.net[i].id);
+	memset(&x->cur, 0, sizeof(x->cur));
+	return ret;
+}

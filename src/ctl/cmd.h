@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - cmd.h: the API's commands, applied to engine, kernel and state
+ */
+#ifndef HOSTNAT_CMD_H
+#define HOSTNAT_CMD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "dp.h"
+#include "model.h"
+#include "nat.h"
+#include "req.h"
+
+#define CMD_HOST_ADDRS_MAX 1024	/* host addresses and routes looked at */
+
+/**
+ * struct cmd_ctx - what the commands work on
+ * @nat:	the engine
+ * @dp:		the datapath
+ * @state_dir:	directory of the state file
+ * @cur:	the configuration in force (engine, kernel and file agree)
+ * @next:	the configuration a request is building
+ * @dps:	the kernel state handed to dp_sync()
+ * @host:	the host's addresses and routes, from dp_host_addrs()
+ */
+struct cmd_ctx {
+	struct nat *nat;
+	struct dp *dp;
+	char state_dir[PATH_MAX];
+	struct model cur;
+	struct model next;
+	struct dp_state dps;
+	struct dp_addr host[CMD_HOST_ADDRS_MAX];
+};
+
+int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
+	     size_t errlen);
+int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
+	     char *err, size_t errlen);
+char *cmd_handle(struct cmd_ctx *x, const char *line, size_t len,
+		 bool *drop);
+uint64_t cmd_now_ms(void);
+
+#endif /* HOSTNAT_CMD_H */

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - parse.c: parsers of the words of the API and the command line
+ *
+ * Theory of operation
+ * -------------------
+ * Every value a person or a program hands to hostnat (an address, a prefix,
+ * a port, a port range, a network or interface name, a protocol, a setting
+ * of "network set") is read by one function here, shared by the daemon's
+ * API (req.c), the state file (model.c) and the command-line tool, so that
+ * all three accept and refuse exactly the same words.
+ *
+ * The parsers are strict: dotted quads only (no "10.1", no leading zeros
+ * that inet_aton would read as octal), decimal numbers without sign or
+ * spaces, prefixes without host bits. A refusal leaves one line in @err
+ * that names the rejected token, says why, and what to write instead; @what
+ * says which argument it was ("prefix", "--external-port", ...).
+ *
+ * Nothing here allocates or makes a system call: the functions are safe to
+ * fuzz.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "parse.h"
+
+static const struct {
+	const char *name;	/* key as written by "network set" */
+	bool number;		/* value is a number of seconds */
+} settings[SET_NKEYS] = {
+	[SET_UDP_TIMEOUT] = { "udp-timeout", true },
+	[SET_TCP_EST_TIMEOUT] = { "tcp-established-timeout", true },
+	[SET_TCP_TRANS_TIMEOUT] = { "tcp-transitory-timeout", true },
+	[SET_ICMP_TIMEOUT] = { "icmp-timeout", true },
+	[SET_TCP_FILTERING] = { "tcp-filtering", false },
+	[SET_UDP_FILTERING] = { "udp-filtering", false },
+	[SET_UDP_INBOUND_REFRESH] = { "udp-inbound-refresh", false },
+};
+
+static const char *const filter_names[] = { "eif", "adf", "apdf" };
+
+/**
+ * parse_uint() - read a decimal number, digits only
+ * @s:		the text
+ * @max:	largest value accepted
+ * @v:		the number
+ *
+ * Return: 0, -EINVAL (not digits, empty, leading zero), -ERANGE (> @max)
+ */
+int parse_uint(const char *s, uint32_t max, uint32_t *v)
+{
+	uint64_t n = 0;
+	const char *p;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > max)
+			return -ERANGE;
+	}
+	*v = (uint32_t)n;
+	return 0;
+}
+
+/* one dotted quad at the start of @s; *@end is what follows */
+static int quad(const char *s, uint32_t *addr, const char **end)
+{
+	uint32_t a = 0;
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned v = 0, digits = 0;
+
+		if (i && *s++ != '.')
+			return -EINVAL;
+		while (*s >= '0' && *s <= '9') {
+			if (digits && v == 0)
+				return -EINVAL;	/* "01": octal to some */
+			v = v * 10 + (unsigned)(*s++ - '0');
+			if (++digits > 3 || v > 255)
+				return -EINVAL;
+		}
+		if (!digits)
+			return -EINVAL;
+		a = a << 8 | v;
+	}
+	*addr = a;
+	*end = s;
+	return 0;
+}
+
+/**
+ * parse_addr() - read an IPv4 address in dotted-quad notation
+ * @what:	what the value is, for the message
+ * @s:		the text
+ * @addr:	the address, host order
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_addr(const char *what, const char *s, uint32_t *addr, char *err,
+	       size_t errlen)
+{
+	const char *end;
+
+	if (quad(s, addr, &end) || *end) {
+		snprintf(err, errlen, "%s '%.64s' is not an IPv4 address: use "
+			 "a dotted quad like 192.0.2.1", what, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * parse_cidr() - read a prefix ADDR/LEN; host bits must be zero
+ * @what:	what the value is, for the message
+ * @s:		the text
+ * @addr:	the prefix address, host order
+ * @plen:	the prefix length, 0 to 32
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_cidr(const char *what, const char *s, uint32_t *addr,
+	       uint8_t *plen, char *err, size_t errlen)
+{
+	const char *end;
+	uint32_t a, len, mask;
+	char fix[PARSE_CIDR_LEN];
+
+	if (quad(s, &a, &end) || *end != '/' ||
+	    parse_uint(end + 1, 32, &len)) {
+		snprintf(err, errlen, "%s '%.64s' is not a prefix: use "
+			 "ADDRESS/LENGTH like 172.16.0.0/16, length 0 to 32",
+			 what, s);
+		return -EINVAL;
+	}
+	mask = len ? ~0u << (32 - len) : 0;
+	if (a & ~mask) {
+		fmt_cidr(fix, a & mask, len);
+		snprintf(err, errlen, "%s '%.64s' has host bits set; did you "
+			 "mean %s?", what, s, fix);
+		return -EINVAL;
+	}
+	*addr = a;
+	*plen = (uint8_t)len;
+	return 0;
+}
+
+/**
+ * parse_port() - read a port number, 1 to 65535
+ * @what:	what the value is, for the message
+ * @s:		the text
+ * @port:	the port
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_port(const char *what, const char *s, uint16_t *port, char *err,
+	       size_t errlen)
+{
+	uint32_t v;
+
+	if (parse_uint(s, 65535, &v) || !v) {
+		snprintf(err, errlen, "%s '%.64s' is not a port: use a number "
+			 "from 1 to 65535", what, s);
+		return -EINVAL;
+	}
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/**
+ * parse_range() - read a port range LOW-HIGH, 1 <= LOW <= HIGH <= 65535
+ * @what:	what the value is, for the message
+ * @s:		the text
+ * @lo:		first port
+ * @hi:		last port
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_range(const char *what, const char *s, uint16_t *lo, uint16_t *hi,
+		char *err, size_t errlen)
+{
+	char buf[16];
+	const char *dash = strchr(s, '-');
+	uint32_t a, b;
+	size_t n;
+
+	if (!dash || (n = (size_t)(dash - s)) >= sizeof(buf))
+		goto bad;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (parse_uint(buf, 65535, &a) || parse_uint(dash + 1, 65535, &b) ||
+	    !a || a > b)
+		goto bad;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+bad:
+	snprintf(err, errlen, "%s '%.64s' is not a port range: use LOW-HIGH "
+		 "with 1 <= LOW <= HIGH <= 65535, like 49152-65535", what, s);
+	return -EINVAL;
+}
+
+/**
+ * parse_addr_port() - read ADDR:PORT
+ * @what:	what the value is, for the message
+ * @s:		the text
+ * @addr:	the address, host order
+ * @port:	the port, 1 to 65535
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_addr_port(const char *what, const char *s, uint32_t *addr,
+		    uint16_t *port, char *err, size_t errlen)
+{
+	const char *end;
+	uint32_t a, p;
+
+	if (quad(s, &a, &end) || *end != ':' ||
+	    parse_uint(end + 1, 65535, &p) || !p) {
+		snprintf(err, errlen, "%s '%.64s' is not ADDRESS:PORT: use "
+			 "something like 172.16.0.2:80, port 1 to 65535",
+			 what, s);
+		return -EINVAL;
+	}
+	*addr = a;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/**
+ * parse_name() - check a network name: 1 to 31 letters, digits, '-', '_'
+ * or '.', starting with a letter or digit
+ * @s:		the name
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_name(const char *s, char *err, size_t errlen)
+{
+	size_t i, n = strlen(s);
+	bool ok = n && n < NAT_NAME_MAX;
+
+	for (i = 0; ok && i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9');
+
+		ok = alnum || (i && (c == '-' || c == '_' || c == '.'));
+	}
+	if (!ok) {
+		snprintf(err, errlen, "network name '%.64s' is not valid: use 1 "
+			 "to %d letters, digits, '-', '_' or '.', starting "
+			 "with a letter or digit", s, NAT_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * parse_ifname() - check an interface name as the kernel would
+ * (dev_valid_name(): 1 to 15 bytes, no '/', ':' or white space, not "."
+ * or "..")
+ * @what:	what the value is, for the message
+ * @s:		the name
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_ifname(const char *what, const char *s, char *err, size_t errlen)
+{
+	size_t i, n = strlen(s);
+	bool ok = n && n < PARSE_IFNAMSIZ && strcmp(s, ".") &&
+		  strcmp(s, "..");
+
+	for (i = 0; ok && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		ok = c > ' ' && c < 0x7f && c != '/' && c != ':';
+	}
+	if (!ok) {
+		snprintf(err, errlen, "%s '%.64s' is not an interface name: use "
+			 "1 to %d printable characters without '/', ':' or "
+			 "spaces", what, s, PARSE_IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * parse_proto() - read a protocol name
+ * @s:		"tcp", "udp", or "icmp" when @icmp
+ * @icmp:	whether "icmp" is accepted (sessions: yes; mappings: no)
+ * @proto:	enum nat_proto
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_proto(const char *s, bool icmp, uint8_t *proto, char *err,
+		size_t errlen)
+{
+	if (!strcmp(s, "tcp"))
+		*proto = NAT_TCP;
+	else if (!strcmp(s, "udp"))
+		*proto = NAT_UDP;
+	else if (icmp && !strcmp(s, "icmp"))
+		*proto = NAT_ICMP;
+	else {
+		snprintf(err, errlen, "protocol '%.64s' is not valid: use %s",
+			 s, icmp ? "tcp, udp or icmp" : "tcp or udp");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * parse_setting_key() - read a key of "network set"
+ * @s:		the key
+ * @key:	which setting
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_setting_key(const char *s, enum parse_setting *key, char *err,
+		      size_t errlen)
+{
+	unsigned k;
+
+	for (k = 0; k < SET_NKEYS; k++) {
+		if (!strcmp(s, settings[k].name)) {
+			*key = (enum parse_setting)k;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "setting '%.64s' does not exist: use "
+		 "udp-timeout, tcp-established-timeout, tcp-transitory-timeout, "
+		 "icmp-timeout, tcp-filtering, udp-filtering or "
+		 "udp-inbound-refresh", s);
+	return -EINVAL;
+}
+
+/**
+ * parse_setting_name() - the name of a setting
+ * @key:	which setting
+ *
+ * Return: its key as "network set" takes it
+ */
+const char *parse_setting_name(enum parse_setting key)
+{
+	return (unsigned)key < SET_NKEYS ? settings[key].name : "?";
+}
+
+/**
+ * parse_setting_is_number() - whether a setting's value is a number
+ * @key:	which setting
+ *
+ * Return: true for the timeouts (seconds)
+ */
+bool parse_setting_is_number(enum parse_setting key)
+{
+	return (unsigned)key < SET_NKEYS && settings[key].number;
+}
+
+/**
+ * parse_setting_value() - read the value of a setting
+ * @key:	which setting
+ * @s:		seconds for a timeout, eif/adf/apdf for a filtering,
+ *		on/off for udp-inbound-refresh
+ * @v:		the value: seconds, enum nat_filter, or 0/1
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * The ranges of timeouts are the engine's to check (RFC floors).
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
+			char *err, size_t errlen)
+{
+	unsigned f;
+
+	switch (key) {
+	case SET_UDP_TIMEOUT:
+	case SET_TCP_EST_TIMEOUT:
+	case SET_TCP_TRANS_TIMEOUT:
+	case SET_ICMP_TIMEOUT:
+		if (!parse_uint(s, UINT32_MAX, v))
+			return 0;
+		snprintf(err, errlen, "%s '%.64s' is not valid: use a number "
+			 "of seconds", settings[key].name, s);
+		return -EINVAL;
+	case SET_TCP_FILTERING:
+	case SET_UDP_FILTERING:
+		for (f = 0; f < 3; f++) {
+			if (!strcmp(s, filter_names[f])) {
+				*v = f;
+				return 0;
+			}
+		}
+		snprintf(err, errlen, "%s '%.64s' is not valid: use eif "
+			 "(endpoint-independent), adf (address-dependent) or "
+			 "apdf (address and port-dependent)",
+			 settings[key].name, s);
+		return -EINVAL;
+	case SET_UDP_INBOUND_REFRESH:
+		if (!strcmp(s, "on") || !strcmp(s, "off")) {
+			*v = !strcmp(s, "on");
+			return 0;
+		}
+		snprintf(err, errlen, "%s '%.64s' is not valid: use on or off",
+			 settings[key].name, s);
+		return -EINVAL;
+	default:
+		snprintf(err, errlen, "setting %u does not exist", key);
+		return -EINVAL;
+	}
+}
+
+/**
+ * parse_setting_get() - read a setting out of a network's settings
+ * @cfg:	settings
+ * @key:	which
+ * @v:		its value as parse_setting_value() returns it
+ */
+void parse_setting_get(const struct nat_net_cfg *cfg, enum parse_setting key,
+		       uint32_t *v)
+{
+	switch (key) {
+	case SET_UDP_TIMEOUT:
+		*v = cfg->to.udp;
+		break;
+	case SET_TCP_EST_TIMEOUT:
+		*v = cfg->to.tcp_est;
+		break;
+	case SET_TCP_TRANS_TIMEOUT:
+		*v = cfg->to.tcp_trans;
+		break;
+	case SET_ICMP_TIMEOUT:
+		*v = cfg->to.icmp;
+		break;
+	case SET_TCP_FILTERING:
+		*v = cfg->filter[NAT_TCP];
+		break;
+	case SET_UDP_FILTERING:
+		*v = cfg->filter[NAT_UDP];
+		break;
+	case SET_UDP_INBOUND_REFRESH:
+		*v = cfg->udp_inbound_refresh;
+		break;
+	default:
+		*v = 0;
+	}
+}
+
+/**
+ * parse_setting_put() - write a setting into a network's settings
+ * @cfg:	settings
+ * @key:	which
+ * @v:		its value as parse_setting_value() returns it
+ */
+void parse_setting_put(struct nat_net_cfg *cfg, enum parse_setting key,
+		       uint32_t v)
+{
+	switch (key) {
+	case SET_UDP_TIMEOUT:
+		cfg->to.udp = v;
+		break;
+	case SET_TCP_EST_TIMEOUT:
+		cfg->to.tcp_est = v;
+		break;
+	case SET_TCP_TRANS_TIMEOUT:
+		cfg->to.tcp_trans = v;
+		break;
+	case SET_ICMP_TIMEOUT:
+		cfg->to.icmp = v;
+		break;
+	case SET_TCP_FILTERING:
+		cfg->filter[NAT_TCP] = (uint8_t)v;
+		break;
+	case SET_UDP_FILTERING:
+		cfg->filter[NAT_UDP] = (uint8_t)v;
+		break;
+	case SET_UDP_INBOUND_REFRESH:
+		cfg->udp_inbound_refresh = v;
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * parse_setting_str() - a non-numeric setting's value as text
+ * @key:	which setting
+ * @v:		value
+ *
+ * Return: "eif", "adf", "apdf", "on", "off", or NULL for a number
+ */
+const char *parse_setting_str(enum parse_setting key, uint32_t v)
+{
+	if (key == SET_TCP_FILTERING || key == SET_UDP_FILTERING)
+		return v < 3 ? filter_names[v] : "?";
+	if (key == SET_UDP_INBOUND_REFRESH)
+		return v ? "on" : "off";
+	return NULL;
+}
+
+/**
+ * fmt_addr() - write an address in dotted-quad notation
+ * @buf:	PARSE_ADDR_LEN bytes
+ * @addr:	address, host order
+ */
+void fmt_addr(char buf[PARSE_ADDR_LEN], uint32_t addr)
+{
+	snprintf(buf, PARSE_ADDR_LEN, "%u.%u.%u.%u", addr >> 24,
+		 (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff);
+}
+
+/**
+ * fmt_cidr() - write a prefix as ADDR/LEN
+ * @buf:	PARSE_CIDR_LEN bytes
+ * @addr:	prefix address, host order
+ * @plen:	prefix length
+ */
+void fmt_cidr(char buf[PARSE_CIDR_LEN], uint32_t addr, unsigned plen)
+{
+	snprintf(buf, PARSE_CIDR_LEN, "%u.%u.%u.%u/%u", addr >> 24,
+		 (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff,
+		 plen & 63);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - parse.h: parsers of the words of the API and the command line
+ */
+#ifndef HOSTNAT_PARSE_H
+#define HOSTNAT_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nat.h"
+
+#define PARSE_IFNAMSIZ 16	/* bytes, with the NUL: Linux IFNAMSIZ */
+#define PARSE_ADDR_LEN 16	/* bytes of "255.255.255.255" and NUL */
+#define PARSE_CIDR_LEN 19	/* bytes of "255.255.255.255/32" and NUL */
+#define PARSE_PORT_LO_DEFAULT 49152 /* RFC 6335 dynamic ports */
+#define PARSE_PORT_HI_DEFAULT 65535
+
+/**
+ * enum parse_setting - the keys of "network set"
+ */
+enum parse_setting {
+	SET_UDP_TIMEOUT = 0,
+	SET_TCP_EST_TIMEOUT,
+	SET_TCP_TRANS_TIMEOUT,
+	SET_ICMP_TIMEOUT,
+	SET_TCP_FILTERING,
+	SET_UDP_FILTERING,
+	SET_UDP_INBOUND_REFRESH,
+	SET_NKEYS
+};
+
+int parse_addr(const char *what, const char *s, uint32_t *addr, char *err,
+	       size_t errlen);
+int parse_cidr(const char *what, const char *s, uint32_t *addr,
+	       uint8_t *plen, char *err, size_t errlen);
+int parse_port(const char *what, const char *s, uint16_t *port, char *err,
+	       size_t errlen);
+int parse_range(const char *what, const char *s, uint16_t *lo, uint16_t *hi,
+		char *err, size_t errlen);
+int parse_addr_port(const char *what, const char *s, uint32_t *addr,
+		    uint16_t *port, char *err, size_t errlen);
+int parse_name(const char *s, char *err, size_t errlen);
+int parse_ifname(const char *what, const char *s, char *err, size_t errlen);
+int parse_proto(const char *s, bool icmp, uint8_t *proto, char *err,
+		size_t errlen);
+int parse_uint(const char *s, uint32_t max, uint32_t *v);
+
+int parse_setting_key(const char *s, enum parse_setting *key, char *err,
+		      size_t errlen);
+const char *parse_setting_name(enum parse_setting key);
+bool parse_setting_is_number(enum parse_setting key);
+int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
+			char *err, size_t errlen);
+void parse_setting_get(const struct nat_net_cfg *cfg, enum parse_setting key,
+		       uint32_t *v);
+void parse_setting_put(struct nat_net_cfg *cfg, enum parse_setting key,
+		       uint32_t v);
+const char *parse_setting_str(enum parse_setting key, uint32_t v);
+
+void fmt_addr(char buf[PARSE_ADDR_LEN], uint32_t addr);
+void fmt_cidr(char buf[PARSE_CIDR_LEN], uint32_t addr, unsigned plen);
+
+#endif /* HOSTNAT_PARSE_H */

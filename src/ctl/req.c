@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - req.c: one API request line, parsed and validated
+ *
+ * Theory of operation
+ * -------------------
+ * A request is one line holding one JSON object:
+ *
+ *	{"cmd": "map.add", "args": {"network": "nat", "proto": "tcp", ...}}
+ *
+ * ctl_req_parse() turns it into a struct ctl_req or refuses it with one
+ * line that names the offending value. It checks everything that can be
+ * checked without the engine or the host: the command exists, every
+ * argument is known to that command, has the right JSON type and a valid
+ * value (parse.c), and the required ones are there. It has no side effect
+ * and keeps no state, so it is the entry point for fuzzing the API.
+ *
+ * The commands and their arguments are one table (cmds[]): the argument
+ * names of the protocol, which are required, and the function that reads
+ * each. Arguments are read in table order, so that a later argument may
+ * depend on an earlier one ("value" on "key" in network.set).
+ *
+ * Two kinds of refusal: -EPROTO when the line is no JSON object at all
+ * (the server answers and then drops the client: it does not speak the
+ * protocol), -EINVAL when it is a well-formed request with a bad value.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "req.h"
+
+#define ARGS_MAX 8		/* arguments of one command at most */
+
+typedef int (*arg_fn)(const char *key, json_t *v, struct ctl_req *r,
+		      char *err, size_t errlen);
+
+struct arg {
+	const char *name;	/* argument name in "args" */
+	arg_fn fn;		/* reads it into the request */
+	bool required;		/* must be given */
+};
+
+struct cmd {
+	const char *name;	/* "cmd" value */
+	enum ctl_cmd cmd;
+	struct arg args[ARGS_MAX];
+};
+
+static const char *cur_cmd(const struct ctl_req *r);
+
+static int want_string(const char *key, json_t *v, const struct ctl_req *r,
+		       const char **s, char *err, size_t errlen)
+{
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "argument '%s' of %s must be a string",
+			 key, cur_cmd(r));
+		return -EINVAL;
+	}
+	*s = json_string_value(v);
+	return 0;
+}
+
+static int a_net(const char *key, json_t *v, struct ctl_req *r, char *err,
+		 size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_name(s, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(r->net, sizeof(r->net), "%s", s);
+	r->has_net = true;
+	return 0;
+}
+
+static int a_prefixes(const char *key, json_t *v, struct ctl_req *r,
+		      char *err, size_t errlen)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || !json_array_size(v) ||
+	    json_array_size(v) > DP_NET_PREFIXES) {
+		snprintf(err, errlen, "argument '%s' of %s must be a list of 1 "
+			 "to %d prefixes", key, cur_cmd(r), DP_NET_PREFIXES);
+		return -EINVAL;
+	}
+	json_array_foreach(v, i, e) {
+		const char *s;
+		int ret = want_string(key, e, r, &s, err, errlen);
+
+		if (!ret)
+			ret = parse_cidr("prefix", s, &r->prefix[i],
+					 &r->plen[i], err, errlen);
+		if (ret)
+			return ret;
+	}
+	r->nprefix = (unsigned)json_array_size(v);
+	r->has_prefixes = true;
+	return 0;
+}
+
+static int a_bridge(const char *key, json_t *v, struct ctl_req *r, char *err,
+		    size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_ifname("bridge", s, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(r->bridge, sizeof(r->bridge), "%s", s);
+	r->has_bridge = true;
+	return 0;
+}
+
+static int a_gateway(const char *key, json_t *v, struct ctl_req *r,
+		     char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_addr("gateway", s, &r->gateway, err, errlen);
+	if (!ret)
+		r->has_gateway = true;
+	return ret;
+}
+
+/**
+ * ctl_ext_spec_parse() - read an external address as given: an IPv4
+ * address, or an interface name (its primary IPv4 address)
+ * @what:	what the value is, for the message
+ * @s:		the text
+ * @e:		filled in (ports untouched)
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int ctl_ext_spec_parse(const char *what, const char *s,
+		       struct ctl_ext_spec *e, char *err, size_t errlen)
+{
+	char dummy[CTL_ERR_MAX];
+
+	if (!parse_addr(what, s, &e->addr, dummy, sizeof(dummy))) {
+		e->is_if = false;
+		e->ifname[0] = '\0';
+		return 0;
+	}
+	if (*s >= '0' && *s <= '9' && strchr(s, '.')) {
+		/* looks like an address: say what is wrong with it */
+		return parse_addr(what, s, &e->addr, err, errlen);
+	}
+	if (parse_ifname(what, s, dummy, sizeof(dummy))) {
+		snprintf(err, errlen, "%s '%.64s' is neither an IPv4 address "
+			 "nor an interface name", what, s);
+		return -EINVAL;
+	}
+	e->is_if = true;
+	e->addr = 0;
+	snprintf(e->ifname, sizeof(e->ifname), "%s", s);
+	return 0;
+}
+
+static int a_externals(const char *key, json_t *v, struct ctl_req *r,
+		       char *err, size_t errlen)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) > CTL_NET_EXT_MAX) {
+		snprintf(err, errlen, "argument '%s' of %s must be a list of 0 "
+			 "to %d addresses or interface names", key, cur_cmd(r),
+			 CTL_NET_EXT_MAX);
+		return -EINVAL;
+	}
+	json_array_foreach(v, i, e) {
+		const char *s;
+		int ret = want_string(key, e, r, &s, err, errlen);
+
+		if (!ret)
+			ret = ctl_ext_spec_parse("external", s, &r->ext[i],
+						 err, errlen);
+		if (ret)
+			return ret;
+		r->ext[i].has_ports = false;
+	}
+	r->next = (unsigned)json_array_size(v);
+	r->has_externals = true;
+	return 0;
+}
+
+static int a_external(const char *key, json_t *v, struct ctl_req *r,
+		      char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = ctl_ext_spec_parse("external", s, &r->ext[0], err,
+					 errlen);
+	if (ret)
+		return ret;
+	r->ext[0].has_ports = false;
+	r->next = 1;
+	r->has_externals = true;
+	return 0;
+}
+
+static int a_ports(const char *key, json_t *v, struct ctl_req *r, char *err,
+		   size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_range("ports", s, &r->ext[0].lo, &r->ext[0].hi, err,
+				  errlen);
+	if (!ret)
+		r->ext[0].has_ports = true;
+	return ret;
+}
+
+static int a_key(const char *key, json_t *v, struct ctl_req *r, char *err,
+		 size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_setting_key(s, &r->key, err, errlen);
+	return ret;
+}
+
+/* a string, or a number for a timeout, or a boolean for an on/off */
+static int a_value(const char *key, json_t *v, struct ctl_req *r, char *err,
+		   size_t errlen)
+{
+	char buf[32];
+	const char *s = buf;
+
+	if (json_is_string(v))
+		s = json_string_value(v);
+	else if (json_is_integer(v) && parse_setting_is_number(r->key))
+		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
+	else if (json_is_boolean(v) && r->key == SET_UDP_INBOUND_REFRESH)
+		snprintf(buf, sizeof(buf), "%s", json_is_true(v) ? "on" : "off");
+	else {
+		snprintf(err, errlen, "argument '%s' of %s for %s must be a %s",
+			 key, cur_cmd(r), parse_setting_name(r->key),
+			 parse_setting_is_number(r->key) ? "number or string" :
+							   "string");
+		return -EINVAL;
+	}
+	return parse_setting_value(r->key, s, &r->value, err, errlen);
+}
+
+static int proto_arg(const char *key, json_t *v, struct ctl_req *r,
+		     bool icmp, char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_proto(s, icmp, &r->proto, err, errlen);
+	if (!ret)
+		r->has_proto = true;
+	return ret;
+}
+
+static int a_proto_map(const char *key, json_t *v, struct ctl_req *r,
+		       char *err, size_t errlen)
+{
+	return proto_arg(key, v, r, false, err, errlen);
+}
+
+static int a_proto_any(const char *key, json_t *v, struct ctl_req *r,
+		       char *err, size_t errlen)
+{
+	return proto_arg(key, v, r, true, err, errlen);
+}
+
+static int a_internal_ap(const char *key, json_t *v, struct ctl_req *r,
+			 char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_addr_port("internal", s, &r->int_addr,
+				      &r->int_port, err, errlen);
+	if (!ret)
+		r->has_internal = true;
+	return ret;
+}
+
+static int a_internal_addr(const char *key, json_t *v, struct ctl_req *r,
+			   char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_addr("internal", s, &r->int_addr, err, errlen);
+	if (!ret)
+		r->has_internal = true;
+	return ret;
+}
+
+static int a_ext_port(const char *key, json_t *v, struct ctl_req *r,
+		      char *err, size_t errlen)
+{
+	json_int_t p = json_is_integer(v) ? json_integer_value(v) : -1;
+
+	if (p < 1 || p > 65535) {
+		snprintf(err, errlen, "argument '%s' of %s must be a port "
+			 "number from 1 to 65535", key, cur_cmd(r));
+		return -EINVAL;
+	}
+	r->ext_port = (uint16_t)p;
+	r->has_ext_port = true;
+	return 0;
+}
+
+static int a_ext_addr(const char *key, json_t *v, struct ctl_req *r,
+		      char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_addr("external address", s, &r->ext_addr, err,
+				 errlen);
+	if (!ret)
+		r->has_ext_addr = true;
+	return ret;
+}
+
+static int a_remote(const char *key, json_t *v, struct ctl_req *r,
+		    char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_cidr("remote", s, &r->remote_addr, &r->remote_plen,
+				 err, errlen);
+	return ret;
+}
+
+static int a_limit(const char *key, json_t *v, struct ctl_req *r,
+		   char *err, size_t errlen)
+{
+	json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
+
+	if (n < 0 || n > UINT32_MAX) {
+		snprintf(err, errlen, "argument '%s' of %s must be a number "
+			 "from 0 (no limit) to %u", key, cur_cmd(r),
+			 UINT32_MAX);
+		return -EINVAL;
+	}
+	r->limit = (uint32_t)n;
+	return 0;
+}
+
+#define REQ true
+static const struct cmd cmds[CMD_N] = {
+	{ "ping", CMD_PING, { { 0 } } },
+	{ "version", CMD_VERSION, { { 0 } } },
+	{ "network.add", CMD_NET_ADD, {
+		{ "name", a_net, REQ },
+		{ "prefixes", a_prefixes, false },
+		{ "bridge", a_bridge, false },
+		{ "gateway", a_gateway, false },
+		{ "externals", a_externals, false },
+	} },
+	{ "network.del", CMD_NET_DEL, { { "name", a_net, REQ } } },
+	{ "network.list", CMD_NET_LIST, { { 0 } } },
+	{ "network.show", CMD_NET_SHOW, { { "name", a_net, REQ } } },
+	{ "network.set", CMD_NET_SET, {
+		{ "name", a_net, REQ },
+		{ "key", a_key, REQ },
+		{ "value", a_value, REQ },
+	} },
+	{ "map.add", CMD_MAP_ADD, {
+		{ "network", a_net, REQ },
+		{ "proto", a_proto_map, REQ },
+		{ "internal", a_internal_ap, REQ },
+		{ "external_port", a_ext_port, false },
+		{ "external_address", a_ext_addr, false },
+		{ "remote", a_remote, false },
+	} },
+	{ "map.del", CMD_MAP_DEL, {
+		{ "network", a_net, REQ },
+		{ "proto", a_proto_map, REQ },
+		{ "external_port", a_ext_port, REQ },
+		{ "external_address", a_ext_addr, false },
+	} },
+	{ "map.list", CMD_MAP_LIST, { { "network", a_net, false } } },
+	{ "external.add", CMD_EXT_ADD, {
+		{ "network", a_net, REQ },
+		{ "external", a_external, REQ },
+		{ "ports", a_ports, false },
+	} },
+	{ "external.del", CMD_EXT_DEL, {
+		{ "network", a_net, REQ },
+		{ "external", a_external, REQ },
+	} },
+	{ "external.list", CMD_EXT_LIST, { { "network", a_net, false } } },
+	{ "session.list", CMD_SESSION_LIST, {
+		{ "network", a_net, false },
+		{ "proto", a_proto_any, false },
+		{ "internal", a_internal_addr, false },
+		{ "limit", a_limit, false },
+	} },
+	{ "stats", CMD_STATS, { { "network", a_net, false } } },
+};
+#undef REQ
+
+/**
+ * ctl_cmd_name() - the protocol name of a command
+ * @cmd:	command
+ *
+ * Return: "network.add" etc., "?" if out of range
+ */
+const char *ctl_cmd_name(enum ctl_cmd cmd)
+{
+	return (unsigned)cmd < CMD_N ? cmds[cmd].name : "?";
+}
+
+static const char *cur_cmd(const struct ctl_req *r)
+{
+	return ctl_cmd_name(r->cmd);
+}
+
+static int parse_args(const struct cmd *c, json_t *args, struct ctl_req *r,
+		      char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+	unsigned i;
+	int ret;
+
+	json_object_foreach(args, key, v) {
+		for (i = 0; i < ARGS_MAX && c->args[i].name; i++)
+			if (!strcmp(key, c->args[i].name))
+				break;
+		if (i == ARGS_MAX || !c->args[i].name) {
+			snprintf(err, errlen, "%s takes no argument '%.64s'",
+				 c->name, key);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < ARGS_MAX && c->args[i].name; i++) {
+		v = json_object_get(args, c->args[i].name);
+		if (!v) {
+			if (!c->args[i].required)
+				continue;
+			snprintf(err, errlen, "%s needs argument '%s'",
+				 c->name, c->args[i].name);
+			return -EINVAL;
+		}
+		ret = c->args[i].fn(c->args[i].name, v, r, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * ctl_req_parse() - parse and validate one request line, without side
+ * effects
+ * @line:	the request, without its newline (need not be terminated)
+ * @len:	bytes at @line
+ * @req:	filled in
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0; -EINVAL for a request with a bad command or argument; -EPROTO
+ * for a line that is not one JSON object (the client does not speak the
+ * protocol)
+ */
+int ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
+		  char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *cmd, *args;
+	const char *key, *name;
+	json_t *v;
+	unsigned i;
+	int ret = -EPROTO;
+
+	memset(req, 0, sizeof(*req));
+	if (len >= CTL_REQ_MAX) {
+		snprintf(err, errlen, "request is longer than %d bytes",
+			 CTL_REQ_MAX - 1);
+		return -EPROTO;
+	}
+	root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "request is not valid JSON: %s at "
+			 "column %d; send one JSON object per line",
+			 jerr.text, jerr.column);
+		return -EPROTO;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "request is not a JSON object; send "
+			 "{\"cmd\": ..., \"args\": {...}}");
+		goto out;
+	}
+	ret = -EINVAL;
+	json_object_foreach(root, key, v) {
+		if (strcmp(key, "cmd") && strcmp(key, "args")) {
+			snprintf(err, errlen, "request has an unknown member "
+				 "'%.64s': use only \"cmd\" and \"args\"", key);
+			goto out;
+		}
+	}
+	cmd = json_object_get(root, "cmd");
+	args = json_object_get(root, "args");
+	if (!json_is_string(cmd)) {
+		snprintf(err, errlen, "request has no \"cmd\" string");
+		goto out;
+	}
+	name = json_string_value(cmd);
+	for (i = 0; i < CMD_N; i++)
+		if (!strcmp(name, cmds[i].name))
+			break;
+	if (i == CMD_N) {
+		snprintf(err, errlen, "command '%.64s' does not exist: use "
+			 "network.add|del|list|show|set, map.add|del|list, "
+			 "external.add|del|list, session.list, stats, version "
+			 "or ping", name);
+		goto out;
+	}
+	req->cmd = cmds[i].cmd;
+	if (args && !json_is_object(args)) {
+		snprintf(err, errlen, "\"args\" of %s must be an object",
+			 cmds[i].name);
+		goto out;
+	}
+	if (!args) {
+		args = json_object();
+		if (!args) {
+			snprintf(err, errlen, "out of memory");
+			ret = -ENOMEM;
+			goto out;
+		}
+		ret = parse_args(&cmds[i], args, req, err, errlen);
+		json_decref(args);
+	} else {
+		ret = parse_args(&cmds[i], args, req, err, errlen);
+	}
+out:
+	json_decref(root);
+	return ret;
+}

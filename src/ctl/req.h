@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - req.h: one API request line, parsed and validated
+ */
+#ifndef HOSTNAT_REQ_H
+#define HOSTNAT_REQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp.h"
+#include "nat.h"
+#include "parse.h"
+
+#define CTL_REQ_MAX 65536	/* bytes of one request line, newline included */
+#define CTL_ERR_MAX 512		/* bytes of one error message */
+#define CTL_NET_EXT_MAX 16	/* external addresses per network (engine) */
+#define CTL_PROTOCOL 1		/* version of the JSON protocol */
+
+/**
+ * enum ctl_cmd - the commands of the API
+ */
+enum ctl_cmd {
+	CMD_PING = 0,
+	CMD_VERSION,
+	CMD_NET_ADD,
+	CMD_NET_DEL,
+	CMD_NET_LIST,
+	CMD_NET_SHOW,
+	CMD_NET_SET,
+	CMD_MAP_ADD,
+	CMD_MAP_DEL,
+	CMD_MAP_LIST,
+	CMD_EXT_ADD,
+	CMD_EXT_DEL,
+	CMD_EXT_LIST,
+	CMD_SESSION_LIST,
+	CMD_STATS,
+	CMD_N
+};
+
+/**
+ * struct ctl_ext_spec - an external address as asked for
+ * @is_if:	@ifname names an interface: its primary IPv4 address is meant
+ * @ifname:	the interface, when @is_if
+ * @addr:	the address, when !@is_if
+ * @has_ports:	a port range was given
+ * @lo:		first port of the dynamic range
+ * @hi:		last port
+ */
+struct ctl_ext_spec {
+	bool is_if;
+	char ifname[PARSE_IFNAMSIZ];
+	uint32_t addr;
+	bool has_ports;
+	uint16_t lo, hi;
+};
+
+/**
+ * struct ctl_req - a validated request; which members mean something
+ * depends on @cmd (and on the has_ flags)
+ * @cmd:		the command
+ * @has_net:		@net was given
+ * @net:		network name ("name" or "network" argument)
+ * @has_prefixes:	@prefix was given
+ * @nprefix:		number of prefixes
+ * @prefix:		prefixes (network.add)
+ * @plen:		their lengths
+ * @has_bridge:		@bridge was given
+ * @bridge:		bridge interface (network.add)
+ * @has_gateway:	@gateway was given
+ * @gateway:		gateway address (network.add)
+ * @has_externals:	@ext was given (network.add; an empty list: none)
+ * @next:		number of external addresses
+ * @ext:		external addresses (network.add: several; external.*:
+ *			one)
+ * @key:		setting (network.set)
+ * @value:		its value, see parse_setting_value()
+ * @has_proto:		@proto was given
+ * @proto:		enum nat_proto (map.*, session.list)
+ * @has_internal:	@int_addr (and for map.add @int_port) was given
+ * @int_addr:		internal address
+ * @int_port:		internal port
+ * @has_ext_port:	@ext_port was given
+ * @ext_port:		external port (map.*)
+ * @has_ext_addr:	@ext_addr was given
+ * @ext_addr:		external address (map.*)
+ * @remote_addr:	remote restriction (map.add), 0/0 for any
+ * @remote_plen:	its length
+ * @limit:		most entries to list, 0 for all (session.list)
+ */
+struct ctl_req {
+	enum ctl_cmd cmd;
+	bool has_net;
+	char net[NAT_NAME_MAX];
+	bool has_prefixes;
+	unsigned nprefix;
+	uint32_t prefix[DP_NET_PREFIXES];
+	uint8_t plen[DP_NET_PREFIXES];
+	bool has_bridge;
+	char bridge[PARSE_IFNAMSIZ];
+	bool has_gateway;
+	uint32_t gateway;
+	bool has_externals;
+	unsigned next;
+	struct ctl_ext_spec ext[CTL_NET_EXT_MAX];
+	enum parse_setting key;
+	uint32_t value;
+	bool has_proto;
+	uint8_t proto;
+	bool has_internal;
+	uint32_t int_addr;
+	uint16_t int_port;
+	bool has_ext_port;
+	uint16_t ext_port;
+	bool has_ext_addr;
+	uint32_t ext_addr;
+	uint32_t remote_addr;
+	uint8_t remote_plen;
+	uint32_t limit;
+};
+
+int ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
+		  char *err, size_t errlen);
+const char *ctl_cmd_name(enum ctl_cmd cmd);
+int ctl_ext_spec_parse(const char *what, const char *s,
+		       struct ctl_ext_spec *e, char *err, size_t errlen);
+
+#endif /* HOSTNAT_REQ_H */

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - fakedp.c: a datapath without a kernel, for the ctl tests
+ *
+ * Theory of operation
+ * -------------------
+ * Implements dp.h with a pretend host: interfaces with addresses and
+ * routes that the test sets up, a default route, and dp_sync() that records
+ * the state it is handed (or fails on request, to test roll-back). No
+ * device, no system call: the control layer runs without root.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fakedp.h"
+
+#define FAKE_ADDRS 32
+
+struct dp {
+	struct dp_addr host[FAKE_ADDRS];	/* addresses and routes */
+	unsigned nhost;
+	char def_if[DP_IFNAMSIZ];		/* default route's interface */
+	bool fail;				/* dp_sync() fails */
+	unsigned syncs;				/* dp_sync() calls that worked */
+	struct dp_state st;			/* last state synced */
+	char err[128];
+};
+
+int dp_open(struct dp **dpp, const char *devprefix)
+{
+	(void)devprefix;
+	*dpp = calloc(1, sizeof(**dpp));
+	return *dpp ? 0 : -ENOMEM;
+}
+
+void dp_close(struct dp *dp)
+{
+	free(dp);
+}
+
+int dp_sync(struct dp *dp, const struct dp_state *st)
+{
+	if (dp->fail) {
+		snprintf(dp->err, sizeof(dp->err), "fake: cannot sync");
+		return -EIO;
+	}
+	dp->st = *st;
+	dp->syncs++;
+	return 0;
+}
+
+const char *dp_error(const struct dp *dp)
+{
+	return dp->err;
+}
+
+int dp_fd(const struct dp *dp, enum dp_dev dev)
+{
+	(void)dp;
+	(void)dev;
+	return -1;
+}
+
+unsigned dp_rx(struct dp *dp, enum dp_dev dev, struct nat_pkt *pkts,
+	       unsigned max)
+{
+	(void)dp;
+	(void)dev;
+	(void)pkts;
+	(void)max;
+	return 0;
+}
+
+void dp_tx(struct dp *dp, enum dp_dev dev, struct nat_pkt *pkts, unsigned n)
+{
+	(void)dp;
+	(void)dev;
+	(void)pkts;
+	(void)n;
+}
+
+int dp_host_addrs(struct dp *dp, struct dp_addr *out, unsigned max)
+{
+	unsigned n = dp->nhost < max ? dp->nhost : max;
+
+	memcpy(out, dp->host, n * sizeof(*out));
+	return (int)n;
+}
+
+int dp_if_addr(struct dp *dp, const char *ifname, uint32_t *addr)
+{
+	unsigned i;
+	bool exists = false;
+
+	for (i = 0; i < dp->nhost; i++) {
+		if (strcmp(dp->host[i].ifname, ifname))
+			continue;
+		exists = true;
+		if (!dp->host[i].route) {
+			*addr = dp->host[i].addr;
+			return 0;
+		}
+	}
+	return exists ? -EADDRNOTAVAIL : -ENODEV;
+}
+
+int dp_addr_if(struct dp *dp, uint32_t addr, char ifname[DP_IFNAMSIZ])
+{
+	unsigned i;
+
+	for (i = 0; i < dp->nhost; i++) {
+		if (!dp->host[i].route && dp->host[i].addr == addr) {
+			snprintf(ifname, DP_IFNAMSIZ, "%s", dp->host[i].ifname);
+			return 0;
+		}
+	}
+	return -EADDRNOTAVAIL;
+}
+
+int dp_default_uplink(struct dp *dp, char ifname[DP_IFNAMSIZ],
+		      uint32_t *addr)
+{
+	if (!dp->def_if[0])
+		return -ENETUNREACH;
+	snprintf(ifname, DP_IFNAMSIZ, "%s", dp->def_if);
+	return dp_if_addr(dp, dp->def_if, addr);
+}
+
+static void add(struct dp *dp, const char *ifname, uint32_t addr,
+		unsigned plen, bool route)
+{
+	struct dp_addr *a = &dp->host[dp->nhost++];
+
+	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
+	a->addr = addr;
+	a->plen = (uint8_t)plen;
+	a->route = route;
+}
+
+void fakedp_add_addr(struct dp *dp, const char *ifname, uint32_t addr,
+		     unsigned plen)
+{
+	uint32_t mask = plen ? ~0u << (32 - plen) : 0;
+
+	add(dp, ifname, addr, plen, false);
+	add(dp, ifname, addr & mask, plen, true);	/* connected route */
+}
+
+void fakedp_add_route(struct dp *dp, const char *ifname, uint32_t addr,
+		      unsigned plen)
+{
+	add(dp, ifname, addr, plen, true);
+}
+
+void fakedp_set_default(struct dp *dp, const char *ifname)
+{
+	snprintf(dp->def_if, sizeof(dp->def_if), "%s", ifname);
+	add(dp, ifname, 0, 0, true);
+}
+
+void fakedp_fail_sync(struct dp *dp, bool fail)
+{
+	dp->fail = fail;
+}
+
+const struct dp_state *fakedp_state(const struct dp *dp)
+{
+	return &dp->st;
+}
+
+unsigned fakedp_syncs(const struct dp *dp)
+{
+	return dp->syncs;
+}

@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# hostnat - test_cli.sh: the command-line tool against fake_hostnatd
+#
+# test_cli.sh HOSTNAT FAKE_HOSTNATD: runs the CLI's commands against the
+# control layer served with the real engine and a fake datapath (no root),
+# and checks output, exit status and error lines. Prints "ok" or the first
+# failure, exit status 0 or 1.
+set -u
+CLI=$1
+DAEMON=$2
+DIR=$(mktemp -d /tmp/hostnat-cli-XXXXXX)
+SOCK=$DIR/api.sock
+"$DAEMON" "$DIR" "$SOCK" >"$DIR/daemon.out" 2>"$DIR/daemon.err" &
+PID=$!
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DIR"' EXIT
+for _ in $(seq 100); do
+	grep -q ready "$DIR/daemon.out" 2>/dev/null && break
+	sleep 0.05
+done
+
+fail() {
+	echo "FAIL: $*"
+	echo "--- stdout:"; cat "$DIR/out"
+	echo "--- stderr:"; cat "$DIR/err"
+	exit 1
+}
+
+# run EXPECTED_STATUS ARGS...: run the CLI, check its exit status
+run() {
+	want=$1
+	shift
+	"$CLI" --socket "$SOCK" "$@" >"$DIR/out" 2>"$DIR/err"
+	got=$?
+	[ "$got" = "$want" ] || fail "hostnat $*: exit $got, want $want"
+}
+
+has() {
+	grep -q -- "$2" "$DIR/$1" || fail "$1 lacks '$2'"
+}
+
+run 0 network list
+has out 'NAME'
+has out '172.16.0.0/16'
+run 0 network add lab --prefix 10.60.0.0/24 --prefix 10.61.0.0/24 --external eth0
+run 0 network show lab
+has out 'hn-lab'
+has out '10.60.0.254'
+run 0 map add lab --proto tcp --internal 10.60.0.2:80
+grep -Eq '^[0-9]+$' "$DIR/out" || fail "map add printed '$(cat "$DIR/out")', not a port"
+PORT=$(cat "$DIR/out")
+run 0 --json map add lab --proto udp --internal 10.60.0.2:53 --external-port 5353
+has out '"external_port": 5353'
+run 0 map add lab --proto tcp --internal 10.60.0.3:22 --external-port 2222
+[ -s "$DIR/out" ] && fail "map add with a port printed something"
+run 1 map add lab --proto tcp --internal 10.60.0.4:22 --external-port 2222
+has err '^hostnat: tcp port 2222 on 10.0.0.5 is mapped to 10.60.0.3:22'
+run 0 map list lab
+has out "10.0.0.5:$PORT\|\*:$PORT"
+has out 'dynamic'
+run 0 map del lab --proto tcp --external-port 2222
+run 0 network set lab udp-timeout 600
+run 1 network set lab udp-timeout 10
+has err '^hostnat: .*RFC 4787'
+run 2 network set lab udp-timeout ten
+has err "'ten'"
+run 0 external list
+has out 'eth0'
+run 0 session list lab --proto icmp
+has out 'NETWORK'
+run 0 stats
+has out 'drops:'
+run 0 --json stats lab
+has out '"engine"'
+run 1 network add bad --prefix 10.0.0.0/8
+has err '^hostnat: prefix 10.0.0.0/8 overlaps address 10.0.0.5/24 on eth0; choose another prefix$'
+run 2 network add x --prefix 10.0.0.1/8
+has err 'did you mean 10.0.0.0/8'
+run 2 map add lab --proto sctp --internal 10.60.0.2:80
+has err "'sctp'"
+run 2 map add lab --proto tcp --internal 10.60.0.2:80 --external-port 70000
+has err "'70000'"
+run 2 network frob
+has err "unknown command 'frob'"
+run 2 bogus
+run 0 help
+has out 'network add'
+run 0 network del lab
+run 1 network show lab
+has err "^hostnat: network 'lab' does not exist"
+"$CLI" --socket "$DIR/nope.sock" network list >"$DIR/out" 2>"$DIR/err"
+[ $? = 1 ] || fail "no daemon: exit status not 1"
+has err "^hostnat: cannot reach hostnatd at $DIR/nope.sock: No such file or directory; is hostnatd running?$"
+echo ok

@@ -1,0 +1,721 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - test_ctl.c: the control layer against the engine and a fake
+ * datapath
+ *
+ * Theory of operation
+ * -------------------
+ * Each test opens the control layer on a fresh temporary state directory
+ * and socket, with the real engine and fakedp.c as the host (eth0 holds
+ * 10.0.0.5/24 and the default route), drives requests through
+ * ctl_request() (and once through the socket), and checks the answers, the
+ * engine, the kernel state handed to dp_sync() and the state file.
+ * Nothing needs root or a daemon.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "ctl.h"
+#include "fakedp.h"
+#include "log.h"
+
+#define ETH0 0x0a000005		/* 10.0.0.5 */
+
+struct fix {
+	char dir[64];
+	char sock[96];
+	char state[128];
+	struct nat *nat;
+	struct dp *dp;
+	struct ctl *c;
+	bool no_default;
+};
+
+static int engine_new(struct fix *f)
+{
+	struct nat_limits lim;
+
+	nat_limits_default(&lim);
+	lim.max_flows = 1024;
+	lim.max_hosts = 256;
+	lim.max_flows_per_host = 256;
+	lim.max_frags = 64;
+	lim.max_frag_held = 64;
+	lim.max_syn_held = 64;
+	return nat_create(&f->nat, &lim, NULL, 1, 0);
+}
+
+static int fix_open(struct fix *f)
+{
+	struct ctl_opts o = {
+		.state_dir = f->dir,
+		.sock_path = f->sock,
+		.default_network = !f->no_default,
+	};
+
+	return ctl_open(&f->c, f->nat, f->dp, &o);
+}
+
+static int setup_host(void **state, bool open)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	log_set_level(LOG_ERR);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hostnat-ctl-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->sock, sizeof(f->sock), "%s/run/api.sock", f->dir);
+	snprintf(f->state, sizeof(f->state), "%s/state.json", f->dir);
+	if (engine_new(f) || dp_open(&f->dp, "hn"))
+		return -1;
+	fakedp_add_addr(f->dp, "eth0", ETH0, 24);
+	fakedp_set_default(f->dp, "eth0");
+	fakedp_add_addr(f->dp, "lo", 0x7f000001, 8);
+	*state = f;
+	return open ? fix_open(f) : 0;
+}
+
+static int setup(void **state)
+{
+	return setup_host(state, true);
+}
+
+static int setup_closed(void **state)
+{
+	return setup_host(state, false);
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+	char cmd[128];
+
+	ctl_close(f->c);
+	nat_destroy(f->nat);
+	dp_close(f->dp);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd))
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* restart: close control layer and engine, open both again */
+static int restart(struct fix *f)
+{
+	ctl_close(f->c);
+	f->c = NULL;
+	nat_destroy(f->nat);
+	if (engine_new(f))
+		return -1;
+	return fix_open(f);
+}
+
+/* send a request; return the parsed response (json_decref() it) */
+static json_t *rq(struct fix *f, const char *line)
+{
+	char *out = ctl_request(f->c, line, strlen(line));
+	json_t *j;
+
+	assert_non_null(out);
+	assert_null(strchr(out, '\n'));
+	j = json_loads(out, 0, NULL);
+	assert_non_null(j);
+	free(out);
+	return j;
+}
+
+static json_t *ok(struct fix *f, const char *line)
+{
+	json_t *j = rq(f, line), *res;
+
+	if (!json_is_true(json_object_get(j, "ok")))
+		fail_msg("%s: %s", line, json_string_value(json_object_get(
+						 j, "error")));
+	res = json_incref(json_object_get(j, "result"));
+	json_decref(j);
+	return res;
+}
+
+/* expect an error containing @want; returns nothing */
+static void refused(struct fix *f, const char *line, const char *want)
+{
+	json_t *j = rq(f, line);
+	const char *e = json_string_value(json_object_get(j, "error"));
+
+	assert_false(json_is_true(json_object_get(j, "ok")));
+	assert_non_null(e);
+	if (!strstr(e, want))
+		fail_msg("error '%s' lacks '%s'", e, want);
+	json_decref(j);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	return buf;
+}
+
+static void test_first_start_creates_default_network(void **state)
+{
+	struct fix *f = *state;
+	json_t *r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":"
+			  "\"nat\"}}");
+	const struct dp_state *st = fakedp_state(f->dp);
+	json_t *doc;
+
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(r, "prefixes"), 0)), "172.16.0.0/16");
+	assert_string_equal(json_string_value(json_object_get(r, "gateway")),
+			    "172.16.0.1");
+	assert_string_equal(json_string_value(json_object_get(
+		r, "host_address")), "172.16.255.254");
+	assert_string_equal(json_string_value(json_object_get(r, "bridge")),
+			    "hn-nat");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(r, "externals"), 0), "address")), "10.0.0.5");
+	json_decref(r);
+	assert_int_equal(st->nnet, 1);
+	assert_true(st->net[0].own_bridge);
+	assert_int_equal(st->net[0].host_addr, 0xac10fffe);
+	assert_int_equal(st->net[0].gw_plen, 16);
+	assert_int_equal(st->next, 1);
+	assert_string_equal(st->ext[0].uplink, "eth0");
+	assert_int_equal(st->ext[0].lo[NAT_UDP], 49152);
+	assert_int_equal(st->ext[0].hi[NAT_ICMP], 65535);
+	doc = json_load_file(f->state, 0, NULL);
+	assert_non_null(doc);
+	assert_int_equal(json_integer_value(json_object_get(doc, "version")),
+			 1);
+	json_decref(doc);
+}
+
+static void test_default_network_avoids_host_prefixes(void **state)
+{
+	struct fix *f = *state;
+	json_t *r;
+
+	fakedp_add_addr(f->dp, "eth1", 0xac100004, 16);	/* 172.16.0.4 */
+	fakedp_add_route(f->dp, "vpn0", 0xac110000, 16);
+	assert_int_equal(fix_open(f), 0);
+	r = ok(f, "{\"cmd\":\"network.list\"}");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+		json_array_get(r, 0), "prefixes"), 0)), "172.18.0.0/16");
+	json_decref(r);
+}
+
+static void test_no_default_network_when_asked(void **state)
+{
+	struct fix *f = *state;
+	json_t *r;
+
+	f->no_default = true;
+	assert_int_equal(fix_open(f), 0);
+	r = ok(f, "{\"cmd\":\"network.list\"}");
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+	/* the decision sticks: a state file exists now */
+	f->no_default = false;
+	assert_int_equal(restart(f), 0);
+	r = ok(f, "{\"cmd\":\"network.list\"}");
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+}
+
+static void test_prefix_overlapping_host_address_is_refused(void **state)
+{
+	struct fix *f = *state;
+	char *before = slurp(f->state);
+	char *after;
+
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"lab\","
+		   "\"prefixes\":[\"10.0.0.0/16\"]}}",
+		"prefix 10.0.0.0/16 overlaps address 10.0.0.5/24 on eth0; "
+		"choose another prefix");
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"lab\","
+		   "\"prefixes\":[\"172.16.128.0/24\"]}}",
+		"overlaps prefix 172.16.0.0/16 of network 'nat'");
+	after = slurp(f->state);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+static void test_network_add_with_two_prefixes_and_del(void **state)
+{
+	struct fix *f = *state;
+	const struct dp_state *st = fakedp_state(f->dp);
+	json_t *r;
+
+	r = ok(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":"
+		  "\"a-rather-long-network-name\",\"prefixes\":["
+		  "\"192.168.50.0/24\",\"192.168.60.0/24\"],\"gateway\":"
+		  "\"192.168.60.1\",\"externals\":[\"10.0.0.5\"]}}");
+	assert_int_equal(strlen(json_string_value(json_object_get(r,
+		"bridge"))), 15);
+	assert_string_equal(json_string_value(json_object_get(
+		r, "host_address")), "192.168.50.254");
+	json_decref(r);
+	assert_int_equal(st->nnet, 2);
+	assert_int_equal(st->net[1].nprefix, 2);
+	assert_int_equal(st->net[1].gw_plen, 24);
+	/* both networks use 10.0.0.5 with the same range: steered once */
+	assert_int_equal(st->next, 1);
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"b\","
+		   "\"prefixes\":[\"192.168.70.0/24\"],\"gateway\":"
+		   "\"192.168.71.1\"}}", "gateway 192.168.71.1");
+	r = ok(f, "{\"cmd\":\"network.del\",\"args\":{\"name\":"
+		  "\"a-rather-long-network-name\"}}");
+	json_decref(r);
+	assert_int_equal(st->nnet, 1);
+	refused(f, "{\"cmd\":\"network.del\",\"args\":{\"name\":\"zz\"}}",
+		"network 'zz' does not exist");
+}
+
+static void test_dynamic_mapping_keeps_its_port_across_restart(void **state)
+{
+	struct fix *f = *state;
+	const struct dp_state *st = fakedp_state(f->dp);
+	json_int_t port;
+	json_t *r;
+
+	r = ok(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		  "\"proto\":\"tcp\",\"internal\":\"172.16.0.2:80\"}}");
+	port = json_integer_value(json_object_get(r, "external_port"));
+	assert_true(port >= 49152 && port <= 65535);
+	assert_true(json_is_true(json_object_get(r, "dynamic")));
+	assert_true(json_is_null(json_object_get(r, "external_address")));
+	json_decref(r);
+	assert_int_equal(st->nstat, 1);
+	assert_int_equal(st->stat[0].addr, ETH0);
+	assert_int_equal(st->stat[0].port, port);
+
+	assert_int_equal(restart(f), 0);
+	r = ok(f, "{\"cmd\":\"map.list\",\"args\":{\"network\":\"nat\"}}");
+	assert_int_equal(json_array_size(r), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+		r, 0), "external_port")), port);
+	json_decref(r);
+	assert_int_equal(fakedp_state(f->dp)->nstat, 1);
+}
+
+static void test_mapping_conflict_changes_nothing(void **state)
+{
+	struct fix *f = *state;
+	char *before;
+	json_t *r;
+
+	r = ok(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		  "\"proto\":\"udp\",\"internal\":\"172.16.0.2:53\","
+		  "\"external_port\":5353}}");
+	json_decref(r);
+	before = slurp(f->state);
+	refused(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		   "\"proto\":\"udp\",\"internal\":\"172.16.0.3:53\","
+		   "\"external_port\":5353}}", "udp port 5353 on 10.0.0.5");
+	refused(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		   "\"proto\":\"udp\",\"internal\":\"192.168.0.3:53\"}}",
+		"192.168.0.3");
+	refused(f, "{\"cmd\":\"map.del\",\"args\":{\"network\":\"nat\","
+		   "\"proto\":\"tcp\",\"external_port\":5353}}",
+		"no tcp mapping of port 5353");
+	{
+		char *after = slurp(f->state);
+
+		assert_string_equal(before, after);
+		free(after);
+	}
+	free(before);
+	r = ok(f, "{\"cmd\":\"map.del\",\"args\":{\"network\":\"nat\","
+		  "\"proto\":\"udp\",\"external_port\":5353}}");
+	json_decref(r);
+	assert_int_equal(fakedp_state(f->dp)->nstat, 0);
+}
+
+static void test_failed_kernel_sync_rolls_back(void **state)
+{
+	struct fix *f = *state;
+	char *before = slurp(f->state), *after;
+	json_t *r;
+
+	fakedp_fail_sync(f->dp, true);
+	refused(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		   "\"proto\":\"tcp\",\"internal\":\"172.16.0.2:22\","
+		   "\"external_port\":2222}}", "fake: cannot sync");
+	refused(f, "{\"cmd\":\"network.del\",\"args\":{\"name\":\"nat\"}}",
+		"fake: cannot sync");
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"b\"}}",
+		"fake: cannot sync");
+	refused(f, "{\"cmd\":\"external.del\",\"args\":{\"network\":\"nat\","
+		   "\"external\":\"eth0\"}}", "fake: cannot sync");
+	fakedp_fail_sync(f->dp, false);
+	after = slurp(f->state);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	/* the engine holds no trace of the refused mapping: it can be made */
+	r = ok(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		  "\"proto\":\"tcp\",\"internal\":\"172.16.0.9:22\","
+		  "\"external_port\":2222}}");
+	json_decref(r);
+	/* network "nat" came back in the engine after the failed delete */
+	r = ok(f, "{\"cmd\":\"network.list\"}");
+	assert_int_equal(json_array_size(r), 1);
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"b\"}}");
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(r, "prefixes"), 0)), "172.17.0.0/16");
+	json_decref(r);
+}
+
+static void test_settings_respect_rfc_floors(void **state)
+{
+	struct fix *f = *state;
+	json_t *r;
+
+	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
+		   "\"key\":\"udp-timeout\",\"value\":\"30\"}}", "RFC 4787");
+	r = ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
+		  "\"key\":\"udp-filtering\",\"value\":\"apdf\"}}");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		r, "settings"), "udp-filtering")), "apdf");
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
+		  "\"key\":\"udp-timeout\",\"value\":600}}");
+	json_decref(r);
+	assert_int_equal(restart(f), 0);
+	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"nat\"}}");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		r, "settings"), "udp-timeout")), 600);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		r, "settings"), "udp-filtering")), "apdf");
+	json_decref(r);
+}
+
+static void test_externals_add_del_and_every_address_mappings(void **state)
+{
+	struct fix *f = *state;
+	const struct dp_state *st = fakedp_state(f->dp);
+	json_t *r;
+
+	fakedp_add_addr(f->dp, "eth1", 0xc0000207, 24);	/* 192.0.2.7 */
+	r = ok(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		  "\"proto\":\"tcp\",\"internal\":\"172.16.0.2:80\","
+		  "\"external_port\":8080}}");
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"external.add\",\"args\":{\"network\":\"nat\","
+		  "\"external\":\"192.0.2.7\",\"ports\":\"20000-29999\"}}");
+	assert_string_equal(json_string_value(json_object_get(r,
+		"interface")), "eth1");
+	assert_int_equal(json_integer_value(json_object_get(r, "port_low")),
+			 20000);
+	json_decref(r);
+	assert_int_equal(st->next, 2);
+	assert_int_equal(st->nstat, 2);		/* 8080 on both addresses */
+	refused(f, "{\"cmd\":\"external.add\",\"args\":{\"network\":\"nat\","
+		   "\"external\":\"198.51.100.1\"}}",
+		"198.51.100.1 is not assigned");
+	refused(f, "{\"cmd\":\"external.add\",\"args\":{\"network\":\"nat\","
+		   "\"external\":\"wlan0\"}}", "interface wlan0 does not exist");
+	r = ok(f, "{\"cmd\":\"external.list\"}");
+	assert_int_equal(json_array_size(r), 2);
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"external.del\",\"args\":{\"network\":\"nat\","
+		  "\"external\":\"192.0.2.7\"}}");
+	json_decref(r);
+	assert_int_equal(st->next, 1);
+	assert_int_equal(st->nstat, 1);
+}
+
+static void test_corrupt_state_file_stops_start_and_is_kept(void **state)
+{
+	struct fix *f = *state;
+	static const char *const bad[] = {
+		"{\"version\":1,\"networks\":[",
+		"{\"version\":2,\"networks\":[]}",
+		"{\"version\":1,\"networks\":[{\"name\":\"x\"}]}",
+		"{\"version\":1,\"networks\":[{\"name\":\"x\",\"prefixes\":"
+		"[\"10.9.0.1/16\"],\"bridge\":\"hn-x\",\"own_bridge\":true,"
+		"\"gateway\":\"10.9.0.1\"}]}",
+		"{\"version\":1,\"networks\":[{\"name\":\"x\",\"prefixes\":"
+		"[\"10.0.0.0/16\"],\"bridge\":\"hn-x\",\"own_bridge\":true,"
+		"\"gateway\":\"10.0.0.1\",\"externals\":[{\"address\":"
+		"\"10.0.0.5\",\"interface\":\"eth0\",\"follows_interface\":"
+		"false,\"port_low\":1,\"port_high\":2}]}]}",
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		FILE *fp = fopen(f->state, "w");
+		char *after;
+
+		assert_non_null(fp);
+		fputs(bad[i], fp);
+		fclose(fp);
+		assert_int_not_equal(fix_open(f), 0);
+		assert_null(f->c);
+		after = slurp(f->state);
+		assert_string_equal(after, bad[i]);
+		free(after);
+	}
+}
+
+static void test_state_file_round_trip_and_atomic_write(void **state)
+{
+	struct fix *f = *state;
+	char tmp[160];
+	json_t *a, *b, *doc;
+	struct stat st;
+
+	json_decref(ok(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":"
+			  "\"lab\",\"prefixes\":[\"10.50.0.0/24\"],"
+			  "\"bridge\":\"br-lab\",\"externals\":[]}}"));
+	json_decref(ok(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":"
+			  "\"nat\",\"proto\":\"udp\",\"internal\":"
+			  "\"172.16.0.2:53\",\"external_port\":53,"
+			  "\"external_address\":\"10.0.0.5\",\"remote\":"
+			  "\"198.51.100.0/24\"}}"));
+	snprintf(tmp, sizeof(tmp), "%s/.state.json.tmp", f->dir);
+	assert_int_not_equal(stat(tmp, &st), 0);	/* renamed away */
+	assert_int_equal(stat(f->state, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	a = ok(f, "{\"cmd\":\"network.list\"}");
+	doc = json_load_file(f->state, 0, NULL);
+	assert_non_null(doc);
+	assert_int_equal(restart(f), 0);
+	b = ok(f, "{\"cmd\":\"network.list\"}");
+	assert_true(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+	a = json_load_file(f->state, 0, NULL);
+	assert_true(json_equal(a, doc));	/* rewritten identically */
+	json_decref(a);
+	json_decref(doc);
+	b = ok(f, "{\"cmd\":\"map.list\"}");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		b, 0), "remote")), "198.51.100.0/24");
+	json_decref(b);
+	/* a bridge that does not exist is created (owned) */
+	a = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"lab\"}}");
+	assert_true(json_is_true(json_object_get(a, "own_bridge")));
+	assert_int_equal(json_array_size(json_object_get(a, "externals")), 0);
+	json_decref(a);
+}
+
+static void test_existing_bridge_is_not_owned(void **state)
+{
+	struct fix *f = *state;
+	json_t *r;
+
+	fakedp_add_addr(f->dp, "br0", 0x0a320001, 24);	/* 10.50.0.1/24 */
+	r = ok(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"lab\","
+		  "\"prefixes\":[\"10.50.0.0/24\"],\"bridge\":\"br0\"}}");
+	assert_false(json_is_true(json_object_get(r, "own_bridge")));
+	json_decref(r);
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"lab2\","
+		   "\"prefixes\":[\"10.51.0.0/24\"],\"bridge\":\"br0\"}}",
+		"bridge br0 belongs to another network");
+}
+
+static void test_lists_stats_and_version(void **state)
+{
+	struct fix *f = *state;
+	json_t *r;
+
+	r = ok(f, "{\"cmd\":\"stats\"}");
+	assert_non_null(json_object_get(json_object_get(json_object_get(
+		r, "engine"), "drops"), "no-mapping"));
+	assert_int_equal(json_array_size(json_object_get(r, "networks")), 1);
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"session.list\",\"args\":{\"proto\":\"icmp\"}}");
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"version\"}");
+	assert_int_equal(json_integer_value(json_object_get(r, "protocol")),
+			 1);
+	json_decref(r);
+	refused(f, "{\"cmd\":\"stats\",\"args\":{\"network\":\"nope\"}}",
+		"network 'nope' does not exist");
+	refused(f, "not json", "not valid JSON");
+}
+
+static int sock_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* run the server until @fd has a whole line (or EOF); returns bytes */
+static ssize_t sock_reply(struct fix *f, int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	int i;
+
+	for (i = 0; i < 1000 && got < len - 1; i++) {
+		ssize_t n;
+
+		ctl_run(f->c);
+		n = recv(fd, buf + got, len - 1 - got, MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n > 0) {
+			got += (size_t)n;
+			buf[got] = '\0';
+			if (strchr(buf, '\n'))
+				break;
+		}
+		usleep(1000);
+	}
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+static void test_socket_serves_lines_and_drops_garbage(void **state)
+{
+	struct fix *f = *state;
+	char buf[4096];
+	struct stat st;
+	int fd, fd2;
+
+	assert_int_equal(stat(f->sock, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	fd = sock_connect(f->sock);
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, "{\"cmd\":\"ping\"}\n", 15, 0), 15);
+	assert_true(sock_reply(f, fd, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "{\"ok\":true,\"result\":{\"pong\":true}}\n");
+	/* a request in two pieces */
+	assert_int_equal(send(fd, "{\"cmd\":\"ver", 11, 0), 11);
+	ctl_run(f->c);
+	assert_int_equal(send(fd, "sion\"}\r\n", 8, 0), 8);
+	assert_true(sock_reply(f, fd, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "\"protocol\":1"));
+	/* garbage: an answer, then the connection is closed */
+	assert_int_equal(send(fd, "GET / HTTP/1.0\n", 15, 0), 15);
+	assert_true(sock_reply(f, fd, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "\"ok\":false"));
+	assert_int_equal(sock_reply(f, fd, buf, sizeof(buf)), 0);
+	close(fd);
+	/* a second daemon on the same socket is refused */
+	{
+		struct ctl *c2;
+		struct ctl_opts o = { .state_dir = f->dir,
+				      .sock_path = f->sock };
+
+		assert_int_equal(ctl_open(&c2, f->nat, f->dp, &o),
+				 -EADDRINUSE);
+	}
+	/* a request without newline is answered at end of input */
+	fd2 = sock_connect(f->sock);
+	assert_true(fd2 >= 0);
+	assert_int_equal(send(fd2, "{\"cmd\":\"ping\"}", 14, 0), 14);
+	shutdown(fd2, SHUT_WR);
+	assert_true(sock_reply(f, fd2, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "pong"));
+	close(fd2);
+}
+
+static void test_stale_socket_is_replaced(void **state)
+{
+	struct fix *f = *state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[128];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/run", f->dir);
+	mkdir(dir, 0755);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->sock);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);		/* the file stays, nobody listens */
+	assert_int_equal(fix_open(f), 0);
+	fd = sock_connect(f->sock);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_first_start_creates_default_network, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_default_network_avoids_host_prefixes,
+			setup_closed, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_no_default_network_when_asked, setup_closed,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_prefix_overlapping_host_address_is_refused, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_network_add_with_two_prefixes_and_del, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_dynamic_mapping_keeps_its_port_across_restart,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_mapping_conflict_changes_nothing, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_failed_kernel_sync_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_settings_respect_rfc_floors, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_externals_add_del_and_every_address_mappings,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_corrupt_state_file_stops_start_and_is_kept,
+			setup_closed, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_state_file_round_trip_and_atomic_write, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_existing_bridge_is_not_owned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lists_stats_and_version,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_socket_serves_lines_and_drops_garbage, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_stale_socket_is_replaced,
+						setup_closed, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - test_ctl_parse.c: the parsers and the request validation
+ *
+ * Theory of operation
+ * -------------------
+ * Checks the words the API and the command line accept (parse.c) and the
+ * validation of request lines (req.c), with no engine, no daemon and no
+ * privilege: every refusal names the rejected token.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "parse.h"
+#include "req.h"
+
+static char err[CTL_ERR_MAX];
+
+static void test_addr_accepts_dotted_quads_only(void **state)
+{
+	uint32_t a;
+
+	(void)state;
+	assert_int_equal(parse_addr("x", "192.0.2.1", &a, err, sizeof(err)),
+			 0);
+	assert_int_equal(a, 0xc0000201);
+	assert_int_equal(parse_addr("x", "0.0.0.0", &a, err, sizeof(err)), 0);
+	static const char *const bad[] = {
+		"", "1.2.3", "1.2.3.4.5", "1.2.3.256", "01.2.3.4", "1.2.3.4 ",
+		" 1.2.3.4", "1..2.3", "a.b.c.d", "1.2.3.-4", "1.2.3.4/8",
+		"1234.1.1.1",
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse_addr("gateway", bad[i], &a, err,
+					    sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "gateway"));
+	}
+	parse_addr("gateway", "1.2.3.256", &a, err, sizeof(err));
+	assert_non_null(strstr(err, "'1.2.3.256'"));
+}
+
+static void test_cidr_rejects_host_bits_and_suggests_the_prefix(void **state)
+{
+	uint32_t a;
+	uint8_t l;
+
+	(void)state;
+	assert_int_equal(parse_cidr("prefix", "172.16.0.0/16", &a, &l, err,
+				    sizeof(err)), 0);
+	assert_int_equal(a, 0xac100000);
+	assert_int_equal(l, 16);
+	assert_int_equal(parse_cidr("prefix", "0.0.0.0/0", &a, &l, err,
+				    sizeof(err)), 0);
+	assert_int_equal(parse_cidr("prefix", "172.16.0.1/16", &a, &l, err,
+				    sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "did you mean 172.16.0.0/16?"));
+	assert_int_equal(parse_cidr("prefix", "172.16.0.0/33", &a, &l, err,
+				    sizeof(err)), -EINVAL);
+	assert_int_equal(parse_cidr("prefix", "172.16.0.0", &a, &l, err,
+				    sizeof(err)), -EINVAL);
+	assert_int_equal(parse_cidr("prefix", "172.16.0.0/016", &a, &l, err,
+				    sizeof(err)), -EINVAL);
+	assert_int_equal(parse_cidr("prefix", "172.16.0.0/", &a, &l, err,
+				    sizeof(err)), -EINVAL);
+}
+
+static void test_ports_and_ranges(void **state)
+{
+	uint16_t p, lo, hi;
+	uint32_t a;
+
+	(void)state;
+	assert_int_equal(parse_port("--external-port", "65535", &p, err,
+				    sizeof(err)), 0);
+	assert_int_equal(p, 65535);
+	assert_int_equal(parse_port("--external-port", "0", &p, err,
+				    sizeof(err)), -EINVAL);
+	assert_int_equal(parse_port("--external-port", "65536", &p, err,
+				    sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "'65536'"));
+	assert_int_equal(parse_port("--external-port", "8o", &p, err,
+				    sizeof(err)), -EINVAL);
+	assert_int_equal(parse_range("--ports", "1024-2047", &lo, &hi, err,
+				     sizeof(err)), 0);
+	assert_int_equal(lo, 1024);
+	assert_int_equal(hi, 2047);
+	assert_int_equal(parse_range("--ports", "2000-1000", &lo, &hi, err,
+				     sizeof(err)), -EINVAL);
+	assert_int_equal(parse_range("--ports", "0-10", &lo, &hi, err,
+				     sizeof(err)), -EINVAL);
+	assert_int_equal(parse_range("--ports", "10", &lo, &hi, err,
+				     sizeof(err)), -EINVAL);
+	assert_int_equal(parse_addr_port("--internal", "172.16.0.2:80", &a,
+					 &p, err, sizeof(err)), 0);
+	assert_int_equal(a, 0xac100002);
+	assert_int_equal(p, 80);
+	assert_int_equal(parse_addr_port("--internal", "172.16.0.2", &a, &p,
+					 err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_addr_port("--internal", "172.16.0.2:0", &a, &p,
+					 err, sizeof(err)), -EINVAL);
+}
+
+static void test_names_follow_engine_and_kernel_rules(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_name("nat", err, sizeof(err)), 0);
+	assert_int_equal(parse_name("lab-1.a_b", err, sizeof(err)), 0);
+	assert_int_equal(parse_name("", err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_name("-x", err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_name("a b", err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_name("0123456789012345678901234567890",
+				    err, sizeof(err)), 0);
+	assert_int_equal(parse_name("01234567890123456789012345678901",
+				    err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_ifname("--bridge", "br0", err, sizeof(err)), 0);
+	assert_int_equal(parse_ifname("--bridge", "0123456789abcdef", err,
+				      sizeof(err)), -EINVAL);
+	assert_int_equal(parse_ifname("--bridge", "a/b", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(parse_ifname("--bridge", "..", err, sizeof(err)),
+			 -EINVAL);
+}
+
+static void test_settings_parse_their_values(void **state)
+{
+	enum parse_setting k;
+	uint32_t v;
+
+	(void)state;
+	assert_int_equal(parse_setting_key("udp-timeout", &k, err,
+					   sizeof(err)), 0);
+	assert_int_equal(parse_setting_value(k, "300", &v, err, sizeof(err)),
+			 0);
+	assert_int_equal(v, 300);
+	assert_int_equal(parse_setting_value(k, "5m", &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(parse_setting_key("udp-filtering", &k, err,
+					   sizeof(err)), 0);
+	assert_int_equal(parse_setting_value(k, "apdf", &v, err, sizeof(err)),
+			 0);
+	assert_int_equal(v, NAT_FILTER_APDF);
+	assert_int_equal(parse_setting_value(k, "full-cone", &v, err,
+					     sizeof(err)), -EINVAL);
+	assert_int_equal(parse_setting_key("udp-inbound-refresh", &k, err,
+					   sizeof(err)), 0);
+	assert_int_equal(parse_setting_value(k, "on", &v, err, sizeof(err)),
+			 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(parse_setting_key("mtu", &k, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "'mtu'"));
+}
+
+static int req(const char *line, struct ctl_req *r)
+{
+	return ctl_req_parse(line, strlen(line), r, err, sizeof(err));
+}
+
+static void test_request_map_add_is_read_fully(void **state)
+{
+	struct ctl_req r;
+
+	(void)state;
+	assert_int_equal(req("{\"cmd\":\"map.add\",\"args\":{\"network\":"
+			     "\"nat\",\"proto\":\"udp\",\"internal\":"
+			     "\"172.16.0.2:53\",\"external_port\":5353,"
+			     "\"external_address\":\"10.0.0.5\",\"remote\":"
+			     "\"198.51.100.0/24\"}}", &r), 0);
+	assert_int_equal(r.cmd, CMD_MAP_ADD);
+	assert_string_equal(r.net, "nat");
+	assert_int_equal(r.proto, NAT_UDP);
+	assert_int_equal(r.int_addr, 0xac100002);
+	assert_int_equal(r.int_port, 53);
+	assert_true(r.has_ext_port);
+	assert_int_equal(r.ext_port, 5353);
+	assert_true(r.has_ext_addr);
+	assert_int_equal(r.ext_addr, 0x0a000005);
+	assert_int_equal(r.remote_addr, 0xc6336400);
+	assert_int_equal(r.remote_plen, 24);
+}
+
+static void test_request_network_add_with_interface_and_address(void **state)
+{
+	struct ctl_req r;
+
+	(void)state;
+	assert_int_equal(req("{\"cmd\":\"network.add\",\"args\":{\"name\":"
+			     "\"lab\",\"prefixes\":[\"10.1.0.0/24\","
+			     "\"10.2.0.0/24\"],\"externals\":[\"eth0\","
+			     "\"192.0.2.7\"]}}", &r), 0);
+	assert_int_equal(r.nprefix, 2);
+	assert_int_equal(r.next, 2);
+	assert_true(r.ext[0].is_if);
+	assert_string_equal(r.ext[0].ifname, "eth0");
+	assert_false(r.ext[1].is_if);
+	assert_int_equal(r.ext[1].addr, 0xc0000207);
+	assert_int_equal(req("{\"cmd\":\"network.add\",\"args\":{\"name\":"
+			     "\"lab\",\"externals\":[\"192.0.2.300\"]}}", &r),
+			 -EINVAL);
+	assert_non_null(strstr(err, "192.0.2.300"));
+}
+
+static void test_request_network_set_value_follows_key(void **state)
+{
+	struct ctl_req r;
+
+	(void)state;
+	assert_int_equal(req("{\"cmd\":\"network.set\",\"args\":{\"name\":"
+			     "\"nat\",\"key\":\"udp-timeout\",\"value\":600}}",
+			     &r), 0);
+	assert_int_equal(r.key, SET_UDP_TIMEOUT);
+	assert_int_equal(r.value, 600);
+	assert_int_equal(req("{\"cmd\":\"network.set\",\"args\":{\"value\":"
+			     "\"adf\",\"key\":\"tcp-filtering\",\"name\":"
+			     "\"nat\"}}", &r), 0);
+	assert_int_equal(r.value, NAT_FILTER_ADF);
+	assert_int_equal(req("{\"cmd\":\"network.set\",\"args\":{\"name\":"
+			     "\"nat\",\"key\":\"tcp-filtering\",\"value\":1}}",
+			     &r), -EINVAL);
+	assert_int_equal(req("{\"cmd\":\"network.set\",\"args\":{\"name\":"
+			     "\"nat\",\"key\":\"udp-timeout\",\"value\":-1}}",
+			     &r), -EINVAL);
+}
+
+static void test_request_errors_name_the_problem(void **state)
+{
+	struct ctl_req r;
+
+	(void)state;
+	assert_int_equal(req("{\"cmd\":\"network.frob\"}", &r), -EINVAL);
+	assert_non_null(strstr(err, "'network.frob'"));
+	assert_int_equal(req("{\"cmd\":\"network.del\"}", &r), -EINVAL);
+	assert_non_null(strstr(err, "'name'"));
+	assert_int_equal(req("{\"cmd\":\"network.del\",\"args\":{\"name\":"
+			     "\"nat\",\"force\":true}}", &r), -EINVAL);
+	assert_non_null(strstr(err, "'force'"));
+	assert_int_equal(req("{\"cmd\":\"map.del\",\"args\":{\"network\":"
+			     "\"nat\",\"proto\":\"icmp\",\"external_port\":"
+			     "1}}", &r), -EINVAL);
+	assert_non_null(strstr(err, "'icmp'"));
+	assert_int_equal(req("{\"cmd\":\"map.del\",\"args\":{\"network\":"
+			     "\"nat\",\"proto\":\"tcp\",\"external_port\":"
+			     "\"80\"}}", &r), -EINVAL);
+	assert_int_equal(req("{\"cmd\":\"map.list\",\"args\":[]}", &r),
+			 -EINVAL);
+	assert_int_equal(req("{\"cmd\":\"ping\",\"id\":1}", &r), -EINVAL);
+	assert_int_equal(req("{\"cmd\":\"ping\"}", &r), 0);
+	assert_int_equal(req("{\"cmd\":\"stats\",\"args\":{}}", &r), 0);
+}
+
+static void test_garbage_is_a_protocol_error(void **state)
+{
+	struct ctl_req r;
+	static const char nul[] = "{\"cmd\":\"ping\"}\0x";
+
+	(void)state;
+	assert_int_equal(req("hello", &r), -EPROTO);
+	assert_int_equal(req("[1,2]", &r), -EPROTO);
+	assert_int_equal(req("{\"cmd\":\"ping\"} {}", &r), -EPROTO);
+	assert_int_equal(req("{\"cmd\":\"ping\",\"cmd\":\"ping\"}", &r),
+			 -EPROTO);
+	assert_int_equal(ctl_req_parse(nul, sizeof(nul) - 1, &r, err,
+				       sizeof(err)), -EPROTO);
+	assert_int_equal(ctl_req_parse("{}", CTL_REQ_MAX, &r, err,
+				       sizeof(err)), -EPROTO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_accepts_dotted_quads_only),
+		cmocka_unit_test(
+			test_cidr_rejects_host_bits_and_suggests_the_prefix),
+		cmocka_unit_test(test_ports_and_ranges),
+		cmocka_unit_test(test_names_follow_engine_and_kernel_rules),
+		cmocka_unit_test(test_settings_parse_their_values),
+		cmocka_unit_test(test_request_map_add_is_read_fully),
+		cmocka_unit_test(
+			test_request_network_add_with_interface_and_address),
+		cmocka_unit_test(test_request_network_set_value_follows_key),
+		cmocka_unit_test(test_request_errors_name_the_problem),
+		cmocka_unit_test(test_garbage_is_a_protocol_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
