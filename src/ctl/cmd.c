@@ -692,6 +692,13 @@ static int map_add(struct cmd_ctx *x, const struct ctl_req *r,
 			 "limit", DP_MAX_STATIC);
 		return ms;
 	}
+	if (m.ext_port &&
+	    dp_port_in_use(x->dp, m.proto, m.ext_addr, m.ext_port) > 0) {
+		snprintf(err, errlen, "%s port %u is in use by a socket of the "
+			 "host (see 'ss -lntup'); choose another port or stop "
+			 "that service", nat_proto_name(m.proto), m.ext_port);
+		return -EADDRINUSE;
+	}
 	ret = nat_map_add(x->nat, id, &m);
 	if (ret) {
 		snprintf(err, errlen, "%s", nat_error(x->nat));

@@ -42,6 +42,7 @@
  * kernel decremented it on the way into the device and does so again on the
  * way out, and the host is one hop, not two.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <linux/rtnetlink.h>
@@ -941,4 +942,45 @@ int dp_addr_if(struct dp *dp, uint32_t addr, char ifname[DP_IFNAMSIZ])
 	if (!c.found || !if_indextoname(c.ifindex, ifname))
 		return -ENOENT;
 	return 0;
+}
+
+/**
+ * dp_port_in_use() - whether a socket of the host listens on (TCP) or is
+ * bound to (UDP) a port that would be reachable through an external address
+ * @dp:		datapath
+ * @proto:	NAT_TCP or NAT_UDP
+ * @addr:	the external address, or 0 for any of them
+ * @port:	port
+ *
+ * A mapping on such a port would take the traffic away from that socket
+ * without a word; the control layer refuses it instead.
+ *
+ * Return: 1 if in use, 0 if not, -errno if it cannot tell
+ */
+int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port)
+{
+	const char *path = proto == NAT_TCP ? "/proc/net/tcp" : "/proc/net/udp";
+	char line[256];
+	FILE *f = fopen(path, "r");
+	int ret = 0;
+
+	(void)dp;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned a, p, st;
+
+		/* "  0: 0100007F:1F90 00000000:0000 0A ..." */
+		if (sscanf(line, " %*u: %8x:%4x %*8x:%*4x %2x", &a, &p, &st) != 3)
+			continue;
+		if (p != port || (proto == NAT_TCP && st != 0x0a))
+			continue;
+		a = ntohl(a);
+		if (!a || a == addr || (!addr && a >> 24 != 127)) {
+			ret = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
 }

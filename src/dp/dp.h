@@ -141,5 +141,6 @@ int dp_default_uplink(struct dp *dp, char ifname[DP_IFNAMSIZ],
 		      uint32_t *addr);
 int dp_if_addr(struct dp *dp, const char *ifname, uint32_t *addr);
 int dp_addr_if(struct dp *dp, uint32_t addr, char ifname[DP_IFNAMSIZ]);
+int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port);
 
 #endif /* HOSTNAT_DP_H */

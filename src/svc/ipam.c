@@ -1,0 +1,1903 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - ipam.c: the address pool of one NAT network
+ *
+ * Theory of operation
+ * -------------------
+ * The pool keeps two bitmaps over every address of the prefix: @used (an
+ * address is taken: system, static, offered or bound lease, endpoint,
+ * declined) and @mem (an address is free but remembered by a past lease).
+ * The network and broadcast addresses, and the padding bits of the last
+ * word, are set in @used at creation so that a scan for a clear bit only
+ * ever finds a usable address. Finding the lowest free address is a scan
+ * of words, O(size / 64).
+ *
+ * Entries live in a table of slots sized at creation; each slot of an
+ * address is on the address hash chain, a lease's slot also on the chain
+ * of its client identifier, and a static or lease slot on the chain of its
+ * MAC. A slot is changed only while detached: detach() takes it off its
+ * chains and out of the bitmaps and counters, attach() puts it back as it
+ * now is, so the bitmaps and counters cannot drift from the table. Each
+ * address has at most one slot, which bounds the table by the pool size.
+ *
+ * When the table is full, the free (remembered) lease that ended first is
+ * forgotten to make room; when none is left, the allocation fails.
+ *
+ * Expiry is done lazily: every lease operation calls ipam_expire(), which
+ * walks the table only once the earliest expiry time has passed. Offered
+ * and bound leases past their time become free (remembered); declined
+ * addresses past their quarantine return to the pool.
+ *
+ * The state file (ipam_save(), ipam_load()) is text, one entry a line:
+ *
+ *   hostnat-ipam 1
+ *   pool 10.0.0.0/24
+ *   system ADDR NAME
+ *   static ADDR MAC NAME
+ *   lease ADDR offered|bound|free EXPIRES MAC CLIENT-ID-HEX HOSTNAME|-
+ *   endpoint ADDR NAME NETNS MAC|-
+ *   declined ADDR EXPIRES
+ *   end COUNT
+ *
+ * Entries come in address order, fields are separated by one space, every
+ * line ends in a newline and the trailer counts the entries, so a file cut
+ * short is refused. Loading checks every field and every rule the pool
+ * keeps (addresses in the prefix and used once, names, MACs and client
+ * identifiers unique) and names the line and the problem when it refuses.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipam.h"
+
+#define NIL UINT32_MAX		/* end of a hash chain, no slot */
+#define LINE_MAX_LEN 512	/* bytes, longest state file line accepted */
+#define FIELDS_MAX 8		/* fields in a state file line */
+
+/**
+ * struct slot - an entry and its place in the tables
+ * @e:		the entry
+ * @live:	attached: on the chains and counted
+ * @next_addr:	next slot on the address chain
+ * @next_id:	next slot on the client identifier chain (leases)
+ * @next_mac:	next slot on the MAC chain (static and lease)
+ */
+struct slot {
+	struct ipam_entry e;
+	uint8_t live;
+	uint32_t next_addr;
+	uint32_t next_id;
+	uint32_t next_mac;
+};
+
+/**
+ * struct ipam - one pool
+ * @cfg:	configuration with defaults applied
+ * @net:	network address
+ * @nbits:	addresses in the prefix, network and broadcast included
+ * @size:	usable addresses
+ * @nwords:	64-bit words per bitmap
+ * @used:	address taken (bit per offset from @net)
+ * @mem:	address free but remembered by a past lease
+ * @slots:	entry table, @cfg.max_entries slots
+ * @free_slots:	stack of unused slot indices
+ * @nfree:	depth of @free_slots
+ * @h_addr:	hash chain heads by address
+ * @h_id:	hash chain heads by client identifier
+ * @h_mac:	hash chain heads by MAC
+ * @hmask:	hash table size minus one
+ * @nused:	usable addresses in use
+ * @nkind:	attached entries per kind (leases: offered and bound only)
+ * @nmem:	free leases remembered
+ * @next_expiry: s, earliest expiry of an offered or bound lease or of a
+ *		quarantine; INT64_MAX if none
+ * @tokens:	new clients that may be admitted now
+ * @tokens_at:	s, when @tokens was last refilled
+ * @refused_limit: leases refused by the pool or per-MAC cap
+ * @refused_rate: leases refused by the new-client rate
+ * @refused_full: allocations refused for want of an address or slot
+ */
+struct ipam {
+	struct ipam_config cfg;
+	uint32_t net;
+	uint32_t nbits;
+	uint32_t size;
+	uint32_t nwords;
+	uint64_t *used;
+	uint64_t *mem;
+	struct slot *slots;
+	uint32_t *free_slots;
+	uint32_t nfree;
+	uint32_t *h_addr;
+	uint32_t *h_id;
+	uint32_t *h_mac;
+	uint32_t hmask;
+	uint32_t nused;
+	uint32_t nkind[IPAM_KIND_MAX];
+	uint32_t nmem;
+	int64_t next_expiry;
+	uint32_t tokens;
+	int64_t tokens_at;
+	uint64_t refused_limit;
+	uint64_t refused_rate;
+	uint64_t refused_full;
+};
+
+/* A client identity: option 61, or htype (1, Ethernet) + chaddr */
+struct key {
+	uint8_t len;
+	uint8_t id[IPAM_ID_MAX];
+};
+
+static const char *const kind_names[IPAM_KIND_MAX] = {
+	[IPAM_SYSTEM] = "system",     [IPAM_STATIC] = "static",
+	[IPAM_LEASE] = "lease",	      [IPAM_ENDPOINT] = "endpoint",
+	[IPAM_DECLINED] = "declined",
+};
+
+static const char *const state_names[IPAM_STATE_MAX] = {
+	[IPAM_OFFERED] = "offered",
+	[IPAM_BOUND] = "bound",
+	[IPAM_FREE] = "free",
+};
+
+/* --- hashing ------------------------------------------------------------ */
+
+static uint32_t mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	h *= 0x846ca68bu;
+	h ^= h >> 16;
+	return h;
+}
+
+static uint32_t hash_bytes(uint32_t seed, const uint8_t *p, size_t n)
+{
+	uint32_t h = mix32(seed ^ 0x9e3779b9u ^ (uint32_t)n);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x01000193u;
+	return mix32(h);
+}
+
+static uint32_t *addr_head(const struct ipam *ipam, uint32_t addr)
+{
+	return &ipam->h_addr[mix32(addr ^ ipam->cfg.hash_seed) & ipam->hmask];
+}
+
+static uint32_t *id_head(const struct ipam *ipam, const uint8_t *id,
+			 size_t len)
+{
+	return &ipam->h_id[hash_bytes(ipam->cfg.hash_seed, id, len) &
+			   ipam->hmask];
+}
+
+static uint32_t *mac_head(const struct ipam *ipam, const uint8_t *mac)
+{
+	return &ipam->h_mac[hash_bytes(~ipam->cfg.hash_seed, mac, 6) &
+			    ipam->hmask];
+}
+
+/* --- bitmaps ------------------------------------------------------------ */
+
+static void bit_set(uint64_t *map, uint32_t off)
+{
+	map[off >> 6] |= 1ull << (off & 63);
+}
+
+static void bit_clear(uint64_t *map, uint32_t off)
+{
+	map[off >> 6] &= ~(1ull << (off & 63));
+}
+
+static bool bit_test(const uint64_t *map, uint32_t off)
+{
+	return map[off >> 6] & (1ull << (off & 63));
+}
+
+/* Offset of an address in the pool, or 0 (the network address: never
+ * usable) when it is outside the prefix or the broadcast address.
+ */
+static uint32_t pool_off(const struct ipam *ipam, uint32_t addr)
+{
+	uint32_t off = addr - ipam->net;
+
+	if (off >= ipam->nbits - 1)
+		return 0;
+	return off;
+}
+
+/* lowest clear bit of @used (or of @used | @mem); 0 if none */
+static uint32_t lowest_free(const struct ipam *ipam, bool skip_mem)
+{
+	uint32_t i;
+
+	for (i = 0; i < ipam->nwords; i++) {
+		uint64_t w = ipam->used[i];
+
+		if (skip_mem)
+			w |= ipam->mem[i];
+		if (~w)
+			return (i << 6) + (uint32_t)__builtin_ctzll(~w);
+	}
+	return 0;
+}
+
+/* --- slots and their tables --------------------------------------------- */
+
+static bool is_active_lease(const struct ipam_entry *e)
+{
+	return e->kind == IPAM_LEASE && e->state != IPAM_FREE;
+}
+
+static bool is_mem(const struct ipam_entry *e)
+{
+	return e->kind == IPAM_LEASE && e->state == IPAM_FREE;
+}
+
+static bool on_mac_chain(const struct ipam_entry *e)
+{
+	return e->has_mac && (e->kind == IPAM_STATIC || e->kind == IPAM_LEASE);
+}
+
+static void chain_del(struct ipam *ipam, uint32_t *head, uint32_t i,
+		      size_t link)
+{
+	uint32_t *p = head;
+
+	while (*p != NIL) {
+		uint32_t *next = (uint32_t *)((char *)&ipam->slots[*p] + link);
+
+		if (*p == i) {
+			*p = *next;
+			*next = NIL;
+			return;
+		}
+		p = next;
+	}
+}
+
+/* put slot @i into the chains, bitmaps and counters as it now is */
+static void attach(struct ipam *ipam, uint32_t i)
+{
+	struct slot *s = &ipam->slots[i];
+	struct ipam_entry *e = &s->e;
+	uint32_t off = e->addr - ipam->net, *h;
+
+	h = addr_head(ipam, e->addr);
+	s->next_addr = *h;
+	*h = i;
+	if (e->kind == IPAM_LEASE) {
+		h = id_head(ipam, e->id, e->id_len);
+		s->next_id = *h;
+		*h = i;
+	}
+	if (on_mac_chain(e)) {
+		h = mac_head(ipam, e->mac);
+		s->next_mac = *h;
+		*h = i;
+	}
+	if (is_mem(e)) {
+		bit_set(ipam->mem, off);
+		ipam->nmem++;
+	} else {
+		bit_set(ipam->used, off);
+		ipam->nused++;
+		ipam->nkind[e->kind]++;
+		if ((is_active_lease(e) || e->kind == IPAM_DECLINED) &&
+		    e->expires < ipam->next_expiry)
+			ipam->next_expiry = e->expires;
+	}
+	s->live = 1;
+}
+
+/* take slot @i out of the chains, bitmaps and counters */
+static void detach(struct ipam *ipam, uint32_t i)
+{
+	struct slot *s = &ipam->slots[i];
+	struct ipam_entry *e = &s->e;
+	uint32_t off = e->addr - ipam->net;
+
+	chain_del(ipam, addr_head(ipam, e->addr), i,
+		  offsetof(struct slot, next_addr));
+	if (e->kind == IPAM_LEASE)
+		chain_del(ipam, id_head(ipam, e->id, e->id_len), i,
+			  offsetof(struct slot, next_id));
+	if (on_mac_chain(e))
+		chain_del(ipam, mac_head(ipam, e->mac), i,
+			  offsetof(struct slot, next_mac));
+	if (is_mem(e)) {
+		bit_clear(ipam->mem, off);
+		ipam->nmem--;
+	} else {
+		bit_clear(ipam->used, off);
+		ipam->nused--;
+		ipam->nkind[e->kind]--;
+	}
+	s->live = 0;
+}
+
+static void slot_free(struct ipam *ipam, uint32_t i)
+{
+	if (ipam->slots[i].live)
+		detach(ipam, i);
+	memset(&ipam->slots[i].e, 0, sizeof(ipam->slots[i].e));
+	ipam->free_slots[ipam->nfree++] = i;
+}
+
+/* a free slot, forgetting the free lease that ended first if need be */
+static int slot_new(struct ipam *ipam, uint32_t *out)
+{
+	uint32_t i, best = NIL;
+
+	if (!ipam->nfree) {
+		for (i = 0; i < ipam->cfg.max_entries; i++) {
+			const struct slot *s = &ipam->slots[i];
+
+			if (s->live && is_mem(&s->e) &&
+			    (best == NIL ||
+			     s->e.expires < ipam->slots[best].e.expires))
+				best = i;
+		}
+		if (best == NIL)
+			return -ENOSPC;
+		slot_free(ipam, best);
+	}
+	*out = ipam->free_slots[--ipam->nfree];
+	memset(&ipam->slots[*out].e, 0, sizeof(ipam->slots[*out].e));
+	return 0;
+}
+
+static uint32_t find_addr(const struct ipam *ipam, uint32_t addr)
+{
+	uint32_t i = *addr_head(ipam, addr);
+
+	while (i != NIL && ipam->slots[i].e.addr != addr)
+		i = ipam->slots[i].next_addr;
+	return i;
+}
+
+static uint32_t find_id(const struct ipam *ipam, const struct key *k)
+{
+	uint32_t i = *id_head(ipam, k->id, k->len);
+
+	while (i != NIL) {
+		const struct ipam_entry *e = &ipam->slots[i].e;
+
+		if (e->id_len == k->len && !memcmp(e->id, k->id, k->len))
+			return i;
+		i = ipam->slots[i].next_id;
+	}
+	return NIL;
+}
+
+/* first slot on the MAC chain of @mac with @kind; @state < 0: any state,
+ * else for leases the state wanted (IPAM_FREE) or any active (IPAM_BOUND)
+ */
+static uint32_t find_mac(const struct ipam *ipam, const uint8_t *mac,
+			 unsigned kind, int state)
+{
+	uint32_t i = *mac_head(ipam, mac);
+
+	for (; i != NIL; i = ipam->slots[i].next_mac) {
+		const struct ipam_entry *e = &ipam->slots[i].e;
+
+		if (e->kind != kind || memcmp(e->mac, mac, 6))
+			continue;
+		if (state < 0 || (state == IPAM_FREE) == is_mem(e))
+			return i;
+	}
+	return NIL;
+}
+
+static uint32_t count_mac_leases(const struct ipam *ipam, const uint8_t *mac)
+{
+	uint32_t i = *mac_head(ipam, mac), n = 0;
+
+	for (; i != NIL; i = ipam->slots[i].next_mac) {
+		const struct ipam_entry *e = &ipam->slots[i].e;
+
+		if (is_active_lease(e) && !memcmp(e->mac, mac, 6))
+			n++;
+	}
+	return n;
+}
+
+/* --- names -------------------------------------------------------------- */
+
+static bool is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+static bool name_char(int c)
+{
+	return is_alnum(c) || c == '.' || c == '_' || c == '-';
+}
+
+/* names: [A-Za-z0-9][A-Za-z0-9._-]*, shorter than IPAM_NAME_MAX */
+static bool name_valid(const char *s)
+{
+	size_t i;
+
+	if (!s || !is_alnum(s[0]))
+		return false;
+	for (i = 0; s[i]; i++)
+		if (!name_char(s[i]) || i >= IPAM_NAME_MAX - 1)
+			return false;
+	return true;
+}
+
+/* netns: a name or a path, [A-Za-z0-9/][A-Za-z0-9._/:@+-]* */
+static bool netns_valid(const char *s)
+{
+	size_t i;
+
+	if (!s || !(is_alnum(s[0]) || s[0] == '/'))
+		return false;
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+
+		if (i >= IPAM_NETNS_MAX - 1 ||
+		    !(name_char(c) || c == '/' || c == ':' || c == '@' ||
+		      c == '+'))
+			return false;
+	}
+	return true;
+}
+
+/* a host name a client sent (option 12): keep the name characters, drop
+ * the rest (NULs, spaces, escapes), start at an alphanumeric one
+ */
+static void hostname_copy(char *dst, const uint8_t *src, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n < IPAM_NAME_MAX - 1; i++) {
+		if (!name_char(src[i]) || (!n && !is_alnum(src[i])))
+			continue;
+		dst[n++] = (char)src[i];
+	}
+	dst[n] = '\0';
+}
+
+static bool mac_valid(const uint8_t *mac)
+{
+	static const uint8_t zero[6];
+
+	return mac && !(mac[0] & 1) && memcmp(mac, zero, 6);
+}
+
+static int client_key(const struct ipam_client *c, struct key *k)
+{
+	if (!c || !c->mac)
+		return -EINVAL;
+	if (c->id) {
+		if (c->id_len < 2 || c->id_len > IPAM_ID_MAX)
+			return -EINVAL;
+		k->len = (uint8_t)c->id_len;
+		memcpy(k->id, c->id, c->id_len);
+	} else {
+		/* RFC 2131 section 4.2: htype and chaddr identify the client */
+		k->len = 7;
+		k->id[0] = 1;
+		memcpy(k->id + 1, c->mac, 6);
+	}
+	return 0;
+}
+
+/* --- creation and queries ----------------------------------------------- */
+
+/**
+ * ipam_create() - make an empty pool
+ * @out:	the new pool
+ * @cfg:	prefix and limits; zero limits take the defaults
+ *
+ * Return: 0, -EINVAL for a prefix that is not /8 to /30 or has host bits
+ * set, -ENOMEM
+ */
+int ipam_create(struct ipam **out, const struct ipam_config *cfg)
+{
+	struct ipam *ipam;
+	uint32_t i, nb;
+
+	if (!out || !cfg || cfg->plen < IPAM_PLEN_MIN ||
+	    cfg->plen > IPAM_PLEN_MAX ||
+	    (cfg->net & (UINT32_MAX >> cfg->plen)))
+		return -EINVAL;
+	ipam = calloc(1, sizeof(*ipam));
+	if (!ipam)
+		return -ENOMEM;
+	ipam->cfg = *cfg;
+	ipam->net = cfg->net;
+	ipam->nbits = 1u << (32 - cfg->plen);
+	ipam->size = ipam->nbits - 2;
+	ipam->nwords = (ipam->nbits + 63) / 64;
+	if (!ipam->cfg.max_entries)
+		ipam->cfg.max_entries = IPAM_ENTRIES_DEFAULT;
+	if (ipam->cfg.max_entries > ipam->size)
+		ipam->cfg.max_entries = ipam->size;
+	if (!ipam->cfg.max_leases)
+		ipam->cfg.max_leases =
+			ipam->size -
+			(uint32_t)((uint64_t)ipam->size *
+				   IPAM_RESERVE_PCT_DEFAULT / 100);
+	if (ipam->cfg.max_leases > ipam->size)
+		ipam->cfg.max_leases = ipam->size;
+	if (!ipam->cfg.max_per_mac)
+		ipam->cfg.max_per_mac = IPAM_PER_MAC_DEFAULT;
+	if (!ipam->cfg.rate)
+		ipam->cfg.rate = IPAM_RATE_DEFAULT;
+	if (!ipam->cfg.burst)
+		ipam->cfg.burst = IPAM_BURST_DEFAULT;
+	for (nb = 1; nb < ipam->cfg.max_entries; nb <<= 1)
+		;
+	ipam->hmask = nb - 1;
+
+	ipam->used = calloc(ipam->nwords, sizeof(uint64_t));
+	ipam->mem = calloc(ipam->nwords, sizeof(uint64_t));
+	ipam->slots = calloc(ipam->cfg.max_entries, sizeof(struct slot));
+	ipam->free_slots = calloc(ipam->cfg.max_entries, sizeof(uint32_t));
+	ipam->h_addr = malloc(nb * sizeof(uint32_t));
+	ipam->h_id = malloc(nb * sizeof(uint32_t));
+	ipam->h_mac = malloc(nb * sizeof(uint32_t));
+	if (!ipam->used || !ipam->mem || !ipam->slots || !ipam->free_slots ||
+	    !ipam->h_addr || !ipam->h_id || !ipam->h_mac) {
+		ipam_destroy(ipam);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nb; i++)
+		ipam->h_addr[i] = ipam->h_id[i] = ipam->h_mac[i] = NIL;
+	/* slots are handed out lowest first */
+	for (i = 0; i < ipam->cfg.max_entries; i++)
+		ipam->free_slots[i] = ipam->cfg.max_entries - 1 - i;
+	ipam->nfree = ipam->cfg.max_entries;
+
+	/* network, broadcast and the padding of the last word: never free */
+	bit_set(ipam->used, 0);
+	for (i = ipam->nbits - 1; i < ipam->nwords * 64; i++)
+		bit_set(ipam->used, i);
+	ipam->next_expiry = INT64_MAX;
+	ipam->tokens = ipam->cfg.burst;
+	ipam->tokens_at = INT64_MIN;
+	*out = ipam;
+	return 0;
+}
+
+/**
+ * ipam_destroy() - free a pool
+ * @ipam:	pool, or NULL
+ */
+void ipam_destroy(struct ipam *ipam)
+{
+	if (!ipam)
+		return;
+	free(ipam->used);
+	free(ipam->mem);
+	free(ipam->slots);
+	free(ipam->free_slots);
+	free(ipam->h_addr);
+	free(ipam->h_id);
+	free(ipam->h_mac);
+	free(ipam);
+}
+
+/**
+ * ipam_net() - network address of the pool's prefix
+ * @ipam:	pool
+ *
+ * Return: the address, host order
+ */
+uint32_t ipam_net(const struct ipam *ipam)
+{
+	return ipam->net;
+}
+
+/**
+ * ipam_plen() - prefix length of the pool
+ * @ipam:	pool
+ *
+ * Return: 8 to 30
+ */
+unsigned ipam_plen(const struct ipam *ipam)
+{
+	return ipam->cfg.plen;
+}
+
+/**
+ * ipam_contains() - tell whether an address is a usable one of the pool
+ * @ipam:	pool
+ * @addr:	address
+ *
+ * Return: true for a host address of the prefix (not network, broadcast)
+ */
+bool ipam_contains(const struct ipam *ipam, uint32_t addr)
+{
+	return pool_off(ipam, addr) != 0;
+}
+
+/**
+ * ipam_stats() - size, use and refusals of a pool
+ * @ipam:	pool
+ * @st:		filled in
+ */
+void ipam_stats(const struct ipam *ipam, struct ipam_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = ipam->size;
+	st->used = ipam->nused;
+	st->free = ipam->size - ipam->nused;
+	memcpy(st->kind, ipam->nkind, sizeof(st->kind));
+	st->remembered = ipam->nmem;
+	st->entries = ipam->cfg.max_entries - ipam->nfree;
+	st->max_entries = ipam->cfg.max_entries;
+	st->max_leases = ipam->cfg.max_leases;
+	st->refused_limit = ipam->refused_limit;
+	st->refused_rate = ipam->refused_rate;
+	st->refused_full = ipam->refused_full;
+}
+
+/**
+ * ipam_lookup() - the entry of an address
+ * @ipam:	pool
+ * @addr:	address
+ *
+ * Return: the entry (a free lease if the address is only remembered), or
+ * NULL when the address has none
+ */
+const struct ipam_entry *ipam_lookup(const struct ipam *ipam, uint32_t addr)
+{
+	uint32_t i = find_addr(ipam, addr);
+
+	return i == NIL ? NULL : &ipam->slots[i].e;
+}
+
+/**
+ * ipam_iter() - walk the entries in address order
+ * @ipam:	pool
+ * @pos:	cursor, 0 to start; advanced past the entry returned
+ *
+ * Return: the next entry, or NULL at the end
+ */
+const struct ipam_entry *ipam_iter(const struct ipam *ipam, uint32_t *pos)
+{
+	uint32_t off = *pos ? *pos : 1;
+
+	while (off < ipam->nbits - 1) {
+		uint32_t w = off >> 6;
+		uint64_t bits = (ipam->used[w] | ipam->mem[w]) &
+				(~0ull << (off & 63));
+
+		if (!bits) {
+			off = (w + 1) << 6;
+			continue;
+		}
+		off = (w << 6) + (uint32_t)__builtin_ctzll(bits);
+		if (off >= ipam->nbits - 1)
+			break;
+		*pos = off + 1;
+		return ipam_lookup(ipam, ipam->net + off);
+	}
+	*pos = ipam->nbits;
+	return NULL;
+}
+
+/**
+ * ipam_kind_name() - name of an entry kind
+ * @kind:	enum ipam_kind
+ *
+ * Return: "system", "static", ..., or "?"
+ */
+const char *ipam_kind_name(unsigned kind)
+{
+	return kind < IPAM_KIND_MAX ? kind_names[kind] : "?";
+}
+
+/**
+ * ipam_state_name() - name of a lease state
+ * @state:	enum ipam_state
+ *
+ * Return: "offered", "bound", "free", or "?"
+ */
+const char *ipam_state_name(unsigned state)
+{
+	return state < IPAM_STATE_MAX ? state_names[state] : "?";
+}
+
+/**
+ * ipam_find_name() - the entry of a kind with a name
+ * @ipam:	pool
+ * @kind:	enum ipam_kind (system, static or endpoint)
+ * @name:	its name
+ *
+ * Return: the entry or NULL
+ */
+const struct ipam_entry *ipam_find_name(const struct ipam *ipam,
+					unsigned kind, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < ipam->cfg.max_entries; i++) {
+		const struct slot *s = &ipam->slots[i];
+
+		if (s->live && s->e.kind == kind && !strcmp(s->e.name, name))
+			return &s->e;
+	}
+	return NULL;
+}
+
+/* --- admin entries ------------------------------------------------------ */
+
+/* make @addr available for a new entry: forget whoever remembers it */
+static int take_addr(struct ipam *ipam, uint32_t addr)
+{
+	uint32_t i;
+
+	if (!ipam_contains(ipam, addr))
+		return -ERANGE;
+	if (bit_test(ipam->used, addr - ipam->net))
+		return -EADDRINUSE;
+	i = find_addr(ipam, addr);
+	if (i != NIL)
+		slot_free(ipam, i);
+	return 0;
+}
+
+/* the lowest free address, preferring those nobody remembers; 0 if none */
+static uint32_t pick_lowest(const struct ipam *ipam)
+{
+	uint32_t off = lowest_free(ipam, true);
+
+	if (!off)
+		off = lowest_free(ipam, false);
+	return off ? ipam->net + off : 0;
+}
+
+/**
+ * ipam_system_add() - keep an address for the daemon (gateway, host)
+ * @ipam:	pool
+ * @addr:	address in the pool
+ * @name:	what it is ("gateway")
+ *
+ * Adding an address that is already a system entry renames it.
+ *
+ * Return: 0, -EINVAL for a bad name, -ERANGE outside the pool,
+ * -EADDRINUSE if used otherwise, -ENOSPC when the table is full
+ */
+int ipam_system_add(struct ipam *ipam, uint32_t addr, const char *name)
+{
+	uint32_t i;
+	int ret;
+
+	if (!name_valid(name))
+		return -EINVAL;
+	i = find_addr(ipam, addr);
+	if (i != NIL && ipam->slots[i].e.kind == IPAM_SYSTEM) {
+		strcpy(ipam->slots[i].e.name, name);
+		return 0;
+	}
+	ret = take_addr(ipam, addr);
+	if (ret)
+		return ret;
+	ret = slot_new(ipam, &i);
+	if (ret)
+		return ret;
+	ipam->slots[i].e.addr = addr;
+	ipam->slots[i].e.kind = IPAM_SYSTEM;
+	strcpy(ipam->slots[i].e.name, name);
+	attach(ipam, i);
+	return 0;
+}
+
+/**
+ * ipam_static_add() - reserve an address for a MAC address
+ * @ipam:	pool
+ * @name:	reservation name, unique among reservations
+ * @mac:	unicast MAC address, one reservation each
+ * @addr:	address in the pool; free, or leased to that MAC
+ *
+ * A lease the MAC holds on @addr becomes the reservation; a lease it holds
+ * on another address is left to run out (the client is refused it at its
+ * next renewal and comes back for the reserved address).
+ *
+ * Return: 0, -EINVAL for a bad name or MAC, -EEXIST for a name or MAC
+ * already reserved, -ERANGE outside the pool, -EADDRINUSE when used
+ * otherwise, -ENOSPC when the table is full
+ */
+int ipam_static_add(struct ipam *ipam, const char *name, const uint8_t mac[6],
+		    uint32_t addr)
+{
+	struct ipam_entry *e;
+	uint32_t i;
+	int ret;
+
+	if (!name_valid(name) || !mac_valid(mac))
+		return -EINVAL;
+	if (ipam_find_name(ipam, IPAM_STATIC, name) ||
+	    find_mac(ipam, mac, IPAM_STATIC, -1) != NIL)
+		return -EEXIST;
+	i = find_addr(ipam, addr);
+	if (i != NIL && is_active_lease(&ipam->slots[i].e) &&
+	    !memcmp(ipam->slots[i].e.mac, mac, 6)) {
+		detach(ipam, i);
+	} else {
+		ret = take_addr(ipam, addr);
+		if (ret)
+			return ret;
+		ret = slot_new(ipam, &i);
+		if (ret)
+			return ret;
+	}
+	e = &ipam->slots[i].e;
+	memset(e, 0, sizeof(*e));
+	e->addr = addr;
+	e->kind = IPAM_STATIC;
+	e->has_mac = 1;
+	memcpy(e->mac, mac, 6);
+	strcpy(e->name, name);
+	attach(ipam, i);
+	return 0;
+}
+
+/**
+ * ipam_static_del() - drop a reservation; its address returns to the pool
+ * @ipam:	pool
+ * @name:	reservation name
+ *
+ * Return: 0, -ENOENT
+ */
+int ipam_static_del(struct ipam *ipam, const char *name)
+{
+	const struct ipam_entry *e = ipam_find_name(ipam, IPAM_STATIC, name);
+
+	if (!e)
+		return -ENOENT;
+	slot_free(ipam, (uint32_t)((const struct slot *)(const void *)e -
+				   ipam->slots));
+	return 0;
+}
+
+/**
+ * ipam_static_find() - the reservation of a MAC address
+ * @ipam:	pool
+ * @mac:	MAC address
+ *
+ * Return: the entry or NULL
+ */
+const struct ipam_entry *ipam_static_find(const struct ipam *ipam,
+					  const uint8_t mac[6])
+{
+	uint32_t i = find_mac(ipam, mac, IPAM_STATIC, -1);
+
+	return i == NIL ? NULL : &ipam->slots[i].e;
+}
+
+/**
+ * ipam_endpoint_add() - give an address to a container endpoint
+ * @ipam:	pool
+ * @name:	endpoint name, unique among endpoints
+ * @netns:	its network namespace (name or path)
+ * @mac:	its MAC address, or NULL
+ * @want:	the address asked for, or 0 for the lowest free one
+ * @addr:	the address given
+ *
+ * Endpoints are not held to the lease cap: the reserve is theirs.
+ *
+ * Return: 0, -EINVAL for a bad name, netns or MAC, -EEXIST for a name in
+ * use, -ERANGE if @want is outside the pool, -EADDRINUSE if it is used,
+ * -ENOSPC when the pool or the table is full
+ */
+int ipam_endpoint_add(struct ipam *ipam, const char *name, const char *netns,
+		      const uint8_t *mac, uint32_t want, uint32_t *addr)
+{
+	struct ipam_entry *e;
+	uint32_t i, a = want;
+	int ret;
+
+	if (!name_valid(name) || !netns_valid(netns) ||
+	    (mac && !mac_valid(mac)))
+		return -EINVAL;
+	if (ipam_find_name(ipam, IPAM_ENDPOINT, name))
+		return -EEXIST;
+	if (!a) {
+		a = pick_lowest(ipam);
+		if (!a) {
+			ipam->refused_full++;
+			return -ENOSPC;
+		}
+	}
+	ret = take_addr(ipam, a);
+	if (ret)
+		return ret;
+	ret = slot_new(ipam, &i);
+	if (ret) {
+		ipam->refused_full++;
+		return ret;
+	}
+	e = &ipam->slots[i].e;
+	e->addr = a;
+	e->kind = IPAM_ENDPOINT;
+	if (mac) {
+		e->has_mac = 1;
+		memcpy(e->mac, mac, 6);
+	}
+	strcpy(e->name, name);
+	strcpy(e->netns, netns);
+	attach(ipam, i);
+	*addr = a;
+	return 0;
+}
+
+/**
+ * ipam_endpoint_del() - free the address of an endpoint
+ * @ipam:	pool
+ * @name:	endpoint name
+ *
+ * Return: 0, -ENOENT
+ */
+int ipam_endpoint_del(struct ipam *ipam, const char *name)
+{
+	const struct ipam_entry *e = ipam_find_name(ipam, IPAM_ENDPOINT, name);
+
+	if (!e)
+		return -ENOENT;
+	slot_free(ipam, (uint32_t)((const struct slot *)(const void *)e -
+				   ipam->slots));
+	return 0;
+}
+
+/* --- leases ------------------------------------------------------------- */
+
+/**
+ * ipam_expire() - end offers, leases and quarantines whose time is past
+ * @ipam:	pool
+ * @now:	s, current time
+ */
+void ipam_expire(struct ipam *ipam, int64_t now)
+{
+	int64_t next = INT64_MAX;
+	uint32_t i;
+
+	if (now < ipam->next_expiry)
+		return;
+	for (i = 0; i < ipam->cfg.max_entries; i++) {
+		struct ipam_entry *e = &ipam->slots[i].e;
+
+		if (!ipam->slots[i].live)
+			continue;
+		if (is_active_lease(e) && e->expires <= now) {
+			detach(ipam, i);
+			e->state = IPAM_FREE;
+			attach(ipam, i);
+		} else if (e->kind == IPAM_DECLINED && e->expires <= now) {
+			slot_free(ipam, i);
+			continue;
+		}
+		if ((is_active_lease(e) || e->kind == IPAM_DECLINED) &&
+		    e->expires < next)
+			next = e->expires;
+	}
+	ipam->next_expiry = next;
+}
+
+/* RFC 2131 has no say here: a bucket of @burst new clients, refilled at
+ * @rate a second, so that a flood of made-up MAC addresses is admitted no
+ * faster than that
+ */
+static void refill(struct ipam *ipam, int64_t now)
+{
+	if (now > ipam->tokens_at && ipam->tokens_at != INT64_MIN) {
+		uint64_t add = (uint64_t)(now - ipam->tokens_at) *
+			       ipam->cfg.rate;
+
+		if (add > ipam->cfg.burst - ipam->tokens)
+			add = ipam->cfg.burst - ipam->tokens;
+		ipam->tokens += (uint32_t)add;
+	}
+	ipam->tokens_at = now;
+}
+
+/* may one more lease be active for @mac (a new client if @fresh)? */
+static int admit(struct ipam *ipam, const uint8_t *mac, bool fresh,
+		 int64_t now)
+{
+	if (ipam->nkind[IPAM_LEASE] >= ipam->cfg.max_leases ||
+	    count_mac_leases(ipam, mac) >= ipam->cfg.max_per_mac) {
+		ipam->refused_limit++;
+		return -EDQUOT;
+	}
+	if (fresh) {
+		refill(ipam, now);
+		if (!ipam->tokens) {
+			ipam->refused_rate++;
+			return -EAGAIN;
+		}
+	}
+	return 0;
+}
+
+/* make slot @i (detached or new) an active lease of @k at @addr */
+static void lease_set(struct ipam *ipam, uint32_t i, const struct key *k,
+		      const struct ipam_client *c, uint32_t addr,
+		      unsigned state, int64_t expires)
+{
+	struct ipam_entry *e = &ipam->slots[i].e;
+	char name[IPAM_NAME_MAX];
+
+	strcpy(name, e->name);
+	memset(e, 0, sizeof(*e));
+	e->addr = addr;
+	e->kind = IPAM_LEASE;
+	e->state = (uint8_t)state;
+	e->has_mac = 1;
+	memcpy(e->mac, c->mac, 6);
+	e->id_len = k->len;
+	memcpy(e->id, k->id, k->len);
+	e->expires = expires;
+	if (c->hostname)
+		hostname_copy(e->name, c->hostname, c->hostname_len);
+	else
+		strcpy(e->name, name);
+	attach(ipam, i);
+}
+
+/* the client's lease moves elsewhere (a reservation): it ends now */
+static void lease_end(struct ipam *ipam, uint32_t i, int64_t now)
+{
+	struct ipam_entry *e = &ipam->slots[i].e;
+
+	if (!is_active_lease(e))
+		return;
+	detach(ipam, i);
+	e->state = IPAM_FREE;
+	e->expires = now;
+	attach(ipam, i);
+}
+
+/*
+ * Give the client @k a lease on @addr (free, or remembered by @e, the
+ * client's own free lease, which may be NULL): check the limits, forget
+ * whoever else remembers @addr, reuse @e's slot or take a new one.
+ */
+static int lease_new(struct ipam *ipam, uint32_t ei, const struct key *k,
+		     const struct ipam_client *c, uint32_t addr,
+		     unsigned state, int64_t now, int64_t expires)
+{
+	bool fresh = ei == NIL &&
+		     find_mac(ipam, c->mac, IPAM_LEASE, -1) == NIL;
+	uint32_t owner = find_addr(ipam, addr), i = ei;
+	int ret;
+
+	ret = admit(ipam, c->mac, fresh, now);
+	if (ret)
+		return ret;
+	/* slot_new() changes nothing when it fails; freeing @owner before
+	 * it leaves a slot to take
+	 */
+	if (owner != NIL && owner != ei)
+		slot_free(ipam, owner);
+	if (i == NIL) {
+		ret = slot_new(ipam, &i);
+		if (ret) {
+			ipam->refused_full++;
+			return ret;
+		}
+	} else {
+		detach(ipam, i);
+	}
+	if (fresh)
+		ipam->tokens--;
+	lease_set(ipam, i, k, c, addr, state, expires);
+	return 0;
+}
+
+/* is @addr one a client may be given: in the pool and not used */
+static bool addr_free(const struct ipam *ipam, uint32_t addr)
+{
+	uint32_t off = pool_off(ipam, addr);
+
+	return off && !bit_test(ipam->used, off);
+}
+
+/**
+ * ipam_lease_offer() - choose the address to offer a client (DHCPDISCOVER)
+ * @ipam:	pool
+ * @c:		the client
+ * @requested:	address it asks for (option 50), or 0
+ * @now:	s, current time
+ * @hold:	s, how long an offer keeps its address
+ * @addr:	the address to offer
+ *
+ * A client with a reservation is offered it; one with an offer or a lease
+ * keeps its address. Otherwise, RFC 2131 section 4.3.1: the requested
+ * address if free, else the client's previous one, else the lowest free.
+ *
+ * Return: 0, -EINVAL for a bad client, -EDQUOT over a lease cap, -EAGAIN
+ * over the new-client rate, -ENOSPC when no address or entry is left
+ */
+int ipam_lease_offer(struct ipam *ipam, const struct ipam_client *c,
+		     uint32_t requested, int64_t now, uint32_t hold,
+		     uint32_t *addr)
+{
+	uint32_t st, ei, a = 0;
+	struct ipam_entry *e = NULL;
+	struct key k;
+	int ret;
+
+	ret = client_key(c, &k);
+	if (ret)
+		return ret;
+	ipam_expire(ipam, now);
+	ei = find_id(ipam, &k);
+	if (ei != NIL)
+		e = &ipam->slots[ei].e;
+	st = find_mac(ipam, c->mac, IPAM_STATIC, -1);
+	if (st != NIL) {
+		if (e)
+			lease_end(ipam, ei, now);
+		*addr = ipam->slots[st].e.addr;
+		return 0;
+	}
+	if (e && is_active_lease(e)) {
+		if (e->state == IPAM_OFFERED && e->expires < now + hold) {
+			detach(ipam, ei);
+			e->expires = now + hold;
+			attach(ipam, ei);
+		}
+		*addr = e->addr;
+		return 0;
+	}
+
+	if (requested && addr_free(ipam, requested)) {
+		a = requested;
+	} else if (e) {
+		a = e->addr;	/* remembered for this client: free */
+	} else {
+		uint32_t m = find_mac(ipam, c->mac, IPAM_LEASE, IPAM_FREE);
+
+		a = m != NIL ? ipam->slots[m].e.addr : pick_lowest(ipam);
+	}
+	if (!a) {
+		ipam->refused_full++;
+		return -ENOSPC;
+	}
+	ret = lease_new(ipam, ei, &k, c, a, IPAM_OFFERED, now, now + hold);
+	if (ret)
+		return ret;
+	*addr = a;
+	return 0;
+}
+
+/**
+ * ipam_lease_bind() - bind a client's lease on an address (DHCPREQUEST)
+ * @ipam:	pool
+ * @c:		the client
+ * @addr:	address the client asks for (option 50 or ciaddr)
+ * @now:	s, current time
+ * @lease_time:	s, length of the lease
+ * @known_only:	refuse a client the pool has no record of (a server that
+ *		is not authoritative, RFC 2131 section 4.3.2 INIT-REBOOT)
+ *
+ * A client with a reservation gets only its reserved address. A client
+ * with an offer or a lease gets only that address. Another client gets
+ * @addr if it is free (a client that kept its lease across a restart of
+ * ours, or whose lease ran out while it was away).
+ *
+ * Return: 0 (bound: an ACK), -EINVAL for a bad client, -EPERM when the
+ * client has a reservation for another address, -ERANGE outside the pool,
+ * -ESTALE when the client's lease is on another address, -ENOENT for an
+ * unknown client with @known_only, -EADDRINUSE when the address is used,
+ * -EDQUOT, -EAGAIN, -ENOSPC as for ipam_lease_offer()
+ */
+int ipam_lease_bind(struct ipam *ipam, const struct ipam_client *c,
+		    uint32_t addr, int64_t now, uint32_t lease_time,
+		    bool known_only)
+{
+	struct ipam_entry *e = NULL;
+	uint32_t st, ei;
+	struct key k;
+	int ret;
+
+	ret = client_key(c, &k);
+	if (ret)
+		return ret;
+	ipam_expire(ipam, now);
+	ei = find_id(ipam, &k);
+	if (ei != NIL)
+		e = &ipam->slots[ei].e;
+	st = find_mac(ipam, c->mac, IPAM_STATIC, -1);
+	if (st != NIL) {
+		if (ipam->slots[st].e.addr != addr)
+			return -EPERM;
+		if (e)
+			lease_end(ipam, ei, now);
+		return 0;
+	}
+	if (!ipam_contains(ipam, addr))
+		return -ERANGE;
+	if (e && is_active_lease(e)) {
+		if (e->addr != addr)
+			return -ESTALE;
+		detach(ipam, ei);
+		lease_set(ipam, ei, &k, c, addr, IPAM_BOUND,
+			  now + lease_time);
+		return 0;
+	}
+	if (!e && known_only)
+		return -ENOENT;
+	if (!addr_free(ipam, addr))
+		return -EADDRINUSE;
+	return lease_new(ipam, ei, &k, c, addr, IPAM_BOUND, now,
+			 now + lease_time);
+}
+
+/**
+ * ipam_lease_release() - free a client's lease (DHCPRELEASE)
+ * @ipam:	pool
+ * @c:		the client
+ * @addr:	the address it releases (ciaddr)
+ * @now:	s, current time
+ *
+ * The address stays remembered for the client. Releasing a reserved
+ * address does nothing: the reservation stands.
+ *
+ * Return: 0, -EINVAL for a bad client, -ENOENT if the client holds no
+ * lease on @addr
+ */
+int ipam_lease_release(struct ipam *ipam, const struct ipam_client *c,
+		       uint32_t addr, int64_t now)
+{
+	const struct ipam_entry *st;
+	struct key k;
+	uint32_t ei;
+	int ret;
+
+	ret = client_key(c, &k);
+	if (ret)
+		return ret;
+	st = ipam_static_find(ipam, c->mac);
+	if (st && st->addr == addr)
+		return 0;
+	ei = find_id(ipam, &k);
+	if (ei == NIL || !is_active_lease(&ipam->slots[ei].e) ||
+	    ipam->slots[ei].e.addr != addr)
+		return -ENOENT;
+	lease_end(ipam, ei, now);
+	return 0;
+}
+
+/**
+ * ipam_lease_cancel() - drop a client's pending offer (it chose another
+ *			 server, RFC 2131 section 4.3.2)
+ * @ipam:	pool
+ * @c:		the client
+ * @now:	s, current time
+ *
+ * Return: 0, -EINVAL for a bad client, -ENOENT without an offer
+ */
+int ipam_lease_cancel(struct ipam *ipam, const struct ipam_client *c,
+		      int64_t now)
+{
+	struct key k;
+	uint32_t ei;
+	int ret;
+
+	ret = client_key(c, &k);
+	if (ret)
+		return ret;
+	ei = find_id(ipam, &k);
+	if (ei == NIL || ipam->slots[ei].e.kind != IPAM_LEASE ||
+	    ipam->slots[ei].e.state != IPAM_OFFERED)
+		return -ENOENT;
+	lease_end(ipam, ei, now);
+	return 0;
+}
+
+/**
+ * ipam_lease_decline() - quarantine an address a client found in use
+ *			  (DHCPDECLINE, RFC 2131 section 4.3.3)
+ * @ipam:	pool
+ * @c:		the client
+ * @addr:	the address declined (option 50)
+ * @now:	s, current time
+ * @hold:	s, quarantine
+ *
+ * The client's lease is dropped, and with it the memory of the address.
+ *
+ * Return: 0, -EINVAL for a bad client, -EPERM for a reserved address (the
+ * reservation stands), -ENOENT if the client holds no lease on @addr
+ */
+int ipam_lease_decline(struct ipam *ipam, const struct ipam_client *c,
+		       uint32_t addr, int64_t now, uint32_t hold)
+{
+	const struct ipam_entry *st;
+	struct ipam_entry *e;
+	struct key k;
+	uint32_t ei;
+	int ret;
+
+	ret = client_key(c, &k);
+	if (ret)
+		return ret;
+	st = ipam_static_find(ipam, c->mac);
+	if (st && st->addr == addr)
+		return -EPERM;
+	ei = find_id(ipam, &k);
+	if (ei == NIL || !is_active_lease(&ipam->slots[ei].e) ||
+	    ipam->slots[ei].e.addr != addr)
+		return -ENOENT;
+	e = &ipam->slots[ei].e;
+	detach(ipam, ei);
+	memset(e, 0, sizeof(*e));
+	e->addr = addr;
+	e->kind = IPAM_DECLINED;
+	e->expires = now + hold;
+	attach(ipam, ei);
+	return 0;
+}
+
+/**
+ * ipam_lease_find() - the lease (any state) of a client
+ * @ipam:	pool
+ * @c:		the client
+ *
+ * Return: the entry or NULL
+ */
+const struct ipam_entry *ipam_lease_find(const struct ipam *ipam,
+					 const struct ipam_client *c)
+{
+	struct key k;
+	uint32_t i;
+
+	if (client_key(c, &k))
+		return NULL;
+	i = find_id(ipam, &k);
+	return i == NIL ? NULL : &ipam->slots[i].e;
+}
+
+/* --- state file: writing ------------------------------------------------ */
+
+struct out {
+	char *buf;
+	size_t size;
+	size_t len;
+	FILE *f;
+	int err;
+};
+
+__attribute__((format(printf, 2, 3))) static void out_printf(struct out *o,
+							      const char *fmt,
+							      ...)
+{
+	char line[LINE_MAX_LEN];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		o->err = -EOVERFLOW;
+		return;
+	}
+	if (o->f) {
+		if (fwrite(line, 1, (size_t)n, o->f) != (size_t)n && !o->err)
+			o->err = -EIO;
+	} else if (o->buf && o->len < o->size) {
+		size_t room = o->size - o->len - 1;
+
+		memcpy(o->buf + o->len, line, (size_t)n < room ? (size_t)n : room);
+		o->buf[o->len + ((size_t)n < room ? (size_t)n : room)] = '\0';
+	}
+	o->len += (size_t)n;
+}
+
+static void fmt_addr(char *s, uint32_t a)
+{
+	sprintf(s, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		a & 255);
+}
+
+static void fmt_mac(char *s, const uint8_t *m)
+{
+	sprintf(s, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+		m[4], m[5]);
+}
+
+static void save(const struct ipam *ipam, struct out *o)
+{
+	const struct ipam_entry *e;
+	char a[16], m[18], id[2 * IPAM_ID_MAX + 1];
+	uint32_t pos = 0, n = 0, i;
+
+	fmt_addr(a, ipam->net);
+	out_printf(o, "hostnat-ipam 1\npool %s/%u\n", a, ipam->cfg.plen);
+	while ((e = ipam_iter(ipam, &pos))) {
+		fmt_addr(a, e->addr);
+		fmt_mac(m, e->mac);
+		switch (e->kind) {
+		case IPAM_SYSTEM:
+			out_printf(o, "system %s %s\n", a, e->name);
+			break;
+		case IPAM_STATIC:
+			out_printf(o, "static %s %s %s\n", a, m, e->name);
+			break;
+		case IPAM_LEASE:
+			for (i = 0; i < e->id_len; i++)
+				sprintf(id + 2 * i, "%02x", e->id[i]);
+			out_printf(o, "lease %s %s %" PRId64 " %s %s %s\n", a,
+				   state_names[e->state], e->expires, m, id,
+				   e->name[0] ? e->name : "-");
+			break;
+		case IPAM_ENDPOINT:
+			out_printf(o, "endpoint %s %s %s %s\n", a, e->name,
+				   e->netns, e->has_mac ? m : "-");
+			break;
+		case IPAM_DECLINED:
+			out_printf(o, "declined %s %" PRId64 "\n", a,
+				   e->expires);
+			break;
+		}
+		n++;
+	}
+	out_printf(o, "end %u\n", n);
+}
+
+/**
+ * ipam_save() - write the pool as text (the state file)
+ * @ipam:	pool
+ * @buf:	where to write, NUL-terminated; NULL to only measure
+ * @size:	its size
+ *
+ * Like snprintf(): the text is cut to fit, and the full length returned.
+ *
+ * Return: length of the full text (without NUL), or -EOVERFLOW
+ */
+ssize_t ipam_save(const struct ipam *ipam, char *buf, size_t size)
+{
+	struct out o = { .buf = buf, .size = size };
+
+	if (buf && size)
+		buf[0] = '\0';
+	save(ipam, &o);
+	return o.err ? o.err : (ssize_t)o.len;
+}
+
+/**
+ * ipam_save_file() - write the pool as text to a stream
+ * @ipam:	pool
+ * @f:		stream
+ *
+ * Return: 0, -EIO on a write error
+ */
+int ipam_save_file(const struct ipam *ipam, FILE *f)
+{
+	struct out o = { .f = f };
+
+	save(ipam, &o);
+	if (!o.err && ferror(f))
+		o.err = -EIO;
+	return o.err;
+}
+
+/* --- state file: reading ------------------------------------------------ */
+
+/**
+ * struct loader - state of ipam_load()
+ * @ipam:	pool being filled
+ * @line:	line number, from 1
+ * @n:		entries loaded
+ * @ended:	the trailer was seen
+ * @err:	message buffer
+ * @errlen:	its size
+ */
+struct loader {
+	struct ipam *ipam;
+	unsigned line;
+	uint32_t n;
+	bool ended;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct loader *ld,
+						       const char *fmt, ...)
+{
+	size_t n = 0;
+	va_list ap;
+
+	if (ld->err && ld->errlen) {
+		int r = snprintf(ld->err, ld->errlen, "line %u: ", ld->line);
+
+		n = r > 0 ? (size_t)r : 0;
+		if (n < ld->errlen) {
+			va_start(ap, fmt);
+			vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return -EINVAL;
+}
+
+/* decimal, canonical (no sign, no leading zero), at most @max */
+static bool parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		if (x > (max - (uint64_t)(*s - '0')) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return true;
+}
+
+static bool parse_addr(const char *s, uint32_t *a)
+{
+	uint32_t x = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char part[4];
+		uint64_t v;
+		size_t n = 0;
+
+		while (*s >= '0' && *s <= '9' && n < 3)
+			part[n++] = *s++;
+		part[n] = '\0';
+		if (!n || !parse_u64(part, 255, &v))
+			return false;
+		x = x << 8 | (uint32_t)v;
+		if (i < 3 && *s++ != '.')
+			return false;
+	}
+	if (*s)
+		return false;
+	*a = x;
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* lower-case hex bytes, @sep between them (0: none); exactly @max bytes
+ * if @exact, else 2 to @max
+ */
+static bool parse_hex(const char *s, char sep, uint8_t *out, size_t max,
+		      bool exact, size_t *len)
+{
+	size_t n = 0;
+
+	while (*s) {
+		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+
+		if (hi < 0 || lo < 0 || n >= max)
+			return false;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+		if (sep && *s) {
+			if (*s != sep || !s[1])
+				return false;
+			s++;
+		}
+	}
+	if (exact ? n != max : n < 2)
+		return false;
+	*len = n;
+	return true;
+}
+
+static bool parse_mac(const char *s, uint8_t *mac)
+{
+	size_t n;
+
+	return parse_hex(s, ':', mac, 6, true, &n);
+}
+
+static bool parse_time(const char *s, int64_t *t)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, INT64_MAX, &v))
+		return false;
+	*t = (int64_t)v;
+	return true;
+}
+
+/* an address field: valid, in the pool, not yet used by another line */
+static int load_addr(struct loader *ld, const char *s, uint32_t *a)
+{
+	if (!parse_addr(s, a))
+		return fail(ld, "bad address '%s'", s);
+	if (!ipam_contains(ld->ipam, *a))
+		return fail(ld, "address %s is not a host address of the pool",
+			    s);
+	if (find_addr(ld->ipam, *a) != NIL)
+		return fail(ld, "address %s appears twice", s);
+	return 0;
+}
+
+static int load_entry(struct loader *ld, char **f, unsigned nf)
+{
+	struct ipam *ipam = ld->ipam;
+	struct ipam_entry e = { 0 };
+	uint32_t i;
+	size_t n;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	if (!strcmp(f[0], "system") && nf == 3) {
+		e.kind = IPAM_SYSTEM;
+		if (!name_valid(f[2]))
+			return fail(ld, "bad name '%s'", f[2]);
+		strcpy(e.name, f[2]);
+	} else if (!strcmp(f[0], "static") && nf == 4) {
+		e.kind = IPAM_STATIC;
+		e.has_mac = 1;
+		if (!parse_mac(f[2], e.mac) || !mac_valid(e.mac))
+			return fail(ld, "bad MAC address '%s'", f[2]);
+		if (!name_valid(f[3]))
+			return fail(ld, "bad name '%s'", f[3]);
+		if (find_mac(ipam, e.mac, IPAM_STATIC, -1) != NIL)
+			return fail(ld, "MAC address %s reserved twice", f[2]);
+		if (ipam_find_name(ipam, IPAM_STATIC, f[3]))
+			return fail(ld, "reservation name '%s' used twice",
+				    f[3]);
+		strcpy(e.name, f[3]);
+	} else if (!strcmp(f[0], "lease") && nf == 7) {
+		struct key k;
+
+		e.kind = IPAM_LEASE;
+		e.has_mac = 1;
+		for (i = 0; i < IPAM_STATE_MAX; i++)
+			if (!strcmp(f[2], state_names[i]))
+				break;
+		if (i == IPAM_STATE_MAX)
+			return fail(ld, "bad lease state '%s'", f[2]);
+		e.state = (uint8_t)i;
+		if (!parse_time(f[3], &e.expires))
+			return fail(ld, "bad time '%s'", f[3]);
+		if (!parse_mac(f[4], e.mac) || !mac_valid(e.mac))
+			return fail(ld, "bad MAC address '%s'", f[4]);
+		if (!parse_hex(f[5], 0, e.id, IPAM_ID_MAX, false, &n))
+			return fail(ld, "bad client identifier '%s'", f[5]);
+		e.id_len = (uint8_t)n;
+		k.len = e.id_len;
+		memcpy(k.id, e.id, n);
+		if (find_id(ipam, &k) != NIL)
+			return fail(ld, "client identifier %s leased twice",
+				    f[5]);
+		if (strcmp(f[6], "-")) {
+			if (!name_valid(f[6]))
+				return fail(ld, "bad host name '%s'", f[6]);
+			strcpy(e.name, f[6]);
+		}
+	} else if (!strcmp(f[0], "endpoint") && nf == 5) {
+		e.kind = IPAM_ENDPOINT;
+		if (!name_valid(f[2]))
+			return fail(ld, "bad name '%s'", f[2]);
+		if (ipam_find_name(ipam, IPAM_ENDPOINT, f[2]))
+			return fail(ld, "endpoint name '%s' used twice", f[2]);
+		if (!netns_valid(f[3]))
+			return fail(ld, "bad network namespace '%s'", f[3]);
+		if (strcmp(f[4], "-")) {
+			if (!parse_mac(f[4], e.mac) || !mac_valid(e.mac))
+				return fail(ld, "bad MAC address '%s'", f[4]);
+			e.has_mac = 1;
+		}
+		strcpy(e.name, f[2]);
+		strcpy(e.netns, f[3]);
+	} else if (!strcmp(f[0], "declined") && nf == 3) {
+		e.kind = IPAM_DECLINED;
+		if (!parse_time(f[2], &e.expires))
+			return fail(ld, "bad time '%s'", f[2]);
+	} else {
+		return fail(ld, "unknown entry '%s' or wrong number of fields (%u)",
+			    f[0], nf);
+	}
+	ret = load_addr(ld, f[1], &e.addr);
+	if (ret)
+		return ret;
+	if (!ipam->nfree)
+		return fail(ld, "more entries than the table holds (%u)",
+			    ipam->cfg.max_entries);
+	i = ipam->free_slots[--ipam->nfree];
+	ipam->slots[i].e = e;
+	attach(ipam, i);
+	ld->n++;
+	return 0;
+}
+
+static int load_line(struct loader *ld, char *s, size_t len)
+{
+	char *f[FIELDS_MAX + 1];
+	unsigned nf = 0;
+	size_t i;
+
+	ld->line++;
+	if (ld->ended)
+		return fail(ld, "text after the end line");
+	if (len > LINE_MAX_LEN)
+		return fail(ld, "line longer than %d bytes", LINE_MAX_LEN);
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return fail(ld, "control or non-ASCII byte 0x%02x",
+				    (unsigned char)s[i]);
+	/* split on single spaces; empty fields are errors */
+	f[nf++] = s;
+	for (i = 0; i < len; i++) {
+		if (s[i] != ' ')
+			continue;
+		s[i] = '\0';
+		if (nf > FIELDS_MAX)
+			return fail(ld, "too many fields");
+		f[nf++] = s + i + 1;
+	}
+	for (i = 0; i < nf; i++)
+		if (!*f[i])
+			return fail(ld, "empty field %zu (stray space?)", i + 1);
+
+	if (ld->line == 1) {
+		if (nf != 2 || strcmp(f[0], "hostnat-ipam") || strcmp(f[1], "1"))
+			return fail(ld, "not a hostnat-ipam version 1 file");
+		return 0;
+	}
+	if (ld->line == 2) {
+		char want[24], a[16];
+
+		fmt_addr(a, ld->ipam->net);
+		snprintf(want, sizeof(want), "%s/%u", a, ld->ipam->cfg.plen);
+		if (nf != 2 || strcmp(f[0], "pool"))
+			return fail(ld, "expected 'pool PREFIX'");
+		if (strcmp(f[1], want))
+			return fail(ld, "pool %s does not match this network's %s",
+				    f[1], want);
+		return 0;
+	}
+	if (!strcmp(f[0], "end")) {
+		uint64_t n;
+
+		if (nf != 2 || !parse_u64(f[1], UINT32_MAX, &n))
+			return fail(ld, "expected 'end COUNT'");
+		if (n != ld->n)
+			return fail(ld, "end says %" PRIu64
+					" entries, the file has %u",
+				    n, ld->n);
+		ld->ended = true;
+		return 0;
+	}
+	return load_entry(ld, f, nf);
+}
+
+static void reset(struct ipam *ipam)
+{
+	uint32_t i;
+
+	for (i = 0; i < ipam->cfg.max_entries; i++)
+		if (ipam->slots[i].live)
+			slot_free(ipam, i);
+	ipam->next_expiry = INT64_MAX;
+}
+
+static int load_finish(struct loader *ld, int ret)
+{
+	if (!ret && !ld->ended) {
+		ld->line++;
+		ret = fail(ld, "no end line: file cut short");
+	}
+	if (ret) {
+		reset(ld->ipam);
+		return ret;
+	}
+	if (ld->err && ld->errlen)
+		ld->err[0] = '\0';
+	return 0;
+}
+
+/**
+ * ipam_load() - fill an empty pool from its state file text
+ * @ipam:	pool, with no entries
+ * @text:	the text ipam_save() wrote
+ * @len:	its length
+ * @err:	on failure, a message naming the line and the problem
+ * @errlen:	size of @err
+ *
+ * All or nothing: on failure the pool is left empty.
+ *
+ * Return: 0, -EBUSY if the pool has entries, -EINVAL for bad text
+ */
+int ipam_load(struct ipam *ipam, const char *text, size_t len, char *err,
+	      size_t errlen)
+{
+	struct loader ld = { .ipam = ipam, .err = err, .errlen = errlen };
+	char line[LINE_MAX_LEN + 1];
+	size_t pos = 0;
+	int ret = 0;
+
+	if (ipam->nfree != ipam->cfg.max_entries) {
+		snprintf(err, errlen, "pool already has entries");
+		return -EBUSY;
+	}
+	while (pos < len && !ret) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+
+		if (!nl) {
+			ld.line++;
+			ret = fail(&ld, "no newline at the end: file cut short");
+			break;
+		}
+		if (n > LINE_MAX_LEN) {
+			ld.line++;
+			ret = fail(&ld, "line longer than %d bytes",
+				   LINE_MAX_LEN);
+			break;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		ret = load_line(&ld, line, n);
+		pos += n + 1;
+	}
+	return load_finish(&ld, ret);
+}
+
+/**
+ * ipam_load_file() - fill an empty pool from its state file
+ * @ipam:	pool, with no entries
+ * @f:		stream
+ * @err:	on failure, a message naming the line and the problem
+ * @errlen:	size of @err
+ *
+ * Return: 0, -EBUSY if the pool has entries, -EINVAL for bad text, -EIO
+ */
+int ipam_load_file(struct ipam *ipam, FILE *f, char *err, size_t errlen)
+{
+	struct loader ld = { .ipam = ipam, .err = err, .errlen = errlen };
+	char line[LINE_MAX_LEN + 2];
+	int ret = 0;
+
+	if (ipam->nfree != ipam->cfg.max_entries) {
+		snprintf(err, errlen, "pool already has entries");
+		return -EBUSY;
+	}
+	while (!ret && fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+
+		if (n && line[n - 1] == '\n') {
+			line[n - 1] = '\0';
+			ret = load_line(&ld, line, n - 1);
+			continue;
+		}
+		ld.line++;
+		if (n == sizeof(line) - 1)
+			ret = fail(&ld, "line longer than %d bytes",
+				   LINE_MAX_LEN);
+		else if (!feof(f))
+			ret = fail(&ld, "NUL byte in the line");
+		else
+			ret = fail(&ld, "no newline at the end: file cut short");
+	}
+	if (!ret && ferror(f)) {
+		snprintf(err, errlen, "read error");
+		reset(ipam);
+		return -EIO;
+	}
+	return load_finish(&ld, ret);
+}
