@@ -84,9 +84,15 @@ static void l4_update(uint8_t *l4, const struct pkt_info *pi, bool partial,
 		put_be16(l4 + port_off, new_port);
 		break;
 	default: /* ICMP query: identifier, no pseudo-header */
-		c = get_be16(l4 + 2);
-		put_be16(l4 + 2, csum_update16(c, old_port, new_port));
+		c = csum_update16(get_be16(l4 + 2), old_port, new_port);
 		put_be16(l4 + 4, new_port);
+		if (!c && !pi->mf) {
+			/* 0x0000 and 0xffff are both zero in one's complement,
+			 * but only 0xffff checks out for an all-zero message */
+			put_be16(l4 + 2, 0);
+			c = csum_fold(csum_add(0, l4, pi->l4len));
+		}
+		put_be16(l4 + 2, c);
 		break;
 	}
 }
@@ -239,6 +245,15 @@ void xlate_out_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 {
 	struct nat_sess *s = &nat->sess[si];
 
+	if ((s->flags & SESS_HAIRPIN) &&
+	    map_lookup(nat, KEY_MAP_IN, pi->nproto, pi->dst, pi->dport) ==
+		    NONE32) {
+		/* the mapping it hairpinned to is gone: the host's, as a new
+		 * flow to that port would be (nothing translated) */
+		p->verdict = NAT_LOCAL;
+		nat->st.pkts_local++;
+		return;
+	}
 	if (s->proto == NAT_TCP) {
 		if ((pi->tcp_flags & TCP_SYN) && nat->st.syn_held)
 			syn_cancel(nat, s->ext_addr, s->ext_port, s->rem_addr,
