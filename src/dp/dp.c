@@ -7,8 +7,10 @@
  * control layer asks for:
  *
  * Per network (id N): the bridge (created if hostnat owns it) is up and
- * holds the gateway address; for each prefix a rule "from PREFIX iif BRIDGE
- * lookup table DP_TABLE_BASE+N" at priority DP_RULE_PRIO_BASE+N; that table
+ * holds the gateway address, and its other prefixes are routed to it; a
+ * rule "iif BRIDGE lookup table DP_TABLE_BASE+N" at priority
+ * DP_RULE_PRIO_BASE+N sends everything routed from the bridge, whatever its
+ * source, to the NAT (which drops spoofed sources); that table
  * holds "default dev <out>" and, behind it, "blackhole default metric
  * 4294967295", so endpoint traffic is dropped, never routed untranslated,
  * when the daemon (and with it the TUN device) is gone. The host's stand-in
@@ -125,6 +127,13 @@ static void fmt_addr(char *buf, size_t len, uint32_t a)
 {
 	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
 		 (a >> 8) & 0xff, a & 0xff);
+}
+
+static bool in_prefix(uint32_t addr, uint32_t prefix, unsigned plen)
+{
+	uint32_t mask = plen ? ~0u << (32 - plen) : 0;
+
+	return (addr & mask) == (prefix & mask);
 }
 
 static int if_l2len(const char *ifname)
@@ -332,10 +341,12 @@ static void net_down(struct dp *dp, const struct dp_net *n,
 {
 	unsigned i;
 
-	for (i = 0; i < n->nprefix; i++)
-		nl_rule(&dp->nl, false, DP_RULE_PRIO_BASE + n->id,
-			n->prefix[i], n->plen[i], n->bridge,
-			DP_TABLE_BASE + n->id);
+	nl_rule(&dp->nl, false, DP_RULE_PRIO_BASE + n->id, 0, 0, n->bridge,
+		DP_TABLE_BASE + n->id);
+	for (i = 0; i < n->nprefix && a->bridge_ifindex; i++)
+		if (!in_prefix(n->gateway, n->prefix[i], n->plen[i]))
+			nl_route(&dp->nl, false, RT_TABLE_MAIN, n->prefix[i],
+				 n->plen[i], a->bridge_ifindex, false, 0);
 	nl_route(&dp->nl, false, DP_TABLE_BASE + n->id, 0, 0,
 		 dp->ifindex[DP_OUT], false, 0);
 	nl_route(&dp->nl, false, DP_TABLE_BASE + n->id, 0, 0, 0, true,
@@ -377,7 +388,6 @@ static int net_up(struct dp *dp, const struct dp_net *n, struct dp_applied *a)
 			       strerror(-ret));
 			return ret;
 		}
-		a->bridge_created = !ret;
 		idx = if_nametoindex(n->bridge);
 		if (!idx) {
 			dp_err(dp, "bridge %s vanished", n->bridge);
@@ -385,6 +395,8 @@ static int net_up(struct dp *dp, const struct dp_net *n, struct dp_applied *a)
 		}
 	}
 	a->bridge_ifindex = idx;
+	/* ours by configuration, also when a crashed daemon created it */
+	a->bridge_created = n->own_bridge;
 	ret = nl_link_up(&dp->nl, idx);
 	if (ret) {
 		dp_err(dp, "cannot set %s up: %s", n->bridge, strerror(-ret));
@@ -413,14 +425,26 @@ static int net_up(struct dp *dp, const struct dp_net *n, struct dp_applied *a)
 		       strerror(-ret));
 		return ret;
 	}
+	/* everything routed from the bridge goes to the NAT, whatever its
+	 * source: the engine translates the prefixes' and drops the rest
+	 * (spoofed), nothing is forwarded untranslated */
+	ret = nl_rule(&dp->nl, true, DP_RULE_PRIO_BASE + n->id, 0, 0,
+		      n->bridge, DP_TABLE_BASE + n->id);
+	if (ret && ret != -EEXIST) {
+		dp_err(dp, "cannot add the rule for %s: %s", n->bridge,
+		       strerror(-ret));
+		return ret;
+	}
+	/* prefixes besides the gateway's are on the bridge too */
 	for (i = 0; i < n->nprefix; i++) {
-		ret = nl_rule(&dp->nl, true, DP_RULE_PRIO_BASE + n->id,
-			      n->prefix[i], n->plen[i], n->bridge,
-			      DP_TABLE_BASE + n->id);
+		if (in_prefix(n->gateway, n->prefix[i], n->plen[i]))
+			continue;
+		ret = nl_route(&dp->nl, true, RT_TABLE_MAIN, n->prefix[i],
+			       n->plen[i], idx, false, 0);
 		if (ret && ret != -EEXIST) {
 			fmt_addr(addr, sizeof(addr), n->prefix[i]);
-			dp_err(dp, "cannot add rule for %s/%u: %s", addr,
-			       n->plen[i], strerror(-ret));
+			dp_err(dp, "cannot route %s/%u to %s: %s", addr,
+			       n->plen[i], n->bridge, strerror(-ret));
 			return ret;
 		}
 	}

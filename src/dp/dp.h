@@ -7,7 +7,7 @@
  * again. It owns two TUN devices (IFF_VNET_HDR, so GSO super-packets pass
  * whole):
  *  - DP_OUT ("<prefix>-out"): endpoint traffic, steered in by a policy
- *    route per network (from <prefix> iif <bridge> lookup <table>, table:
+ *    route per network (iif <bridge> lookup <table>, any source; table:
  *    default dev <prefix>-out, and a blackhole default behind it so that
  *    traffic is dropped, never leaked, when the daemon is gone), plus
  *    endpoint packets to an external address on a NAT-owned port

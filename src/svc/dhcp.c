@@ -66,9 +66,9 @@
 #define SNAME_LEN 64
 #define FILE_LEN 128
 
-#define OVERLOAD_FILE 1		/* RFC 2132 section 9.3 */
+#define OVERLOAD_FILE 1 /* RFC 2132 section 9.3 */
 #define OVERLOAD_SNAME 2
-#define MAX_SIZE_MIN 576	/* bytes, RFC 2132 section 9.10 */
+#define MAX_SIZE_MIN 576 /* bytes, RFC 2132 section 9.10 */
 
 struct dhcp_server {
 	struct dhcp_config cfg;
@@ -263,8 +263,8 @@ static enum dhcp_err decode(struct dhcp_msg *msg)
 	    !len_ok(msg, DHCP_OPT_REQUESTED, 4) ||
 	    !len_ok(msg, DHCP_OPT_LEASE_TIME, 4) ||
 	    !len_ok(msg, DHCP_OPT_SERVER_ID, 4) ||
-	    !len_ok(msg, DHCP_OPT_MAX_SIZE, 2) || !len_ok(msg, DHCP_OPT_T1, 4) ||
-	    !len_ok(msg, DHCP_OPT_T2, 4))
+	    !len_ok(msg, DHCP_OPT_MAX_SIZE, 2) ||
+	    !len_ok(msg, DHCP_OPT_T1, 4) || !len_ok(msg, DHCP_OPT_T2, 4))
 		return DHCP_ERR_OPT_LEN;
 	/* RFC 2132 sections 3.14, 9.8, 9.14: at least 1, 1 and 2 bytes */
 	if ((opt_present(msg, DHCP_OPT_HOSTNAME) &&
@@ -380,8 +380,7 @@ struct opts {
 	size_t room;
 };
 
-static bool put_opt(struct opts *o, uint8_t code, const void *data,
-		    size_t len)
+static bool put_opt(struct opts *o, uint8_t code, const void *data, size_t len)
 {
 	if (len > 255 || o->n + 2 + len > o->room)
 		return false;
@@ -448,8 +447,8 @@ static void reply_dest(const struct dhcp_msg *req, uint8_t type,
 		d->kind = DHCP_DEST_UNICAST;
 		d->addr = req->giaddr;
 		d->port = DHCP_SERVER_PORT;
-	} else if (type == DHCP_NAK || (!req->ciaddr &&
-					(req->flags & DHCP_FLAG_BROADCAST))) {
+	} else if (type == DHCP_NAK ||
+		   (!req->ciaddr && (req->flags & DHCP_FLAG_BROADCAST))) {
 		d->kind = DHCP_DEST_BROADCAST;
 		d->addr = UINT32_MAX;
 		memset(d->mac, 0xff, 6);
@@ -536,7 +535,7 @@ int dhcp_build(const struct dhcp_config *cfg, const struct dhcp_msg *req,
 		uint32_t t = ans->lease_time;
 
 		put_opt32(&o, DHCP_OPT_LEASE_TIME, t);
-		if (t != UINT32_MAX) {	/* infinite: no renewal */
+		if (t != UINT32_MAX) { /* infinite: no renewal */
 			put_opt32(&o, DHCP_OPT_T1, t / 2);
 			put_opt32(&o, DHCP_OPT_T2,
 				  (uint32_t)((uint64_t)t * 7 / 8));
@@ -710,8 +709,8 @@ static int on_discover(struct ctx *c)
 	uint32_t addr;
 	int ret;
 
-	ret = ipam_lease_offer(srv->ipam, &c->client, c->msg->requested,
-			       c->now, srv->cfg.offer_hold, &addr);
+	ret = ipam_lease_offer(srv->ipam, &c->client, c->msg->requested, c->now,
+			       srv->cfg.offer_hold, &addr);
 	if (ret)
 		return drop(c, pool_refusal(ret));
 	return answer(c, DHCP_OFFER, addr, srv->cfg.lease_time, NULL);
@@ -754,7 +753,8 @@ static int on_request(struct ctx *c)
 	case 0:
 		return answer(c, DHCP_ACK, addr, srv->cfg.lease_time, NULL);
 	case -EPERM:
-		return answer(c, DHCP_NAK, 0, 0, "address reserved for another");
+		return answer(c, DHCP_NAK, 0, 0,
+			      "address reserved for another");
 	case -ERANGE:
 		return answer(c, DHCP_NAK, 0, 0, "wrong network");
 	case -ESTALE:

@@ -22,22 +22,22 @@
 
 #include "ipam.h"
 
-#define DHCP_SERVER_PORT 67	/* UDP, RFC 2131 section 4.1 */
-#define DHCP_CLIENT_PORT 68	/* UDP */
-#define DHCP_FIXED_LEN 236	/* bytes, op to file */
-#define DHCP_MIN_LEN 240	/* bytes, fixed fields and magic cookie */
-#define DHCP_MSG_MAX 1472	/* bytes, one Ethernet frame of UDP payload */
-#define DHCP_REPLY_MIN 300	/* bytes, RFC 1542 section 3.1.1: BOOTP size */
-#define DHCP_REPLY_MAX 548	/* bytes, RFC 2131 section 2: 576 - IP - UDP */
+#define DHCP_SERVER_PORT 67 /* UDP, RFC 2131 section 4.1 */
+#define DHCP_CLIENT_PORT 68 /* UDP */
+#define DHCP_FIXED_LEN 236 /* bytes, op to file */
+#define DHCP_MIN_LEN 240 /* bytes, fixed fields and magic cookie */
+#define DHCP_MSG_MAX 1472 /* bytes, one Ethernet frame of UDP payload */
+#define DHCP_REPLY_MIN 300 /* bytes, RFC 1542 section 3.1.1: BOOTP size */
+#define DHCP_REPLY_MAX 548 /* bytes, RFC 2131 section 2: 576 - IP - UDP */
 #define DHCP_OPT_SPACE (DHCP_MSG_MAX - DHCP_MIN_LEN + 64 + 128) /* bytes */
-#define DHCP_MAGIC 0x63825363u	/* RFC 2131 section 3 */
+#define DHCP_MAGIC 0x63825363u /* RFC 2131 section 3 */
 #define DHCP_FLAG_BROADCAST 0x8000 /* RFC 2131 figure 2 */
 
-#define DHCP_DNS_MAX 8		/* DNS servers in option 6 */
-#define DHCP_DOMAIN_MAX 254	/* bytes, with NUL: option 15 */
-#define DHCP_LEASE_DEFAULT 3600	/* s */
-#define DHCP_LEASE_MIN 60	/* s, shortest lease configurable */
-#define DHCP_LEASE_MAX 31536000	/* s, one year */
+#define DHCP_DNS_MAX 8 /* DNS servers in option 6 */
+#define DHCP_DOMAIN_MAX 254 /* bytes, with NUL: option 15 */
+#define DHCP_LEASE_DEFAULT 3600 /* s */
+#define DHCP_LEASE_MIN 60 /* s, shortest lease configurable */
+#define DHCP_LEASE_MAX 31536000 /* s, one year */
 #define DHCP_OFFER_HOLD_DEFAULT 60 /* s, address kept for an offer */
 #define DHCP_DECLINE_HOLD_DEFAULT 600 /* s, quarantine after DHCPDECLINE */
 
@@ -51,7 +51,7 @@ enum dhcp_type {
 	DHCP_NAK = 6,
 	DHCP_RELEASE = 7,
 	DHCP_INFORM = 8,
-	DHCP_TYPE_MAX = 18,	/* highest assigned (RFC 7724) */
+	DHCP_TYPE_MAX = 18, /* highest assigned (RFC 7724) */
 };
 
 /* RFC 2132 option codes used here */
@@ -313,8 +313,7 @@ struct dhcp_server;
 
 int dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *msg,
 	       enum dhcp_err *err);
-const uint8_t *dhcp_opt(const struct dhcp_msg *msg, uint8_t code,
-			size_t *len);
+const uint8_t *dhcp_opt(const struct dhcp_msg *msg, uint8_t code, size_t *len);
 int dhcp_build(const struct dhcp_config *cfg, const struct dhcp_msg *req,
 	       const struct dhcp_answer *ans, uint8_t *buf, size_t cap,
 	       size_t *len, struct dhcp_dest *dest);
@@ -323,7 +322,8 @@ int dhcp_server_create(struct dhcp_server **out, const struct dhcp_config *cfg,
 		       struct ipam *ipam);
 void dhcp_server_destroy(struct dhcp_server *srv);
 int dhcp_handle(struct dhcp_server *srv, const uint8_t *buf, size_t len,
-		int64_t now, uint8_t *out, size_t cap, struct dhcp_reply *reply);
+		int64_t now, uint8_t *out, size_t cap,
+		struct dhcp_reply *reply);
 const struct dhcp_stats *dhcp_server_stats(const struct dhcp_server *srv);
 const struct dhcp_config *dhcp_server_config(const struct dhcp_server *srv);
 

@@ -52,9 +52,9 @@
 
 #include "ipam.h"
 
-#define NIL UINT32_MAX		/* end of a hash chain, no slot */
-#define LINE_MAX_LEN 512	/* bytes, longest state file line accepted */
-#define FIELDS_MAX 8		/* fields in a state file line */
+#define NIL UINT32_MAX /* end of a hash chain, no slot */
+#define LINE_MAX_LEN 512 /* bytes, longest state file line accepted */
+#define FIELDS_MAX 8 /* fields in a state file line */
 
 /**
  * struct slot - an entry and its place in the tables
@@ -170,8 +170,7 @@ static uint32_t *addr_head(const struct ipam *ipam, uint32_t addr)
 	return &ipam->h_addr[mix32(addr ^ ipam->cfg.hash_seed) & ipam->hmask];
 }
 
-static uint32_t *id_head(const struct ipam *ipam, const uint8_t *id,
-			 size_t len)
+static uint32_t *id_head(const struct ipam *ipam, const uint8_t *id, size_t len)
 {
 	return &ipam->h_id[hash_bytes(ipam->cfg.hash_seed, id, len) &
 			   ipam->hmask];
@@ -508,8 +507,7 @@ int ipam_create(struct ipam **out, const struct ipam_config *cfg)
 	uint32_t i, nb;
 
 	if (!out || !cfg || cfg->plen < IPAM_PLEN_MIN ||
-	    cfg->plen > IPAM_PLEN_MAX ||
-	    (cfg->net & (UINT32_MAX >> cfg->plen)))
+	    cfg->plen > IPAM_PLEN_MAX || (cfg->net & (UINT32_MAX >> cfg->plen)))
 		return -EINVAL;
 	ipam = calloc(1, sizeof(*ipam));
 	if (!ipam)
@@ -525,9 +523,8 @@ int ipam_create(struct ipam **out, const struct ipam_config *cfg)
 		ipam->cfg.max_entries = ipam->size;
 	if (!ipam->cfg.max_leases)
 		ipam->cfg.max_leases =
-			ipam->size -
-			(uint32_t)((uint64_t)ipam->size *
-				   IPAM_RESERVE_PCT_DEFAULT / 100);
+			ipam->size - (uint32_t)((uint64_t)ipam->size *
+						IPAM_RESERVE_PCT_DEFAULT / 100);
 	if (ipam->cfg.max_leases > ipam->size)
 		ipam->cfg.max_leases = ipam->size;
 	if (!ipam->cfg.max_per_mac)
@@ -626,6 +623,9 @@ bool ipam_contains(const struct ipam *ipam, uint32_t addr)
  * ipam_stats() - size, use and refusals of a pool
  * @ipam:	pool
  * @st:		filled in
+ *
+ * Offers and leases past their time count until ipam_expire() runs: call
+ * it first for an exact listing.
  */
 void ipam_stats(const struct ipam *ipam, struct ipam_stats *st)
 {
@@ -663,6 +663,9 @@ const struct ipam_entry *ipam_lookup(const struct ipam *ipam, uint32_t addr)
  * @ipam:	pool
  * @pos:	cursor, 0 to start; advanced past the entry returned
  *
+ * Free leases (remembered addresses) are walked too. The pool must not
+ * change during a walk; call ipam_expire() first for an exact listing.
+ *
  * Return: the next entry, or NULL at the end
  */
 const struct ipam_entry *ipam_iter(const struct ipam *ipam, uint32_t *pos)
@@ -671,8 +674,8 @@ const struct ipam_entry *ipam_iter(const struct ipam *ipam, uint32_t *pos)
 
 	while (off < ipam->nbits - 1) {
 		uint32_t w = off >> 6;
-		uint64_t bits = (ipam->used[w] | ipam->mem[w]) &
-				(~0ull << (off & 63));
+		uint64_t bits =
+			(ipam->used[w] | ipam->mem[w]) & (~0ull << (off & 63));
 
 		if (!bits) {
 			off = (w + 1) << 6;
@@ -718,8 +721,8 @@ const char *ipam_state_name(unsigned state)
  *
  * Return: the entry or NULL
  */
-const struct ipam_entry *ipam_find_name(const struct ipam *ipam,
-					unsigned kind, const char *name)
+const struct ipam_entry *ipam_find_name(const struct ipam *ipam, unsigned kind,
+					const char *name)
 {
 	uint32_t i;
 
@@ -993,8 +996,9 @@ void ipam_expire(struct ipam *ipam, int64_t now)
 static void refill(struct ipam *ipam, int64_t now)
 {
 	if (now > ipam->tokens_at && ipam->tokens_at != INT64_MIN) {
-		uint64_t add = (uint64_t)(now - ipam->tokens_at) *
-			       ipam->cfg.rate;
+		uint64_t dt = (uint64_t)now - (uint64_t)ipam->tokens_at;
+		uint64_t add = dt >= ipam->cfg.burst ? ipam->cfg.burst
+						     : dt * ipam->cfg.rate;
 
 		if (add > ipam->cfg.burst - ipam->tokens)
 			add = ipam->cfg.burst - ipam->tokens;
@@ -1004,8 +1008,7 @@ static void refill(struct ipam *ipam, int64_t now)
 }
 
 /* may one more lease be active for @mac (a new client if @fresh)? */
-static int admit(struct ipam *ipam, const uint8_t *mac, bool fresh,
-		 int64_t now)
+static int admit(struct ipam *ipam, const uint8_t *mac, bool fresh, int64_t now)
 {
 	if (ipam->nkind[IPAM_LEASE] >= ipam->cfg.max_leases ||
 	    count_mac_leases(ipam, mac) >= ipam->cfg.max_per_mac) {
@@ -1066,11 +1069,10 @@ static void lease_end(struct ipam *ipam, uint32_t i, int64_t now)
  * whoever else remembers @addr, reuse @e's slot or take a new one.
  */
 static int lease_new(struct ipam *ipam, uint32_t ei, const struct key *k,
-		     const struct ipam_client *c, uint32_t addr,
-		     unsigned state, int64_t now, int64_t expires)
+		     const struct ipam_client *c, uint32_t addr, unsigned state,
+		     int64_t now, int64_t expires)
 {
-	bool fresh = ei == NIL &&
-		     find_mac(ipam, c->mac, IPAM_LEASE, -1) == NIL;
+	bool fresh = ei == NIL && find_mac(ipam, c->mac, IPAM_LEASE, -1) == NIL;
 	uint32_t owner = find_addr(ipam, addr), i = ei;
 	int ret;
 
@@ -1157,7 +1159,7 @@ int ipam_lease_offer(struct ipam *ipam, const struct ipam_client *c,
 	if (requested && addr_free(ipam, requested)) {
 		a = requested;
 	} else if (e) {
-		a = e->addr;	/* remembered for this client: free */
+		a = e->addr; /* remembered for this client: free */
 	} else {
 		uint32_t m = find_mac(ipam, c->mac, IPAM_LEASE, IPAM_FREE);
 
@@ -1225,8 +1227,7 @@ int ipam_lease_bind(struct ipam *ipam, const struct ipam_client *c,
 		if (e->addr != addr)
 			return -ESTALE;
 		detach(ipam, ei);
-		lease_set(ipam, ei, &k, c, addr, IPAM_BOUND,
-			  now + lease_time);
+		lease_set(ipam, ei, &k, c, addr, IPAM_BOUND, now + lease_time);
 		return 0;
 	}
 	if (!e && known_only)
@@ -1371,9 +1372,8 @@ struct out {
 	int err;
 };
 
-__attribute__((format(printf, 2, 3))) static void out_printf(struct out *o,
-							      const char *fmt,
-							      ...)
+__attribute__((format(printf, 2, 3))) static void
+out_printf(struct out *o, const char *fmt, ...)
 {
 	char line[LINE_MAX_LEN];
 	va_list ap;
@@ -1392,7 +1392,8 @@ __attribute__((format(printf, 2, 3))) static void out_printf(struct out *o,
 	} else if (o->buf && o->len < o->size) {
 		size_t room = o->size - o->len - 1;
 
-		memcpy(o->buf + o->len, line, (size_t)n < room ? (size_t)n : room);
+		memcpy(o->buf + o->len, line,
+		       (size_t)n < room ? (size_t)n : room);
 		o->buf[o->len + ((size_t)n < room ? (size_t)n : room)] = '\0';
 	}
 	o->len += (size_t)n;
@@ -1507,7 +1508,7 @@ struct loader {
 };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct loader *ld,
-						       const char *fmt, ...)
+						      const char *fmt, ...)
 {
 	size_t n = 0;
 	va_list ap;
@@ -1709,7 +1710,8 @@ static int load_entry(struct loader *ld, char **f, unsigned nf)
 		if (!parse_time(f[2], &e.expires))
 			return fail(ld, "bad time '%s'", f[2]);
 	} else {
-		return fail(ld, "unknown entry '%s' or wrong number of fields (%u)",
+		return fail(ld,
+			    "unknown entry '%s' or wrong number of fields (%u)",
 			    f[0], nf);
 	}
 	ret = load_addr(ld, f[1], &e.addr);
@@ -1752,10 +1754,12 @@ static int load_line(struct loader *ld, char *s, size_t len)
 	}
 	for (i = 0; i < nf; i++)
 		if (!*f[i])
-			return fail(ld, "empty field %zu (stray space?)", i + 1);
+			return fail(ld, "empty field %zu (stray space?)",
+				    i + 1);
 
 	if (ld->line == 1) {
-		if (nf != 2 || strcmp(f[0], "hostnat-ipam") || strcmp(f[1], "1"))
+		if (nf != 2 || strcmp(f[0], "hostnat-ipam") ||
+		    strcmp(f[1], "1"))
 			return fail(ld, "not a hostnat-ipam version 1 file");
 		return 0;
 	}
@@ -1767,7 +1771,8 @@ static int load_line(struct loader *ld, char *s, size_t len)
 		if (nf != 2 || strcmp(f[0], "pool"))
 			return fail(ld, "expected 'pool PREFIX'");
 		if (strcmp(f[1], want))
-			return fail(ld, "pool %s does not match this network's %s",
+			return fail(ld,
+				    "pool %s does not match this network's %s",
 				    f[1], want);
 		return 0;
 	}
@@ -1777,8 +1782,9 @@ static int load_line(struct loader *ld, char *s, size_t len)
 		if (nf != 2 || !parse_u64(f[1], UINT32_MAX, &n))
 			return fail(ld, "expected 'end COUNT'");
 		if (n != ld->n)
-			return fail(ld, "end says %" PRIu64
-					" entries, the file has %u",
+			return fail(ld,
+				    "end says %" PRIu64
+				    " entries, the file has %u",
 				    n, ld->n);
 		ld->ended = true;
 		return 0;
@@ -1841,7 +1847,8 @@ int ipam_load(struct ipam *ipam, const char *text, size_t len, char *err,
 
 		if (!nl) {
 			ld.line++;
-			ret = fail(&ld, "no newline at the end: file cut short");
+			ret = fail(&ld,
+				   "no newline at the end: file cut short");
 			break;
 		}
 		if (n > LINE_MAX_LEN) {
@@ -1892,7 +1899,8 @@ int ipam_load_file(struct ipam *ipam, FILE *f, char *err, size_t errlen)
 		else if (!feof(f))
 			ret = fail(&ld, "NUL byte in the line");
 		else
-			ret = fail(&ld, "no newline at the end: file cut short");
+			ret = fail(&ld,
+				   "no newline at the end: file cut short");
 	}
 	if (!ret && ferror(f)) {
 		snprintf(err, errlen, "read error");

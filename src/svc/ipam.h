@@ -47,16 +47,16 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define IPAM_PLEN_MIN 8		/* shortest prefix: 16M addresses, 4 MiB bitmaps */
-#define IPAM_PLEN_MAX 30	/* longest prefix: two usable addresses */
-#define IPAM_NAME_MAX 64	/* bytes, with NUL: names and lease host names */
-#define IPAM_NETNS_MAX 128	/* bytes, with NUL: netns name or path */
-#define IPAM_ID_MAX 64		/* bytes, longest client identifier kept */
+#define IPAM_PLEN_MIN 8 /* shortest prefix: 16M addresses, 4 MiB bitmaps */
+#define IPAM_PLEN_MAX 30 /* longest prefix: two usable addresses */
+#define IPAM_NAME_MAX 64 /* bytes, with NUL: names and lease host names */
+#define IPAM_NETNS_MAX 128 /* bytes, with NUL: netns name or path */
+#define IPAM_ID_MAX 64 /* bytes, longest client identifier kept */
 #define IPAM_ENTRIES_DEFAULT 16384 /* entries, or the pool size if smaller */
 #define IPAM_RESERVE_PCT_DEFAULT 10 /* % of the pool kept from DHCP leases */
-#define IPAM_PER_MAC_DEFAULT 4	/* leases per MAC (one per client id) */
-#define IPAM_RATE_DEFAULT 10	/* new clients per second */
-#define IPAM_BURST_DEFAULT 32	/* new clients at once */
+#define IPAM_PER_MAC_DEFAULT 4 /* leases per MAC (one per client id) */
+#define IPAM_RATE_DEFAULT 10 /* new clients per second */
+#define IPAM_BURST_DEFAULT 32 /* new clients at once */
 
 /**
  * enum ipam_kind - what an address is used for
@@ -198,16 +198,16 @@ const char *ipam_kind_name(unsigned kind);
 const char *ipam_state_name(unsigned state);
 
 int ipam_system_add(struct ipam *ipam, uint32_t addr, const char *name);
-int ipam_static_add(struct ipam *ipam, const char *name,
-		    const uint8_t mac[6], uint32_t addr);
+int ipam_static_add(struct ipam *ipam, const char *name, const uint8_t mac[6],
+		    uint32_t addr);
 int ipam_static_del(struct ipam *ipam, const char *name);
 const struct ipam_entry *ipam_static_find(const struct ipam *ipam,
 					  const uint8_t mac[6]);
 int ipam_endpoint_add(struct ipam *ipam, const char *name, const char *netns,
 		      const uint8_t *mac, uint32_t want, uint32_t *addr);
 int ipam_endpoint_del(struct ipam *ipam, const char *name);
-const struct ipam_entry *ipam_find_name(const struct ipam *ipam,
-					unsigned kind, const char *name);
+const struct ipam_entry *ipam_find_name(const struct ipam *ipam, unsigned kind,
+					const char *name);
 
 int ipam_lease_offer(struct ipam *ipam, const struct ipam_client *c,
 		     uint32_t requested, int64_t now, uint32_t hold,

@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/compare.sh - hostnat side by side with the kernel's own NAT
+#
+# Builds the reference topology (inet - host - c1) on fresh namespaces, once
+# with the kernel's NAT (nftables masquerade + dnat, nat-kernel.sh) and once
+# with hostnat (hostnat/nat-hostnat.sh), in the same run, measures both with
+# the reference bench.sh, and prints each figure for both and the ratio
+# hostnat/kernel. Figures taken in different runs are not comparable.
+#
+#   bench/compare.sh [BUILD_DIR]
+#
+# Environment: RUNS (default 1) alternates kernel and hostnat RUNS times and
+# reports the median of each figure; BENCH_DIR is the reference scripts'
+# directory (default: ../shared/bench next to the repository if it is there,
+# else bench/hostnat/ref, a copy of it). Needs root, iperf3, sockperf, wrk,
+# nginx-light.
+set -u
+D=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$D/.." && pwd)
+export HOSTNAT_BUILD=${1:-${HOSTNAT_BUILD:-$REPO/build}}
+case "$HOSTNAT_BUILD" in /*) ;; *) HOSTNAT_BUILD=$PWD/$HOSTNAT_BUILD ;; esac
+RUNS=${RUNS:-1}
+if [ -z "${BENCH_DIR:-}" ]; then
+	if [ -x "$REPO/../shared/bench/bench.sh" ]; then
+		BENCH_DIR=$(cd "$REPO/../shared/bench" && pwd)
+	else
+		BENCH_DIR=$D/hostnat/ref
+	fi
+fi
+
+[ "$(id -u)" -eq 0 ] || { echo "compare.sh: run as root (network namespaces)" >&2; exit 1; }
+for t in iperf3 sockperf wrk nginx python3; do
+	command -v $t >/dev/null || { echo "compare.sh: $t not installed (apt-get install iperf3 sockperf wrk nginx-light)" >&2; exit 1; }
+done
+for b in src/daemon/hostnatd src/cli/hostnat; do
+	[ -x "$HOSTNAT_BUILD/$b" ] || { echo "compare.sh: no $HOSTNAT_BUILD/$b; build first" >&2; exit 1; }
+done
+
+W=$(mktemp -d /tmp/hostnat-compare.XXXXXX)
+PREFIXES=()
+cleanup() {
+	local p
+	for p in "${PREFIXES[@]}"; do
+		bash "$BENCH_DIR/topo.sh" down "$p" >/dev/null 2>&1
+		rm -rf "/tmp/$p-hostnat" "/tmp/$p-nginx"
+	done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "reference scripts: $BENCH_DIR; hostnat: $HOSTNAT_BUILD; runs: $RUNS"
+for r in $(seq "$RUNS"); do
+	for nat in kernel hostnat; do
+		p=hncmp$$$nat$r
+		PREFIXES+=("$p")
+		if [ $nat = kernel ]; then
+			script=$BENCH_DIR/nat-kernel.sh
+		else
+			script=$D/hostnat/nat-hostnat.sh
+		fi
+		echo "run $r: $nat NAT ..." >&2
+		timeout 300 bash "$BENCH_DIR/bench.sh" "$p" "$script" >"$W/$nat.$r" 2>&1
+		sed 's/^/    /' "$W/$nat.$r" >&2
+		if [ $nat = hostnat ] && [ -s "/tmp/$p-hostnat/hostnatd.log" ]; then
+			grep -iE 'warn|err|crit' "/tmp/$p-hostnat/hostnatd.log" | head -n 5 | sed 's/^/    hostnatd: /' >&2
+		fi
+	done
+done
+
+python3 - "$W" "$RUNS" <<'PY'
+import statistics, sys
+w, runs = sys.argv[1], int(sys.argv[2])
+order, unit, vals, notes = [], {}, {"kernel": {}, "hostnat": {}}, []
+for nat in ("kernel", "hostnat"):
+    for r in range(1, runs + 1):
+        for line in open("%s/%s.%d" % (w, nat, r)):
+            f = line.split()
+            if len(f) < 3 or f[0].startswith("wrk_"):
+                if line.strip():
+                    notes.append("%s run %d: %s" % (nat, r, line.strip()))
+                continue
+            try:
+                v = float(f[1])
+            except ValueError:
+                notes.append("%s run %d: %s" % (nat, r, line.strip()))
+                continue
+            if f[0] not in order:
+                order.append(f[0])
+            unit[f[0]] = f[2]
+            vals[nat].setdefault(f[0], []).append(v)
+lower_better = {"usec"}
+print()
+print("%-18s %14s %14s %8s  %s" % ("figure", "kernel", "hostnat", "ratio", "goal (hostnat vs kernel)"))
+for k in order:
+    ks, hs = vals["kernel"].get(k), vals["hostnat"].get(k)
+    kv = statistics.median(ks) if ks else None
+    hv = statistics.median(hs) if hs else None
+    fmt = lambda v: "-" if v is None else ("%.2f" % v if v < 100 else "%.0f" % v)
+    lb = unit[k] in lower_better
+    if kv and hv is not None:
+        ratio = "%.2f" % (hv / kv)
+        met = (hv <= kv) if lb else (hv >= kv)
+        goal = ("met" if met else "NOT met") + (" (lower is better)" if lb else "")
+    else:
+        ratio, goal = "-", "no figure"
+    print("%-18s %14s %14s %8s  %s" % (k, fmt(kv) + " " + unit[k], fmt(hv) + " " + unit[k], ratio, goal))
+print("\nratio = hostnat / kernel, medians of %d run(s) each, same machine, same run" % runs)
+for n in notes:
+    print("note: " + n)
+PY

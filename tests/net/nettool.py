@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""nettool.py - small servers and clients for hostnat's network tests.
+
+Every server tells the client what address it saw ("NAME saw IP:PORT"), so
+a test can check the translation from the client's side, and logs one line
+per connection or datagram to LOG, so it can be checked from the server's.
+Every client has a timeout and says why it failed:
+
+  tcp-server ADDR PORT LOG [--name N]  HTTP GET -> "N saw IP:PORT"; other
+                                       streams: that line, then an echo
+  udp-server ADDR PORT LOG [--name N]  "whoami" -> "N saw IP:PORT"; any
+                                       other datagram is echoed unchanged
+  tcp-client ADDR PORT [--sport P] [--hold S]   prints the server's line
+  udp-client ADDR PORT [--sport P] [--src A] [--size N] [--timeout S]
+        without --size: sends "whoami", prints the answer; with --size:
+        sends N random bytes, checks the echo is identical
+        exit 0 ok, 2 timeout, 3 refused (ICMP port unreachable), 4 mismatch
+  conc ADDR PORT N [--hold S] [--timeout S]
+        opens N TCP connections, all at once, each gets the server's line;
+        prints "ok K/N" when all are up, holds them S seconds, exit 0 iff K=N
+"""
+import argparse
+import hashlib
+import os
+import selectors
+import socket
+import socketserver
+import sys
+import threading
+import time
+
+
+def log_line(path, line):
+    with open(path, "a") as f:
+        f.write(line + "\n")
+        f.flush()
+
+
+def tcp_server(a):
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            ip, port = self.client_address[:2]
+            log_line(a.log, "tcp %s:%d" % (ip, port))
+            who = "%s saw %s:%d\n" % (a.name, ip, port)
+            s = self.request
+            s.settimeout(30)
+            try:
+                first = s.recv(65536)
+            except OSError:
+                return
+            if first.startswith(b"GET ") or first.startswith(b"HEAD "):
+                body = who.encode()
+                s.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
+                          b"Content-Length: %d\r\nConnection: close\r\n\r\n"
+                          % len(body) + body)
+                return
+            s.sendall(who.encode())
+            data = first
+            try:
+                while data:
+                    s.sendall(data)
+                    data = s.recv(65536)
+            except OSError:
+                pass
+
+    class Server(socketserver.ThreadingTCPServer):
+        allow_reuse_address = True
+        daemon_threads = True
+        request_queue_size = 1024
+
+    Server((a.addr, a.port), Handler).serve_forever()
+
+
+def udp_server(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((a.addr, a.port))
+    while True:
+        data, peer = s.recvfrom(65535)
+        log_line(a.log, "udp %s:%d len=%d sha=%s" % (
+            peer[0], peer[1], len(data), hashlib.sha256(data).hexdigest()[:16]))
+        try:
+            if data == b"whoami":
+                s.sendto(("%s saw %s:%d" % (a.name, peer[0], peer[1]))
+                         .encode(), peer)
+            else:
+                s.sendto(data, peer)
+        except OSError as e:
+            log_line(a.log, "udp reply to %s:%d failed: %s" % (
+                peer[0], peer[1], e))
+
+
+def tcp_client(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.settimeout(a.timeout)
+    if a.sport:
+        s.bind(("0.0.0.0", a.sport))
+    try:
+        s.connect((a.addr, a.port))
+        s.sendall(b"hello\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            d = s.recv(4096)
+            if not d:
+                break
+            buf += d
+    except socket.timeout:
+        print("timeout")
+        return 2
+    except ConnectionRefusedError:
+        print("refused")
+        return 3
+    except OSError as e:
+        print("error %s" % e)
+        return 1
+    print(buf.decode(errors="replace").splitlines()[0] if buf else "empty")
+    sys.stdout.flush()
+    time.sleep(a.hold)
+    s.close()
+    return 0 if buf else 1
+
+
+def udp_client(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if a.sport or a.src:
+        if a.src:
+            # IP_FREEBIND: the source address may be one we do not hold
+            s.setsockopt(socket.IPPROTO_IP, 15, 1)
+        s.bind((a.src or "0.0.0.0", a.sport or 0))
+    s.settimeout(a.timeout)
+    s.connect((a.addr, a.port))
+    payload = os.urandom(a.size) if a.size else b"whoami"
+    try:
+        s.send(payload)
+        data = s.recv(65535)
+    except socket.timeout:
+        print("timeout")
+        return 2
+    except ConnectionRefusedError:
+        print("refused")
+        return 3
+    except OSError as e:
+        print("error %s" % e)
+        return 1
+    if a.size:
+        if data == payload:
+            print("echo ok %d bytes sha=%s" % (
+                len(data), hashlib.sha256(data).hexdigest()[:16]))
+            return 0
+        print("echo mismatch: sent %d bytes, got %d" % (len(payload), len(data)))
+        return 4
+    print(data.decode(errors="replace"))
+    return 0
+
+
+def conc(a):
+    deadline = time.monotonic() + a.timeout
+    sel = selectors.DefaultSelector()
+    socks = []
+    for _ in range(a.n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((a.addr, a.port))
+        socks.append(s)
+        sel.register(s, selectors.EVENT_WRITE, [b"", False])
+    done = 0
+    errors = {}
+    pending = a.n
+    while pending and time.monotonic() < deadline:
+        for key, ev in sel.select(timeout=0.5):
+            s, st = key.fileobj, key.data
+            if ev & selectors.EVENT_WRITE and not st[1]:
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    errors[os.strerror(err)] = errors.get(os.strerror(err), 0) + 1
+                    sel.unregister(s)
+                    pending -= 1
+                    continue
+                s.send(b"hello\n")
+                st[1] = True
+                sel.modify(s, selectors.EVENT_READ, st)
+                continue
+            try:
+                d = s.recv(4096)
+            except OSError as e:
+                errors[str(e)] = errors.get(str(e), 0) + 1
+                sel.unregister(s)
+                pending -= 1
+                continue
+            st[0] += d
+            if b"\n" in st[0] or not d:
+                sel.unregister(s)
+                pending -= 1
+                if b" saw " in st[0]:
+                    done += 1
+                else:
+                    errors["no answer"] = errors.get("no answer", 0) + 1
+    if pending:
+        errors["timeout"] = pending
+    print("ok %d/%d%s" % (done, a.n, (" errors: %s" % errors) if errors else ""))
+    sys.stdout.flush()
+    time.sleep(a.hold)
+    for s in socks:
+        s.close()
+    return 0 if done == a.n else 1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("tcp-server", "udp-server"):
+        q = sub.add_parser(name)
+        q.add_argument("addr")
+        q.add_argument("port", type=int)
+        q.add_argument("log")
+        q.add_argument("--name", default="server")
+    q = sub.add_parser("tcp-client")
+    q.add_argument("addr")
+    q.add_argument("port", type=int)
+    q.add_argument("--sport", type=int, default=0)
+    q.add_argument("--hold", type=float, default=0)
+    q.add_argument("--timeout", type=float, default=5)
+    q = sub.add_parser("udp-client")
+    q.add_argument("addr")
+    q.add_argument("port", type=int)
+    q.add_argument("--sport", type=int, default=0)
+    q.add_argument("--src", default="")
+    q.add_argument("--size", type=int, default=0)
+    q.add_argument("--timeout", type=float, default=3)
+    q = sub.add_parser("conc")
+    q.add_argument("addr")
+    q.add_argument("port", type=int)
+    q.add_argument("n", type=int)
+    q.add_argument("--hold", type=float, default=0)
+    q.add_argument("--timeout", type=float, default=20)
+    a = p.parse_args()
+    fn = {"tcp-server": tcp_server, "udp-server": udp_server,
+          "tcp-client": tcp_client, "udp-client": udp_client,
+          "conc": conc}[a.cmd]
+    return fn(a) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
