@@ -12,9 +12,9 @@
 #
 # Environment: RUNS (default 1) alternates kernel and hostnat RUNS times and
 # reports the median of each figure; BENCH_DIR is the reference scripts'
-# directory (default: ../shared/bench next to the repository if it is there,
-# else bench/hostnat/ref, a copy of it). Needs root, iperf3, sockperf, wrk,
-# nginx-light.
+# directory (default: ../shared/bench next to the repository, the project's
+# reference topology). Needs root, iperf3, sockperf, wrk, nginx-light
+# (scripts/deps --bench).
 set -u
 D=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$D/.." && pwd)
@@ -25,7 +25,10 @@ if [ -z "${BENCH_DIR:-}" ]; then
 	if [ -x "$REPO/../shared/bench/bench.sh" ]; then
 		BENCH_DIR=$(cd "$REPO/../shared/bench" && pwd)
 	else
-		BENCH_DIR=$D/hostnat/ref
+		echo "compare.sh: no ../shared/bench next to the repository; set" \
+			"BENCH_DIR to the reference scripts (topo.sh, bench.sh," \
+			"nat-kernel.sh)" >&2
+		exit 1
 	fi
 fi
 
