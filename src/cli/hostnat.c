@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -106,7 +107,8 @@ static void usage(FILE *f)
 		   "\nnetwork set keys: udp-timeout, tcp-established-timeout, "
 		   "tcp-transitory-timeout,\n  icmp-timeout (seconds), "
 		   "tcp-filtering, udp-filtering (eif|adf|apdf),\n"
-		   "  udp-inbound-refresh (on|off)\n", CTL_SOCKET_DEFAULT);
+		   "  udp-inbound-refresh (on|off), dhcp (on|off), "
+		   "dhcp-lease-time (seconds)\n", CTL_SOCKET_DEFAULT);
 }
 
 /* ---- talking to the daemon -------------------------------------------- */
@@ -474,6 +476,12 @@ static int do_network_add(const struct cli *cli, const struct cmd *c,
 				return BAD(c, "%s", err);
 			json_array_append_new(ex, json_string(v));
 			has_ex = true;
+		} else if (!strcmp(o, "--dhcp")) {
+			if (strcmp(v, "on") && strcmp(v, "off"))
+				return BAD(c, "--dhcp '%s' is not valid: use "
+					   "on or off", v);
+			json_object_set_new(args, "dhcp",
+					    json_boolean(!strcmp(v, "on")));
 		} else {
 			return BAD(c, "unknown option '%s'", o);
 		}
@@ -524,6 +532,40 @@ static void show_net_list(json_t *res)
 	table_print(&t);
 }
 
+static void show_pool(json_t *p)
+{
+	struct table t = { .ncol = 6 };
+	size_t i;
+	json_t *e;
+
+	if (!json_is_object(p))
+		return;
+	printf("  %-24s %s: %lld addresses, %lld used, %lld free\n", "pool",
+	       jstr(p, "prefix"), jint(p, "size"), jint(p, "used"),
+	       jint(p, "free"));
+	printf("\n");
+	table_row(&t, "KIND", "ADDRESS", "MAC", "NAME", "STATE", "EXPIRES");
+	json_array_foreach(json_object_get(p, "entries"), i, e) {
+		char exp[32] = "-";
+		json_t *x = json_object_get(e, "expiry");
+
+		if (json_is_integer(x)) {
+			time_t tt = (time_t)json_integer_value(x);
+			struct tm tm;
+
+			if (localtime_r(&tt, &tm))
+				strftime(exp, sizeof(exp), "%F %T", &tm);
+		}
+		table_row(&t, jstr(e, "kind"), jstr(e, "address"),
+			  json_is_string(json_object_get(e, "mac")) ?
+				  jstr(e, "mac") : "-",
+			  jstr(e, "name")[0] ? jstr(e, "name") : "-",
+			  json_is_string(json_object_get(e, "state")) ?
+				  jstr(e, "state") : "-", exp);
+	}
+	table_print(&t);
+}
+
 static void show_net(json_t *n)
 {
 	const char *key;
@@ -559,6 +601,7 @@ static void show_net(json_t *n)
 		printf("  %-24s %lld\n", "sessions", jint(n, "sessions"));
 	json_array_foreach(json_object_get(n, "overlaps"), i, v)
 		printf("  %-24s %s\n", "warning", json_string_value(v));
+	show_pool(json_object_get(n, "pool"));
 	if (json_array_size(json_object_get(n, "mappings"))) {
 		printf("\n");
 		print_maps(json_object_get(n, "mappings"), false);
@@ -851,6 +894,33 @@ static int do_session_list(const struct cli *cli, const struct cmd *c,
 	return finish(cli, "session.list", args, show_sessions);
 }
 
+static void show_counts(const char *what, json_t *o)
+{
+	const char *key;
+	json_t *v;
+
+	printf("  %s:", what);
+	if (!json_object_size(o))
+		printf(" none");
+	json_object_foreach(o, key, v)
+		printf(" %s %lld", key, (long long)json_integer_value(v));
+	printf("\n");
+}
+
+static void show_dhcp_stats(const char *net, json_t *d)
+{
+	if (!json_is_object(d))
+		return;
+	printf("\nnetwork %s dhcp (%s):\n", net,
+	       json_is_true(json_object_get(d, "running")) ? "running" :
+							     "no socket");
+	show_counts("received", json_object_get(d, "received"));
+	show_counts("sent", json_object_get(d, "sent"));
+	printf("  dropped: %lld\n", jint(d, "dropped"));
+	show_counts("drops", json_object_get(d, "drops"));
+	show_counts("malformed", json_object_get(d, "malformed"));
+}
+
 static void show_stats(json_t *res)
 {
 	json_t *eng = json_object_get(res, "engine"), *v;
@@ -884,6 +954,8 @@ static void show_stats(json_t *res)
 		table_row(&t, jstr(v, "name"), n[0], n[1], n[2], n[3], n[4]);
 	}
 	table_print(&t);
+	json_array_foreach(json_object_get(res, "networks"), i, v)
+		show_dhcp_stats(jstr(v, "name"), json_object_get(v, "dhcp"));
 }
 
 static int do_stats(const struct cli *cli, const struct cmd *c, int argc,
@@ -891,6 +963,107 @@ static int do_stats(const struct cli *cli, const struct cmd *c, int argc,
 {
 	return name_only(cli, c, argc, argv, "stats", "network", false,
 			 show_stats);
+}
+
+static void show_leases(json_t *res)
+{
+	struct table t = { .ncol = 7 };
+	size_t i;
+	json_t *e;
+
+	if (json_is_object(res))
+		res = json_object_get(res, "ended") ?
+			json_object_get(res, "ended") : res;
+	if (json_is_object(res)) {
+		json_t *one = json_array();
+
+		json_array_append(one, res);
+		show_leases(one);
+		json_decref(one);
+		return;
+	}
+	table_row(&t, "NETWORK", "KIND", "ADDRESS", "MAC", "NAME", "STATE",
+		  "EXPIRES");
+	json_array_foreach(res, i, e) {
+		char exp[32] = "-";
+		json_t *x = json_object_get(e, "expiry");
+
+		if (json_is_integer(x)) {
+			time_t tt = (time_t)json_integer_value(x);
+			struct tm tm;
+
+			if (localtime_r(&tt, &tm))
+				strftime(exp, sizeof(exp), "%F %T", &tm);
+		}
+		table_row(&t, jstr(e, "network"), jstr(e, "kind"),
+			  jstr(e, "address"), jstr(e, "mac"),
+			  jstr(e, "name")[0] ? jstr(e, "name") : "-",
+			  jstr(e, "state"), exp);
+	}
+	table_print(&t);
+}
+
+/* lease add NAME --mac MAC --address ADDR, lease del NAME --mac MAC */
+static int lease_change(const struct cli *cli, const struct cmd *c, int argc,
+			char **argv, bool add)
+{
+	char err[CTL_ERR_MAX];
+	json_t *args = json_object();
+	uint8_t mac[6];
+	uint32_t a;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *o = argv[i], *v;
+
+		if (o[0] != '-') {
+			if (json_object_get(args, "network"))
+				return BAD(c, "unexpected argument '%s'", o);
+			if (name_arg(c, args, "network", o))
+				return json_decref(args), EXIT_USAGE;
+			continue;
+		}
+		if (!(v = optval(c, argc, argv, &i)))
+			return json_decref(args), EXIT_USAGE;
+		if (!strcmp(o, "--mac")) {
+			if (parse_mac("--mac", v, mac, err, sizeof(err)))
+				return BAD(c, "%s", err);
+			json_object_set_new(args, "mac", json_string(v));
+		} else if (add && !strcmp(o, "--address")) {
+			if (parse_addr("--address", v, &a, err, sizeof(err)))
+				return BAD(c, "%s", err);
+			json_object_set_new(args, "address", json_string(v));
+		} else {
+			return BAD(c, "unknown option '%s'", o);
+		}
+	}
+	if (!json_object_get(args, "network"))
+		return BAD(c, "lease %s needs a NAME", add ? "add" : "del");
+	if (!json_object_get(args, "mac"))
+		return BAD(c, "lease %s needs --mac MAC", add ? "add" : "del");
+	if (add && !json_object_get(args, "address"))
+		return BAD(c, "lease add needs --address ADDR");
+	return finish(cli, add ? "lease.add" : "lease.del", args,
+		      show_leases);
+}
+
+static int do_lease_add(const struct cli *cli, const struct cmd *c, int argc,
+			char **argv)
+{
+	return lease_change(cli, c, argc, argv, true);
+}
+
+static int do_lease_del(const struct cli *cli, const struct cmd *c, int argc,
+			char **argv)
+{
+	return lease_change(cli, c, argc, argv, false);
+}
+
+static int do_lease_list(const struct cli *cli, const struct cmd *c,
+			 int argc, char **argv)
+{
+	return name_only(cli, c, argc, argv, "lease.list", "network", false,
+			 show_leases);
 }
 
 static void show_version(json_t *res)
@@ -922,7 +1095,7 @@ static int do_help(const struct cli *cli, const struct cmd *c, int argc,
 static const struct cmd cmds[] = {
 	{ "network", "add", do_network_add,
 	  "NAME --prefix CIDR [--prefix CIDR]... [--bridge IFNAME] "
-	  "[--gateway ADDR] [--external IFNAME|ADDR]...",
+	  "[--gateway ADDR] [--external IFNAME|ADDR]... [--dhcp on|off]",
 	  "create a NAT network" },
 	{ "network", "del", do_network_del, "NAME",
 	  "delete a network with its mappings" },
@@ -948,6 +1121,12 @@ static const struct cmd cmds[] = {
 	  "list the external addresses" },
 	{ "session", "list", do_session_list,
 	  "[NAME] [--proto P] [--internal ADDR]", "list the sessions" },
+	{ "lease", "add", do_lease_add, "NAME --mac MAC --address ADDR",
+	  "reserve an address of a network's pool for a MAC address" },
+	{ "lease", "del", do_lease_del, "NAME --mac MAC",
+	  "delete a MAC's reservation, or end its leases" },
+	{ "lease", "list", do_lease_list, "[NAME]",
+	  "list reservations and DHCP leases" },
 	{ "stats", NULL, do_stats, "[NAME]", "show the counters" },
 	{ "version", NULL, do_version, "", "show the versions" },
 	{ "help", NULL, do_help, "", "show this help" },

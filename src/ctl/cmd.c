@@ -58,7 +58,16 @@
  *	external.list (network?; [EXTERNAL])
  *	session.list (network?, proto?, internal?, limit?; [SESSION])
  *	stats (network?; {engine {...counters, drops {reason: n}},
- *		networks [{name, sessions, tcp, udp, icmp, mappings}]})
+ *		networks [{name, sessions, tcp, udp, icmp, mappings, dhcp
+ *		(null when off: {running, received, sent, dropped, drops,
+ *		malformed})}]})
+ *	lease.add (network, mac, address; ENTRY + network)
+ *	lease.del (network, mac; ENTRY + network, or {network, ended
+ *		[ENTRY]} for dynamic leases)
+ *	lease.list (network?; [ENTRY + network])
+ * ENTRY {kind, address, mac, name, state, expiry} is an entry of a pool
+ * (pool.c); network.show adds "pool" {prefix, size, used, free, entries}
+ * and settings gain dhcp (bool) and dhcp-lease-time (s).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -67,7 +76,9 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "dhcpd.h"
 #include "log.h"
+#include "pool.h"
 
 #ifndef HOSTNAT_VERSION
 #define HOSTNAT_VERSION "0.1.0"
@@ -479,7 +490,9 @@ static void bridge_name(const struct model *m, const char *name,
 static int net_add(struct cmd_ctx *x, const struct ctl_req *r,
 		   json_t **res, char *err, size_t errlen)
 {
+	char err2[CTL_ERR_MAX];
 	struct model *m = &x->next;
+	struct ipam *pool = NULL;
 	struct model_net *n;
 	uint32_t dummy;
 	unsigned i;
@@ -499,6 +512,9 @@ static int net_add(struct cmd_ctx *x, const struct ctl_req *r,
 	n = &m->net[slot];
 	memset(n, 0, sizeof(*n));
 	nat_net_cfg_default(&n->cfg, r->net);
+	parse_svc_default(&n->svc);
+	if (r->has_dhcp)
+		n->svc.dhcp = r->dhcp;
 	if (r->has_bridge) {
 		if (bridge_used(m, r->bridge)) {
 			snprintf(err, errlen, "bridge %s belongs to another "
@@ -562,17 +578,26 @@ static int net_add(struct cmd_ctx *x, const struct ctl_req *r,
 				strerror(-ret), r->net);
 		}
 	}
-	ret = net_apply(x, m, (unsigned)slot, err, errlen);
+	ret = pool_open(&pool, n, x->state_dir, false, err, errlen);
 	if (ret)
 		return ret;
+	ret = net_apply(x, m, (unsigned)slot, err, errlen);
+	if (ret)
+		goto fail;
 	n->used = true;
 	ret = commit(x, err, errlen);
 	if (ret) {
 		nat_net_del(x->nat, n->id);
-		return ret;
+		goto fail;
 	}
+	x->pool[slot] = pool;
+	if (pool && pool_save(pool, x->state_dir, r->net, err2, sizeof(err2)))
+		log_msg(LOG_WARNING, "network '%s': %s", r->net, err2);
 	*res = model_net_json(&x->cur, (unsigned)slot, false);
 	return 0;
+fail:
+	ipam_destroy(pool);
+	return ret;
 }
 
 static int net_del(struct cmd_ctx *x, const struct ctl_req *r,
@@ -595,12 +620,18 @@ static int net_del(struct cmd_ctx *x, const struct ctl_req *r,
 	if (ret && net_apply(x, &x->cur, (unsigned)slot, err2, sizeof(err2)))
 		log_msg(LOG_ERR, "cannot restore network '%s' in the engine: "
 			"%s", r->net, err2);
+	if (!ret) {
+		ipam_destroy(x->pool[slot]);
+		x->pool[slot] = NULL;
+		pool_remove(x->state_dir, r->net);
+	}
 	return ret;
 }
 
 static int net_set(struct cmd_ctx *x, const struct ctl_req *r,
 		   json_t **res, char *err, size_t errlen)
 {
+	struct parse_svc_cfg svc;
 	struct nat_net_cfg cfg;
 	int slot = net_lookup(x, r->net, err, errlen);
 	unsigned id;
@@ -610,13 +641,15 @@ static int net_set(struct cmd_ctx *x, const struct ctl_req *r,
 		return slot;
 	id = x->cur.net[slot].id;
 	cfg = x->cur.net[slot].cfg;
-	parse_setting_put(&cfg, r->key, r->value);
+	svc = x->cur.net[slot].svc;
+	parse_setting_put(&cfg, &svc, r->key, r->value);
 	ret = nat_net_set(x->nat, id, &cfg);
 	if (ret) {
 		snprintf(err, errlen, "%s", nat_error(x->nat));
 		return ret;
 	}
 	x->next.net[slot].cfg = cfg;
+	x->next.net[slot].svc = svc;
 	ret = commit(x, err, errlen);
 	if (ret) {
 		nat_net_set(x->nat, id, &x->cur.net[slot].cfg);
@@ -659,6 +692,12 @@ static int net_show(struct cmd_ctx *x, const struct ctl_req *r,
 				json_integer(count[id][0] + count[id][1] +
 					     count[id][2])) ||
 	    json_object_set_new(o, "overlaps", ov)) {
+		json_decref(o);
+		return -ENOMEM;
+	}
+	if (x->pool[slot])
+		ipam_expire(x->pool[slot], pool_now());
+	if (json_object_set_new(o, "pool", pool_json(x->pool[slot]))) {
 		json_decref(o);
 		return -ENOMEM;
 	}
@@ -1039,14 +1078,16 @@ static int stats(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		for (j = 0, maps = 0; j < DP_MAX_STATIC; j++)
 			maps += x->cur.map[j].used && x->cur.map[j].net == i;
 		json_array_append_new(nets, json_pack(
-			"{s:s, s:i, s:i, s:i, s:i, s:i}",
+			"{s:s, s:i, s:i, s:i, s:i, s:i, s:o*}",
 			"name", n->cfg.name,
 			"sessions", (json_int_t)(count[id][0] + count[id][1] +
 						 count[id][2]),
 			"tcp", (json_int_t)count[id][NAT_TCP],
 			"udp", (json_int_t)count[id][NAT_UDP],
 			"icmp", (json_int_t)count[id][NAT_ICMP],
-			"mappings", (json_int_t)maps));
+			"mappings", (json_int_t)maps,
+			"dhcp", x->dhcpd ? dhcpd_json(x->dhcpd, i) :
+					   json_null()));
 	}
 	*res = json_pack("{s:o*, s:o*}", "engine", engine_stats(&st),
 			 "networks", nets);
@@ -1120,6 +1161,11 @@ int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
 	case CMD_STATS:
 		ret = stats(x, r, result, err, errlen);
 		break;
+	case CMD_LEASE_ADD:
+	case CMD_LEASE_DEL:
+	case CMD_LEASE_LIST:
+		ret = lease_exec(x, r, result, err, errlen);
+		break;
 	default:
 		snprintf(err, errlen, "command %d is not implemented", r->cmd);
 		ret = -EINVAL;
@@ -1168,7 +1214,7 @@ char *cmd_handle(struct cmd_ctx *x, const char *line, size_t len, bool *drop)
 		if (r->cmd >= CMD_NET_ADD && r->cmd != CMD_NET_LIST &&
 		    r->cmd != CMD_NET_SHOW && r->cmd != CMD_MAP_LIST &&
 		    r->cmd != CMD_EXT_LIST && r->cmd != CMD_SESSION_LIST &&
-		    r->cmd != CMD_STATS)
+		    r->cmd != CMD_STATS && r->cmd != CMD_LEASE_LIST)
 			log_msg(LOG_INFO, "%s%s%s: done", ctl_cmd_name(r->cmd),
 				r->has_net ? " " : "", r->net);
 		resp = json_pack("{s:b, s:o}", "ok", 1, "result", res);
@@ -1296,6 +1342,16 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	}
 	if (ret)
 		return ret;
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		if (!x->next.net[i].used)
+			continue;
+		ret = pool_open(&x->pool[i], &x->next.net[i], x->state_dir,
+				true, err, errlen);
+		if (ret) {
+			cmd_close(x);
+			return ret;
+		}
+	}
 	refresh_externals(x, &x->next);
 	warn_overlaps(x, &x->next);
 	snprintf(path, sizeof(path), "%s/%s", x->state_dir, MODEL_FILE);
@@ -1320,5 +1376,21 @@ undo:
 		if (x->next.net[i].used)
 			nat_net_del(x->nat, x->next.net[i].id);
 	memset(&x->cur, 0, sizeof(x->cur));
+	cmd_close(x);
 	return ret;
+}
+
+/**
+ * cmd_close() - free what the commands hold besides the configuration: the
+ * address pools (their files stay)
+ * @x:		context
+ */
+void cmd_close(struct cmd_ctx *x)
+{
+	unsigned i;
+
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		ipam_destroy(x->pool[i]);
+		x->pool[i] = NULL;
+	}
 }

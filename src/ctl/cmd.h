@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "dp.h"
+#include "ipam.h"
 #include "model.h"
 #include "nat.h"
 #include "req.h"
@@ -26,6 +27,8 @@
  * @next:	the configuration a request is building
  * @dps:	the kernel state handed to dp_sync()
  * @host:	the host's addresses and routes, from dp_host_addrs()
+ * @pool:	each network's address pool, by slot of @cur (NULL: none)
+ * @dhcpd:	the DHCP servers (NULL when not serving: tools, fuzzing)
  */
 struct cmd_ctx {
 	struct nat *nat;
@@ -35,6 +38,8 @@ struct cmd_ctx {
 	struct model next;
 	struct dp_state dps;
 	struct dp_addr host[CMD_HOST_ADDRS_MAX];
+	struct ipam *pool[DP_MAX_NETS];
+	struct dhcpd *dhcpd;
 };
 
 int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
@@ -43,6 +48,9 @@ int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
 	     char *err, size_t errlen);
 char *cmd_handle(struct cmd_ctx *x, const char *line, size_t len,
 		 bool *drop);
+void cmd_close(struct cmd_ctx *x);
+int lease_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	       char *err, size_t errlen);
 uint64_t cmd_now_ms(void);
 
 #endif /* HOSTNAT_CMD_H */

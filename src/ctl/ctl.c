@@ -22,6 +22,10 @@
  * At start, ctl_open() creates the socket's directory (0755), refuses to
  * start when another daemon answers on the socket, removes a stale socket
  * file, and applies the state (cmd_load()).
+ *
+ * The same epoll instance holds the DHCP servers' sockets and timer
+ * (dhcpd.c); ctl_run() passes their events on, and brings the servers in
+ * line with the configuration after every request (dhcpd_sync()).
  */
 #define _GNU_SOURCE		/* accept4() */
 #include <errno.h>
@@ -38,6 +42,7 @@
 
 #include "cmd.h"
 #include "ctl.h"
+#include "dhcpd.h"
 #include "log.h"
 
 #define CTL_CLIENTS_MAX 64	/* clients connected at once */
@@ -225,12 +230,19 @@ int ctl_open(struct ctl **cp, struct nat *nat, struct dp *dp,
 		ret = -errno;
 		goto fail;
 	}
+	ret = dhcpd_open(&c->x.dhcpd, &c->x, c->epfd);
+	if (ret) {
+		log_msg(LOG_ERR, "cannot set up the DHCP servers' timer: %s",
+			strerror(-ret));
+		goto fail;
+	}
 	ret = cmd_load(&c->x, o ? o->default_network : false, err,
 		       sizeof(err));
 	if (ret) {
 		log_msg(LOG_ERR, "%s", err);
 		goto fail;
 	}
+	dhcpd_sync(c->x.dhcpd);
 	*cp = c;
 	return 0;
 fail:
@@ -266,8 +278,10 @@ void ctl_close(struct ctl *c)
 		close(c->lfd);
 		unlink(c->sock_path);
 	}
+	dhcpd_close(c->x.dhcpd);
 	if (c->epfd >= 0)
 		close(c->epfd);
+	cmd_close(&c->x);
 	free(c);
 }
 
@@ -309,6 +323,7 @@ static int respond(struct ctl *c, struct ctl_client *cl, const char *line,
 	char *resp = cmd_handle(&c->x, line, len, &drop);
 	int ret;
 
+	dhcpd_sync(c->x.dhcpd);
 	if (!resp) {
 		static const char oom[] =
 			"{\"ok\":false,\"error\":\"out of memory\"}";
@@ -459,6 +474,8 @@ void ctl_run(struct ctl *c)
 				client_accept(c);
 				continue;
 			}
+			if (dhcpd_event(c->x.dhcpd, cl))
+				continue;
 			if (cl->fd < 0)
 				continue;
 			if (ev[i].events & EPOLLIN)
@@ -488,8 +505,10 @@ void ctl_run(struct ctl *c)
 char *ctl_request(struct ctl *c, const char *line, size_t len)
 {
 	bool drop;
+	char *resp = cmd_handle(&c->x, line, len, &drop);
 
-	return cmd_handle(&c->x, line, len, &drop);
+	dhcpd_sync(c->x.dhcpd);
+	return resp;
 }
 
 /**

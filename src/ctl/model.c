@@ -199,7 +199,8 @@ json_t *model_map_json(const struct model *m, unsigned map)
 			 "dynamic", mm->dynamic);
 }
 
-static json_t *settings_json(const struct nat_net_cfg *cfg)
+static json_t *settings_json(const struct nat_net_cfg *cfg,
+			     const struct parse_svc_cfg *svc)
 {
 	json_t *o = json_object();
 	unsigned k;
@@ -208,8 +209,8 @@ static json_t *settings_json(const struct nat_net_cfg *cfg)
 		uint32_t v;
 		json_t *j;
 
-		parse_setting_get(cfg, (enum parse_setting)k, &v);
-		if (k == SET_UDP_INBOUND_REFRESH)
+		parse_setting_get(cfg, svc, (enum parse_setting)k, &v);
+		if (parse_setting_is_bool((enum parse_setting)k))
 			j = json_boolean(v);
 		else if (parse_setting_is_number((enum parse_setting)k))
 			j = json_integer(v);
@@ -259,7 +260,7 @@ json_t *model_net_json(const struct model *m, unsigned net, bool maps)
 		      "host_address", n->cfg.host_addr ?
 			jaddr(n->cfg.host_addr) : json_null(),
 		      "externals", ex,
-		      "settings", settings_json(&n->cfg));
+		      "settings", settings_json(&n->cfg, &n->svc));
 	if (o && maps) {
 		json_t *ma = json_array();
 
@@ -413,7 +414,8 @@ static int ext_from_json(json_t *o, const char *what, struct model_ext *e,
 }
 
 static int settings_from_json(json_t *o, const char *what,
-			      struct nat_net_cfg *cfg, char *err,
+			      struct nat_net_cfg *cfg,
+			      struct parse_svc_cfg *svc, char *err,
 			      size_t errlen)
 {
 	const char *key;
@@ -437,10 +439,10 @@ static int settings_from_json(json_t *o, const char *what,
 		    json_integer_value(v) >= 0)
 			snprintf(buf, sizeof(buf), "%lld",
 				 (long long)json_integer_value(v));
-		else if (k == SET_UDP_INBOUND_REFRESH && json_is_boolean(v))
+		else if (parse_setting_is_bool(k) && json_is_boolean(v))
 			s = json_is_true(v) ? "on" : "off";
 		else if (!parse_setting_is_number(k) &&
-			 k != SET_UDP_INBOUND_REFRESH && json_is_string(v))
+			 !parse_setting_is_bool(k) && json_is_string(v))
 			s = json_string_value(v);
 		else {
 			snprintf(err, errlen, "%s: setting \"%s\" has a value "
@@ -450,7 +452,7 @@ static int settings_from_json(json_t *o, const char *what,
 		ret = parse_setting_value(k, s, &val, err, errlen);
 		if (ret)
 			return ret;
-		parse_setting_put(cfg, k, val);
+		parse_setting_put(cfg, svc, k, val);
 	}
 	return 0;
 }
@@ -558,6 +560,7 @@ static int net_from_json(json_t *o, const char *what, struct model *m,
 	if (ret)
 		return ret;
 	nat_net_cfg_default(&n->cfg, s);
+	parse_svc_default(&n->svc);
 	snprintf(w, sizeof(w), "network '%s'", s);
 	if (model_net_find(m, s) >= 0) {
 		snprintf(err, errlen, "%s appears twice", w);
@@ -622,7 +625,8 @@ static int net_from_json(json_t *o, const char *what, struct model *m,
 	n->next = (unsigned)json_array_size(ex);
 	v = json_object_get(o, "settings");
 	if (v) {
-		ret = settings_from_json(v, w, &n->cfg, err, errlen);
+		ret = settings_from_json(v, w, &n->cfg, &n->svc, err,
+					 errlen);
 		if (ret)
 			return ret;
 	}

@@ -39,6 +39,7 @@ struct model_ext {
  * @used:	slot in use
  * @id:		the engine's id of it (not saved: the engine assigns it)
  * @cfg:	name, gateway, host address, timeouts, filtering
+ * @svc:	settings of hostnat's own services (DHCP)
  * @bridge:	bridge interface
  * @own_bridge:	hostnat creates the bridge and deletes it with the network
  * @gw_plen:	prefix length of the gateway address on the bridge
@@ -52,6 +53,7 @@ struct model_net {
 	bool used;
 	unsigned id;
 	struct nat_net_cfg cfg;
+	struct parse_svc_cfg svc;
 	char bridge[DP_IFNAMSIZ];
 	bool own_bridge;
 	uint8_t gw_plen;

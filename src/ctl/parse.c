@@ -18,6 +18,7 @@
  * Nothing here allocates or makes a system call: the functions are safe to
  * fuzz.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,8 @@ static const struct {
 	[SET_TCP_FILTERING] = { "tcp-filtering", false },
 	[SET_UDP_FILTERING] = { "udp-filtering", false },
 	[SET_UDP_INBOUND_REFRESH] = { "udp-inbound-refresh", false },
+	[SET_DHCP] = { "dhcp", false },
+	[SET_DHCP_LEASE_TIME] = { "dhcp-lease-time", true },
 };
 
 static const char *const filter_names[] = { "eif", "adf", "apdf" };
@@ -350,8 +353,8 @@ int parse_setting_key(const char *s, enum parse_setting *key, char *err,
 	}
 	snprintf(err, errlen, "setting '%.64s' does not exist: use "
 		 "udp-timeout, tcp-established-timeout, tcp-transitory-timeout, "
-		 "icmp-timeout, tcp-filtering, udp-filtering or "
-		 "udp-inbound-refresh", s);
+		 "icmp-timeout, tcp-filtering, udp-filtering, "
+		 "udp-inbound-refresh, dhcp or dhcp-lease-time", s);
 	return -EINVAL;
 }
 
@@ -418,7 +421,16 @@ int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
 			 "apdf (address and port-dependent)",
 			 settings[key].name, s);
 		return -EINVAL;
+	case SET_DHCP_LEASE_TIME:
+		if (!parse_uint(s, UINT32_MAX, v) &&
+		    *v >= PARSE_DHCP_LEASE_MIN && *v <= PARSE_DHCP_LEASE_MAX)
+			return 0;
+		snprintf(err, errlen, "%s '%.64s' is not valid: use a number "
+			 "of seconds from %d to %d", settings[key].name, s,
+			 PARSE_DHCP_LEASE_MIN, PARSE_DHCP_LEASE_MAX);
+		return -EINVAL;
 	case SET_UDP_INBOUND_REFRESH:
+	case SET_DHCP:
 		if (!strcmp(s, "on") || !strcmp(s, "off")) {
 			*v = !strcmp(s, "on");
 			return 0;
@@ -433,15 +445,45 @@ int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
 }
 
 /**
+ * parse_setting_is_bool() - whether a setting is on or off
+ * @key:	which setting
+ *
+ * Return: true for udp-inbound-refresh and dhcp
+ */
+bool parse_setting_is_bool(enum parse_setting key)
+{
+	return key == SET_UDP_INBOUND_REFRESH || key == SET_DHCP;
+}
+
+/**
+ * parse_svc_default() - the defaults of a network's own settings: DHCP on,
+ * leases of PARSE_DHCP_LEASE_DEFAULT seconds
+ * @svc:	filled in
+ */
+void parse_svc_default(struct parse_svc_cfg *svc)
+{
+	svc->dhcp = 1;
+	svc->dhcp_lease_time = PARSE_DHCP_LEASE_DEFAULT;
+}
+
+/**
  * parse_setting_get() - read a setting out of a network's settings
- * @cfg:	settings
+ * @cfg:	the engine's settings
+ * @svc:	hostnat's own settings
  * @key:	which
  * @v:		its value as parse_setting_value() returns it
  */
-void parse_setting_get(const struct nat_net_cfg *cfg, enum parse_setting key,
+void parse_setting_get(const struct nat_net_cfg *cfg,
+		       const struct parse_svc_cfg *svc, enum parse_setting key,
 		       uint32_t *v)
 {
 	switch (key) {
+	case SET_DHCP:
+		*v = svc->dhcp;
+		break;
+	case SET_DHCP_LEASE_TIME:
+		*v = svc->dhcp_lease_time;
+		break;
 	case SET_UDP_TIMEOUT:
 		*v = cfg->to.udp;
 		break;
@@ -470,14 +512,21 @@ void parse_setting_get(const struct nat_net_cfg *cfg, enum parse_setting key,
 
 /**
  * parse_setting_put() - write a setting into a network's settings
- * @cfg:	settings
+ * @cfg:	the engine's settings
+ * @svc:	hostnat's own settings
  * @key:	which
  * @v:		its value as parse_setting_value() returns it
  */
-void parse_setting_put(struct nat_net_cfg *cfg, enum parse_setting key,
-		       uint32_t v)
+void parse_setting_put(struct nat_net_cfg *cfg, struct parse_svc_cfg *svc,
+		       enum parse_setting key, uint32_t v)
 {
 	switch (key) {
+	case SET_DHCP:
+		svc->dhcp = !!v;
+		break;
+	case SET_DHCP_LEASE_TIME:
+		svc->dhcp_lease_time = v;
+		break;
 	case SET_UDP_TIMEOUT:
 		cfg->to.udp = v;
 		break;
@@ -515,9 +564,65 @@ const char *parse_setting_str(enum parse_setting key, uint32_t v)
 {
 	if (key == SET_TCP_FILTERING || key == SET_UDP_FILTERING)
 		return v < 3 ? filter_names[v] : "?";
-	if (key == SET_UDP_INBOUND_REFRESH)
+	if (parse_setting_is_bool(key))
 		return v ? "on" : "off";
 	return NULL;
+}
+
+/**
+ * parse_mac() - read a unicast MAC address, aa:bb:cc:dd:ee:ff
+ * @what:	what the value is, for the message
+ * @s:		the text
+ * @mac:	the address
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_mac(const char *what, const char *s, uint8_t mac[6], char *err,
+	      size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < 6; i++) {
+		const char *p = s + 3 * i;
+		unsigned hi, lo;
+
+		if (!isxdigit((unsigned char)p[0]) ||
+		    !isxdigit((unsigned char)p[1]) ||
+		    p[2] != (i == 5 ? '\0' : ':'))
+			break;
+		hi = (unsigned)(isdigit((unsigned char)p[0]) ? p[0] - '0' :
+				(tolower((unsigned char)p[0]) - 'a' + 10));
+		lo = (unsigned)(isdigit((unsigned char)p[1]) ? p[1] - '0' :
+				(tolower((unsigned char)p[1]) - 'a' + 10));
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		if (i == 5)
+			break;
+	}
+	if (i < 5 || s[17] != '\0') {
+		snprintf(err, errlen, "%s '%.64s' is not a MAC address: use "
+			 "six hex bytes like 02:00:00:00:00:01", what, s);
+		return -EINVAL;
+	}
+	if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] |
+			      mac[5])) {
+		snprintf(err, errlen, "%s '%.64s' is a multicast or zero "
+			 "address: give a unicast MAC address", what, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * fmt_mac() - write a MAC address as aa:bb:cc:dd:ee:ff
+ * @buf:	PARSE_MAC_LEN bytes
+ * @mac:	the address
+ */
+void fmt_mac(char buf[PARSE_MAC_LEN], const uint8_t mac[6])
+{
+	snprintf(buf, PARSE_MAC_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
+		 mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 /**

@@ -13,6 +13,7 @@
 #define PARSE_IFNAMSIZ 16	/* bytes, with the NUL: Linux IFNAMSIZ */
 #define PARSE_ADDR_LEN 16	/* bytes of "255.255.255.255" and NUL */
 #define PARSE_CIDR_LEN 19	/* bytes of "255.255.255.255/32" and NUL */
+#define PARSE_MAC_LEN 18	/* bytes of "aa:bb:cc:dd:ee:ff" and NUL */
 #define PARSE_PORT_LO_DEFAULT 49152 /* RFC 6335 dynamic ports */
 #define PARSE_PORT_HI_DEFAULT 65535
 
@@ -27,7 +28,24 @@ enum parse_setting {
 	SET_TCP_FILTERING,
 	SET_UDP_FILTERING,
 	SET_UDP_INBOUND_REFRESH,
+	SET_DHCP,
+	SET_DHCP_LEASE_TIME,
 	SET_NKEYS
+};
+
+#define PARSE_DHCP_LEASE_DEFAULT 3600 /* s, as DHCP_LEASE_DEFAULT */
+#define PARSE_DHCP_LEASE_MIN 60 /* s, as DHCP_LEASE_MIN */
+#define PARSE_DHCP_LEASE_MAX 31536000 /* s, as DHCP_LEASE_MAX: one year */
+
+/**
+ * struct parse_svc_cfg - a network's settings that are hostnat's own, not
+ * the engine's (the services of src/svc)
+ * @dhcp:		the DHCP server runs on the network's bridge (0/1)
+ * @dhcp_lease_time:	s, lease time the DHCP server gives
+ */
+struct parse_svc_cfg {
+	uint32_t dhcp;
+	uint32_t dhcp_lease_time;
 };
 
 int parse_addr(const char *what, const char *s, uint32_t *addr, char *err,
@@ -45,17 +63,23 @@ int parse_ifname(const char *what, const char *s, char *err, size_t errlen);
 int parse_proto(const char *s, bool icmp, uint8_t *proto, char *err,
 		size_t errlen);
 int parse_uint(const char *s, uint32_t max, uint32_t *v);
+int parse_mac(const char *what, const char *s, uint8_t mac[6], char *err,
+	      size_t errlen);
+void fmt_mac(char buf[PARSE_MAC_LEN], const uint8_t mac[6]);
 
 int parse_setting_key(const char *s, enum parse_setting *key, char *err,
 		      size_t errlen);
 const char *parse_setting_name(enum parse_setting key);
 bool parse_setting_is_number(enum parse_setting key);
+bool parse_setting_is_bool(enum parse_setting key);
+void parse_svc_default(struct parse_svc_cfg *svc);
 int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
 			char *err, size_t errlen);
-void parse_setting_get(const struct nat_net_cfg *cfg, enum parse_setting key,
+void parse_setting_get(const struct nat_net_cfg *cfg,
+		       const struct parse_svc_cfg *svc, enum parse_setting key,
 		       uint32_t *v);
-void parse_setting_put(struct nat_net_cfg *cfg, enum parse_setting key,
-		       uint32_t v);
+void parse_setting_put(struct nat_net_cfg *cfg, struct parse_svc_cfg *svc,
+		       enum parse_setting key, uint32_t v);
 const char *parse_setting_str(enum parse_setting key, uint32_t v);
 
 void fmt_addr(char buf[PARSE_ADDR_LEN], uint32_t addr);

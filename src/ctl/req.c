@@ -133,6 +133,23 @@ static int a_gateway(const char *key, json_t *v, struct ctl_req *r,
 	return ret;
 }
 
+/* true/false, or "on"/"off" */
+static int a_dhcp(const char *key, json_t *v, struct ctl_req *r, char *err,
+		  size_t errlen)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : "";
+
+	if (json_is_boolean(v) || !strcmp(s, "on") || !strcmp(s, "off")) {
+		r->dhcp = json_is_boolean(v) ? json_is_true(v) :
+					       !strcmp(s, "on");
+		r->has_dhcp = true;
+		return 0;
+	}
+	snprintf(err, errlen, "argument '%s' of %s must be true or false (or "
+		 "\"on\" or \"off\")", key, cur_cmd(r));
+	return -EINVAL;
+}
+
 /**
  * ctl_ext_spec_parse() - read an external address as given: an IPv4
  * address, or an interface name (its primary IPv4 address)
@@ -251,7 +268,7 @@ static int a_value(const char *key, json_t *v, struct ctl_req *r, char *err,
 	else if (json_is_integer(v) && parse_setting_is_number(r->key))
 		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
 			 json_integer_value(v));
-	else if (json_is_boolean(v) && r->key == SET_UDP_INBOUND_REFRESH)
+	else if (json_is_boolean(v) && parse_setting_is_bool(r->key))
 		snprintf(buf, sizeof(buf), "%s", json_is_true(v) ? "on" : "off");
 	else {
 		snprintf(err, errlen, "argument '%s' of %s for %s must be a %s",
@@ -371,6 +388,32 @@ static int a_limit(const char *key, json_t *v, struct ctl_req *r,
 	return 0;
 }
 
+static int a_mac(const char *key, json_t *v, struct ctl_req *r, char *err,
+		 size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_mac("MAC address", s, r->mac, err, errlen);
+	if (!ret)
+		r->has_mac = true;
+	return ret;
+}
+
+static int a_address(const char *key, json_t *v, struct ctl_req *r,
+		     char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_addr("address", s, &r->addr, err, errlen);
+	if (!ret)
+		r->has_addr = true;
+	return ret;
+}
+
 #define REQ true
 static const struct cmd cmds[CMD_N] = {
 	{ "ping", CMD_PING, { { 0 } } },
@@ -381,6 +424,7 @@ static const struct cmd cmds[CMD_N] = {
 		{ "bridge", a_bridge, false },
 		{ "gateway", a_gateway, false },
 		{ "externals", a_externals, false },
+		{ "dhcp", a_dhcp, false },
 	} },
 	{ "network.del", CMD_NET_DEL, { { "name", a_net, REQ } } },
 	{ "network.list", CMD_NET_LIST, { { 0 } } },
@@ -422,6 +466,16 @@ static const struct cmd cmds[CMD_N] = {
 		{ "limit", a_limit, false },
 	} },
 	{ "stats", CMD_STATS, { { "network", a_net, false } } },
+	{ "lease.add", CMD_LEASE_ADD, {
+		{ "network", a_net, REQ },
+		{ "mac", a_mac, REQ },
+		{ "address", a_address, REQ },
+	} },
+	{ "lease.del", CMD_LEASE_DEL, {
+		{ "network", a_net, REQ },
+		{ "mac", a_mac, REQ },
+	} },
+	{ "lease.list", CMD_LEASE_LIST, { { "network", a_net, false } } },
 };
 #undef REQ
 
@@ -537,8 +591,8 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
 	if (i == CMD_N) {
 		snprintf(err, errlen, "command '%.64s' does not exist: use "
 			 "network.add|del|list|show|set, map.add|del|list, "
-			 "external.add|del|list, session.list, stats, version "
-			 "or ping", name);
+			 "external.add|del|list, lease.add|del|list, "
+			 "session.list, stats, version or ping", name);
 		goto out;
 	}
 	req->cmd = cmds[i].cmd;

@@ -36,6 +36,9 @@ enum ctl_cmd {
 	CMD_EXT_LIST,
 	CMD_SESSION_LIST,
 	CMD_STATS,
+	CMD_LEASE_ADD,
+	CMD_LEASE_DEL,
+	CMD_LEASE_LIST,
 	CMD_N
 };
 
@@ -71,6 +74,8 @@ struct ctl_ext_spec {
  * @has_gateway:	@gateway was given
  * @gateway:		gateway address (network.add)
  * @has_externals:	@ext was given (network.add; an empty list: none)
+ * @has_dhcp:		@dhcp was given
+ * @dhcp:		DHCP server on (network.add)
  * @next:		number of external addresses
  * @ext:		external addresses (network.add: several; external.*:
  *			one)
@@ -88,6 +93,10 @@ struct ctl_ext_spec {
  * @remote_addr:	remote restriction (map.add), 0/0 for any
  * @remote_plen:	its length
  * @limit:		most entries to list, 0 for all (session.list)
+ * @has_mac:		@mac was given
+ * @mac:		MAC address (lease.*)
+ * @has_addr:		@addr was given
+ * @addr:		address (lease.add)
  */
 struct ctl_req {
 	enum ctl_cmd cmd;
@@ -102,6 +111,8 @@ struct ctl_req {
 	bool has_gateway;
 	uint32_t gateway;
 	bool has_externals;
+	bool has_dhcp;
+	bool dhcp;
 	unsigned next;
 	struct ctl_ext_spec ext[CTL_NET_EXT_MAX];
 	enum parse_setting key;
@@ -118,6 +129,10 @@ struct ctl_req {
 	uint32_t remote_addr;
 	uint8_t remote_plen;
 	uint32_t limit;
+	bool has_mac;
+	uint8_t mac[6];
+	bool has_addr;
+	uint32_t addr;
 };
 
 int ctl_req_parse(const char *line, size_t len, struct ctl_req *req,

@@ -329,6 +329,18 @@ int dp_open(struct dp **dpp, const char *devprefix)
 	}
 	dp->steer_ok = true;
 	sysctl_write("net/ipv4/ip_forward", "1");
+	{
+		char rpf[8] = "";
+
+		/* the effective value is the larger of "all" and the device's:
+		 * strict mode drops what we write back (the reverse path of a
+		 * remote address is the uplink, not our device) */
+		if (!sysctl_read("net/ipv4/conf/all/rp_filter", rpf, sizeof(rpf)) &&
+		    !strcmp(rpf, "1"))
+			fprintf(stderr, "hostnatd: warning: net.ipv4.conf.all."
+					"rp_filter=1 (strict) drops translated "
+					"packets; set it to 2 (loose) or 0\n");
+	}
 	*dpp = dp;
 	return 0;
 fail:

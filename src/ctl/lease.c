@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - lease.c: the lease commands: reservations by MAC address
+ *
+ * Theory of operation
+ * -------------------
+ * "lease add NET --mac MAC --address ADDR" reserves an address of the
+ * network's pool for one MAC address: the DHCP server gives that address,
+ * and only that one, to that MAC (a static entry of the pool, named
+ * "mac-<12 hex digits>"). "lease del NET --mac MAC" removes the
+ * reservation, or, when the MAC has none, ends the MAC's dynamic leases
+ * (the address is free again; the client is told NAK at its next
+ * renewal). "lease list [NET]" shows reservations and leases.
+ *
+ * Each change is written to the network's leases file (pool_save()) before
+ * the answer, and undone in the pool when the file cannot be written, as
+ * every command of cmd.c does with the state file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "pool.h"
+
+static int pool_of(struct cmd_ctx *x, const char *net, char *err,
+		   size_t errlen, int *slot)
+{
+	*slot = model_net_find(&x->cur, net);
+	if (*slot < 0) {
+		snprintf(err, errlen, "network '%s' does not exist; see "
+			 "'hostnat network list'", net);
+		return -ENOENT;
+	}
+	if (!x->pool[*slot]) {
+		snprintf(err, errlen, "network '%s' has no address pool: its "
+			 "first prefix is not /%d to /%d", net, IPAM_PLEN_MIN,
+			 IPAM_PLEN_MAX);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static json_t *with_net(json_t *o, const char *net)
+{
+	if (o && json_object_set_new(o, "network", json_string(net))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int lease_add(struct cmd_ctx *x, const struct ctl_req *r,
+		     json_t **res, char *err, size_t errlen)
+{
+	char name[IPAM_NAME_MAX], mac[PARSE_MAC_LEN], a[PARSE_ADDR_LEN];
+	const struct ipam_entry *e;
+	struct ipam *p;
+	int slot, ret = pool_of(x, r->net, err, errlen, &slot);
+
+	if (ret)
+		return ret;
+	p = x->pool[slot];
+	fmt_mac(mac, r->mac);
+	fmt_addr(a, r->addr);
+	e = ipam_static_find(p, r->mac);
+	if (e) {
+		fmt_addr(a, e->addr);
+		snprintf(err, errlen, "MAC %s has a reservation already (%s); "
+			 "delete it first with 'hostnat lease del %s --mac %s'",
+			 mac, a, r->net, mac);
+		return -EEXIST;
+	}
+	snprintf(name, sizeof(name), "mac-%02x%02x%02x%02x%02x%02x",
+		 r->mac[0], r->mac[1], r->mac[2], r->mac[3], r->mac[4],
+		 r->mac[5]);
+	ret = ipam_static_add(p, name, r->mac, r->addr);
+	if (ret == -ERANGE) {
+		snprintf(err, errlen, "address %s is not in the pool of network "
+			 "'%s'; give an address of its first prefix", a, r->net);
+	} else if (ret == -EADDRINUSE) {
+		e = ipam_lookup(p, r->addr);
+		snprintf(err, errlen, "address %s of network '%s' is in use "
+			 "(%s %s); choose a free address (see 'hostnat network "
+			 "show %s')", a, r->net,
+			 e ? ipam_kind_name(e->kind) : "?",
+			 e && e->name[0] ? e->name : "", r->net);
+	} else if (ret) {
+		snprintf(err, errlen, "cannot reserve %s for %s in network "
+			 "'%s': %s", a, mac, r->net, strerror(-ret));
+	}
+	if (ret)
+		return ret;
+	ret = pool_save(p, x->state_dir, r->net, err, errlen);
+	if (ret) {
+		ipam_static_del(p, name);
+		return ret;
+	}
+	*res = with_net(pool_entry_json(ipam_lookup(p, r->addr)), r->net);
+	return 0;
+}
+
+static int lease_del(struct cmd_ctx *x, const struct ctl_req *r,
+		     json_t **res, char *err, size_t errlen)
+{
+	char mac[PARSE_MAC_LEN];
+	const struct ipam_entry *e;
+	struct ipam_entry copy;
+	struct ipam *p;
+	uint32_t pos = 0;
+	json_t *a;
+	int slot, ret = pool_of(x, r->net, err, errlen, &slot);
+
+	if (ret)
+		return ret;
+	p = x->pool[slot];
+	fmt_mac(mac, r->mac);
+	e = ipam_static_find(p, r->mac);
+	if (e) {
+		copy = *e;
+		ret = ipam_static_del(p, copy.name);
+		if (!ret)
+			ret = pool_save(p, x->state_dir, r->net, err, errlen);
+		if (ret) {
+			ipam_static_add(p, copy.name, copy.mac, copy.addr);
+			return ret;
+		}
+		*res = with_net(pool_entry_json(&copy), r->net);
+		return 0;
+	}
+	/* no reservation: end the MAC's leases, whatever its client ids */
+	a = json_array();
+	while (a && (e = ipam_iter(p, &pos))) {
+		struct ipam_client c = { 0 };
+
+		if (e->kind != IPAM_LEASE || e->state == IPAM_FREE ||
+		    memcmp(e->mac, r->mac, 6))
+			continue;
+		copy = *e;
+		c.mac = copy.mac;
+		c.id = copy.id;
+		c.id_len = copy.id_len;
+		if (!ipam_lease_release(p, &c, copy.addr, pool_now()))
+			json_array_append_new(a, with_net(pool_entry_json(
+						      &copy), r->net));
+	}
+	if (!a)
+		return -ENOMEM;
+	if (!json_array_size(a)) {
+		json_decref(a);
+		snprintf(err, errlen, "network '%s' has no reservation or lease "
+			 "for MAC %s; see 'hostnat lease list %s'", r->net, mac,
+			 r->net);
+		return -ENOENT;
+	}
+	ret = pool_save(p, x->state_dir, r->net, err, errlen);
+	if (ret) {
+		json_decref(a);
+		return ret;
+	}
+	*res = json_pack("{s:s, s:o}", "network", r->net, "ended", a);
+	return 0;
+}
+
+static int lease_list(struct cmd_ctx *x, const struct ctl_req *r,
+		      json_t **res, char *err, size_t errlen)
+{
+	int only = -1;
+	json_t *a;
+	unsigned i;
+
+	if (r->has_net) {
+		only = model_net_find(&x->cur, r->net);
+		if (only < 0) {
+			snprintf(err, errlen, "network '%s' does not exist; "
+				 "see 'hostnat network list'", r->net);
+			return -ENOENT;
+		}
+	}
+	a = json_array();
+	for (i = 0; a && i < DP_MAX_NETS; i++) {
+		const struct ipam_entry *e;
+		uint32_t pos = 0;
+
+		if (!x->cur.net[i].used || !x->pool[i] ||
+		    (only >= 0 && (unsigned)only != i))
+			continue;
+		ipam_expire(x->pool[i], pool_now());
+		while ((e = ipam_iter(x->pool[i], &pos))) {
+			if (e->kind != IPAM_STATIC && e->kind != IPAM_LEASE)
+				continue;
+			if (json_array_append_new(a, with_net(
+				    pool_entry_json(e), x->cur.net[i].cfg.name))) {
+				json_decref(a);
+				return -ENOMEM;
+			}
+		}
+	}
+	*res = a;
+	return a ? 0 : -ENOMEM;
+}
+
+/**
+ * lease_exec() - carry out lease.add, lease.del or lease.list
+ * @x:		context
+ * @r:		the request
+ * @res:	the result on success
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -errno (nothing changed)
+ */
+int lease_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	       char *err, size_t errlen)
+{
+	switch (r->cmd) {
+	case CMD_LEASE_ADD:
+		return lease_add(x, r, res, err, errlen);
+	case CMD_LEASE_DEL:
+		return lease_del(x, r, res, err, errlen);
+	case CMD_LEASE_LIST:
+		return lease_list(x, r, res, err, errlen);
+	default:
+		return -EINVAL;
+	}
+}
