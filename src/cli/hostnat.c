@@ -1066,6 +1066,102 @@ static int do_lease_list(const struct cli *cli, const struct cmd *c,
 			 show_leases);
 }
 
+static void show_endpoints(json_t *res)
+{
+	struct table t = { .ncol = 7 };
+	size_t i;
+	json_t *e;
+
+	if (json_is_object(res)) {
+		json_t *one = json_array();
+
+		json_array_append(one, res);
+		show_endpoints(one);
+		json_decref(one);
+		return;
+	}
+	table_row(&t, "NETWORK", "NETNS", "IFNAME", "ADDRESS", "MAC", "HOST-IF",
+		  "STATE");
+	json_array_foreach(res, i, e)
+		table_row(&t, jstr(e, "network"), jstr(e, "netns"),
+			  jstr(e, "ifname"), jstr(e, "address"), jstr(e, "mac"),
+			  jstr(e, "host_interface"),
+			  json_is_true(json_object_get(e, "present")) ?
+				  "present" : "missing");
+	table_print(&t);
+}
+
+/* endpoint add NAME --netns NS [--ifname IF] [--address A] [--mac M],
+ * endpoint del NAME --netns NS [--ifname IF] */
+static int endpoint_change(const struct cli *cli, const struct cmd *c,
+			   int argc, char **argv, bool add)
+{
+	char err[CTL_ERR_MAX];
+	json_t *args = json_object();
+	uint8_t mac[6];
+	uint32_t a;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *o = argv[i], *v;
+
+		if (o[0] != '-') {
+			if (json_object_get(args, "network"))
+				return BAD(c, "unexpected argument '%s'", o);
+			if (name_arg(c, args, "network", o))
+				return json_decref(args), EXIT_USAGE;
+			continue;
+		}
+		if (!(v = optval(c, argc, argv, &i)))
+			return json_decref(args), EXIT_USAGE;
+		if (!strcmp(o, "--netns")) {
+			if (parse_netns(v, err, sizeof(err)))
+				return BAD(c, "%s", err);
+			json_object_set_new(args, "netns", json_string(v));
+		} else if (!strcmp(o, "--ifname")) {
+			if (parse_ifname("--ifname", v, err, sizeof(err)))
+				return BAD(c, "%s", err);
+			json_object_set_new(args, "ifname", json_string(v));
+		} else if (add && !strcmp(o, "--address")) {
+			if (parse_addr("--address", v, &a, err, sizeof(err)))
+				return BAD(c, "%s", err);
+			json_object_set_new(args, "address", json_string(v));
+		} else if (add && !strcmp(o, "--mac")) {
+			if (parse_mac("--mac", v, mac, err, sizeof(err)))
+				return BAD(c, "%s", err);
+			json_object_set_new(args, "mac", json_string(v));
+		} else {
+			return BAD(c, "unknown option '%s'", o);
+		}
+	}
+	if (!json_object_get(args, "network"))
+		return BAD(c, "endpoint %s needs a NAME", add ? "add" : "del");
+	if (!json_object_get(args, "netns"))
+		return BAD(c, "endpoint %s needs --netns NETNS",
+			   add ? "add" : "del");
+	return finish(cli, add ? "endpoint.add" : "endpoint.del", args,
+		      show_endpoints);
+}
+
+static int do_endpoint_add(const struct cli *cli, const struct cmd *c,
+			   int argc, char **argv)
+{
+	return endpoint_change(cli, c, argc, argv, true);
+}
+
+static int do_endpoint_del(const struct cli *cli, const struct cmd *c,
+			   int argc, char **argv)
+{
+	return endpoint_change(cli, c, argc, argv, false);
+}
+
+static int do_endpoint_list(const struct cli *cli, const struct cmd *c,
+			    int argc, char **argv)
+{
+	return name_only(cli, c, argc, argv, "endpoint.list", "network", false,
+			 show_endpoints);
+}
+
 static void show_version(json_t *res)
 {
 	printf("hostnat %s, hostnatd %s (protocol %lld)\n", HOSTNAT_VERSION,
@@ -1127,6 +1223,14 @@ static const struct cmd cmds[] = {
 	  "delete a MAC's reservation, or end its leases" },
 	{ "lease", "list", do_lease_list, "[NAME]",
 	  "list reservations and DHCP leases" },
+	{ "endpoint", "add", do_endpoint_add,
+	  "NAME --netns NETNS [--ifname IF] [--address ADDR] [--mac MAC]",
+	  "attach a network namespace: veth, address, default route" },
+	{ "endpoint", "del", do_endpoint_del,
+	  "NAME --netns NETNS [--ifname IF]",
+	  "detach a network namespace and free its address" },
+	{ "endpoint", "list", do_endpoint_list, "[NAME]",
+	  "list the endpoints (present or missing)" },
 	{ "stats", NULL, do_stats, "[NAME]", "show the counters" },
 	{ "version", NULL, do_version, "", "show the versions" },
 	{ "help", NULL, do_help, "", "show this help" },

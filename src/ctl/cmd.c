@@ -65,6 +65,11 @@
  *	lease.del (network, mac; ENTRY + network, or {network, ended
  *		[ENTRY]} for dynamic leases)
  *	lease.list (network?; [ENTRY + network])
+ *	endpoint.add (network, netns, ifname?, address?, mac?; ENDPOINT)
+ *	endpoint.del (network, netns, ifname?; ENDPOINT)
+ *	endpoint.list (network?; [ENDPOINT])
+ * ENDPOINT {network, netns, ifname, host_interface, address (CIDR), mac,
+ * present}.
  * ENTRY {kind, address, mac, name, state, expiry} is an entry of a pool
  * (pool.c); network.show adds "pool" {prefix, size, used, free, entries}
  * and settings gain dhcp (bool) and dhcp-lease-time (s).
@@ -444,6 +449,31 @@ static int net_lookup(const struct cmd_ctx *x, const char *name, char *err,
 	return slot;
 }
 
+/**
+ * cmd_net_pool() - a network's slot, which must have an address pool
+ * @x:		context
+ * @net:	network name
+ * @slot:	its slot
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -ENOENT (no such network), -EOPNOTSUPP (no pool)
+ */
+int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
+		 size_t errlen)
+{
+	*slot = net_lookup(x, net, err, errlen);
+	if (*slot < 0)
+		return -ENOENT;
+	if (!x->pool[*slot]) {
+		snprintf(err, errlen, "network '%s' has no address pool: its "
+			 "first prefix is not /%d to /%d", net, IPAM_PLEN_MIN,
+			 IPAM_PLEN_MAX);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 /* ---- commands --------------------------------------------------------- */
 
 static uint32_t fnv1a(const char *s)
@@ -621,6 +651,7 @@ static int net_del(struct cmd_ctx *x, const struct ctl_req *r,
 		log_msg(LOG_ERR, "cannot restore network '%s' in the engine: "
 			"%s", r->net, err2);
 	if (!ret) {
+		endpoint_del_all(x, (unsigned)slot);
 		ipam_destroy(x->pool[slot]);
 		x->pool[slot] = NULL;
 		pool_remove(x->state_dir, r->net);
@@ -1166,6 +1197,11 @@ int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
 	case CMD_LEASE_LIST:
 		ret = lease_exec(x, r, result, err, errlen);
 		break;
+	case CMD_ENDPOINT_ADD:
+	case CMD_ENDPOINT_DEL:
+	case CMD_ENDPOINT_LIST:
+		ret = endpoint_exec(x, r, result, err, errlen);
+		break;
 	default:
 		snprintf(err, errlen, "command %d is not implemented", r->cmd);
 		ret = -EINVAL;
@@ -1214,7 +1250,8 @@ char *cmd_handle(struct cmd_ctx *x, const char *line, size_t len, bool *drop)
 		if (r->cmd >= CMD_NET_ADD && r->cmd != CMD_NET_LIST &&
 		    r->cmd != CMD_NET_SHOW && r->cmd != CMD_MAP_LIST &&
 		    r->cmd != CMD_EXT_LIST && r->cmd != CMD_SESSION_LIST &&
-		    r->cmd != CMD_STATS && r->cmd != CMD_LEASE_LIST)
+		    r->cmd != CMD_STATS && r->cmd != CMD_LEASE_LIST &&
+		    r->cmd != CMD_ENDPOINT_LIST)
 			log_msg(LOG_INFO, "%s%s%s: done", ctl_cmd_name(r->cmd),
 				r->has_net ? " " : "", r->net);
 		resp = json_pack("{s:b, s:o}", "ok", 1, "result", res);
@@ -1367,8 +1404,10 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 		}
 	}
 	ret = commit(x, why, sizeof(why));
-	if (!ret)
+	if (!ret) {
+		endpoint_check(x);
 		return 0;
+	}
 	snprintf(err, errlen, "%s", why);
 	i = DP_MAX_NETS;
 undo:

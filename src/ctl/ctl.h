@@ -5,7 +5,10 @@
  * addresses, mappings, settings): it loads it from the state directory,
  * applies it to the engine (nat_*) and the kernel (dp_sync()), serves the
  * JSON API on a Unix socket, and writes every change atomically (write,
- * fsync, rename) before it answers.
+ * fsync, rename) before it answers. It also keeps each network's address
+ * pool and leases file, runs the networks' DHCP servers and attaches
+ * container endpoints; the DHCP sockets and their timer are in the same
+ * epoll instance as the API (ctl_fd()), so the daemon sees one descriptor.
  */
 #ifndef HOSTNAT_CTL_H
 #define HOSTNAT_CTL_H

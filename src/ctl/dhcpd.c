@@ -71,6 +71,8 @@
  * @gateway:	server address
  * @lease_time:	s
  * @last_err:	errno of the last failed socket opening, logged once
+ * @refused:	the server could not be made with the configuration above
+ *		(logged once; tried again when it changes)
  * @dirty:	pool changed since the last save
  */
 struct dhcpd_net {
@@ -82,6 +84,7 @@ struct dhcpd_net {
 	uint32_t gateway;
 	uint32_t lease_time;
 	int last_err;
+	bool refused;
 	bool dirty;
 };
 
@@ -142,6 +145,7 @@ static void net_stop(struct dhcpd *d, struct dhcpd_net *dn)
 	dhcp_server_destroy(dn->srv);
 	dn->srv = NULL;
 	dn->pool = NULL;
+	dn->refused = false;
 	(void)d;
 }
 
@@ -205,23 +209,25 @@ static int net_start(struct dhcpd *d, struct dhcpd_net *dn)
 	struct dhcp_config cfg = { 0 };
 	int ret;
 
-	cfg.server_id = n->cfg.gateway;
-	cfg.lease_time = n->svc.dhcp_lease_time;
-	cfg.n_dns = resolvers(cfg.dns, DHCP_DNS_MAX);
-	ret = dhcp_server_create(&dn->srv, &cfg, d->x->pool[dn->slot]);
-	if (ret) {
-		log_msg(LOG_WARNING, "network '%s': no DHCP server: %s%s",
-			n->cfg.name, strerror(-ret), ret == -EINVAL ?
-			" (the gateway is outside the first prefix, which the "
-			"pool covers; make it the gateway)" : "");
-		dn->srv = NULL;
-		return ret;
-	}
 	dn->pool = d->x->pool[dn->slot];
 	snprintf(dn->bridge, sizeof(dn->bridge), "%s", n->bridge);
 	dn->gateway = n->cfg.gateway;
 	dn->lease_time = n->svc.dhcp_lease_time;
 	dn->last_err = 0;
+	cfg.server_id = n->cfg.gateway;
+	cfg.lease_time = n->svc.dhcp_lease_time;
+	cfg.n_dns = resolvers(cfg.dns, DHCP_DNS_MAX);
+	ret = dhcp_server_create(&dn->srv, &cfg, dn->pool);
+	if (ret) {
+		log_msg(LOG_WARNING, "network '%s': no DHCP server: %s%s",
+			n->cfg.name, strerror(-ret), ret == -EINVAL ?
+			" (the gateway is outside the first prefix, which the "
+			"pool covers; make it the gateway or turn DHCP off)" :
+			"");
+		dn->srv = NULL;
+		dn->refused = true;
+		return ret;
+	}
 	sock_try(d, dn);
 	return 0;
 }
@@ -240,16 +246,17 @@ void dhcpd_sync(struct dhcpd *d)
 		struct dhcpd_net *dn = &d->net[i];
 		bool want = n->used && n->svc.dhcp && d->x->pool[i];
 
-		if (dn->srv && (!want || dn->pool != d->x->pool[i] ||
-				strcmp(dn->bridge, n->bridge) ||
-				dn->gateway != n->cfg.gateway ||
-				dn->lease_time != n->svc.dhcp_lease_time)) {
+		if ((dn->srv || dn->refused) &&
+		    (!want || dn->pool != d->x->pool[i] ||
+		     strcmp(dn->bridge, n->bridge) ||
+		     dn->gateway != n->cfg.gateway ||
+		     dn->lease_time != n->svc.dhcp_lease_time)) {
 			if (dn->dirty && dn->pool == d->x->pool[i])
 				dhcpd_flush(d);
 			net_stop(d, dn);
 			dn->dirty = false;
 		}
-		if (want && !dn->srv)
+		if (want && !dn->srv && !dn->refused)
 			net_start(d, dn);
 	}
 }
@@ -400,7 +407,10 @@ static void readable(struct dhcpd_net *dn)
 
 		if (n < 0)
 			return;
-		/* a truncated datagram is longer than DHCP_MSG_MAX: refused */
+		/* longer than the buffer (MSG_TRUNC gives the real length):
+		 * handed over at DHCP_MSG_MAX + 1 bytes, refused as too long */
+		if ((size_t)n > sizeof(in))
+			n = (ssize_t)sizeof(in);
 		if (dhcp_handle(dn->srv, in, (size_t)n, pool_now(), out,
 				sizeof(out), &r))
 			continue;

@@ -22,24 +22,6 @@
 #include "cmd.h"
 #include "pool.h"
 
-static int pool_of(struct cmd_ctx *x, const char *net, char *err,
-		   size_t errlen, int *slot)
-{
-	*slot = model_net_find(&x->cur, net);
-	if (*slot < 0) {
-		snprintf(err, errlen, "network '%s' does not exist; see "
-			 "'hostnat network list'", net);
-		return -ENOENT;
-	}
-	if (!x->pool[*slot]) {
-		snprintf(err, errlen, "network '%s' has no address pool: its "
-			 "first prefix is not /%d to /%d", net, IPAM_PLEN_MIN,
-			 IPAM_PLEN_MAX);
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
 static json_t *with_net(json_t *o, const char *net)
 {
 	if (o && json_object_set_new(o, "network", json_string(net))) {
@@ -55,7 +37,7 @@ static int lease_add(struct cmd_ctx *x, const struct ctl_req *r,
 	char name[IPAM_NAME_MAX], mac[PARSE_MAC_LEN], a[PARSE_ADDR_LEN];
 	const struct ipam_entry *e;
 	struct ipam *p;
-	int slot, ret = pool_of(x, r->net, err, errlen, &slot);
+	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
 
 	if (ret)
 		return ret;
@@ -108,7 +90,7 @@ static int lease_del(struct cmd_ctx *x, const struct ctl_req *r,
 	struct ipam *p;
 	uint32_t pos = 0;
 	json_t *a;
-	int slot, ret = pool_of(x, r->net, err, errlen, &slot);
+	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
 
 	if (ret)
 		return ret;

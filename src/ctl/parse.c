@@ -570,6 +570,32 @@ const char *parse_setting_str(enum parse_setting key, uint32_t v)
 }
 
 /**
+ * parse_netns() - check a network namespace: a name under /run/netns, or an
+ * absolute path; [A-Za-z0-9._/:@+-], no ".." component
+ * @s:		the text
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_netns(const char *s, char *err, size_t errlen)
+{
+	size_t i, n = strlen(s);
+	bool ok = n && n < PARSE_NETNS_MAX &&
+		  (isalnum((unsigned char)s[0]) || s[0] == '/') &&
+		  !strstr(s, "..") && (!strchr(s, '/') || s[0] == '/');
+
+	for (i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)s[i]) || strchr("._/:@+-", s[i]);
+	if (ok)
+		return 0;
+	snprintf(err, errlen, "network namespace '%.64s' is not valid: give a "
+		 "name under /run/netns (letters, digits, . _ - : @ +) or an "
+		 "absolute path shorter than %d bytes", s, PARSE_NETNS_MAX);
+	return -EINVAL;
+}
+
+/**
  * parse_mac() - read a unicast MAC address, aa:bb:cc:dd:ee:ff
  * @what:	what the value is, for the message
  * @s:		the text

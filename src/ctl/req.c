@@ -414,6 +414,36 @@ static int a_address(const char *key, json_t *v, struct ctl_req *r,
 	return ret;
 }
 
+static int a_netns(const char *key, json_t *v, struct ctl_req *r,
+		   char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_netns(s, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(r->netns, sizeof(r->netns), "%s", s);
+	r->has_netns = true;
+	return 0;
+}
+
+static int a_ifname(const char *key, json_t *v, struct ctl_req *r,
+		    char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_ifname("interface", s, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(r->ifname, sizeof(r->ifname), "%s", s);
+	r->has_ifname = true;
+	return 0;
+}
+
 #define REQ true
 static const struct cmd cmds[CMD_N] = {
 	{ "ping", CMD_PING, { { 0 } } },
@@ -476,6 +506,21 @@ static const struct cmd cmds[CMD_N] = {
 		{ "mac", a_mac, REQ },
 	} },
 	{ "lease.list", CMD_LEASE_LIST, { { "network", a_net, false } } },
+	{ "endpoint.add", CMD_ENDPOINT_ADD, {
+		{ "network", a_net, REQ },
+		{ "netns", a_netns, REQ },
+		{ "ifname", a_ifname, false },
+		{ "address", a_address, false },
+		{ "mac", a_mac, false },
+	} },
+	{ "endpoint.del", CMD_ENDPOINT_DEL, {
+		{ "network", a_net, REQ },
+		{ "netns", a_netns, REQ },
+		{ "ifname", a_ifname, false },
+	} },
+	{ "endpoint.list", CMD_ENDPOINT_LIST, {
+		{ "network", a_net, false },
+	} },
 };
 #undef REQ
 
@@ -592,7 +637,8 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
 		snprintf(err, errlen, "command '%.64s' does not exist: use "
 			 "network.add|del|list|show|set, map.add|del|list, "
 			 "external.add|del|list, lease.add|del|list, "
-			 "session.list, stats, version or ping", name);
+			 "endpoint.add|del|list, session.list, stats, version "
+			 "or ping", name);
 		goto out;
 	}
 	req->cmd = cmds[i].cmd;

@@ -39,6 +39,9 @@ enum ctl_cmd {
 	CMD_LEASE_ADD,
 	CMD_LEASE_DEL,
 	CMD_LEASE_LIST,
+	CMD_ENDPOINT_ADD,
+	CMD_ENDPOINT_DEL,
+	CMD_ENDPOINT_LIST,
 	CMD_N
 };
 
@@ -96,7 +99,11 @@ struct ctl_ext_spec {
  * @has_mac:		@mac was given
  * @mac:		MAC address (lease.*)
  * @has_addr:		@addr was given
- * @addr:		address (lease.add)
+ * @addr:		address (lease.add, endpoint.add)
+ * @has_netns:		@netns was given
+ * @netns:		network namespace (endpoint.*)
+ * @has_ifname:		@ifname was given
+ * @ifname:		interface inside the namespace (endpoint.*)
  */
 struct ctl_req {
 	enum ctl_cmd cmd;
@@ -133,6 +140,10 @@ struct ctl_req {
 	uint8_t mac[6];
 	bool has_addr;
 	uint32_t addr;
+	bool has_netns;
+	char netns[PARSE_NETNS_MAX];
+	bool has_ifname;
+	char ifname[PARSE_IFNAMSIZ];
 };
 
 int ctl_req_parse(const char *line, size_t len, struct ctl_req *req,

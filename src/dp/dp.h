@@ -29,6 +29,7 @@
 #define HOSTNAT_DP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nat.h"
@@ -124,6 +125,33 @@ struct dp_addr {
 	bool route;
 };
 
+#define DP_NETNS_MAX 128	/* bytes, with NUL: netns name or path */
+
+/**
+ * struct dp_endpoint - a container endpoint: a veth pair from a bridge into
+ * a network namespace (endpoint.c)
+ * @netns:	namespace: a name under /run/netns, or a path (/proc/PID/ns/net)
+ * @ifname:	the interface inside it
+ * @host_if:	the host side, attached to @bridge
+ * @bridge:	the network's bridge
+ * @has_mac:	@mac is set; else the kernel picks one
+ * @mac:	MAC address of @ifname
+ * @addr:	address of @ifname, host order
+ * @plen:	its prefix length
+ * @gateway:	default route, host order
+ */
+struct dp_endpoint {
+	char netns[DP_NETNS_MAX];
+	char ifname[DP_IFNAMSIZ];
+	char host_if[DP_IFNAMSIZ];
+	char bridge[DP_IFNAMSIZ];
+	bool has_mac;
+	uint8_t mac[6];
+	uint32_t addr;
+	uint8_t plen;
+	uint32_t gateway;
+};
+
 struct dp;
 
 int dp_open(struct dp **dpp, const char *devprefix);
@@ -142,5 +170,11 @@ int dp_default_uplink(struct dp *dp, char ifname[DP_IFNAMSIZ],
 int dp_if_addr(struct dp *dp, const char *ifname, uint32_t *addr);
 int dp_addr_if(struct dp *dp, uint32_t addr, char ifname[DP_IFNAMSIZ]);
 int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port);
+
+int dp_endpoint_add(struct dp *dp, const struct dp_endpoint *ep, char *err,
+		    size_t errlen);
+int dp_endpoint_del(struct dp *dp, const char *host_if, char *err,
+		    size_t errlen);
+bool dp_endpoint_present(struct dp *dp, const char *host_if);
 
 #endif /* HOSTNAT_DP_H */

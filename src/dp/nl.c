@@ -22,6 +22,7 @@
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <linux/veth.h>
 
 #include "nl.h"
 
@@ -154,6 +155,93 @@ int nl_link_up(struct nl *nl, unsigned ifindex)
 	ifi->ifi_index = (int)ifindex;
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/**
+ * nl_link_add_veth() - create a veth pair, the peer in another network
+ * namespace under its final name
+ * @nl:		state
+ * @name:	this side's name (in the socket's namespace)
+ * @peer:	the peer's name
+ * @peer_nsfd:	file descriptor of the peer's network namespace
+ * @peer_mac:	the peer's MAC address, or NULL for a random one
+ *
+ * Return: 0, -EEXIST (either name taken), -errno
+ */
+int nl_link_add_veth(struct nl *nl, const char *name, const char *peer,
+		     int peer_nsfd, const uint8_t *peer_mac)
+{
+	struct nlmsghdr *nlh = msg_start(nl, RTM_NEWLINK,
+					 NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct ifinfomsg *pifi;
+	struct nlattr *li, *data, *pe;
+
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	pe = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	/* the peer's attributes follow a struct ifinfomsg of its own */
+	pifi = mnl_nlmsg_get_payload_tail(nlh);
+	memset(pifi, 0, sizeof(*pifi));
+	pifi->ifi_family = AF_UNSPEC;
+	nlh->nlmsg_len += MNL_ALIGN(sizeof(*pifi));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_nsfd);
+	if (peer_mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, peer_mac);
+	mnl_attr_nest_end(nlh, pe);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, li);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/**
+ * nl_link_master_up() - attach an interface to a bridge and set it up
+ * @nl:		state
+ * @ifindex:	interface
+ * @master:	bridge
+ *
+ * Return: 0, -errno
+ */
+int nl_link_master_up(struct nl *nl, unsigned ifindex, unsigned master)
+{
+	struct nlmsghdr *nlh = msg_start(nl, RTM_NEWLINK, NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, master);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/**
+ * nl_route_default() - add a default route via a gateway in the main table
+ * @nl:		state
+ * @gateway:	next hop, host order
+ * @oif:	output interface
+ *
+ * Return: 0, -EEXIST, -errno
+ */
+int nl_route_default(struct nl *nl, uint32_t gateway, unsigned oif)
+{
+	struct nlmsghdr *nlh = msg_start(nl, RTM_NEWROUTE,
+					 NLM_F_ACK | NLM_F_CREATE |
+						 NLM_F_EXCL);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(gateway));
+	mnl_attr_put_u32(nlh, RTA_OIF, oif);
 	return talk(nl, nlh, NULL, NULL);
 }
 

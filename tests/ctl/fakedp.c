@@ -16,6 +16,7 @@
 #include "fakedp.h"
 
 #define FAKE_ADDRS 32
+#define FAKE_EPS 16
 
 struct dp {
 	struct dp_addr host[FAKE_ADDRS];	/* addresses and routes */
@@ -25,6 +26,10 @@ struct dp {
 	unsigned syncs;				/* dp_sync() calls that worked */
 	struct dp_state st;			/* last state synced */
 	char err[128];
+	struct dp_endpoint ep[FAKE_EPS];	/* endpoints made */
+	bool ep_used[FAKE_EPS];
+	unsigned ep_adds, ep_dels;		/* calls that worked */
+	bool ep_fail;				/* dp_endpoint_add() fails */
 };
 
 int dp_open(struct dp **dpp, const char *devprefix)
@@ -181,4 +186,80 @@ int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port)
 	(void)addr;
 	(void)port;
 	return 0;
+}
+
+/* endpoints: recorded, present until deleted (or fakedp_endpoint_lose()) */
+int dp_endpoint_add(struct dp *dp, const struct dp_endpoint *ep, char *err,
+		    size_t errlen)
+{
+	unsigned i;
+
+	if (dp->ep_fail) {
+		snprintf(err, errlen, "fake: network namespace '%s' cannot be "
+			 "opened", ep->netns);
+		return -ENOENT;
+	}
+	for (i = 0; i < FAKE_EPS; i++)
+		if (dp->ep_used[i] && !strcmp(dp->ep[i].host_if, ep->host_if))
+			return -EEXIST;
+	for (i = 0; i < FAKE_EPS && dp->ep_used[i]; i++)
+		;
+	if (i == FAKE_EPS)
+		return -ENOSPC;
+	dp->ep[i] = *ep;
+	dp->ep_used[i] = true;
+	dp->ep_adds++;
+	return 0;
+}
+
+static int ep_find(const struct dp *dp, const char *host_if)
+{
+	unsigned i;
+
+	for (i = 0; i < FAKE_EPS; i++)
+		if (dp->ep_used[i] && !strcmp(dp->ep[i].host_if, host_if))
+			return (int)i;
+	return -1;
+}
+
+int dp_endpoint_del(struct dp *dp, const char *host_if, char *err,
+		    size_t errlen)
+{
+	int i = ep_find(dp, host_if);
+
+	(void)err;
+	(void)errlen;
+	if (i < 0)
+		return -ENODEV;
+	dp->ep_used[i] = false;
+	dp->ep_dels++;
+	return 0;
+}
+
+bool dp_endpoint_present(struct dp *dp, const char *host_if)
+{
+	return ep_find(dp, host_if) >= 0;
+}
+
+void fakedp_endpoint_fail(struct dp *dp, bool fail)
+{
+	dp->ep_fail = fail;
+}
+
+const struct dp_endpoint *fakedp_endpoint(const struct dp *dp, unsigned i)
+{
+	unsigned k;
+
+	for (k = 0; k < FAKE_EPS; k++)
+		if (dp->ep_used[k] && !i--)
+			return &dp->ep[k];
+	return NULL;
+}
+
+void fakedp_endpoint_lose(struct dp *dp, const char *host_if)
+{
+	int i = ep_find(dp, host_if);
+
+	if (i >= 0)
+		dp->ep_used[i] = false;
 }

@@ -14,5 +14,8 @@ void fakedp_set_default(struct dp *dp, const char *ifname);
 void fakedp_fail_sync(struct dp *dp, bool fail);
 const struct dp_state *fakedp_state(const struct dp *dp);
 unsigned fakedp_syncs(const struct dp *dp);
+void fakedp_endpoint_fail(struct dp *dp, bool fail);
+const struct dp_endpoint *fakedp_endpoint(const struct dp *dp, unsigned i);
+void fakedp_endpoint_lose(struct dp *dp, const char *host_if);
 
 #endif /* HOSTNAT_FAKEDP_H */

@@ -85,6 +85,34 @@ has err "unknown command 'frob'"
 run 2 bogus
 run 0 help
 has out 'network add'
+run 0 network add pool --prefix 10.62.0.0/24 --dhcp off
+run 0 network show pool
+has out 'dhcp  *off'
+has out 'pool  *10.62.0.0/24: 254 addresses, 2 used, 252 free'
+has out 'system  *10.62.0.1 .*gateway'
+run 2 network add pool2 --prefix 10.63.0.0/24 --dhcp maybe
+has err "'maybe'"
+run 0 lease add pool --mac 02:00:00:00:00:07 --address 10.62.0.7
+has out 'static  *10.62.0.7  *02:00:00:00:00:07'
+run 1 lease add pool --mac 02:00:00:00:00:08 --address 10.62.0.7
+has err '^hostnat: address 10.62.0.7 of network .pool. is in use'
+run 2 lease add pool --mac 02:00:00:00:00 --address 10.62.0.8
+has err 'not a MAC address'
+run 0 lease list
+has out '10.62.0.7'
+run 0 lease del pool --mac 02:00:00:00:00:07
+run 0 network set pool dhcp-lease-time 120
+run 2 network set pool dhcp-lease-time 5
+has err "'5'"
+run 0 endpoint list
+has out 'NETNS'
+run 2 endpoint add pool
+has err 'needs --netns'
+run 2 endpoint add pool --netns ../x
+has err 'not valid'
+run 2 endpoint add pool --netns ns1 --mac 01:00:00:00:00:01
+has err 'multicast'
+run 0 network del pool
 run 0 network del lab
 run 1 network show lab
 has err "^hostnat: network 'lab' does not exist"

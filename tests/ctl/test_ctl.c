@@ -420,6 +420,231 @@ static void test_settings_respect_rfc_floors(void **state)
 	json_decref(r);
 }
 
+static json_t *pool_of(json_t *net)
+{
+	return json_object_get(net, "pool");
+}
+
+static void test_network_pool_keeps_gateway_and_host_and_persists(
+	void **state)
+{
+	struct fix *f = *state;
+	char path[160];
+	struct stat sb;
+	json_t *r, *e;
+
+	r = ok(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"lab\","
+		  "\"prefixes\":[\"10.77.0.0/24\"],\"dhcp\":false}}");
+	assert_true(json_is_false(json_object_get(json_object_get(
+		r, "settings"), "dhcp")));
+	json_decref(r);
+	snprintf(path, sizeof(path), "%s/leases-lab.txt", f->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(restart(f), 0);
+	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"lab\"}}");
+	assert_true(json_is_false(json_object_get(json_object_get(
+		r, "settings"), "dhcp")));
+	assert_int_equal(json_integer_value(json_object_get(pool_of(r),
+							    "size")), 254);
+	assert_int_equal(json_integer_value(json_object_get(pool_of(r),
+							    "used")), 2);
+	e = json_array_get(json_object_get(pool_of(r), "entries"), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "kind")),
+			    "system");
+	assert_string_equal(json_string_value(json_object_get(e, "address")),
+			    "10.77.0.1");
+	e = json_array_get(json_object_get(pool_of(r), "entries"), 1);
+	assert_string_equal(json_string_value(json_object_get(e, "address")),
+			    "10.77.0.254");
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
+		  "\"key\":\"dhcp-lease-time\",\"value\":120}}");
+	json_decref(r);
+	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
+		   "\"key\":\"dhcp-lease-time\",\"value\":10}}", "'10'");
+	r = ok(f, "{\"cmd\":\"network.del\",\"args\":{\"name\":\"lab\"}}");
+	json_decref(r);
+	assert_int_equal(stat(path, &sb), -1);
+}
+
+static void test_lease_add_del_list_reserve_by_mac_and_persist(void **state)
+{
+	struct fix *f = *state;
+	json_t *r;
+
+	r = ok(f, "{\"cmd\":\"lease.add\",\"args\":{\"network\":\"nat\","
+		  "\"mac\":\"02:00:00:00:00:05\",\"address\":\"172.16.0.50\"}}");
+	assert_string_equal(json_string_value(json_object_get(r, "kind")),
+			    "static");
+	assert_string_equal(json_string_value(json_object_get(r, "mac")),
+			    "02:00:00:00:00:05");
+	json_decref(r);
+	refused(f, "{\"cmd\":\"lease.add\",\"args\":{\"network\":\"nat\","
+		   "\"mac\":\"02:00:00:00:00:06\",\"address\":\"172.16.0.50\"}}",
+		"in use");
+	refused(f, "{\"cmd\":\"lease.add\",\"args\":{\"network\":\"nat\","
+		   "\"mac\":\"02:00:00:00:00:06\",\"address\":\"172.16.0.1\"}}",
+		"in use (system gateway)");
+	refused(f, "{\"cmd\":\"lease.add\",\"args\":{\"network\":\"nat\","
+		   "\"mac\":\"02:00:00:00:00:06\",\"address\":\"10.1.0.1\"}}",
+		"not in the pool");
+	refused(f, "{\"cmd\":\"lease.add\",\"args\":{\"network\":\"nat\","
+		   "\"mac\":\"01:00:5e:00:00:06\",\"address\":\"172.16.0.9\"}}",
+		"multicast");
+	refused(f, "{\"cmd\":\"lease.add\",\"args\":{\"network\":\"nat\","
+		   "\"mac\":\"02:00:00:00:00:05\",\"address\":\"172.16.0.51\"}}",
+		"reservation already");
+	assert_int_equal(restart(f), 0);
+	r = ok(f, "{\"cmd\":\"lease.list\",\"args\":{\"network\":\"nat\"}}");
+	assert_int_equal(json_array_size(r), 1);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(r, 0), "address")), "172.16.0.50");
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(r, 0), "network")), "nat");
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"lease.del\",\"args\":{\"network\":\"nat\","
+		  "\"mac\":\"02:00:00:00:00:05\"}}");
+	json_decref(r);
+	refused(f, "{\"cmd\":\"lease.del\",\"args\":{\"network\":\"nat\","
+		   "\"mac\":\"02:00:00:00:00:05\"}}", "no reservation");
+	r = ok(f, "{\"cmd\":\"lease.list\"}");
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+}
+
+static void test_stats_show_dhcp_counters_per_network(void **state)
+{
+	struct fix *f = *state;
+	json_t *r = ok(f, "{\"cmd\":\"stats\"}"), *d;
+
+	d = json_object_get(json_array_get(json_object_get(r, "networks"), 0),
+			    "dhcp");
+	assert_true(json_is_object(d));
+	assert_int_equal(json_integer_value(json_object_get(d, "dropped")), 0);
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
+		  "\"key\":\"dhcp\",\"value\":\"off\"}}");
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"stats\"}");
+	d = json_object_get(json_array_get(json_object_get(r, "networks"), 0),
+			    "dhcp");
+	assert_true(json_is_null(d));
+	json_decref(r);
+}
+
+static void test_endpoint_add_del_list_via_datapath_and_pool(void **state)
+{
+	struct fix *f = *state;
+	const struct dp_endpoint *ep;
+	json_t *r;
+
+	r = ok(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"nat\","
+		  "\"netns\":\"c1\"}}");
+	assert_string_equal(json_string_value(json_object_get(r, "address")),
+			    "172.16.0.2/16");
+	assert_string_equal(json_string_value(json_object_get(r, "ifname")),
+			    "eth0");
+	assert_true(json_is_true(json_object_get(r, "present")));
+	assert_true(strlen(json_string_value(json_object_get(
+		r, "host_interface"))) <= 15);
+	json_decref(r);
+	ep = fakedp_endpoint(f->dp, 0);
+	assert_non_null(ep);
+	assert_string_equal(ep->netns, "c1");
+	assert_string_equal(ep->bridge, "hn-nat");
+	assert_int_equal(ep->addr, 0xac100002);
+	assert_int_equal(ep->plen, 16);
+	assert_int_equal(ep->gateway, 0xac100001);
+	assert_false(ep->has_mac);
+	r = ok(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"nat\","
+		  "\"netns\":\"/proc/1/ns/net\",\"ifname\":\"net1\","
+		  "\"address\":\"172.16.9.9\",\"mac\":\"02:00:00:00:00:09\"}}");
+	json_decref(r);
+	ep = fakedp_endpoint(f->dp, 1);
+	assert_non_null(ep);
+	assert_true(ep->has_mac);
+	assert_int_equal(ep->addr, 0xac100909);
+	refused(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"nat\","
+		   "\"netns\":\"c2\",\"address\":\"172.16.9.9\"}}", "in use");
+	refused(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"nat\","
+		   "\"netns\":\"c1\"}}", "already");
+	refused(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"nat\","
+		   "\"netns\":\"../etc\"}}", "not valid");
+	fakedp_endpoint_fail(f->dp, true);
+	refused(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"nat\","
+		   "\"netns\":\"nope\"}}", "'nope'");
+	fakedp_endpoint_fail(f->dp, false);
+	/* the failed add took no address: the next one is .3 */
+	r = ok(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"nat\","
+		  "\"netns\":\"c3\"}}");
+	assert_string_equal(json_string_value(json_object_get(r, "address")),
+			    "172.16.0.3/16");
+	fakedp_endpoint_lose(f->dp, json_string_value(json_object_get(
+		r, "host_interface")));
+	json_decref(r);
+	assert_int_equal(restart(f), 0);
+	r = ok(f, "{\"cmd\":\"endpoint.list\",\"args\":{\"network\":\"nat\"}}");
+	assert_int_equal(json_array_size(r), 3);
+	assert_true(json_is_true(json_object_get(json_array_get(r, 0),
+						 "present")));
+	assert_true(json_is_false(json_object_get(json_array_get(r, 1),
+						  "present")));
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"endpoint.del\",\"args\":{\"network\":\"nat\","
+		  "\"netns\":\"c1\"}}");
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"endpoint.del\",\"args\":{\"network\":\"nat\","
+		  "\"netns\":\"c3\"}}");
+	json_decref(r);
+	assert_null(fakedp_endpoint(f->dp, 1));
+	refused(f, "{\"cmd\":\"endpoint.del\",\"args\":{\"network\":\"nat\","
+		   "\"netns\":\"c1\"}}", "no endpoint");
+	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"nat\"}}");
+	assert_int_equal(json_integer_value(json_object_get(pool_of(r),
+							    "used")), 3);
+	json_decref(r);
+}
+
+static void test_network_del_removes_its_endpoints(void **state)
+{
+	struct fix *f = *state;
+	json_t *r;
+
+	r = ok(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"lab\","
+		  "\"prefixes\":[\"10.77.0.0/24\"]}}");
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"lab\","
+		  "\"netns\":\"c9\"}}");
+	assert_string_equal(json_string_value(json_object_get(r, "address")),
+			    "10.77.0.2/24");
+	json_decref(r);
+	assert_non_null(fakedp_endpoint(f->dp, 0));
+	r = ok(f, "{\"cmd\":\"network.del\",\"args\":{\"name\":\"lab\"}}");
+	json_decref(r);
+	assert_null(fakedp_endpoint(f->dp, 0));
+}
+
+static void test_corrupt_leases_file_stops_start_and_is_kept(void **state)
+{
+	struct fix *f = *state;
+	char path[160], *text;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/leases-nat.txt", f->dir);
+	ctl_close(f->c);
+	f->c = NULL;
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("hostnat-ipam 1\npool 172.16.0.0/16\nbogus\n", fp);
+	fclose(fp);
+	nat_destroy(f->nat);
+	assert_int_equal(engine_new(f), 0);
+	assert_int_not_equal(fix_open(f), 0);
+	text = slurp(path);
+	assert_non_null(strstr(text, "bogus"));
+	free(text);
+}
+
 static void test_externals_add_del_and_every_address_mappings(void **state)
 {
 	struct fix *f = *state;
@@ -697,6 +922,24 @@ int main(void)
 			test_failed_kernel_sync_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_settings_respect_rfc_floors, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_network_pool_keeps_gateway_and_host_and_persists,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_corrupt_leases_file_stops_start_and_is_kept,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_lease_add_del_list_reserve_by_mac_and_persist,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_stats_show_dhcp_counters_per_network, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_endpoint_add_del_list_via_datapath_and_pool,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_network_del_removes_its_endpoints, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_externals_add_del_and_every_address_mappings,
 			setup, teardown),

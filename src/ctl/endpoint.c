@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - endpoint.c: the endpoint commands: containers attached in one
+ * command
+ *
+ * Theory of operation
+ * -------------------
+ * "endpoint add NET --netns NS [--ifname IF] [--address A] [--mac M]"
+ * takes an address from the network's pool (the one asked for if it is
+ * free, else the lowest free one), then has the datapath create the veth
+ * pair, the interface IF (default eth0) inside NS with that address, the
+ * pool's prefix length and a default route via the gateway, and the host
+ * side on the bridge (dp_endpoint_add()); then writes the pool's file. A
+ * failure at any step undoes the steps before it. "endpoint del NET
+ * --netns NS [--ifname IF]" deletes the pair and frees the address;
+ * "endpoint list [NET]" shows the endpoints, each marked present or
+ * missing (its veth is gone: the namespace was deleted, or someone removed
+ * the interface); a missing endpoint keeps its address until deleted.
+ *
+ * The record is the pool's endpoint entry (leases-<network>.txt): its name
+ * is "<host side>_<ifname>", its netns and MAC are the entry's. The host
+ * side's name is "hne" and 8 hex digits of a hash of namespace and
+ * interface, 11 bytes, under the 15 of IFNAMSIZ, and the same each time,
+ * so that "endpoint del" and a restart find it again.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "pool.h"
+
+#define EP_IFNAME_DEFAULT "eth0"
+#define EP_HOST_PREFIX "hne"
+
+static uint32_t fnv1a(const char *s, uint32_t h)
+{
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static void host_if(const char *netns, const char *ifname,
+		    char out[DP_IFNAMSIZ])
+{
+	uint32_t h = fnv1a(ifname, fnv1a("\n", fnv1a(netns, 2166136261u)));
+
+	snprintf(out, DP_IFNAMSIZ, EP_HOST_PREFIX "%08x", h);
+}
+
+/* "<host side>_<ifname>" back into its parts */
+static bool split_name(const char *name, char host[DP_IFNAMSIZ],
+		       char ifname[DP_IFNAMSIZ])
+{
+	const char *u = strchr(name, '_');
+
+	if (!u || (size_t)(u - name) >= DP_IFNAMSIZ ||
+	    strlen(u + 1) >= DP_IFNAMSIZ)
+		return false;
+	snprintf(host, DP_IFNAMSIZ, "%.*s", (int)(u - name), name);
+	snprintf(ifname, DP_IFNAMSIZ, "%s", u + 1);
+	return true;
+}
+
+static json_t *ep_json(struct cmd_ctx *x, const char *net,
+		       const struct ipam_entry *e, unsigned plen)
+{
+	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ], a[PARSE_CIDR_LEN];
+	char mac[PARSE_MAC_LEN];
+
+	if (!split_name(e->name, host, ifname))
+		return json_pack("{s:s, s:s}", "network", net, "name",
+				 e->name);
+	fmt_cidr(a, e->addr, plen);
+	fmt_mac(mac, e->mac);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b}",
+			 "network", net,
+			 "netns", e->netns,
+			 "ifname", ifname,
+			 "host_interface", host,
+			 "address", a,
+			 "mac", e->has_mac ? json_string(mac) : json_null(),
+			 "present", dp_endpoint_present(x->dp, host));
+}
+
+static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		  char *err, size_t errlen)
+{
+	const char *ifn = r->has_ifname ? r->ifname : EP_IFNAME_DEFAULT;
+	char name[IPAM_NAME_MAX], a[PARSE_ADDR_LEN], err2[CTL_ERR_MAX];
+	const struct model_net *n;
+	struct dp_endpoint ep = { 0 };
+	const struct ipam_entry *e;
+	struct ipam *p;
+	uint32_t addr;
+	size_t i;
+	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
+
+	if (ret)
+		return ret;
+	n = &x->cur.net[slot];
+	p = x->pool[slot];
+	for (i = 0; ifn[i]; i++) {
+		if (!strchr("._-", ifn[i]) &&
+		    !((ifn[i] >= 'a' && ifn[i] <= 'z') ||
+		      (ifn[i] >= 'A' && ifn[i] <= 'Z') ||
+		      (ifn[i] >= '0' && ifn[i] <= '9'))) {
+			snprintf(err, errlen, "interface '%s' is not valid for "
+				 "an endpoint: use letters, digits, '.', '_' "
+				 "and '-'", ifn);
+			return -EINVAL;
+		}
+	}
+	host_if(r->netns, ifn, ep.host_if);
+	snprintf(name, sizeof(name), "%s_%s", ep.host_if, ifn);
+	if (ipam_find_name(p, IPAM_ENDPOINT, name)) {
+		snprintf(err, errlen, "network '%s' has an endpoint %s in '%s' "
+			 "already; see 'hostnat endpoint list %s'", r->net, ifn,
+			 r->netns, r->net);
+		return -EEXIST;
+	}
+	ret = ipam_endpoint_add(p, name, r->netns, r->has_mac ? r->mac : NULL,
+				r->has_addr ? r->addr : 0, &addr);
+	if (ret) {
+		fmt_addr(a, r->addr);
+		e = r->has_addr ? ipam_lookup(p, r->addr) : NULL;
+		if (ret == -ERANGE)
+			snprintf(err, errlen, "address %s is not in the pool of "
+				 "network '%s'; give an address of its first "
+				 "prefix", a, r->net);
+		else if (ret == -EADDRINUSE)
+			snprintf(err, errlen, "address %s of network '%s' is in "
+				 "use (%s %s); leave out --address or choose a "
+				 "free one (see 'hostnat network show %s')", a,
+				 r->net, e ? ipam_kind_name(e->kind) : "?",
+				 e && e->name[0] ? e->name : "", r->net);
+		else if (ret == -ENOSPC)
+			snprintf(err, errlen, "the pool of network '%s' is full; "
+				 "delete endpoints or leases", r->net);
+		else
+			snprintf(err, errlen, "cannot give endpoint %s in '%s' "
+				 "an address: %s", ifn, r->netns,
+				 strerror(-ret));
+		return ret;
+	}
+	snprintf(ep.netns, sizeof(ep.netns), "%s", r->netns);
+	snprintf(ep.ifname, sizeof(ep.ifname), "%s", ifn);
+	snprintf(ep.bridge, sizeof(ep.bridge), "%s", n->bridge);
+	ep.has_mac = r->has_mac;
+	memcpy(ep.mac, r->mac, sizeof(ep.mac));
+	ep.addr = addr;
+	ep.plen = (uint8_t)ipam_plen(p);
+	ep.gateway = n->cfg.gateway;
+	ret = dp_endpoint_add(x->dp, &ep, err, errlen);
+	if (ret) {
+		ipam_endpoint_del(p, name);
+		return ret;
+	}
+	ret = pool_save(p, x->state_dir, r->net, err, errlen);
+	if (ret) {
+		if (dp_endpoint_del(x->dp, ep.host_if, err2, sizeof(err2)))
+			log_msg(LOG_ERR, "cannot remove endpoint %s again: %s",
+				ep.host_if, err2);
+		ipam_endpoint_del(p, name);
+		return ret;
+	}
+	*res = ep_json(x, r->net, ipam_find_name(p, IPAM_ENDPOINT, name),
+		       ep.plen);
+	return 0;
+}
+
+static int ep_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		  char *err, size_t errlen)
+{
+	const char *ifn = r->has_ifname ? r->ifname : EP_IFNAME_DEFAULT;
+	char name[IPAM_NAME_MAX], host[DP_IFNAMSIZ];
+	const struct ipam_entry *e;
+	struct ipam_entry copy;
+	struct ipam *p;
+	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
+
+	if (ret)
+		return ret;
+	p = x->pool[slot];
+	host_if(r->netns, ifn, host);
+	snprintf(name, sizeof(name), "%s_%s", host, ifn);
+	e = ipam_find_name(p, IPAM_ENDPOINT, name);
+	if (!e) {
+		snprintf(err, errlen, "network '%s' has no endpoint %s in '%s'; "
+			 "see 'hostnat endpoint list %s'", r->net, ifn,
+			 r->netns, r->net);
+		return -ENOENT;
+	}
+	copy = *e;
+	*res = ep_json(x, r->net, &copy, ipam_plen(p));
+	ret = dp_endpoint_del(x->dp, host, err, errlen);
+	if (ret && ret != -ENODEV)
+		goto fail;
+	ret = ipam_endpoint_del(p, name);
+	if (!ret)
+		ret = pool_save(p, x->state_dir, r->net, err, errlen);
+	if (ret) {
+		/* the veth is gone; the record stays, marked missing */
+		ipam_endpoint_add(p, copy.name, copy.netns,
+				  copy.has_mac ? copy.mac : NULL, copy.addr,
+				  &copy.addr);
+		goto fail;
+	}
+	return 0;
+fail:
+	json_decref(*res);
+	*res = NULL;
+	return ret;
+}
+
+static int ep_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		   char *err, size_t errlen)
+{
+	int only = -1;
+	json_t *a;
+	unsigned i;
+
+	if (r->has_net) {
+		only = model_net_find(&x->cur, r->net);
+		if (only < 0) {
+			snprintf(err, errlen, "network '%s' does not exist; "
+				 "see 'hostnat network list'", r->net);
+			return -ENOENT;
+		}
+	}
+	a = json_array();
+	for (i = 0; a && i < DP_MAX_NETS; i++) {
+		const struct ipam_entry *e;
+		uint32_t pos = 0;
+
+		if (!x->cur.net[i].used || !x->pool[i] ||
+		    (only >= 0 && (unsigned)only != i))
+			continue;
+		while ((e = ipam_iter(x->pool[i], &pos))) {
+			if (e->kind != IPAM_ENDPOINT)
+				continue;
+			if (json_array_append_new(a, ep_json(x,
+				    x->cur.net[i].cfg.name, e,
+				    ipam_plen(x->pool[i])))) {
+				json_decref(a);
+				return -ENOMEM;
+			}
+		}
+	}
+	*res = a;
+	return a ? 0 : -ENOMEM;
+}
+
+/**
+ * endpoint_check() - at start, log the endpoints whose veth is gone (they
+ * keep their record and address, and show as missing)
+ * @x:		context, with the configuration and pools loaded
+ */
+void endpoint_check(struct cmd_ctx *x)
+{
+	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ];
+	unsigned i;
+
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		const struct ipam_entry *e;
+		uint32_t pos = 0;
+
+		if (!x->cur.net[i].used || !x->pool[i])
+			continue;
+		while ((e = ipam_iter(x->pool[i], &pos))) {
+			if (e->kind != IPAM_ENDPOINT ||
+			    !split_name(e->name, host, ifname) ||
+			    dp_endpoint_present(x->dp, host))
+				continue;
+			log_msg(LOG_WARNING, "network '%s': endpoint %s in '%s' "
+				"is missing (no interface %s); 'hostnat "
+				"endpoint del %s --netns %s --ifname %s' frees "
+				"its address", x->cur.net[i].cfg.name, ifname,
+				e->netns, host, x->cur.net[i].cfg.name,
+				e->netns, ifname);
+		}
+	}
+}
+
+/**
+ * endpoint_del_all() - delete the veths of a network's endpoints (the
+ * network is being deleted; its pool, the records, goes with it)
+ * @x:		context
+ * @slot:	network slot
+ */
+void endpoint_del_all(struct cmd_ctx *x, unsigned slot)
+{
+	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ], err[CTL_ERR_MAX];
+	const struct ipam_entry *e;
+	uint32_t pos = 0;
+	int ret;
+
+	if (!x->pool[slot])
+		return;
+	while ((e = ipam_iter(x->pool[slot], &pos))) {
+		if (e->kind != IPAM_ENDPOINT ||
+		    !split_name(e->name, host, ifname))
+			continue;
+		ret = dp_endpoint_del(x->dp, host, err, sizeof(err));
+		if (ret && ret != -ENODEV)
+			log_msg(LOG_WARNING, "%s; remove it by hand", err);
+	}
+}
+
+/**
+ * endpoint_exec() - carry out endpoint.add, endpoint.del or endpoint.list
+ * @x:		context
+ * @r:		the request
+ * @res:	the result on success
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -errno (nothing changed)
+ */
+int endpoint_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		  char *err, size_t errlen)
+{
+	switch (r->cmd) {
+	case CMD_ENDPOINT_ADD:
+		return ep_add(x, r, res, err, errlen);
+	case CMD_ENDPOINT_DEL:
+		return ep_del(x, r, res, err, errlen);
+	case CMD_ENDPOINT_LIST:
+		return ep_list(x, r, res, err, errlen);
+	default:
+		return -EINVAL;
+	}
+}

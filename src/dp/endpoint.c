@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - endpoint.c: container endpoints, veth pairs into namespaces
+ *
+ * Theory of operation
+ * -------------------
+ * dp_endpoint_add() attaches a network namespace to a network's bridge:
+ *  1. the namespace is opened: a name under /run/netns (ip netns), or a
+ *     path such as /proc/PID/ns/net;
+ *  2. a veth pair is created whose peer is born inside that namespace
+ *     under its final name (IFLA_NET_NS_FD in the peer's attributes, so no
+ *     move and no rename are needed, and nothing of the peer ever appears
+ *     in the host's namespace), with the MAC address asked for;
+ *  3. the host side is attached to the bridge (IFLA_MASTER) and set up;
+ *  4. inside the namespace, lo and the interface are set up, the address
+ *     and prefix length are added and a default route via the gateway.
+ * Step 4 runs in a forked child that setns()es into the namespace and
+ * talks rtnetlink there, then exits: the daemon's own namespace never
+ * changes, and the child changes nothing but that namespace's interfaces,
+ * address and route. A failure at any step deletes the pair again (the
+ * peer goes with it), so an endpoint is made whole or not at all.
+ *
+ * dp_endpoint_del() deletes the host side; the kernel deletes the peer,
+ * and with it the address and route inside the namespace.
+ */
+#define _GNU_SOURCE		/* setns() */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dp.h"
+#include "nl.h"
+
+#define NETNS_RUN_DIR "/run/netns"	/* where ip netns names live */
+
+static int ns_open(const char *netns, int *fd)
+{
+	char path[DP_NETNS_MAX + sizeof(NETNS_RUN_DIR) + 1];
+
+	if (strchr(netns, '/'))
+		snprintf(path, sizeof(path), "%s", netns);
+	else
+		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", netns);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	return *fd < 0 ? -errno : 0;
+}
+
+/* in the child, inside the namespace: lo, interface, address, route */
+static int ns_configure(const struct dp_endpoint *ep, const char **step)
+{
+	unsigned lo, idx;
+	struct nl nl;
+	int ret;
+
+	*step = "open rtnetlink";
+	ret = nl_open(&nl);
+	if (ret)
+		return ret;
+	*step = "find the interface";
+	lo = if_nametoindex("lo");
+	idx = if_nametoindex(ep->ifname);
+	ret = lo && idx ? 0 : -ENODEV;
+	if (!ret) {
+		*step = "set lo up";
+		ret = nl_link_up(&nl, lo);
+	}
+	if (!ret) {
+		*step = "add the address";
+		ret = nl_addr(&nl, true, idx, ep->addr, ep->plen);
+	}
+	if (!ret) {
+		*step = "set the interface up";
+		ret = nl_link_up(&nl, idx);
+	}
+	if (!ret) {
+		*step = "add the default route";
+		ret = nl_route_default(&nl, ep->gateway, idx);
+	}
+	nl_close(&nl);
+	return ret;
+}
+
+static const char *const steps[] = {
+	"enter the namespace", "open rtnetlink", "find the interface",
+	"set lo up", "add the address", "set the interface up",
+	"add the default route",
+};
+
+/* fork, setns(), configure; the step that failed in *step */
+static int ns_run(int nsfd, const struct dp_endpoint *ep, const char **step)
+{
+	int pipefd[2], status, ret;
+	unsigned char code = 0;
+	pid_t pid;
+
+	*step = "fork";
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return ret;
+	}
+	if (!pid) {
+		const char *s = steps[0];
+		unsigned i;
+
+		close(pipefd[0]);
+		ret = setns(nsfd, CLONE_NEWNET) ? -errno : 0;
+		if (!ret)
+			ret = ns_configure(ep, &s);
+		for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+			if (!strcmp(steps[i], s))
+				code = (unsigned char)i;
+		if (write(pipefd[1], &code, 1) != 1)
+			ret = ret ? ret : -EIO;
+		_exit(ret ? (-ret & 0xff) : 0);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &code, 1) != 1 ||
+	    code >= sizeof(steps) / sizeof(steps[0]))
+		code = 0;
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*step = steps[code];
+	if (!WIFEXITED(status))
+		return -EINTR;
+	return -WEXITSTATUS(status);
+}
+
+/**
+ * dp_endpoint_add() - create a container endpoint: veth pair, peer in the
+ * namespace with address and default route, host side on the bridge
+ * @dp:		datapath (unused: endpoints keep no datapath state)
+ * @ep:		the endpoint
+ * @err:	message on failure, naming the value and what to do
+ * @errlen:	room at @err
+ *
+ * Return: 0, -ENOENT (no such namespace), -ENODEV (no bridge), -EEXIST
+ * (an interface name taken), -errno; on failure nothing is left behind
+ */
+int dp_endpoint_add(struct dp *dp, const struct dp_endpoint *ep, char *err,
+		    size_t errlen)
+{
+	const char *step = NULL;
+	unsigned br, host;
+	struct nl nl;
+	int nsfd, ret;
+
+	(void)dp;
+	ret = ns_open(ep->netns, &nsfd);
+	if (ret) {
+		snprintf(err, errlen, "network namespace '%s' cannot be opened: "
+			 "%s; create it (ip netns add NAME) or give a path such "
+			 "as /proc/PID/ns/net", ep->netns, strerror(-ret));
+		return ret;
+	}
+	ret = nl_open(&nl);
+	if (ret) {
+		snprintf(err, errlen, "cannot open rtnetlink: %s",
+			 strerror(-ret));
+		goto out_ns;
+	}
+	br = if_nametoindex(ep->bridge);
+	if (!br) {
+		ret = -ENODEV;
+		snprintf(err, errlen, "bridge %s does not exist; is hostnatd's "
+			 "network up?", ep->bridge);
+		goto out;
+	}
+	ret = nl_link_add_veth(&nl, ep->host_if, ep->ifname, nsfd,
+			       ep->has_mac ? ep->mac : NULL);
+	if (ret) {
+		snprintf(err, errlen, "cannot create veth pair %s / %s in '%s': "
+			 "%s%s", ep->host_if, ep->ifname, ep->netns,
+			 strerror(-ret), ret == -EEXIST ? "; the namespace has "
+			 "that interface already, give another --ifname" : "");
+		goto out;
+	}
+	host = if_nametoindex(ep->host_if);
+	ret = host ? nl_link_master_up(&nl, host, br) : -ENODEV;
+	if (ret) {
+		snprintf(err, errlen, "cannot attach %s to bridge %s: %s",
+			 ep->host_if, ep->bridge, strerror(-ret));
+		goto undo;
+	}
+	ret = ns_run(nsfd, ep, &step);
+	if (ret) {
+		snprintf(err, errlen, "in network namespace '%s': cannot %s "
+			 "of %s: %s", ep->netns, step, ep->ifname,
+			 strerror(-ret));
+		goto undo;
+	}
+	goto out;
+undo:
+	if (host)
+		nl_link_del(&nl, host);
+out:
+	nl_close(&nl);
+out_ns:
+	close(nsfd);
+	return ret;
+}
+
+/**
+ * dp_endpoint_del() - delete a container endpoint (its veth pair)
+ * @dp:		datapath (unused)
+ * @host_if:	the host side
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -ENODEV if it was gone already, -errno
+ */
+int dp_endpoint_del(struct dp *dp, const char *host_if, char *err,
+		    size_t errlen)
+{
+	unsigned idx = if_nametoindex(host_if);
+	struct nl nl;
+	int ret;
+
+	(void)dp;
+	if (!idx)
+		return -ENODEV;
+	ret = nl_open(&nl);
+	if (!ret) {
+		ret = nl_link_del(&nl, idx);
+		nl_close(&nl);
+	}
+	if (ret && ret != -ENODEV)
+		snprintf(err, errlen, "cannot delete interface %s: %s",
+			 host_if, strerror(-ret));
+	return ret;
+}
+
+/**
+ * dp_endpoint_present() - whether an endpoint's host side exists
+ * @dp:		datapath (unused)
+ * @host_if:	the host side
+ *
+ * Return: true if the interface exists
+ */
+bool dp_endpoint_present(struct dp *dp, const char *host_if)
+{
+	(void)dp;
+	return if_nametoindex(host_if) != 0;
+}
