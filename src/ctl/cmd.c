@@ -249,7 +249,7 @@ static int commit(struct cmd_ctx *x, char *err, size_t errlen)
 static bool host_entry_ours(const struct model *m, const struct dp_addr *h,
 			    const char *bridge)
 {
-	unsigned i, j;
+	unsigned i;
 
 	if (h->route && !h->plen)
 		return true;
@@ -262,10 +262,9 @@ static bool host_entry_ours(const struct model *m, const struct dp_addr *h,
 			continue;
 		if (!strcmp(h->ifname, n->bridge))
 			return true;
-		for (j = 0; j < n->nprefix; j++)
-			if (h->plen >= n->plen[j] &&
-			    (h->addr & mask_of(n->plen[j])) == n->prefix[j])
-				return true;
+		/* the host stand-in's route (through hostnat's device) */
+		if (h->route && h->plen == 32 && h->addr == n->cfg.host_addr)
+			return true;
 	}
 	return false;
 }
@@ -1309,6 +1308,48 @@ static void refresh_externals(struct cmd_ctx *x, struct model *m)
 					strerror(-ret));
 		}
 	}
+}
+
+/**
+ * cmd_host_changed() - the host's addresses or routes changed (a laptop
+ * roamed, an interface came up): log overlaps with the networks' prefixes
+ * that are new since the last look. Translation goes on regardless; the
+ * overlaps also show in 'network show' (RFC 4787 REQ-7).
+ * @x:		context
+ */
+void cmd_host_changed(struct cmd_ctx *x)
+{
+	char dummy[CTL_ERR_MAX], seen[4096] = "";
+	unsigned i, j;
+	size_t k, off = 0;
+	json_t *ov = json_array(), *v;
+
+	for (i = 0; ov && i < DP_MAX_NETS; i++) {
+		const struct model_net *n = &x->cur.net[i];
+
+		for (j = 0; n->used && j < n->nprefix; j++)
+			host_check(x, &x->cur, n->bridge, n->prefix[j],
+				   n->plen[j], ov, dummy, sizeof(dummy));
+		json_array_foreach(ov, k, v) {
+			const char *s = json_string_value(v);
+			int w = snprintf(seen + off, sizeof(seen) - off,
+					 "%s: %s\n", n->cfg.name, s);
+
+			if (w > 0 && (size_t)w < sizeof(seen) - off)
+				off += (size_t)w;
+			if (!strstr(x->overlaps, s))
+				log_msg(LOG_WARNING, "network '%s': %s; its "
+					"endpoints cannot reach that part of "
+					"the host's network until one of them "
+					"moves", n->cfg.name, s);
+		}
+		json_array_clear(ov);
+	}
+	json_decref(ov);
+	if (!seen[0] && x->overlaps[0])
+		log_msg(LOG_INFO, "no host address or route overlaps a "
+			"network's prefix any more");
+	memcpy(x->overlaps, seen, sizeof(seen));
 }
 
 static void warn_overlaps(struct cmd_ctx *x, const struct model *m)

@@ -40,6 +40,7 @@ struct cmd_ctx {
 	struct dp_addr host[CMD_HOST_ADDRS_MAX];
 	struct ipam *pool[DP_MAX_NETS];
 	struct dhcpd *dhcpd;
+	char overlaps[4096];	/* last overlaps logged, one per line */
 };
 
 int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
@@ -58,5 +59,6 @@ void endpoint_del_all(struct cmd_ctx *x, unsigned slot);
 int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
 		 size_t errlen);
 uint64_t cmd_now_ms(void);
+void cmd_host_changed(struct cmd_ctx *x);
 
 #endif /* HOSTNAT_CMD_H */

@@ -81,6 +81,8 @@ struct ctl {
 	struct cmd_ctx x;
 	int epfd;
 	int lfd;
+	int wfd;	/* host address/route notifications */
+	char wtag;	/* its epoll tag */
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_client cl[CTL_CLIENTS_MAX];
 };
@@ -202,6 +204,7 @@ int ctl_open(struct ctl **cp, struct nat *nat, struct dp *dp,
 		return -ENOMEM;
 	c->epfd = -1;
 	c->lfd = -1;
+	c->wfd = -1;
 	for (i = 0; i < CTL_CLIENTS_MAX; i++)
 		c->cl[i].fd = -1;
 	c->x.nat = nat;
@@ -229,6 +232,15 @@ int ctl_open(struct ctl **cp, struct nat *nat, struct dp *dp,
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev)) {
 		ret = -errno;
 		goto fail;
+	}
+	c->wfd = dp_watch_open(dp);
+	if (c->wfd >= 0) {
+		struct epoll_event wev = { .events = EPOLLIN,
+					   .data.ptr = &c->wtag };
+
+		if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->wfd, &wev))
+			log_msg(LOG_WARNING, "cannot watch the host's "
+				"addresses: %s", strerror(errno));
 	}
 	ret = dhcpd_open(&c->x.dhcpd, &c->x, c->epfd);
 	if (ret) {
@@ -279,6 +291,8 @@ void ctl_close(struct ctl *c)
 		unlink(c->sock_path);
 	}
 	dhcpd_close(c->x.dhcpd);
+	if (c->wfd >= 0)
+		close(c->wfd);
 	if (c->epfd >= 0)
 		close(c->epfd);
 	cmd_close(&c->x);
@@ -472,6 +486,11 @@ void ctl_run(struct ctl *c)
 
 			if (!cl) {
 				client_accept(c);
+				continue;
+			}
+			if (ev[i].data.ptr == &c->wtag) {
+				if (dp_watch_drain(c->wfd))
+					cmd_host_changed(&c->x);
 				continue;
 			}
 			if (dhcpd_event(c->x.dhcpd, cl))

@@ -47,12 +47,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1019,4 +1021,58 @@ int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port)
 	}
 	fclose(f);
 	return ret;
+}
+
+/**
+ * dp_watch_open() - a netlink socket that becomes readable when an IPv4
+ * address or route of the host changes (for overlap checks)
+ * @dp:		datapath
+ *
+ * Return: non-blocking file descriptor (the caller closes it), or -errno
+ */
+int dp_watch_open(struct dp *dp)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE,
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			NETLINK_ROUTE);
+
+	(void)dp;
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/**
+ * dp_watch_drain() - read every pending notification of dp_watch_open()
+ * @fd:		its socket
+ *
+ * Return: notifications read (0: nothing changed); an overflow of the
+ * socket counts as one, the caller re-reads the host's state anyway
+ */
+unsigned dp_watch_drain(int fd)
+{
+	char buf[8192];
+	unsigned n = 0;
+	ssize_t r;
+
+	while ((r = recv(fd, buf, sizeof(buf), 0)) != 0 && n < 4096) {
+		if (r < 0) {
+			if (errno == ENOBUFS) {
+				n++;
+				continue;
+			}
+			break;
+		}
+		n++;
+	}
+	return n;
 }

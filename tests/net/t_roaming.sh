@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A host address that overlaps a network's prefix appears while hostnatd
+# runs (a laptop roaming onto a network that uses the same range, RFC 4787
+# REQ-7): hostnatd notices it over netlink, logs it, lists it in
+# 'network show' and its JSON, and keeps translating for the endpoints;
+# when the address goes, the overlap goes from the listing too.
+. "$(dirname "$0")/lib.sh"
+setup
+serve inet udp $INET 7000 echo || bad setup "udp server"
+
+overlaps() {
+	hn --json network show $NET 2>/dev/null | jq -r '.overlaps | length'
+}
+check_eq "no overlap at the start" 0 "$(overlaps)"
+
+# the host "roams": an interface with an address inside 172.16.0.0/16
+ip -n $P-host link add roam0 type veth peer name roam1
+ip -n $P-host addr add 172.16.200.7/24 dev roam0
+ip -n $P-host link set roam1 up
+ip -n $P-host link set roam0 up
+if wait_until 5 grep -q "172.16.200.7" "$T/hostnatd.log"; then
+	ok "hostnatd logs the new overlap"
+else
+	bad "hostnatd logs the new overlap" "nothing about 172.16.200.7 in its log"
+fi
+check_match "network show --json lists it" "172\.16\.200\.7" \
+	"$(hn --json network show $NET 2>&1 | jq -r '.overlaps[]' 2>&1)"
+check_match "network show lists it" "172\.16\.200\.7" \
+	"$(hn network show $NET 2>&1)"
+check_match "the endpoints keep going out through the NAT" "^echo saw $EXT:" \
+	"$(ns c1 timeout 5 $NT udp-client $INET 7000 2>&1)"
+
+ip -n $P-host link del roam0
+if wait_until 5 sh -c "[ \"\$(ip netns exec $P-host timeout 10 $HOSTNAT --socket $T/sock --json network show $NET | jq -r '.overlaps | length')\" = 0 ]"; then
+	ok "the overlap is gone when the address goes"
+else
+	bad "the overlap is gone when the address goes" "still listed: $(hn --json network show $NET 2>&1 | jq -c .overlaps 2>&1)"
+fi
+finish
