@@ -33,12 +33,15 @@
  * written to their files (pool_save()); dhcpd_close() writes what is left.
  *
  * The server options: router and server identifier are the gateway; DNS
- * servers are the host's resolvers from /etc/resolv.conf, without the
+ * servers (and the domain, option 15: "domain" or the first "search" entry)
+ * are the host's, from /etc/resolv.conf, without the
  * loopback stubs (127.0.0.0/8, unreachable from an endpoint); when only
  * stubs are there, /run/systemd/resolve/resolv.conf (systemd-resolved's
  * upstream servers) is read instead; else no DNS option.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -126,6 +129,35 @@ static unsigned resolv_read(const char *path, uint32_t *dns, unsigned max,
 	}
 	fclose(f);
 	return n;
+}
+
+/* the host's DNS domain (option 15): resolv.conf's "domain", else the
+ * first "search" entry, if it is a plain host name */
+static void resolv_domain(char *out, size_t len)
+{
+	char line[512], word[256];
+	FILE *f = fopen(RESOLV_CONF, "re");
+	size_t i;
+
+	out[0] = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		bool dom = sscanf(line, " domain %255s", word) == 1;
+
+		if (!dom && (out[0] || sscanf(line, " search %255s", word) != 1))
+			continue;
+		for (i = 0; word[i]; i++)
+			if (!isalnum((unsigned char)word[i]) &&
+			    word[i] != '-' && word[i] != '.')
+				break;
+		if (word[i] || i >= len)
+			continue;
+		memcpy(out, word, i + 1);
+		if (dom)
+			break;
+	}
+	fclose(f);
 }
 
 static unsigned resolvers(uint32_t *dns, unsigned max)
@@ -217,6 +249,7 @@ static int net_start(struct dhcpd *d, struct dhcpd_net *dn)
 	cfg.server_id = n->cfg.gateway;
 	cfg.lease_time = n->svc.dhcp_lease_time;
 	cfg.n_dns = resolvers(cfg.dns, DHCP_DNS_MAX);
+	resolv_domain(cfg.domain, sizeof(cfg.domain));
 	ret = dhcp_server_create(&dn->srv, &cfg, dn->pool);
 	if (ret) {
 		log_msg(LOG_WARNING, "network '%s': no DHCP server: %s%s",
