@@ -108,7 +108,9 @@ static void usage(FILE *f)
 		   "tcp-transitory-timeout,\n  icmp-timeout (seconds), "
 		   "tcp-filtering, udp-filtering (eif|adf|apdf),\n"
 		   "  udp-inbound-refresh (on|off), dhcp (on|off), "
-		   "dhcp-lease-time (seconds)\n", CTL_SOCKET_DEFAULT);
+		   "dhcp-lease-time (seconds),\n"
+		   "  dhcp-client-limit (leases one client may hold)\n",
+		CTL_SOCKET_DEFAULT);
 }
 
 /* ---- talking to the daemon -------------------------------------------- */

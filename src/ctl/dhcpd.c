@@ -279,6 +279,10 @@ void dhcpd_sync(struct dhcpd *d)
 		struct dhcpd_net *dn = &d->net[i];
 		bool want = n->used && n->svc.dhcp && d->x->pool[i];
 
+		if (n->used && d->x->pool[i])
+			ipam_set_max_per_mac(d->x->pool[i],
+					     n->svc.dhcp_client_limit);
+
 		if ((dn->srv || dn->refused) &&
 		    (!want || dn->pool != d->x->pool[i] ||
 		     strcmp(dn->bridge, n->bridge) ||

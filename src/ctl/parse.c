@@ -38,6 +38,7 @@ static const struct {
 	[SET_UDP_INBOUND_REFRESH] = { "udp-inbound-refresh", false },
 	[SET_DHCP] = { "dhcp", false },
 	[SET_DHCP_LEASE_TIME] = { "dhcp-lease-time", true },
+	[SET_DHCP_CLIENT_LIMIT] = { "dhcp-client-limit", true },
 };
 
 static const char *const filter_names[] = { "eif", "adf", "apdf" };
@@ -354,7 +355,8 @@ int parse_setting_key(const char *s, enum parse_setting *key, char *err,
 	snprintf(err, errlen, "setting '%.64s' does not exist: use "
 		 "udp-timeout, tcp-established-timeout, tcp-transitory-timeout, "
 		 "icmp-timeout, tcp-filtering, udp-filtering, "
-		 "udp-inbound-refresh, dhcp or dhcp-lease-time", s);
+		 "udp-inbound-refresh, dhcp, dhcp-lease-time or dhcp-client-limit",
+		 s);
 	return -EINVAL;
 }
 
@@ -429,6 +431,14 @@ int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
 			 "of seconds from %d to %d", settings[key].name, s,
 			 PARSE_DHCP_LEASE_MIN, PARSE_DHCP_LEASE_MAX);
 		return -EINVAL;
+	case SET_DHCP_CLIENT_LIMIT:
+		if (!parse_uint(s, UINT32_MAX, v) && *v >= 1 &&
+		    *v <= PARSE_DHCP_CLIENT_LIMIT_MAX)
+			return 0;
+		snprintf(err, errlen, "%s '%.64s' is not valid: use the number "
+			 "of leases one client may hold, 1 to %d",
+			 settings[key].name, s, PARSE_DHCP_CLIENT_LIMIT_MAX);
+		return -EINVAL;
 	case SET_UDP_INBOUND_REFRESH:
 	case SET_DHCP:
 		if (!strcmp(s, "on") || !strcmp(s, "off")) {
@@ -464,6 +474,7 @@ void parse_svc_default(struct parse_svc_cfg *svc)
 {
 	svc->dhcp = 1;
 	svc->dhcp_lease_time = PARSE_DHCP_LEASE_DEFAULT;
+	svc->dhcp_client_limit = PARSE_DHCP_CLIENT_LIMIT_DEFAULT;
 }
 
 /**
@@ -483,6 +494,9 @@ void parse_setting_get(const struct nat_net_cfg *cfg,
 		break;
 	case SET_DHCP_LEASE_TIME:
 		*v = svc->dhcp_lease_time;
+		break;
+	case SET_DHCP_CLIENT_LIMIT:
+		*v = svc->dhcp_client_limit;
 		break;
 	case SET_UDP_TIMEOUT:
 		*v = cfg->to.udp;
@@ -526,6 +540,9 @@ void parse_setting_put(struct nat_net_cfg *cfg, struct parse_svc_cfg *svc,
 		break;
 	case SET_DHCP_LEASE_TIME:
 		svc->dhcp_lease_time = v;
+		break;
+	case SET_DHCP_CLIENT_LIMIT:
+		svc->dhcp_client_limit = v;
 		break;
 	case SET_UDP_TIMEOUT:
 		cfg->to.udp = v;

@@ -31,22 +31,27 @@ enum parse_setting {
 	SET_UDP_INBOUND_REFRESH,
 	SET_DHCP,
 	SET_DHCP_LEASE_TIME,
+	SET_DHCP_CLIENT_LIMIT,
 	SET_NKEYS
 };
 
 #define PARSE_DHCP_LEASE_DEFAULT 3600 /* s, as DHCP_LEASE_DEFAULT */
 #define PARSE_DHCP_LEASE_MIN 60 /* s, as DHCP_LEASE_MIN */
 #define PARSE_DHCP_LEASE_MAX 31536000 /* s, as DHCP_LEASE_MAX: one year */
+#define PARSE_DHCP_CLIENT_LIMIT_DEFAULT 4 /* leases per client MAC */
+#define PARSE_DHCP_CLIENT_LIMIT_MAX 1024
 
 /**
  * struct parse_svc_cfg - a network's settings that are hostnat's own, not
  * the engine's (the services of src/svc)
  * @dhcp:		the DHCP server runs on the network's bridge (0/1)
  * @dhcp_lease_time:	s, lease time the DHCP server gives
+ * @dhcp_client_limit:	leases one client (MAC address) may hold at once
  */
 struct parse_svc_cfg {
 	uint32_t dhcp;
 	uint32_t dhcp_lease_time;
+	uint32_t dhcp_client_limit;
 };
 
 int parse_addr(const char *what, const char *s, uint32_t *addr, char *err,

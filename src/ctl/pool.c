@@ -112,6 +112,7 @@ int pool_open(struct ipam **out, const struct model_net *n, const char *dir,
 		return 0;
 	cfg.net = n->prefix[0];
 	cfg.plen = n->plen[0];
+	cfg.max_per_mac = n->svc.dhcp_client_limit;
 	if (getrandom(&cfg.hash_seed, sizeof(cfg.hash_seed), GRND_NONBLOCK) !=
 	    sizeof(cfg.hash_seed))
 		cfg.hash_seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();

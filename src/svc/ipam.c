@@ -1909,3 +1909,15 @@ int ipam_load_file(struct ipam *ipam, FILE *f, char *err, size_t errlen)
 	}
 	return load_finish(&ld, ret);
 }
+
+/**
+ * ipam_set_max_per_mac() - change how many leases one client (MAC) may hold
+ * @ipam:	pool
+ * @max:	leases, 0 for the default
+ *
+ * Leases held already stay; the limit applies to the next ones.
+ */
+void ipam_set_max_per_mac(struct ipam *ipam, uint32_t max)
+{
+	ipam->cfg.max_per_mac = max ? max : IPAM_PER_MAC_DEFAULT;
+}

@@ -224,6 +224,7 @@ int ipam_lease_decline(struct ipam *ipam, const struct ipam_client *c,
 const struct ipam_entry *ipam_lease_find(const struct ipam *ipam,
 					 const struct ipam_client *c);
 void ipam_expire(struct ipam *ipam, int64_t now);
+void ipam_set_max_per_mac(struct ipam *ipam, uint32_t max);
 
 ssize_t ipam_save(const struct ipam *ipam, char *buf, size_t size);
 int ipam_save_file(const struct ipam *ipam, FILE *f);

@@ -462,6 +462,17 @@ static void test_network_pool_keeps_gateway_and_host_and_persists(
 	json_decref(r);
 	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
 		   "\"key\":\"dhcp-lease-time\",\"value\":10}}", "'10'");
+	/* the per-client lease limit is a setting, kept across restarts */
+	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
+		   "\"key\":\"dhcp-client-limit\",\"value\":0}}", "'0'");
+	r = ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
+		  "\"key\":\"dhcp-client-limit\",\"value\":2}}");
+	json_decref(r);
+	assert_int_equal(restart(f), 0);
+	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"lab\"}}");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		r, "settings"), "dhcp-client-limit")), 2);
+	json_decref(r);
 	r = ok(f, "{\"cmd\":\"network.del\",\"args\":{\"name\":\"lab\"}}");
 	json_decref(r);
 	assert_int_equal(stat(path, &sb), -1);
