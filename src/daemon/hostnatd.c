@@ -95,7 +95,7 @@ static void usage(FILE *f)
 static void drain(struct nat *nat, struct dp *dp, enum dp_dev dev,
 		  struct nat_pkt *pkts)
 {
-	unsigned n, rounds = 0;
+	unsigned n, k, rounds = 0;
 
 	/* bounded, so that one busy device cannot starve the other */
 	while (rounds++ < 8) {
@@ -104,9 +104,11 @@ static void drain(struct nat *nat, struct dp *dp, enum dp_dev dev,
 			break;
 		nat_process(nat, pkts, n, now_ms());
 		dp_tx(dp, dev, pkts, n);
-		n = nat_poll(nat, now_ms(), pkts, BURST);
-		if (n)
-			dp_tx(dp, DP_IN, pkts, n);
+		k = nat_poll(nat, now_ms(), pkts, BURST);
+		if (k)
+			dp_tx(dp, DP_IN, pkts, k);
+		if (n < BURST)
+			break; /* the device is empty: no read to learn it */
 	}
 }
 
