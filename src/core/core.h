@@ -327,7 +327,6 @@ int map_create_static(struct nat *nat, unsigned net, uint32_t stat,
 void map_destroy(struct nat *nat, uint32_t midx);
 void map_claim_outkey(struct nat *nat, uint32_t midx);
 void flow_rebuild(struct nat *nat);
-void sess_kill(struct nat *nat, uint32_t sidx);
 uint32_t flow_timeout(const struct nat *nat, const struct nat_sess *s);
 void flow_expire(struct nat *nat, unsigned budget);
 unsigned flow_kill_if(struct nat *nat,

@@ -579,18 +579,6 @@ void flow_expire(struct nat *nat, unsigned budget)
 }
 
 /**
- * sess_kill() - remove a session from the indexes now; its memory comes
- * back at the next flow_kill_if() rebuild or when the wheel reaches it
- * @nat:	engine
- * @sidx:	session
- */
-void sess_kill(struct nat *nat, uint32_t sidx)
-{
-	if (nat->sess[sidx].flags & SESS_LIVE)
-		sess_unlink(nat, sidx);
-}
-
-/**
  * flow_rebuild() - rebuild the wheel and the free list from the pool, so
  * that sessions removed outside the wheel are free at once
  * @nat:	engine

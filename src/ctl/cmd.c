@@ -473,6 +473,53 @@ int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
 	return 0;
 }
 
+/**
+ * cmd_pool_list() - list the pool entries of some kinds, of one network
+ * (@r->net when given) or of all, as a JSON array
+ * @x:		context
+ * @r:		the request (its optional network)
+ * @kinds:	bit (1u << IPAM_*) per kind of entry to list
+ * @fn:		turns one entry of network slot @slot into JSON
+ * @res:	the array on success
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -ENOENT (no such network), -ENOMEM
+ */
+int cmd_pool_list(struct cmd_ctx *x, const struct ctl_req *r, unsigned kinds,
+		  cmd_entry_fn fn, json_t **res, char *err, size_t errlen)
+{
+	int only = -1;
+	json_t *a;
+	unsigned i;
+
+	if (r->has_net) {
+		only = net_lookup(x, r->net, err, errlen);
+		if (only < 0)
+			return -ENOENT;
+	}
+	a = json_array();
+	for (i = 0; a && i < DP_MAX_NETS; i++) {
+		const struct ipam_entry *e;
+		uint32_t pos = 0;
+
+		if (!x->cur.net[i].used || !x->pool[i] ||
+		    (only >= 0 && (unsigned)only != i))
+			continue;
+		ipam_expire(x->pool[i], pool_now());
+		while ((e = ipam_iter(x->pool[i], &pos))) {
+			if (!(kinds & 1u << e->kind))
+				continue;
+			if (json_array_append_new(a, fn(x, i, e))) {
+				json_decref(a);
+				return -ENOMEM;
+			}
+		}
+	}
+	*res = a;
+	return a ? 0 : -ENOMEM;
+}
+
 /* ---- commands --------------------------------------------------------- */
 
 static uint32_t fnv1a(const char *s)

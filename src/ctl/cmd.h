@@ -60,5 +60,9 @@ int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
 		 size_t errlen);
 uint64_t cmd_now_ms(void);
 void cmd_host_changed(struct cmd_ctx *x);
+typedef json_t *(*cmd_entry_fn)(struct cmd_ctx *x, unsigned slot,
+				const struct ipam_entry *e);
+int cmd_pool_list(struct cmd_ctx *x, const struct ctl_req *r, unsigned kinds,
+		  cmd_entry_fn fn, json_t **res, char *err, size_t errlen);
 
 #endif /* HOSTNAT_CMD_H */

@@ -213,42 +213,18 @@ fail:
 	return ret;
 }
 
+static json_t *ep_entry(struct cmd_ctx *x, unsigned slot,
+			const struct ipam_entry *e)
+{
+	return ep_json(x, x->cur.net[slot].cfg.name, e,
+		       ipam_plen(x->pool[slot]));
+}
+
 static int ep_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		   char *err, size_t errlen)
 {
-	int only = -1;
-	json_t *a;
-	unsigned i;
-
-	if (r->has_net) {
-		only = model_net_find(&x->cur, r->net);
-		if (only < 0) {
-			snprintf(err, errlen, "network '%s' does not exist; "
-				 "see 'hostnat network list'", r->net);
-			return -ENOENT;
-		}
-	}
-	a = json_array();
-	for (i = 0; a && i < DP_MAX_NETS; i++) {
-		const struct ipam_entry *e;
-		uint32_t pos = 0;
-
-		if (!x->cur.net[i].used || !x->pool[i] ||
-		    (only >= 0 && (unsigned)only != i))
-			continue;
-		while ((e = ipam_iter(x->pool[i], &pos))) {
-			if (e->kind != IPAM_ENDPOINT)
-				continue;
-			if (json_array_append_new(a, ep_json(x,
-				    x->cur.net[i].cfg.name, e,
-				    ipam_plen(x->pool[i])))) {
-				json_decref(a);
-				return -ENOMEM;
-			}
-		}
-	}
-	*res = a;
-	return a ? 0 : -ENOMEM;
+	return cmd_pool_list(x, r, 1u << IPAM_ENDPOINT, ep_entry, res, err,
+			     errlen);
 }
 
 /**

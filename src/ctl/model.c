@@ -714,40 +714,34 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /**
- * model_save() - write the state file atomically
- * @m:		configuration
+ * model_write_atomic() - replace a file of the state directory atomically:
+ * write a temporary file, fsync it, rename it over @path, fsync the
+ * directory; a crash at any point leaves the old file or the new one
  * @dir:	state directory
+ * @path:	the file
+ * @tmp:	temporary file in @dir
+ * @text:	the new contents
+ * @len:	their length
+ * @what:	what the file is, for the message ("state file")
  * @err:	message on failure
  * @errlen:	room at @err
  *
  * Return: 0, -errno
  */
-int model_save(const struct model *m, const char *dir, char *err,
-	       size_t errlen)
+int model_write_atomic(const char *dir, const char *path, const char *tmp,
+		       const char *text, size_t len, const char *what,
+		       char *err, size_t errlen)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	json_t *doc = model_json(m);
-	char *text = NULL;
 	const char *step = "write";
-	int fd = -1, dfd = -1, ret;
+	int fd, dfd = -1, ret;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, MODEL_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, MODEL_FILE);
-	if (doc)
-		text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (!text) {
-		ret = -ENOMEM;
-		goto fail;
-	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;
 		step = "create";
 		goto fail;
 	}
-	ret = write_all(fd, text, strlen(text));
-	if (!ret)
-		ret = write_all(fd, "\n", 1);
+	ret = write_all(fd, text, len);
 	if (!ret && fsync(fd)) {
 		ret = -errno;
 		step = "sync";
@@ -756,7 +750,6 @@ int model_save(const struct model *m, const char *dir, char *err,
 		ret = -errno;
 		step = "close";
 	}
-	fd = -1;
 	if (ret)
 		goto fail_unlink;
 	if (rename(tmp, path)) {
@@ -775,13 +768,55 @@ int model_save(const struct model *m, const char *dir, char *err,
 fail_unlink:
 	unlink(tmp);
 fail:
-	snprintf(err, errlen, "cannot %s state file %s: %s; check the state "
-		 "directory (space, permissions)", step, path, strerror(-ret));
+	snprintf(err, errlen, "cannot %s %s %s: %s; check the state "
+		 "directory (space, permissions)", step, what, path,
+		 strerror(-ret));
 out:
 	if (dfd >= 0)
 		close(dfd);
-	free(text);
+	return ret;
+}
+
+/**
+ * model_save() - write the state file atomically
+ * @m:		configuration
+ * @dir:	state directory
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -errno
+ */
+int model_save(const struct model *m, const char *dir, char *err,
+	       size_t errlen)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	json_t *doc = model_json(m);
+	char *text = NULL;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, MODEL_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, MODEL_FILE);
+	if (doc)
+		text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
+	if (!text) {
+		snprintf(err, errlen, "cannot write state file %s: out of "
+			 "memory", path);
+		return -ENOMEM;
+	}
+	{
+		size_t n = strlen(text);
+		char *t = realloc(text, n + 2);	/* end with a newline */
+
+		if (t) {
+			text = t;
+			text[n++] = '\n';
+			text[n] = 0;
+		}
+		ret = model_write_atomic(dir, path, tmp, text, n, "state file",
+					 err, errlen);
+	}
+	free(text);
 	return ret;
 }
 

@@ -102,6 +102,9 @@ json_t *model_ext_json(const struct model *m, unsigned net, unsigned ext);
 json_t *model_json(const struct model *m);
 int model_from_json(json_t *doc, struct model *m, char *err, size_t errlen);
 
+int model_write_atomic(const char *dir, const char *path, const char *tmp,
+		       const char *text, size_t len, const char *what,
+		       char *err, size_t errlen);
 int model_save(const struct model *m, const char *dir, char *err,
 	       size_t errlen);
 int model_load(struct model *m, const char *dir, char *err, size_t errlen);

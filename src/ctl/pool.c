@@ -165,59 +165,22 @@ fail:
 int pool_save(const struct ipam *p, const char *dir, const char *net,
 	      char *err, size_t errlen)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	const char *step = "write";
-	FILE *f = NULL;
-	int fd, dfd = -1, ret;
+	char path[PATH_MAX], tmp[PATH_MAX], *text;
+	ssize_t len = ipam_save(p, NULL, 0);
+	int ret;
 
 	pool_path(path, sizeof(path), dir, net, false);
 	pool_path(tmp, sizeof(tmp), dir, net, true);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		ret = -errno;
-		step = "create";
-		goto fail;
+	text = len < 0 ? NULL : malloc((size_t)len + 1);
+	if (!text || ipam_save(p, text, (size_t)len + 1) != len) {
+		free(text);
+		snprintf(err, errlen, "cannot write leases file %s: %s", path,
+			 len < 0 ? strerror((int)-len) : "out of memory");
+		return len < 0 ? (int)len : -ENOMEM;
 	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		ret = -errno;
-		close(fd);
-		goto fail_unlink;
-	}
-	ret = ipam_save_file(p, f);
-	if (!ret && fflush(f))
-		ret = -errno;
-	if (!ret && fsync(fileno(f))) {
-		ret = -errno;
-		step = "sync";
-	}
-	if (fclose(f) && !ret) {
-		ret = -errno;
-		step = "close";
-	}
-	if (ret)
-		goto fail_unlink;
-	if (rename(tmp, path)) {
-		ret = -errno;
-		step = "rename";
-		goto fail_unlink;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd)) {
-		ret = -errno;
-		step = "sync the directory of";
-		goto fail;
-	}
-	ret = 0;
-	goto out;
-fail_unlink:
-	unlink(tmp);
-fail:
-	snprintf(err, errlen, "cannot %s leases file %s: %s; check the state "
-		 "directory (space, permissions)", step, path, strerror(-ret));
-out:
-	if (dfd >= 0)
-		close(dfd);
+	ret = model_write_atomic(dir, path, tmp, text, (size_t)len,
+				 "leases file", err, errlen);
+	free(text);
 	return ret;
 }
 

@@ -79,6 +79,15 @@ static struct nlmsghdr *msg_start(struct nl *nl, uint16_t type,
 	return nlh;
 }
 
+/* a request that adds (create, and @excl: fail or replace if it exists) or
+ * deletes, acknowledged */
+static struct nlmsghdr *change_start(struct nl *nl, bool add, uint16_t new,
+				     uint16_t del, uint16_t excl)
+{
+	return msg_start(nl, add ? new : del,
+			 (uint16_t)(NLM_F_ACK | (add ? NLM_F_CREATE | excl : 0)));
+}
+
 /* send a request, wait for the ack (or run @cb over a dump) */
 static int talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *ctx)
 {
@@ -258,11 +267,8 @@ int nl_route_default(struct nl *nl, uint32_t gateway, unsigned oif)
 int nl_addr(struct nl *nl, bool add, unsigned ifindex, uint32_t addr,
 	    unsigned plen)
 {
-	struct nlmsghdr *nlh = msg_start(nl, add ? RTM_NEWADDR : RTM_DELADDR,
-					 NLM_F_ACK |
-						 (add ? NLM_F_CREATE |
-								NLM_F_EXCL
-						      : 0));
+	struct nlmsghdr *nlh = change_start(nl, add, RTM_NEWADDR, RTM_DELADDR,
+					    NLM_F_EXCL);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	uint32_t a = htonl(addr);
 
@@ -291,11 +297,8 @@ int nl_addr(struct nl *nl, bool add, unsigned ifindex, uint32_t addr,
 int nl_route(struct nl *nl, bool add, uint32_t table, uint32_t dst,
 	     unsigned plen, unsigned oif, bool blackhole, uint32_t metric)
 {
-	struct nlmsghdr *nlh = msg_start(nl, add ? RTM_NEWROUTE : RTM_DELROUTE,
-					 NLM_F_ACK |
-						 (add ? NLM_F_CREATE |
-								NLM_F_EXCL
-						      : 0));
+	struct nlmsghdr *nlh = change_start(nl, add, RTM_NEWROUTE, RTM_DELROUTE,
+					    NLM_F_EXCL);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = AF_INET;
@@ -329,11 +332,8 @@ int nl_route(struct nl *nl, bool add, uint32_t table, uint32_t dst,
 int nl_rule(struct nl *nl, bool add, uint32_t prio, uint32_t src,
 	    unsigned plen, const char *iif, uint32_t table)
 {
-	struct nlmsghdr *nlh = msg_start(nl, add ? RTM_NEWRULE : RTM_DELRULE,
-					 NLM_F_ACK |
-						 (add ? NLM_F_CREATE |
-								NLM_F_EXCL
-						      : 0));
+	struct nlmsghdr *nlh = change_start(nl, add, RTM_NEWRULE, RTM_DELRULE,
+					    NLM_F_EXCL);
 	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh,
 							      sizeof(*frh));
 
@@ -361,11 +361,8 @@ int nl_rule(struct nl *nl, bool add, uint32_t prio, uint32_t src,
  */
 int nl_neigh_proxy(struct nl *nl, bool add, unsigned ifindex, uint32_t addr)
 {
-	struct nlmsghdr *nlh = msg_start(nl, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
-					 NLM_F_ACK |
-						 (add ? NLM_F_CREATE |
-								NLM_F_REPLACE
-						      : 0));
+	struct nlmsghdr *nlh = change_start(nl, add, RTM_NEWNEIGH, RTM_DELNEIGH,
+					    NLM_F_REPLACE);
 	struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
 
 	nd->ndm_family = AF_INET;
