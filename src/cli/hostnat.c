@@ -90,6 +90,7 @@ static int usage_err(const struct cmd *c, const char *fmt, ...)
 static void usage(FILE *f)
 {
 	const struct cmd *c;
+	unsigned k;
 
 	fputs("usage: hostnat [--socket PATH] [--json] OBJECT COMMAND "
 	      "[ARGS]\n\n", f);
@@ -104,13 +105,11 @@ static void usage(FILE *f)
 	}
 	fprintf(f, "\n  --socket PATH    API socket of hostnatd (default %s)\n"
 		   "  --json           print the daemon's answer as JSON\n"
-		   "\nnetwork set keys: udp-timeout, tcp-established-timeout, "
-		   "tcp-transitory-timeout,\n  icmp-timeout (seconds), "
-		   "tcp-filtering, udp-filtering (eif|adf|apdf),\n"
-		   "  udp-inbound-refresh (on|off), dhcp (on|off), "
-		   "dhcp-lease-time (seconds),\n"
-		   "  dhcp-client-limit (leases one client may hold)\n",
-		CTL_SOCKET_DEFAULT);
+		   "\nnetwork set keys:\n", CTL_SOCKET_DEFAULT);
+	for (k = 0; k < SET_NKEYS; k++)
+		fprintf(f, "  %-24s %s\n",
+			parse_setting_name((enum parse_setting)k),
+			parse_setting_help((enum parse_setting)k));
 }
 
 /* ---- talking to the daemon -------------------------------------------- */
@@ -517,19 +516,20 @@ static int name_only(const struct cli *cli, const struct cmd *c, int argc,
 
 static void show_net_list(json_t *res)
 {
-	struct table t = { .ncol = 5 };
+	struct table t = { .ncol = 6 };
 	size_t i;
 	json_t *n;
 
-	table_row(&t, "NAME", "PREFIXES", "BRIDGE", "GATEWAY", "EXTERNALS");
+	table_row(&t, "NAME", "STATE", "PREFIXES", "BRIDGE", "GATEWAY",
+		  "EXTERNALS");
 	json_array_foreach(res, i, n) {
 		char px[512], ex[512];
 
 		join(px, sizeof(px), json_object_get(n, "prefixes"), NULL);
 		join(ex, sizeof(ex), json_object_get(n, "externals"),
 		     "address");
-		table_row(&t, jstr(n, "name"), px, jstr(n, "bridge"),
-			  jstr(n, "gateway"), ex);
+		table_row(&t, jstr(n, "name"), jstr(n, "state"), px,
+			  jstr(n, "bridge"), jstr(n, "gateway"), ex);
 	}
 	table_print(&t);
 }
@@ -577,6 +577,10 @@ static void show_net(json_t *n)
 
 	join(px, sizeof(px), json_object_get(n, "prefixes"), NULL);
 	printf("network %s\n", jstr(n, "name"));
+	printf("  %-24s %s\n", "state", jstr(n, "state"));
+	if (json_is_string(json_object_get(n, "closed_reason")))
+		printf("  %-24s %s\n", "closed because",
+		       jstr(n, "closed_reason"));
 	printf("  %-24s %s\n", "prefixes", px);
 	printf("  %-24s %s (%s)\n", "bridge", jstr(n, "bridge"),
 	       json_is_true(json_object_get(n, "own_bridge")) ?
@@ -1084,12 +1088,21 @@ static void show_endpoints(json_t *res)
 	}
 	table_row(&t, "NETWORK", "NETNS", "IFNAME", "ADDRESS", "MAC", "HOST-IF",
 		  "STATE");
-	json_array_foreach(res, i, e)
+	json_array_foreach(res, i, e) {
+		char st[128];
+		json_t *why = json_object_get(e, "reason");
+
+		if (json_is_true(json_object_get(e, "present")))
+			snprintf(st, sizeof(st), "present");
+		else if (json_is_string(why))
+			snprintf(st, sizeof(st), "missing (%s)",
+				 json_string_value(why));
+		else
+			snprintf(st, sizeof(st), "missing");
 		table_row(&t, jstr(e, "network"), jstr(e, "netns"),
 			  jstr(e, "ifname"), jstr(e, "address"), jstr(e, "mac"),
-			  jstr(e, "host_interface"),
-			  json_is_true(json_object_get(e, "present")) ?
-				  "present" : "missing");
+			  jstr(e, "host_interface"), st);
+	}
 	table_print(&t);
 }
 

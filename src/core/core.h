@@ -14,7 +14,9 @@
  *    lives while it has sessions, a static one until it is deleted;
  *  - hosts: per internal address session counts, for the per-endpoint limit;
  *  - external addresses, each with one port bitmap per protocol shared by
- *    every network that uses the address: a port is owned by one mapping.
+ *    every network that uses the address: a port is owned by one mapping;
+ *    a second bitmap marks the ports the host's sockets hold (port.c);
+ *  - the log of port ownership changes for the datapath (port.c).
  * Expiry uses a wheel of one-second slots (WHEEL_SLOTS s ahead at most):
  * each session sits in the slot of its expiry, or of the wheel's horizon,
  * and refreshing a session only writes its @last; when a slot comes due,
@@ -133,12 +135,17 @@ struct nat_prefix {
  * @addr:	the address
  * @nets:	networks using it
  * @bits:	one bit per port (ICMP identifier) and protocol: owned
+ * @held:	one bit per port and protocol: a host socket holds it, no new
+ *		dynamic mapping may take it (not owned)
  */
 struct nat_ext {
 	uint32_t addr;
 	uint32_t nets;
 	uint64_t *bits[NAT_NPROTO];
+	uint64_t *held[NAT_NPROTO];
 };
+
+#define PORT_WORDS (65536 / 64)	/* uint64_t words of one port bitmap */
 
 /**
  * struct nat_net_ext - an external address as one network uses it
@@ -234,6 +241,12 @@ struct nat {
 	struct nat_prefix *prefixes;
 	struct nat_ext *exts;
 	struct nat_static *statics;
+	uint64_t *held_any[NAT_NPROTO];	/* held on every external address */
+
+	struct nat_port_event *pev;	/* ring of max_port_events */
+	uint32_t pev_head;		/* oldest event */
+	uint32_t pev_n;			/* events in the ring */
+	bool pev_lost;			/* overflowed since the last drain */
 
 	struct nat_sess *sess;
 	uint32_t sess_free;
@@ -308,6 +321,7 @@ int nat_prefix_find(const struct nat *nat, uint32_t addr);
 int nat_ext_find(const struct nat *nat, uint32_t addr);
 bool nat_port_owned(const struct nat *nat, uint32_t addr, uint8_t proto,
 		    uint16_t port);
+bool nat_isolated(const struct nat *nat, unsigned net, uint32_t dst);
 bool nat_icmp_token(struct nat *nat);
 struct nat_pkt *nat_outq_push(struct nat *nat);
 
@@ -342,6 +356,9 @@ bool port_test(const struct nat *nat, unsigned ext, uint8_t proto,
 	       uint16_t port);
 void port_set(struct nat *nat, unsigned ext, uint8_t proto, uint16_t port);
 void port_clear(struct nat *nat, unsigned ext, uint8_t proto, uint16_t port);
+bool port_held(const struct nat *nat, unsigned ext, uint8_t proto,
+	       uint16_t port);
+void port_ext_reset(struct nat *nat, unsigned ext);
 
 /* tcp.c */
 void tcp_track(struct nat_sess *s, bool outbound, uint8_t flags);

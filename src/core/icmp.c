@@ -116,6 +116,11 @@ void icmp_err_out(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi)
 		nat_drop(nat, p, NAT_DROP_SPOOFED);
 		return;
 	}
+	if (nat_isolated(nat, s->net, pi->dst)) {
+		/* the quote is a session's, the outer header aims elsewhere */
+		nat_drop(nat, p, NAT_DROP_ISOLATED);
+		return;
+	}
 	inner_rewrite(pi->l4 + ICMP_HLEN, &e, false, s->ext_addr, s->ext_port);
 	put_be16(p->data + 10, csum_update32(get_be16(p->data + 10), pi->src,
 					     s->ext_addr));

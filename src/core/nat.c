@@ -32,6 +32,7 @@
 #define BATCH 32		/* packets per pipeline pass */
 #define EXPIRE_BUDGET 65536	/* sessions looked at per nat_poll() */
 #define LIMIT_FLOWS_MAX (1u << 28) /* session indexes fit 31 bits */
+#define LIMIT_PORT_EVENTS_MAX (1u << 24) /* events, 128 MiB of log */
 
 /**
  * nat_limits_default() - the limits hostnat ships
@@ -49,6 +50,7 @@ void nat_limits_default(struct nat_limits *lim)
 	lim->max_frags = 4096;
 	lim->max_frag_held = 1024;
 	lim->max_syn_held = 4096;
+	lim->max_port_events = 65536;
 }
 
 /**
@@ -147,7 +149,8 @@ static int limits_check(const struct nat_limits *l)
 	    l->max_nets > 255 || !l->max_prefixes || l->max_prefixes > 65535 ||
 	    !l->max_ext || l->max_ext > 4096 || l->max_static > 1u << 20 ||
 	    l->max_frags > 1u << 20 || l->max_frag_held > 1u << 20 ||
-	    l->max_syn_held > 1u << 20)
+	    l->max_syn_held > 1u << 20 || !l->max_port_events ||
+	    l->max_port_events > LIMIT_PORT_EVENTS_MAX)
 		return -EINVAL;
 	return 0;
 }
@@ -201,16 +204,37 @@ int nat_create(struct nat **natp, const struct nat_limits *lim,
 	nat->statics = nat_alloc(nat, (l.max_static ? l.max_static : 1) *
 					      sizeof(*nat->statics));
 	nat->gen = nat_alloc(nat, (size_t)OUTQ_MAX * GEN_BUF);
+	nat->pev = nat_alloc(nat, (size_t)l.max_port_events *
+					  sizeof(*nat->pev));
 	if (!nat->nets || !nat->prefixes || !nat->exts || !nat->statics ||
-	    !nat->gen)
+	    !nat->gen || !nat->pev)
 		goto fail;
 	for (p = 0; p < NAT_NPROTO; p++) {
-		uint64_t *bits = nat_alloc(nat, (size_t)l.max_ext * 8192);
+		uint64_t *bits = nat_alloc(nat, (size_t)l.max_ext * PORT_WORDS *
+							sizeof(uint64_t));
 
 		if (!bits)
 			goto fail;
 		for (i = 0; i < l.max_ext; i++)
-			nat->exts[i].bits[p] = bits + (size_t)i * 1024;
+			nat->exts[i].bits[p] = bits + (size_t)i * PORT_WORDS;
+	}
+	/* held ports: one map per address and protocol, one per protocol
+	 * for every address, in one table */
+	{
+		uint64_t *held = nat_alloc(nat, ((size_t)l.max_ext + 1) *
+						NAT_NPROTO * PORT_WORDS *
+						sizeof(uint64_t));
+
+		if (!held)
+			goto fail;
+		for (p = 0; p < NAT_NPROTO; p++) {
+			nat->held_any[p] = held;
+			held += PORT_WORDS;
+			for (i = 0; i < l.max_ext; i++) {
+				nat->exts[i].held[p] = held;
+				held += PORT_WORDS;
+			}
+		}
 	}
 	ret = flow_setup(nat);
 	if (!ret)
@@ -281,8 +305,32 @@ int nat_ext_find(const struct nat *nat, uint32_t addr)
 }
 
 /**
+ * nat_isolated() - whether an endpoint of a network may not reach an address
+ * directly: it lies in an internal prefix (of any network, the endpoint's
+ * own included) and is not the network's host_addr, the host's stand-in
+ * @nat:	engine
+ * @net:	the endpoint's network id
+ * @dst:	destination address
+ *
+ * Return: true if a packet to @dst is dropped (NAT_DROP_ISOLATED)
+ */
+bool nat_isolated(const struct nat *nat, unsigned net, uint32_t dst)
+{
+	return dst != nat->nets[net].cfg.host_addr &&
+	       nat_prefix_find(nat, dst) >= 0;
+}
+
+/* one network less uses an external address: the slot goes with the last */
+static void ext_unref(struct nat *nat, unsigned ext)
+{
+	if (!--nat->exts[ext].nets)
+		port_ext_reset(nat, ext);
+}
+
+/**
  * nat_port_owned() - whether the NAT owns a port of an address: a mapping
  * holds it, or it lies in the dynamic range of a network using the address
+ * and no host socket holds it (nat_port_hold(): then it is the host's)
  * @nat:	engine
  * @addr:	address
  * @proto:	enum nat_proto
@@ -300,6 +348,8 @@ bool nat_port_owned(const struct nat *nat, uint32_t addr, uint8_t proto,
 		return false;
 	if (port_test(nat, (unsigned)ext, proto, port))
 		return true;
+	if (port_held(nat, (unsigned)ext, proto, port))
+		return false;
 	for (i = 0; i < nat->lim.max_nets; i++) {
 		const struct nat_net *n = &nat->nets[i];
 
@@ -518,6 +568,15 @@ int nat_net_add(struct nat *nat, const struct nat_net_cfg *cfg,
 	return -ENOSPC;
 }
 
+/* a session towards an address its endpoint may not reach (after the
+ * prefixes or the host_addr changed under it), see nat_isolated() */
+static bool pred_isolated(const struct nat_sess *s, const void *ctx)
+{
+	const struct nat *nat = ctx;
+
+	return nat_isolated(nat, s->net, s->rem_addr);
+}
+
 /**
  * nat_net_set() - change a network's settings; sessions follow the new
  * timeouts and filtering at once
@@ -529,6 +588,7 @@ int nat_net_add(struct nat *nat, const struct nat_net_cfg *cfg,
  */
 int nat_net_set(struct nat *nat, unsigned id, const struct nat_net_cfg *cfg)
 {
+	uint32_t old_host;
 	unsigned other;
 	int ret = net_check(nat, id);
 
@@ -540,7 +600,11 @@ int nat_net_set(struct nat *nat, unsigned id, const struct nat_net_cfg *cfg)
 		nat_err(nat, "network '%s' exists already", cfg->name);
 		return -EEXIST;
 	}
+	old_host = nat->nets[id].cfg.host_addr;
 	nat->nets[id].cfg = *cfg;
+	/* sessions with the old stand-in would now cross the isolation */
+	if (old_host && old_host != cfg->host_addr)
+		flow_kill_if(nat, pred_isolated, nat);
 	nat->err[0] = 0;
 	return 0;
 }
@@ -599,7 +663,7 @@ int nat_net_del(struct nat *nat, unsigned id)
 			static_destroy(nat, i);
 	flow_kill_if(nat, pred_net, &id);
 	for (i = 0; i < n->n_ext; i++)
-		nat->exts[n->ext[i].ext].nets--;
+		ext_unref(nat, n->ext[i].ext);
 	for (i = 0; i < nat->lim.max_prefixes; i++)
 		if (nat->prefixes[i].used && nat->prefixes[i].net == id)
 			nat->prefixes[i].used = false;
@@ -683,6 +747,8 @@ int nat_prefix_add(struct nat *nat, unsigned net, uint32_t addr,
 		.addr = addr, .mask = mask, .plen = (uint8_t)plen,
 		.net = (uint8_t)net, .used = true,
 	};
+	/* sessions towards the new prefix would cross the isolation */
+	flow_kill_if(nat, pred_isolated, nat);
 	nat->err[0] = 0;
 	return 0;
 }
@@ -829,8 +895,7 @@ int nat_ext_add(struct nat *nat, unsigned net, uint32_t addr,
 			return -ENOSPC;
 		}
 		ext = (int)i;
-		for (unsigned p = 0; p < NAT_NPROTO; p++)
-			memset(nat->exts[ext].bits[p], 0, 8192);
+		port_ext_reset(nat, (unsigned)ext);
 		nat->exts[ext].addr = addr;
 	}
 	/* static mappings on every external address must fit here too */
@@ -933,7 +998,7 @@ int nat_ext_del(struct nat *nat, unsigned net, uint32_t addr)
 	}
 	n->ext[i] = n->ext[--n->n_ext];
 	flow_kill_if(nat, pred_ext, &c);
-	nat->exts[ext].nets--;
+	ext_unref(nat, (unsigned)ext);
 	nat->err[0] = 0;
 	return 0;
 }
@@ -1056,7 +1121,9 @@ int nat_map_add(struct nat *nat, unsigned net, struct nat_map *map)
 			unsigned j;
 
 			for (j = 0; j < next; j++)
-				if (port_test(nat, (unsigned)ext[j], m.proto, p))
+				if (port_test(nat, (unsigned)ext[j], m.proto,
+					      p) ||
+				    port_held(nat, (unsigned)ext[j], m.proto, p))
 					break;
 			if (j == next) {
 				m.ext_port = p;
@@ -1451,7 +1518,7 @@ void nat_stats_get(const struct nat *nat, struct nat_stats *st)
 	*st = nat->st;
 }
 
-static const char *const drop_names[NAT_DROP_REASONS] = {
+static const char *const drop_names[] = {
 	[NAT_DROP_NONE] = "none",
 	[NAT_DROP_SHORT] = "short",
 	[NAT_DROP_IP_VERSION] = "ip-version",
@@ -1483,7 +1550,10 @@ static const char *const drop_names[NAT_DROP_REASONS] = {
 	[NAT_DROP_SYN_SIMOPEN] = "syn-superseded",
 	[NAT_DROP_CONFLICT] = "tuple-conflict",
 	[NAT_DROP_NO_ROOM] = "no-room-for-icmp",
+	[NAT_DROP_ISOLATED] = "isolated",
 };
+_Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == NAT_DROP_REASONS,
+	       "one name per enum nat_drop");
 
 /**
  * nat_drop_name() - short name of a drop reason

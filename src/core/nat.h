@@ -24,6 +24,13 @@
  * which also hands out packets the engine generated. Call it after each batch
  * and at least every NAT_POLL_INTERVAL_MS.
  *
+ * Port ownership is mirrored for the datapath (a tc classifier steers into
+ * the engine only the ports the NAT owns now): every change of ownership of
+ * a (protocol, external address, port) goes to a bounded log that
+ * nat_port_events() drains; nat_port_walk() lists what is owned, to start
+ * from or to resynchronise after the log overflowed. Ports the host's own
+ * sockets hold (nat_port_hold()) are never given to a new dynamic mapping.
+ *
  * Addresses and ports in this interface are in host byte order.
  */
 #ifndef HOSTNAT_NAT_H
@@ -137,6 +144,8 @@ enum nat_drop {
 	NAT_DROP_SYN_SIMOPEN,	/* held SYN superseded by an outbound SYN */
 	NAT_DROP_CONFLICT,	/* 5-tuple already used by another session */
 	NAT_DROP_NO_ROOM,	/* buffer too small for the ICMP error to build */
+	NAT_DROP_ISOLATED,	/* endpoint to an internal prefix: networks are
+				 * isolated, only the own host_addr is reached */
 	NAT_DROP_REASONS
 };
 
@@ -167,6 +176,8 @@ enum nat_tcp_state {
  * @max_frags:		datagrams tracked by the fragment table
  * @max_frag_held:	fragments held while waiting for their first one
  * @max_syn_held:	unsolicited SYNs held for the 6 s hold
+ * @max_port_events:	port ownership changes kept between two
+ *			nat_port_events() calls (more: the caller resyncs)
  */
 struct nat_limits {
 	uint32_t max_flows;
@@ -179,6 +190,7 @@ struct nat_limits {
 	uint32_t max_frags;
 	uint32_t max_frag_held;
 	uint32_t max_syn_held;
+	uint32_t max_port_events;
 };
 
 /**
@@ -312,6 +324,17 @@ struct nat_stats {
 	uint64_t mem_bytes;		/* bytes the engine allocated */
 };
 
+/**
+ * struct nat_port_event - a port became owned by the NAT, or stopped being
+ * owned, on one external address (shared by every network that uses it)
+ */
+struct nat_port_event {
+	uint8_t owned;		/* 1: now owned, 0: released */
+	uint8_t proto;		/* enum nat_proto */
+	uint16_t port;		/* port or ICMP identifier */
+	uint32_t addr;		/* external address */
+};
+
 struct nat;
 
 /**
@@ -367,6 +390,17 @@ int nat_session_walk(struct nat *nat, uint64_t now_ms,
 		     void *ctx);
 unsigned nat_session_flush(struct nat *nat, int net);
 void nat_stats_get(const struct nat *nat, struct nat_stats *st);
+
+unsigned nat_port_events(struct nat *nat, struct nat_port_event *out,
+			 unsigned max, bool *resync);
+int nat_port_walk(const struct nat *nat,
+		  int (*fn)(uint8_t proto, uint32_t addr, uint16_t port,
+			    void *ctx),
+		  void *ctx);
+int nat_port_hold(struct nat *nat, uint8_t proto, uint32_t addr,
+		  uint16_t port, bool held);
+void nat_port_hold_clear(struct nat *nat);
+
 const char *nat_drop_name(unsigned reason);
 const char *nat_tcp_state_name(unsigned state);
 const char *nat_proto_name(unsigned proto);

@@ -23,6 +23,15 @@
  * unsolicited and held for 6 s (RFC 5382 REQ-4, synhold.c). Packets for
  * ports the NAT does not own go to the host untranslated (NAT_LOCAL).
  *
+ * Isolation: an endpoint never reaches an internal prefix through the NAT,
+ * of its own network or of another (the classifier drops that first; the
+ * engine is the second line): a new flow or an ICMP error towards one is
+ * dropped (NAT_DROP_ISOLATED), the network's host_addr excepted. Sessions
+ * cannot point into a prefix: inbound sources inside one are spoofed, and
+ * sessions a new prefix or host_addr would cover are removed with the
+ * change. Hairpinning reaches another network's endpoint only through a
+ * mapping on an external address, as the rest of the world does.
+ *
  * Hairpinning: an outbound packet to one of our external addresses is
  * translated outbound, then inbound, in the same call, so the target
  * endpoint sees the external address:port of the sender (RFC 4787 REQ-9a,
@@ -189,8 +198,14 @@ static uint32_t out_new(struct nat *nat, struct nat_pkt *p,
 		return NONE32;
 	}
 	p->net = (uint16_t)net;
-	if (nat_prefix_find(nat, pi->dst) >= 0) {
-		/* endpoint to endpoint: routing, not translation */
+	if (nat_isolated(nat, (unsigned)net, pi->dst)) {
+		/* networks are isolated, and so are the prefixes of one:
+		 * written back, the kernel would route it into the prefix */
+		nat_drop(nat, p, NAT_DROP_ISOLATED);
+		return NONE32;
+	}
+	if (pi->dst == nat->nets[net].cfg.host_addr) {
+		/* a new flow to the host's stand-in: the host's */
 		p->verdict = NAT_LOCAL;
 		nat->st.pkts_local++;
 		return NONE32;

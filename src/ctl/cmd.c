@@ -21,7 +21,11 @@
  * time, so nothing else sees the intermediate states.
  *
  * The kernel steering (dp_state) is derived, never edited: every network
- * with its bridge, gateway, host address and prefixes; every distinct
+ * with its bridge, gateway, host address, prefixes, isolation and source
+ * binding settings (a closed network: its bridge only, fail-closed); every
+ * address given out to a known MAC (bound DHCP leases, endpoints,
+ * reservations) as a source binding, re-pushed by cmd_bindings_changed()
+ * when the pools change; every distinct
  * external address with its uplink and dynamic port range; every mapped
  * port, on each external address it is mapped on (a mapping on "every
  * address" of a network is steered on each of the network's addresses).
@@ -69,7 +73,10 @@
  *	endpoint.del (network, netns, ifname?; ENDPOINT)
  *	endpoint.list (network?; [ENDPOINT])
  * ENDPOINT {network, netns, ifname, host_interface, address (CIDR), mac,
- * present}.
+ * present, state ("present"|"missing"), reason (null when present)}.
+ * API results add to NETWORK "state": "up", or "closed" and
+ * "closed_reason" (its leases file or bridge could not be loaded at
+ * start); settings gain isolation and source-binding (bool, default on).
  * ENTRY {kind, address, mac, name, state, expiry} is an entry of a pool
  * (pool.c); network.show adds "pool" {prefix, size, used, free, entries}
  * and settings gain dhcp (bool) and dhcp-lease-time (s).
@@ -133,10 +140,68 @@ static bool overlaps(uint32_t a, unsigned alen, uint32_t b, unsigned blen)
 
 /* ---- kernel state ----------------------------------------------------- */
 
-static int dps_build(const struct model *m, struct dp_state *st, char *err,
-		     size_t errlen)
+/* does pool entry @e give out an address bound to a known MAC? */
+static bool entry_binds(const struct ipam_entry *e)
+{
+	if (!e->has_mac)
+		return false;
+	switch (e->kind) {
+	case IPAM_STATIC:
+	case IPAM_ENDPOINT:
+		return true;
+	case IPAM_LEASE:
+		return e->state == IPAM_BOUND;	/* an offer is not in use */
+	default:
+		return false;
+	}
+}
+
+/*
+ * Walk the source bindings of @m: every address of a pool that hostnat gave
+ * to a known MAC (bound leases, endpoints, reservations), networks in slot
+ * order, each pool in its own order, so that the same pools give the same
+ * list. With @out, they are written there; else they are compared with
+ * @x->dps.bind. Return: their number (-ENOSPC past DP_MAX_BINDS), or with
+ * @differs, whether they differ from what was pushed last.
+ */
+static int binds_walk(struct cmd_ctx *x, const struct model *m,
+		      struct dp_bind *out, bool *differs)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		const struct ipam_entry *e;
+		uint32_t pos = 0;
+
+		if (!m->net[i].used || m->net[i].closed || !x->pool[i])
+			continue;
+		while ((e = ipam_iter(x->pool[i], &pos))) {
+			struct dp_bind b = { .net = m->net[i].id,
+					     .addr = e->addr };
+
+			if (!entry_binds(e))
+				continue;
+			if (n == DP_MAX_BINDS)
+				return -ENOSPC;
+			memcpy(b.mac, e->mac, sizeof(b.mac));
+			if (out)
+				out[n] = b;
+			else if (n >= x->dps.nbind ||
+				 memcmp(&x->dps.bind[n], &b, sizeof(b)))
+				*differs = true;
+			n++;
+		}
+	}
+	if (differs && n != x->dps.nbind)
+		*differs = true;
+	return (int)n;
+}
+
+static int dps_build(struct cmd_ctx *x, const struct model *m,
+		     struct dp_state *st, char *err, size_t errlen)
 {
 	unsigned i, j, k;
+	int nb;
 
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i < DP_MAX_NETS; i++) {
@@ -150,15 +215,22 @@ static int dps_build(const struct model *m, struct dp_state *st, char *err,
 		snprintf(d->name, sizeof(d->name), "%s", n->cfg.name);
 		snprintf(d->bridge, sizeof(d->bridge), "%s", n->bridge);
 		d->own_bridge = n->own_bridge;
-		d->gateway = n->cfg.gateway;
-		d->gw_plen = n->gw_plen;
-		d->host_addr = n->cfg.host_addr;
+		d->isolation = n->svc.isolation;
+		d->source_binding = n->svc.source_binding;
 		d->nprefix = n->nprefix;
 		memcpy(d->prefix, n->prefix, sizeof(d->prefix));
 		memcpy(d->plen, n->plen, sizeof(d->plen));
+		if (n->closed) {
+			/* fail-closed: no address, no steering (dp.h) */
+			d->closed = true;
+			continue;
+		}
+		d->gateway = n->cfg.gateway;
+		d->gw_plen = n->gw_plen;
+		d->host_addr = n->cfg.host_addr;
 		for (j = 0; j < n->next; j++) {
 			const struct model_ext *e = &n->ext[j];
-			struct dp_ext *x;
+			struct dp_ext *xe;
 
 			for (k = 0; k < st->next; k++)
 				if (st->ext[k].addr == e->addr &&
@@ -173,12 +245,13 @@ static int dps_build(const struct model *m, struct dp_state *st, char *err,
 					 "%d is the limit", DP_MAX_EXT);
 				return -ENOSPC;
 			}
-			x = &st->ext[st->next++];
-			x->addr = e->addr;
-			snprintf(x->uplink, sizeof(x->uplink), "%s", e->uplink);
+			xe = &st->ext[st->next++];
+			xe->addr = e->addr;
+			snprintf(xe->uplink, sizeof(xe->uplink), "%s",
+				 e->uplink);
 			for (k = 0; k < NAT_NPROTO; k++) {
-				x->lo[k] = e->lo;
-				x->hi[k] = e->hi;
+				xe->lo[k] = e->lo;
+				xe->hi[k] = e->hi;
 			}
 		}
 	}
@@ -186,7 +259,7 @@ static int dps_build(const struct model *m, struct dp_state *st, char *err,
 		const struct model_map *mm = &m->map[i];
 		const struct model_net *n = &m->net[mm->net];
 
-		if (!mm->used)
+		if (!mm->used || n->closed)
 			continue;
 		for (j = 0; j < (mm->m.ext_addr ? 1 : n->next); j++) {
 			if (st->nstat == DP_MAX_STATIC) {
@@ -204,20 +277,66 @@ static int dps_build(const struct model *m, struct dp_state *st, char *err,
 			};
 		}
 	}
+	if (!x->bind) {
+		x->bind = calloc(DP_MAX_BINDS, sizeof(*x->bind));
+		if (!x->bind) {
+			snprintf(err, errlen, "cannot allocate the table of "
+				 "%d source bindings: out of memory",
+				 DP_MAX_BINDS);
+			return -ENOMEM;
+		}
+	}
+	st->bind = x->bind;
+	nb = binds_walk(x, m, x->bind, NULL);
+	if (nb < 0) {
+		snprintf(err, errlen, "too many addresses given out to bind "
+			 "to their MAC: %d is the limit", DP_MAX_BINDS);
+		return nb;
+	}
+	st->nbind = (unsigned)nb;
 	return 0;
 }
 
 static int kernel_sync(struct cmd_ctx *x, const struct model *m, char *err,
 		       size_t errlen)
 {
-	int ret = dps_build(m, &x->dps, err, errlen);
+	int ret = dps_build(x, m, &x->dps, err, errlen);
 
-	if (ret)
-		return ret;
-	ret = dp_sync(x->dp, &x->dps);
-	if (ret)
-		snprintf(err, errlen, "%s", dp_error(x->dp));
+	if (!ret) {
+		ret = dp_sync(x->dp, &x->dps);
+		if (ret)
+			snprintf(err, errlen, "%s", dp_error(x->dp));
+	}
+	x->bind_stale = ret != 0;
 	return ret;
+}
+
+/**
+ * cmd_bindings_changed() - the pools may have changed (DHCP granted,
+ * renewed to another address, released, declined or expired a lease; an
+ * endpoint or reservation came or went): expire what is due and, if the
+ * source bindings differ from those the kernel has, push them (dp_sync()
+ * of the configuration in force). Cheap when nothing changed: one walk of
+ * the pools, no system call.
+ * @x:		context
+ */
+void cmd_bindings_changed(struct cmd_ctx *x)
+{
+	char err[CTL_ERR_MAX];
+	bool was_stale = x->bind_stale, differs = was_stale;
+	unsigned i;
+
+	for (i = 0; i < DP_MAX_NETS; i++)
+		if (x->cur.net[i].used && x->pool[i])
+			ipam_expire(x->pool[i], pool_now());
+	if (binds_walk(x, &x->cur, NULL, &differs) < 0)
+		differs = true;
+	if (!differs)
+		return;
+	/* a failure is logged once, not at every retry */
+	if (kernel_sync(x, &x->cur, err, sizeof(err)) && !was_stale)
+		log_msg(LOG_WARNING, "cannot update the source bindings in the "
+			"kernel: %s; retrying at the next change", err);
 }
 
 /*
@@ -325,6 +444,35 @@ static bool model_overlap(const struct model *m, uint32_t prefix,
 	return false;
 }
 
+/*
+ * The engine checks overlaps between networks, but a closed network is not
+ * in the engine with its prefixes: check them here.
+ */
+static int closed_overlap(struct cmd_ctx *x, const struct model *m,
+			  uint32_t prefix, unsigned plen, char *err,
+			  size_t errlen)
+{
+	char p[PARSE_CIDR_LEN], q[PARSE_CIDR_LEN];
+	unsigned i, j;
+
+	(void)x;
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		const struct model_net *n = &m->net[i];
+
+		for (j = 0; n->used && n->closed && j < n->nprefix; j++) {
+			if (!overlaps(prefix, plen, n->prefix[j], n->plen[j]))
+				continue;
+			fmt_cidr(p, prefix, plen);
+			fmt_cidr(q, n->prefix[j], n->plen[j]);
+			snprintf(err, errlen, "prefix %s overlaps prefix %s of "
+				 "network '%s' (closed); choose another prefix",
+				 p, q, n->cfg.name);
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
+}
+
 /* the first private prefix that overlaps nothing */
 static int auto_prefix(struct cmd_ctx *x, const struct model *m,
 		       const char *bridge, uint32_t *prefix, uint8_t *plen,
@@ -396,7 +544,12 @@ static int ext_resolve(struct cmd_ctx *x, const struct ctl_ext_spec *s,
 
 /* ---- the engine ------------------------------------------------------- */
 
-/* put network @slot of @m into the engine, with everything it holds */
+/*
+ * Put network @slot of @m into the engine, with everything it holds. A
+ * closed network is put in by name only: no prefix, no external address,
+ * no mapping, so the engine translates nothing of it, and its id (which
+ * names its kernel table) is not given to another network.
+ */
 static int net_apply(struct cmd_ctx *x, struct model *m, unsigned slot,
 		     char *err, size_t errlen)
 {
@@ -408,6 +561,10 @@ static int net_apply(struct cmd_ctx *x, struct model *m, unsigned slot,
 	if (ret) {
 		snprintf(err, errlen, "%s", nat_error(x->nat));
 		return ret;
+	}
+	if (n->closed) {
+		n->id = id;
+		return 0;
 	}
 	for (i = 0; i < n->nprefix; i++) {
 		ret = nat_prefix_add(x->nat, id, n->prefix[i], n->plen[i]);
@@ -437,6 +594,25 @@ undo:
 	return ret;
 }
 
+/*
+ * A network of the configuration in force as the API shows it: the
+ * model's object plus "state": "up", or "closed" with "closed_reason".
+ */
+static json_t *net_json(const struct cmd_ctx *x, unsigned slot, bool maps)
+{
+	const struct model_net *n = &x->cur.net[slot];
+	json_t *o = model_net_json(&x->cur, slot, maps);
+
+	if (o && (json_object_set_new(o, "state", json_string(
+			n->closed ? "closed" : "up")) ||
+		  (n->closed && json_object_set_new(o, "closed_reason",
+			json_string(x->closed_why[slot]))))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static int net_lookup(const struct cmd_ctx *x, const char *name, char *err,
 		      size_t errlen)
 {
@@ -448,6 +624,20 @@ static int net_lookup(const struct cmd_ctx *x, const char *name, char *err,
 	return slot;
 }
 
+/* a network that is not closed: only those can be changed */
+static int net_lookup_open(const struct cmd_ctx *x, const char *name,
+			   char *err, size_t errlen)
+{
+	int slot = net_lookup(x, name, err, errlen);
+
+	if (slot >= 0 && x->cur.net[slot].closed) {
+		snprintf(err, errlen, "network '%s' is closed: %s", name,
+			 x->closed_why[slot]);
+		return -EIO;
+	}
+	return slot;
+}
+
 /**
  * cmd_net_pool() - a network's slot, which must have an address pool
  * @x:		context
@@ -456,14 +646,15 @@ static int net_lookup(const struct cmd_ctx *x, const char *name, char *err,
  * @err:	message on failure
  * @errlen:	room at @err
  *
- * Return: 0, -ENOENT (no such network), -EOPNOTSUPP (no pool)
+ * Return: 0, -ENOENT (no such network), -EIO (closed), -EOPNOTSUPP (no
+ * pool)
  */
 int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
 		 size_t errlen)
 {
-	*slot = net_lookup(x, net, err, errlen);
+	*slot = net_lookup_open(x, net, err, errlen);
 	if (*slot < 0)
-		return -ENOENT;
+		return *slot == -EIO ? -EIO : -ENOENT;
 	if (!x->pool[*slot]) {
 		snprintf(err, errlen, "network '%s' has no address pool: its "
 			 "first prefix is not /%d to /%d", net, IPAM_PLEN_MIN,
@@ -541,6 +732,54 @@ static bool bridge_used(const struct model *m, const char *bridge)
 	return false;
 }
 
+/*
+ * May @name be the bridge of network @slot of @m? Not when another network
+ * has it, nor when it is an uplink (the interface of an external address
+ * of any network, @slot's own included, or of the host's default route),
+ * nor when the kernel has a device of that name that is not a bridge
+ * (dp_bridge_check()). A name no device has is fine: hostnat creates it.
+ */
+static int bridge_check(struct cmd_ctx *x, const struct model *m,
+			unsigned slot, const char *name, char *err,
+			size_t errlen)
+{
+	char ifn[DP_IFNAMSIZ], a[PARSE_ADDR_LEN];
+	uint32_t addr;
+	unsigned i, j;
+
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		const struct model_net *n = &m->net[i];
+
+		if (!n->used && i != slot)
+			continue;
+		if (i != slot && !strcmp(n->bridge, name)) {
+			snprintf(err, errlen, "bridge %s belongs to another "
+				 "network, '%s'; give another bridge", name,
+				 n->cfg.name);
+			return -EADDRINUSE;
+		}
+		for (j = 0; j < n->next; j++) {
+			if (strcmp(n->ext[j].uplink, name) &&
+			    strcmp(n->ext[j].given, name))
+				continue;
+			fmt_addr(a, n->ext[j].addr);
+			snprintf(err, errlen, "device %s is an uplink (network "
+				 "'%s' has its external address %s on it), "
+				 "not a bridge; give a bridge or a new name "
+				 "for hostnat to create", name, n->cfg.name,
+				 a);
+			return -EINVAL;
+		}
+	}
+	if (!dp_default_uplink(x->dp, ifn, &addr) && !strcmp(ifn, name)) {
+		snprintf(err, errlen, "device %s is the uplink of the host's "
+			 "default route, not a bridge; give a bridge or a new "
+			 "name for hostnat to create", name);
+		return -EINVAL;
+	}
+	return dp_bridge_check(x->dp, name, err, errlen);
+}
+
 /* "hn-<name>", shortened to 15 bytes with a hash when too long */
 static void bridge_name(const struct model *m, const char *name,
 			char out[DP_IFNAMSIZ])
@@ -592,11 +831,10 @@ static int net_add(struct cmd_ctx *x, const struct ctl_req *r,
 	if (r->has_dhcp)
 		n->svc.dhcp = r->dhcp;
 	if (r->has_bridge) {
-		if (bridge_used(m, r->bridge)) {
-			snprintf(err, errlen, "bridge %s belongs to another "
-				 "network; give another bridge", r->bridge);
-			return -EADDRINUSE;
-		}
+		ret = bridge_check(x, m, (unsigned)slot, r->bridge, err,
+				   errlen);
+		if (ret)
+			return ret;
 		snprintf(n->bridge, sizeof(n->bridge), "%s", r->bridge);
 		/* an existing bridge is used; a missing one is created */
 		n->own_bridge = dp_if_addr(x->dp, r->bridge, &dummy) ==
@@ -654,6 +892,16 @@ static int net_add(struct cmd_ctx *x, const struct ctl_req *r,
 				strerror(-ret), r->net);
 		}
 	}
+	/* with its own externals known: not its own uplink either (step 1) */
+	ret = bridge_check(x, m, (unsigned)slot, n->bridge, err, errlen);
+	if (ret)
+		return ret;
+	for (i = 0; i < n->nprefix; i++) {
+		ret = closed_overlap(x, m, n->prefix[i], n->plen[i], err,
+				     errlen);
+		if (ret)
+			return ret;
+	}
 	ret = pool_open(&pool, n, x->state_dir, false, err, errlen);
 	if (ret)
 		return ret;
@@ -669,7 +917,7 @@ static int net_add(struct cmd_ctx *x, const struct ctl_req *r,
 	x->pool[slot] = pool;
 	if (pool && pool_save(pool, x->state_dir, r->net, err2, sizeof(err2)))
 		log_msg(LOG_WARNING, "network '%s': %s", r->net, err2);
-	*res = model_net_json(&x->cur, (unsigned)slot, false);
+	*res = net_json(x, (unsigned)slot, false);
 	return 0;
 fail:
 	ipam_destroy(pool);
@@ -686,7 +934,7 @@ static int net_del(struct cmd_ctx *x, const struct ctl_req *r,
 
 	if (slot < 0)
 		return slot;
-	*res = model_net_json(&x->cur, (unsigned)slot, true);
+	*res = net_json(x, (unsigned)slot, true);
 	x->next.net[slot].used = false;
 	for (i = 0; i < DP_MAX_STATIC; i++)
 		if (x->next.map[i].net == slot)
@@ -710,7 +958,7 @@ static int net_set(struct cmd_ctx *x, const struct ctl_req *r,
 {
 	struct parse_svc_cfg svc;
 	struct nat_net_cfg cfg;
-	int slot = net_lookup(x, r->net, err, errlen);
+	int slot = net_lookup_open(x, r->net, err, errlen);
 	unsigned id;
 	int ret;
 
@@ -732,7 +980,7 @@ static int net_set(struct cmd_ctx *x, const struct ctl_req *r,
 		nat_net_set(x->nat, id, &x->cur.net[slot].cfg);
 		return ret;
 	}
-	*res = model_net_json(&x->cur, (unsigned)slot, false);
+	*res = net_json(x, (unsigned)slot, false);
 	return 0;
 }
 
@@ -759,7 +1007,7 @@ static int net_show(struct cmd_ctx *x, const struct ctl_req *r,
 	n = &x->cur.net[slot];
 	id = n->id;
 	nat_session_walk(x->nat, cmd_now_ms(), count_sessions, count);
-	o = model_net_json(&x->cur, (unsigned)slot, true);
+	o = net_json(x, (unsigned)slot, true);
 	ov = json_array();
 	for (i = 0; ov && i < n->nprefix; i++)
 		host_check(x, &x->cur, n->bridge, n->prefix[i], n->plen[i], ov,
@@ -795,7 +1043,7 @@ static int map_add(struct cmd_ctx *x, const struct ctl_req *r,
 		.remote_addr = r->remote_addr,
 		.remote_plen = r->remote_plen,
 	};
-	int slot = net_lookup(x, r->net, err, errlen), ms;
+	int slot = net_lookup_open(x, r->net, err, errlen), ms;
 	unsigned id;
 	int ret;
 
@@ -840,7 +1088,7 @@ static int map_del(struct cmd_ctx *x, const struct ctl_req *r,
 	char a[PARSE_ADDR_LEN];
 	struct nat_map m;
 	uint32_t ext_addr = r->has_ext_addr ? r->ext_addr : 0;
-	int slot = net_lookup(x, r->net, err, errlen), ms;
+	int slot = net_lookup_open(x, r->net, err, errlen), ms;
 	unsigned id;
 	int ret;
 
@@ -881,7 +1129,7 @@ static int ext_add(struct cmd_ctx *x, const struct ctl_req *r,
 {
 	struct model_net *n;
 	struct model_ext e;
-	int slot = net_lookup(x, r->net, err, errlen);
+	int slot = net_lookup_open(x, r->net, err, errlen);
 	int ret;
 
 	if (slot < 0)
@@ -916,7 +1164,7 @@ static int ext_del(struct cmd_ctx *x, const struct ctl_req *r,
 	const struct ctl_ext_spec *s = &r->ext[0];
 	struct model_net *n;
 	struct model_ext e;
-	int slot = net_lookup(x, r->net, err, errlen);
+	int slot = net_lookup_open(x, r->net, err, errlen);
 	unsigned i;
 	int ret;
 
@@ -974,7 +1222,7 @@ static int net_list(struct cmd_ctx *x, json_t **res)
 
 	for (i = 0; a && i < DP_MAX_NETS; i++)
 		if (x->cur.net[i].used &&
-		    json_array_append_new(a, model_net_json(&x->cur, i,
+		    json_array_append_new(a, net_json(x, i,
 							    false)))
 			break;
 	*res = a;
@@ -1111,7 +1359,10 @@ static int session_list(struct cmd_ctx *x, const struct ctl_req *r,
 	return 0;
 }
 
-static json_t *engine_stats(const struct nat_stats *st)
+/* the engine's counters, with the drops of the kernel programs (dp.h)
+ * added under their names: one "drops" object for the whole NAT */
+static json_t *engine_stats(const struct nat_stats *st,
+			    const uint64_t dp_drops[DP_DROP_N])
 {
 	json_t *drops = json_object();
 	unsigned i;
@@ -1119,6 +1370,14 @@ static json_t *engine_stats(const struct nat_stats *st)
 	for (i = 1; drops && i < NAT_DROP_REASONS; i++)
 		json_object_set_new(drops, nat_drop_name(i),
 				    json_integer((json_int_t)st->drops[i]));
+	for (i = 0; drops && i < DP_DROP_N; i++) {
+		json_t *v = json_object_get(drops, dp_drop_name(i));
+		json_int_t n = (json_int_t)dp_drops[i];
+
+		if (v)
+			n += json_integer_value(v);
+		json_object_set_new(drops, dp_drop_name(i), json_integer(n));
+	}
 #define C(f) #f, (json_int_t)st->f
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 			 "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}",
@@ -1135,6 +1394,7 @@ static int stats(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		 char *err, size_t errlen)
 {
 	unsigned count[DP_MAX_NETS][NAT_NPROTO] = { { 0 } };
+	uint64_t dp_drops[DP_DROP_N];
 	struct nat_stats st;
 	int slot = list_filter(x, r, err, errlen);
 	json_t *nets;
@@ -1166,7 +1426,8 @@ static int stats(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 			"dhcp", x->dhcpd ? dhcpd_json(x->dhcpd, i) :
 					   json_null()));
 	}
-	*res = json_pack("{s:o*, s:o*}", "engine", engine_stats(&st),
+	dp_counters(x->dp, dp_drops);
+	*res = json_pack("{s:o*, s:o*}", "engine", engine_stats(&st, dp_drops),
 			 "networks", nets);
 	return *res ? 0 : -ENOMEM;
 }
@@ -1256,6 +1517,8 @@ int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
 		/* the change is made; only the answer could not be built */
 		ret = -ENOMEM;
 	}
+	/* endpoints and reservations come and go, lists expire leases */
+	cmd_bindings_changed(x);
 	if (ret && !err[0])
 		snprintf(err, errlen, "%s failed: %s", ctl_cmd_name(r->cmd),
 			 strerror(-ret));
@@ -1468,14 +1731,24 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	if (ret)
 		return ret;
 	for (i = 0; i < DP_MAX_NETS; i++) {
-		if (!x->next.net[i].used)
+		struct model_net *n = &x->next.net[i];
+
+		if (!n->used)
 			continue;
-		ret = pool_open(&x->pool[i], &x->next.net[i], x->state_dir,
-				true, err, errlen);
-		if (ret) {
-			cmd_close(x);
-			return ret;
-		}
+		/* a network that cannot be loaded whole is closed, alone */
+		ret = bridge_check(x, &x->next, i, n->bridge, why,
+				   sizeof(why));
+		if (!ret)
+			ret = pool_open(&x->pool[i], n, x->state_dir, true, why,
+					sizeof(why));
+		if (!ret)
+			continue;
+		n->closed = true;
+		snprintf(x->closed_why[i], sizeof(x->closed_why[i]), "%s", why);
+		log_msg(LOG_ERR, "network '%s' is closed: nothing from its "
+			"bridge %s is routed or translated, and it has no DHCP "
+			"server: %s; then restart hostnatd", n->cfg.name,
+			n->bridge, why);
 	}
 	refresh_externals(x, &x->next);
 	warn_overlaps(x, &x->next);
@@ -1509,7 +1782,7 @@ undo:
 
 /**
  * cmd_close() - free what the commands hold besides the configuration: the
- * address pools (their files stay)
+ * address pools (their files stay) and the table of source bindings
  * @x:		context
  */
 void cmd_close(struct cmd_ctx *x)
@@ -1520,4 +1793,8 @@ void cmd_close(struct cmd_ctx *x)
 		ipam_destroy(x->pool[i]);
 		x->pool[i] = NULL;
 	}
+	free(x->bind);
+	x->bind = NULL;
+	x->dps.bind = NULL;
+	x->dps.nbind = 0;
 }

@@ -29,6 +29,11 @@
  * @host:	the host's addresses and routes, from dp_host_addrs()
  * @pool:	each network's address pool, by slot of @cur (NULL: none)
  * @dhcpd:	the DHCP servers (NULL when not serving: tools, fuzzing)
+ * @overlaps:	last overlaps logged, one per line
+ * @bind:	source bindings handed to dp_sync() (@dps.bind), allocated
+ *		once with DP_MAX_BINDS entries
+ * @bind_stale:	the last push of bindings failed: push again
+ * @closed_why:	per slot of @cur, why a closed network is closed
  */
 struct cmd_ctx {
 	struct nat *nat;
@@ -40,7 +45,10 @@ struct cmd_ctx {
 	struct dp_addr host[CMD_HOST_ADDRS_MAX];
 	struct ipam *pool[DP_MAX_NETS];
 	struct dhcpd *dhcpd;
-	char overlaps[4096];	/* last overlaps logged, one per line */
+	char overlaps[4096];
+	struct dp_bind *bind;
+	bool bind_stale;
+	char closed_why[DP_MAX_NETS][CTL_ERR_MAX];
 };
 
 int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
@@ -60,6 +68,7 @@ int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
 		 size_t errlen);
 uint64_t cmd_now_ms(void);
 void cmd_host_changed(struct cmd_ctx *x);
+void cmd_bindings_changed(struct cmd_ctx *x);
 typedef json_t *(*cmd_entry_fn)(struct cmd_ctx *x, unsigned slot,
 				const struct ipam_entry *e);
 int cmd_pool_list(struct cmd_ctx *x, const struct ctl_req *r, unsigned kinds,

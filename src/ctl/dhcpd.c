@@ -4,29 +4,42 @@
  * Theory of operation
  * -------------------
  * Every network whose "dhcp" setting is on and which has an address pool
- * (pool.c) gets a DHCP server (src/svc/dhcp.c) and one UDP socket: bound
- * to 0.0.0.0:67, SO_BINDTODEVICE to the network's bridge (so that each
- * network's server hears its own bridge only, and several servers share
- * port 67), SO_BROADCAST for the replies to 255.255.255.255:68. The
- * sockets and a timerfd sit in the control layer's own epoll instance, so
- * the daemon's loop needs no change: ctl_run() hands their events here.
+ * (pool.c) gets a DHCP server (src/svc/dhcp.c) and one packet socket
+ * (AF_PACKET, SOCK_DGRAM, ETH_P_IP) bound to the network's bridge. A
+ * packet socket sees frames as they arrive, before netfilter: a host whose
+ * firewall drops input by default (ufw, an nft input chain with policy
+ * drop) still lets the clients' requests reach the server, and the replies
+ * leave without passing the output chain either. A classic BPF filter on
+ * the socket lets only unfragmented IPv4 UDP to port 67, addressed to the
+ * bridge or broadcast, wake the daemon; PACKET_IGNORE_OUTGOING keeps the
+ * server's own replies out. The sockets and a timerfd sit in the control
+ * layer's own epoll instance, so the daemon's loop needs no change:
+ * ctl_run() hands their events here.
  *
  * A datagram is read (at most DHCPD_BURST per event, so that packets are
- * not starved), given to dhcp_handle(), and its reply sent where
- * reply->dest says: broadcast to 255.255.255.255 on the bridge, or unicast
- * to the client's address. A reply meant for the client's hardware address
- * without ARP (RFC 2131 section 4.1, client without an address and without
- * the broadcast flag) is broadcast instead, which every client accepts: a
- * UDP socket cannot address a MAC. Malformed and hostile messages are
- * dropped and counted by the server (dhcp_server_stats()), shown by
- * "hostnat stats"; no message is logged per packet.
+ * not starved) and given to dhcp_handle_ip(), which checks its IPv4 and
+ * UDP headers as the kernel would have (the filter is only a sieve),
+ * answers it with dhcp_handle() and frames the reply from the gateway,
+ * port 67. The reply goes out of the same socket to the Ethernet address
+ * reply->dest names, RFC 2131 section 4.1: a NAK or a request with the
+ * broadcast flag and no ciaddr to ff:ff:ff:ff:ff:ff and 255.255.255.255,
+ * a request with ciaddr to ciaddr at chaddr, any other to yiaddr at chaddr
+ * (no ARP: the client has no address yet), a relayed one to giaddr at the
+ * relay's MAC; the kernel puts the bridge's MAC as the source. Malformed
+ * and hostile datagrams are dropped and counted by the server
+ * (dhcp_server_stats()), shown by "hostnat stats"; no message is logged
+ * per packet.
  *
  * dhcpd_sync() runs after every command and at start: it makes the
  * servers match the configuration (created, recreated when the bridge,
  * gateway, lease time or pool changed, closed when DHCP is turned off or
  * the network is gone). A socket that cannot be opened (the bridge not yet
- * there, port 67 taken by another server of the host) is logged once and
- * retried every tick.
+ * there) is logged once and retried every tick; a socket whose bridge went
+ * away or was made again under the same name (another ifindex) is closed
+ * at the next tick, or at once when the socket reports the error, and
+ * opened again on the bridge of that name. No port is bound, so another
+ * DHCP server of the host does not stop this one: both would hear the
+ * bridge, and hostnatd warns about it when its socket opens.
  *
  * The timer ticks every DHCPD_TICK seconds: leases past their time expire
  * (ipam_expire()), and pools changed by DHCP since the last tick are
@@ -43,6 +56,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -69,7 +85,8 @@
  * @slot:	its network's slot (the epoll tag points here)
  * @srv:	server, NULL when off
  * @pool:	the pool it serves (to notice a replaced pool)
- * @fd:		UDP socket on port 67 of the bridge, -1 if not open
+ * @fd:		packet socket on the bridge, -1 if not open
+ * @ifindex:	the bridge's interface index when @fd was opened
  * @bridge:	bridge it is bound to
  * @gateway:	server address
  * @lease_time:	s
@@ -83,6 +100,7 @@ struct dhcpd_net {
 	struct dhcp_server *srv;
 	struct ipam *pool;
 	int fd;
+	int ifindex;
 	char bridge[DP_IFNAMSIZ];
 	uint32_t gateway;
 	uint32_t lease_time;
@@ -97,12 +115,36 @@ struct dhcpd_net {
  * @epfd:	the control layer's epoll instance
  * @tfd:	timerfd, DHCPD_TICK
  * @net:	per network slot
+ * @rx:		receive buffer, one IPv4 datagram of any length
  */
 struct dhcpd {
 	struct cmd_ctx *x;
 	int epfd;
 	int tfd;
 	struct dhcpd_net net[DP_MAX_NETS];
+	uint8_t rx[DHCP_DGRAM_MAX];
+};
+
+/*
+ * The socket filter: with SOCK_DGRAM, offset 0 is the IPv4 header. It keeps
+ * frames to this host or broadcast (not those a promiscuous bridge sees for
+ * others, nor outgoing ones), IPv4, UDP, no fragment, destination port 67.
+ */
+static struct sock_filter dhcp_bpf[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+	BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, PACKET_BROADCAST, 10, 0),
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 7),
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 5),
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),
+	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 3, 0), /* MF, offset */
+	BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),		/* X = header length */
+	BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),		/* UDP destination */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, DHCP_SERVER_PORT, 1, 0),
+	BPF_STMT(BPF_RET | BPF_K, 0),			/* not ours */
+	BPF_STMT(BPF_RET | BPF_K, DHCP_DGRAM_MAX),	/* all of it */
 };
 
 /* the nameservers of @path that are not loopback; *stubs counts those */
@@ -169,11 +211,17 @@ static unsigned resolvers(uint32_t *dns, unsigned max)
 	return n;
 }
 
-static void net_stop(struct dhcpd *d, struct dhcpd_net *dn)
+static void sock_close(struct dhcpd_net *dn)
 {
 	if (dn->fd >= 0)
 		close(dn->fd);	/* also leaves the epoll set */
 	dn->fd = -1;
+	dn->ifindex = 0;
+}
+
+static void net_stop(struct dhcpd *d, struct dhcpd_net *dn)
+{
+	sock_close(dn);
 	dhcp_server_destroy(dn->srv);
 	dn->srv = NULL;
 	dn->pool = NULL;
@@ -183,29 +231,55 @@ static void net_stop(struct dhcpd *d, struct dhcpd_net *dn)
 
 static int sock_open(struct dhcpd *d, struct dhcpd_net *dn)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons(DHCP_SERVER_PORT),
-		.sin_addr.s_addr = htonl(INADDR_ANY),
+	struct sock_fprog prog = {
+		.len = (unsigned short)(sizeof(dhcp_bpf) / sizeof(dhcp_bpf[0])),
+		.filter = dhcp_bpf,
 	};
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = dn };
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+	};
+	unsigned ifindex = if_nametoindex(dn->bridge);
 	int fd, one = 1, ret;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (!ifindex)
+		return -errno;
+	sll.sll_ifindex = (int)ifindex;
+	/* protocol 0: no frame is queued before the filter is on and the
+	 * socket bound to the bridge */
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dn->bridge,
-		       (socklen_t)strlen(dn->bridge)) ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev)) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)))
+		goto fail;
+	/* Linux 4.20; before, the filter's packet type test does it */
+	(void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+			 sizeof(one));
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
+	    epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev))
+		goto fail;
 	dn->fd = fd;
+	dn->ifindex = (int)ifindex;
 	return 0;
+fail:
+	ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* another DHCP server of the host would answer on the bridge too */
+static void other_server_check(struct dhcpd *d, struct dhcpd_net *dn)
+{
+	const struct model_net *n = &d->x->cur.net[dn->slot];
+
+	if (dp_port_in_use(d->x->dp, NAT_UDP, 0, DHCP_SERVER_PORT) == 1)
+		log_msg(LOG_WARNING, "network '%s': a socket of the host is "
+			"bound to UDP port %d: if it is a DHCP server that "
+			"hears %s, clients get two answers; stop it there or "
+			"turn DHCP off with 'hostnat network set %s dhcp off'",
+			n->cfg.name, DHCP_SERVER_PORT, dn->bridge, n->cfg.name);
 }
 
 /* open the socket if it is not; log a failure once per cause */
@@ -222,17 +296,28 @@ static void sock_try(struct dhcpd *d, struct dhcpd_net *dn)
 			log_msg(LOG_NOTICE, "network '%s': DHCP server on %s "
 				"is up", n->cfg.name, dn->bridge);
 		dn->last_err = 0;
+		other_server_check(d, dn);
 		return;
 	}
 	if (ret != dn->last_err)
-		log_msg(LOG_WARNING, "network '%s': cannot serve DHCP on %s "
-			"port %d: %s; %s", n->cfg.name, dn->bridge,
-			DHCP_SERVER_PORT, strerror(-ret),
-			ret == -EADDRINUSE ? "another DHCP server of the host "
-			"holds the port: stop it or turn DHCP off with "
-			"'hostnat network set NAME dhcp off'" :
-			"retrying every second");
+		log_msg(LOG_WARNING, "network '%s': cannot serve DHCP on %s: "
+			"%s; retrying every second", n->cfg.name, dn->bridge,
+			strerror(-ret));
 	dn->last_err = ret;
+}
+
+/* close the socket if its bridge is gone or another device has its name:
+ * sock_try() opens it again on the bridge of that name */
+static void sock_check(struct dhcpd *d, struct dhcpd_net *dn)
+{
+	const struct model_net *n = &d->x->cur.net[dn->slot];
+
+	if (dn->fd < 0 || (int)if_nametoindex(dn->bridge) == dn->ifindex)
+		return;
+	sock_close(dn);
+	log_msg(LOG_NOTICE, "network '%s': bridge %s is gone or was made "
+		"again; DHCP server waiting for it", n->cfg.name, dn->bridge);
+	dn->last_err = -ENODEV;
 }
 
 static int net_start(struct dhcpd *d, struct dhcpd_net *dn)
@@ -410,49 +495,95 @@ static void tick(struct dhcpd *d)
 		if (!dn->srv)
 			continue;
 		ipam_expire(dn->pool, pool_now());
+		sock_check(d, dn);
 		sock_try(d, dn);
 	}
+	cmd_bindings_changed(d->x);	/* expired leases */
 	dhcpd_flush(d);
 }
 
 static void reply_send(struct dhcpd_net *dn, const uint8_t *buf,
 		       const struct dhcp_reply *r)
 {
-	struct sockaddr_in to = {
-		.sin_family = AF_INET,
-		.sin_port = htons(r->dest.port),
-		.sin_addr.s_addr = htonl(r->dest.addr),
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = dn->ifindex,
+		.sll_halen = ETH_ALEN,
 	};
 
-	/* no MAC addressing on a UDP socket: broadcast (RFC 2131 4.1) */
-	if (r->dest.kind != DHCP_DEST_UNICAST)
-		to.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	memcpy(to.sll_addr, r->dest.mac, ETH_ALEN);
 	if (sendto(dn->fd, buf, r->len, MSG_DONTWAIT | MSG_NOSIGNAL,
 		   (struct sockaddr *)&to, sizeof(to)) < 0)
 		log_msg(LOG_DEBUG, "DHCP reply on %s not sent: %s",
 			dn->bridge, strerror(errno));
 }
 
-static void readable(struct dhcpd_net *dn)
+/* whether the kernel vouches for the UDP checksum of what recvmsg() read:
+ * checked by the device, or left for offload by a sender on this host */
+static bool csum_known(struct msghdr *mh)
 {
-	uint8_t in[DHCP_MSG_MAX + 1], out[DHCP_REPLY_MAX];
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		struct tpacket_auxdata aux;
+
+		if (c->cmsg_level != SOL_PACKET ||
+		    c->cmsg_type != PACKET_AUXDATA ||
+		    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		return aux.tp_status &
+		       (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID);
+	}
+	return false;
+}
+
+static void readable(struct dhcpd *d, struct dhcpd_net *dn)
+{
+	uint8_t out[DHCP_HDRS_LEN + DHCP_REPLY_MAX];
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} cbuf;
 	unsigned i;
 
 	for (i = 0; i < DHCPD_BURST; i++) {
+		struct sockaddr_ll from;
+		struct iovec iov = { .iov_base = d->rx,
+				     .iov_len = sizeof(d->rx) };
+		struct msghdr mh = {
+			.msg_name = &from,
+			.msg_namelen = sizeof(from),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cbuf.b,
+			.msg_controllen = sizeof(cbuf.b),
+		};
 		struct dhcp_reply r;
-		ssize_t n = recv(dn->fd, in, sizeof(in), MSG_TRUNC);
+		ssize_t n = recvmsg(dn->fd, &mh, 0);
 
-		if (n < 0)
+		if (n < 0) {
+			/* ENETDOWN and the like: the bridge may be gone */
+			if (errno != EAGAIN && errno != EINTR)
+				sock_check(d, dn);
 			return;
-		/* longer than the buffer (MSG_TRUNC gives the real length):
-		 * handed over at DHCP_MSG_MAX + 1 bytes, refused as too long */
-		if ((size_t)n > sizeof(in))
-			n = (ssize_t)sizeof(in);
-		if (dhcp_handle(dn->srv, in, (size_t)n, pool_now(), out,
-				sizeof(out), &r))
+		}
+		/* the filter keeps these out; a frame without an Ethernet
+		 * source could not be answered at its relay's MAC */
+		if (from.sll_pkttype > PACKET_BROADCAST ||
+		    from.sll_halen != ETH_ALEN)
 			continue;
-		if (r.drop == DHCP_DROP_NONE)
+		if (dhcp_handle_ip(dn->srv, d->rx, (size_t)n, from.sll_addr,
+				   csum_known(&mh), pool_now(), out,
+				   sizeof(out), &r))
+			continue;
+		if (r.drop == DHCP_DROP_NONE) {
 			dn->dirty = true;
+			/* the address is bound to its MAC before the client
+			 * hears it is its own (source binding) */
+			cmd_bindings_changed(d->x);
+		}
 		if (r.len)
 			reply_send(dn, out, &r);
 	}
@@ -477,7 +608,7 @@ bool dhcpd_event(struct dhcpd *d, void *tag)
 	if (dn < d->net || dn >= d->net + DP_MAX_NETS)
 		return false;
 	if (dn->fd >= 0 && dn->srv)
-		readable(dn);
+		readable(d, dn);
 	return true;
 }
 

@@ -13,8 +13,15 @@
  * failure at any step undoes the steps before it. "endpoint del NET
  * --netns NS [--ifname IF]" deletes the pair and frees the address;
  * "endpoint list [NET]" shows the endpoints, each marked present or
- * missing (its veth is gone: the namespace was deleted, or someone removed
- * the interface); a missing endpoint keeps its address until deleted.
+ * missing, with the reason: its veth is gone (the namespace was deleted,
+ * or someone removed the interface), is not on the network's bridge, or
+ * is down (dp_endpoint_state()); a missing endpoint keeps its address
+ * until deleted. At start, an endpoint whose veth exists but is off its
+ * bridge or down (the bridge was made again) is put back and set up.
+ *
+ * Without --mac, hostnat picks the MAC itself: random, locally
+ * administered and unicast (02:xx:xx:xx:xx:xx), so that it is known and
+ * the address can be bound to it (source binding, cmd.c).
  *
  * The record is the pool's endpoint entry (leases-<network>.txt): its name
  * is "<host side>_<ifname>", its netns and MAC are the entry's. The host
@@ -25,6 +32,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "log.h"
@@ -62,25 +72,69 @@ static bool split_name(const char *name, char host[DP_IFNAMSIZ],
 	return true;
 }
 
+/* why an endpoint is missing, from dp_endpoint_state(); NULL: present */
+static const char *ep_reason(int state, const char *host, const char *bridge,
+			     char *buf, size_t len)
+{
+	switch (state) {
+	case 0:
+		return NULL;
+	case -ENODEV:
+		snprintf(buf, len, "no interface %s on the host", host);
+		break;
+	case -ENOTCONN:
+		snprintf(buf, len, "%s is not on bridge %s", host, bridge);
+		break;
+	case -ENETDOWN:
+		snprintf(buf, len, "%s is down", host);
+		break;
+	default:
+		snprintf(buf, len, "cannot look at %s: %s", host,
+			 strerror(-state));
+	}
+	return buf;
+}
+
 static json_t *ep_json(struct cmd_ctx *x, const char *net,
-		       const struct ipam_entry *e, unsigned plen)
+		       const char *bridge, const struct ipam_entry *e,
+		       unsigned plen)
 {
 	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ], a[PARSE_CIDR_LEN];
-	char mac[PARSE_MAC_LEN];
+	char mac[PARSE_MAC_LEN], why[96];
+	const char *reason;
 
 	if (!split_name(e->name, host, ifname))
 		return json_pack("{s:s, s:s}", "network", net, "name",
 				 e->name);
 	fmt_cidr(a, e->addr, plen);
 	fmt_mac(mac, e->mac);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b}",
+	reason = ep_reason(dp_endpoint_state(x->dp, host, bridge), host,
+			   bridge, why, sizeof(why));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:s, s:o}",
 			 "network", net,
 			 "netns", e->netns,
 			 "ifname", ifname,
 			 "host_interface", host,
 			 "address", a,
 			 "mac", e->has_mac ? json_string(mac) : json_null(),
-			 "present", dp_endpoint_present(x->dp, host));
+			 "present", !reason,
+			 "state", reason ? "missing" : "present",
+			 "reason", reason ? json_string(reason) : json_null());
+}
+
+/* a random MAC address, locally administered and unicast: 02:xx:... */
+static void random_mac(uint8_t mac[6])
+{
+	static uint32_t fallback;
+	size_t i;
+
+	if (getrandom(mac, 6, GRND_NONBLOCK) != 6) {
+		fallback = (fallback * 1103515245u + 12345u) ^
+			   (uint32_t)time(NULL) ^ (uint32_t)getpid();
+		for (i = 0; i < 6; i++)
+			mac[i] ^= (uint8_t)(fallback >> (i * 4));
+	}
+	mac[0] = 0x02;		/* IEEE 802: U/L bit set, I/G bit clear */
 }
 
 static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
@@ -119,7 +173,13 @@ static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 			 r->netns, r->net);
 		return -EEXIST;
 	}
-	ret = ipam_endpoint_add(p, name, r->netns, r->has_mac ? r->mac : NULL,
+	/* the MAC is known either way, so the address can be bound to it */
+	if (r->has_mac)
+		memcpy(ep.mac, r->mac, sizeof(ep.mac));
+	else
+		random_mac(ep.mac);
+	ep.has_mac = true;
+	ret = ipam_endpoint_add(p, name, r->netns, ep.mac,
 				r->has_addr ? r->addr : 0, &addr);
 	if (ret) {
 		fmt_addr(a, r->addr);
@@ -146,8 +206,6 @@ static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	snprintf(ep.netns, sizeof(ep.netns), "%s", r->netns);
 	snprintf(ep.ifname, sizeof(ep.ifname), "%s", ifn);
 	snprintf(ep.bridge, sizeof(ep.bridge), "%s", n->bridge);
-	ep.has_mac = r->has_mac;
-	memcpy(ep.mac, r->mac, sizeof(ep.mac));
 	ep.addr = addr;
 	ep.plen = (uint8_t)ipam_plen(p);
 	ep.gateway = n->cfg.gateway;
@@ -164,8 +222,8 @@ static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		ipam_endpoint_del(p, name);
 		return ret;
 	}
-	*res = ep_json(x, r->net, ipam_find_name(p, IPAM_ENDPOINT, name),
-		       ep.plen);
+	*res = ep_json(x, r->net, n->bridge,
+		       ipam_find_name(p, IPAM_ENDPOINT, name), ep.plen);
 	return 0;
 }
 
@@ -192,7 +250,8 @@ static int ep_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		return -ENOENT;
 	}
 	copy = *e;
-	*res = ep_json(x, r->net, &copy, ipam_plen(p));
+	*res = ep_json(x, r->net, x->cur.net[slot].bridge, &copy,
+		       ipam_plen(p));
 	ret = dp_endpoint_del(x->dp, host, err, errlen);
 	if (ret && ret != -ENODEV)
 		goto fail;
@@ -216,8 +275,8 @@ fail:
 static json_t *ep_entry(struct cmd_ctx *x, unsigned slot,
 			const struct ipam_entry *e)
 {
-	return ep_json(x, x->cur.net[slot].cfg.name, e,
-		       ipam_plen(x->pool[slot]));
+	return ep_json(x, x->cur.net[slot].cfg.name, x->cur.net[slot].bridge,
+		       e, ipam_plen(x->pool[slot]));
 }
 
 static int ep_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
@@ -228,32 +287,58 @@ static int ep_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 }
 
 /**
- * endpoint_check() - at start, log the endpoints whose veth is gone (they
- * keep their record and address, and show as missing)
- * @x:		context, with the configuration and pools loaded
+ * endpoint_check() - at start, put back on their bridge (and up) the
+ * endpoints whose veth exists but is not, and log those whose veth is gone
+ * (they keep their record and address, and show as missing)
+ * @x:		context, with the configuration and pools loaded and the
+ *		kernel synced (the bridges exist)
  */
 void endpoint_check(struct cmd_ctx *x)
 {
-	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ];
+	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ], why[96], err[CTL_ERR_MAX];
 	unsigned i;
 
 	for (i = 0; i < DP_MAX_NETS; i++) {
+		const struct model_net *n = &x->cur.net[i];
 		const struct ipam_entry *e;
 		uint32_t pos = 0;
 
-		if (!x->cur.net[i].used || !x->pool[i])
+		if (!n->used || n->closed || !x->pool[i])
 			continue;
 		while ((e = ipam_iter(x->pool[i], &pos))) {
+			int st;
+
 			if (e->kind != IPAM_ENDPOINT ||
-			    !split_name(e->name, host, ifname) ||
-			    dp_endpoint_present(x->dp, host))
+			    !split_name(e->name, host, ifname))
 				continue;
+			st = dp_endpoint_state(x->dp, host, n->bridge);
+			if (!st)
+				continue;
+			if (st == -ENOTCONN || st == -ENETDOWN) {
+				ep_reason(st, host, n->bridge, why,
+					  sizeof(why));
+				if (!dp_endpoint_reattach(x->dp, host,
+							  n->bridge, err,
+							  sizeof(err)))
+					log_msg(LOG_NOTICE, "network '%s': "
+						"endpoint %s in '%s': %s; put "
+						"it back on %s and up",
+						n->cfg.name, ifname, e->netns,
+						why, n->bridge);
+				else
+					log_msg(LOG_WARNING, "network '%s': "
+						"endpoint %s in '%s': %s",
+						n->cfg.name, ifname, e->netns,
+						err);
+				continue;
+			}
 			log_msg(LOG_WARNING, "network '%s': endpoint %s in '%s' "
-				"is missing (no interface %s); 'hostnat "
-				"endpoint del %s --netns %s --ifname %s' frees "
-				"its address", x->cur.net[i].cfg.name, ifname,
-				e->netns, host, x->cur.net[i].cfg.name,
-				e->netns, ifname);
+				"is missing (%s); 'hostnat endpoint del %s "
+				"--netns %s --ifname %s' frees its address",
+				n->cfg.name, ifname, e->netns,
+				ep_reason(st, host, n->bridge, why,
+					  sizeof(why)), n->cfg.name, e->netns,
+				ifname);
 		}
 	}
 }

@@ -48,9 +48,13 @@ struct model_ext {
  * @plen:	their lengths
  * @next:	number of external addresses
  * @ext:	external addresses
+ * @closed:	not saved: its leases file (or its bridge) could not be
+ *		loaded at start; it is kept fail-closed (nothing of it in the
+ *		engine but its name, no DHCP) until a restart loads it
  */
 struct model_net {
 	bool used;
+	bool closed;
 	unsigned id;
 	struct nat_net_cfg cfg;
 	struct parse_svc_cfg svc;

@@ -18,6 +18,7 @@
  * Nothing here allocates or makes a system call: the functions are safe to
  * fuzz.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -25,21 +26,42 @@
 
 #include "parse.h"
 
+enum setting_type {
+	SETTING_SECONDS,	/* a number of seconds */
+	SETTING_COUNT,		/* a number of things */
+	SETTING_FILTER,		/* eif, adf or apdf */
+	SETTING_BOOL,		/* on or off */
+};
+
 static const struct {
 	const char *name;	/* key as written by "network set" */
-	bool number;		/* value is a number of seconds */
-} settings[SET_NKEYS] = {
-	[SET_UDP_TIMEOUT] = { "udp-timeout", true },
-	[SET_TCP_EST_TIMEOUT] = { "tcp-established-timeout", true },
-	[SET_TCP_TRANS_TIMEOUT] = { "tcp-transitory-timeout", true },
-	[SET_ICMP_TIMEOUT] = { "icmp-timeout", true },
-	[SET_TCP_FILTERING] = { "tcp-filtering", false },
-	[SET_UDP_FILTERING] = { "udp-filtering", false },
-	[SET_UDP_INBOUND_REFRESH] = { "udp-inbound-refresh", false },
-	[SET_DHCP] = { "dhcp", false },
-	[SET_DHCP_LEASE_TIME] = { "dhcp-lease-time", true },
-	[SET_DHCP_CLIENT_LIMIT] = { "dhcp-client-limit", true },
+	enum setting_type type;	/* what its value is */
+	const char *help;	/* its value, for the usage text */
+} settings[] = {
+	[SET_UDP_TIMEOUT] = { "udp-timeout", SETTING_SECONDS, "seconds" },
+	[SET_TCP_EST_TIMEOUT] = { "tcp-established-timeout", SETTING_SECONDS,
+				  "seconds" },
+	[SET_TCP_TRANS_TIMEOUT] = { "tcp-transitory-timeout", SETTING_SECONDS,
+				    "seconds" },
+	[SET_ICMP_TIMEOUT] = { "icmp-timeout", SETTING_SECONDS, "seconds" },
+	[SET_TCP_FILTERING] = { "tcp-filtering", SETTING_FILTER,
+				"eif|adf|apdf" },
+	[SET_UDP_FILTERING] = { "udp-filtering", SETTING_FILTER,
+				"eif|adf|apdf" },
+	[SET_UDP_INBOUND_REFRESH] = { "udp-inbound-refresh", SETTING_BOOL,
+				      "on|off" },
+	[SET_DHCP] = { "dhcp", SETTING_BOOL, "on|off" },
+	[SET_DHCP_LEASE_TIME] = { "dhcp-lease-time", SETTING_SECONDS,
+				  "seconds" },
+	[SET_DHCP_CLIENT_LIMIT] = { "dhcp-client-limit", SETTING_COUNT,
+				    "leases one client may hold" },
+	[SET_ISOLATION] = { "isolation", SETTING_BOOL,
+			    "on|off: no routing to other networks" },
+	[SET_SOURCE_BINDING] = { "source-binding", SETTING_BOOL,
+				 "on|off: a given address only from its MAC" },
 };
+static_assert(sizeof(settings) / sizeof(settings[0]) == SET_NKEYS,
+	      "one row per setting");
 
 static const char *const filter_names[] = { "eif", "adf", "apdf" };
 
@@ -352,11 +374,19 @@ int parse_setting_key(const char *s, enum parse_setting *key, char *err,
 			return 0;
 		}
 	}
-	snprintf(err, errlen, "setting '%.64s' does not exist: use "
-		 "udp-timeout, tcp-established-timeout, tcp-transitory-timeout, "
-		 "icmp-timeout, tcp-filtering, udp-filtering, "
-		 "udp-inbound-refresh, dhcp, dhcp-lease-time or dhcp-client-limit",
-		 s);
+	{
+		size_t off;
+		int w = snprintf(err, errlen, "setting '%.64s' does not exist: "
+				 "use", s);
+
+		off = w > 0 ? (size_t)w : 0;
+		for (k = 0; k < SET_NKEYS && off < errlen; k++) {
+			w = snprintf(err + off, errlen - off, "%s %s",
+				     !k ? "" : k + 1 == SET_NKEYS ? " or" : ",",
+				     settings[k].name);
+			off += w > 0 ? (size_t)w : 0;
+		}
+	}
 	return -EINVAL;
 }
 
@@ -375,11 +405,13 @@ const char *parse_setting_name(enum parse_setting key)
  * parse_setting_is_number() - whether a setting's value is a number
  * @key:	which setting
  *
- * Return: true for the timeouts (seconds)
+ * Return: true for the timeouts (seconds) and the counts
  */
 bool parse_setting_is_number(enum parse_setting key)
 {
-	return (unsigned)key < SET_NKEYS && settings[key].number;
+	return (unsigned)key < SET_NKEYS &&
+	       (settings[key].type == SETTING_SECONDS ||
+		settings[key].type == SETTING_COUNT);
 }
 
 /**
@@ -441,6 +473,8 @@ int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
 		return -EINVAL;
 	case SET_UDP_INBOUND_REFRESH:
 	case SET_DHCP:
+	case SET_ISOLATION:
+	case SET_SOURCE_BINDING:
 		if (!strcmp(s, "on") || !strcmp(s, "off")) {
 			*v = !strcmp(s, "on");
 			return 0;
@@ -458,16 +492,29 @@ int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
  * parse_setting_is_bool() - whether a setting is on or off
  * @key:	which setting
  *
- * Return: true for udp-inbound-refresh and dhcp
+ * Return: true for udp-inbound-refresh, dhcp, isolation, source-binding
  */
 bool parse_setting_is_bool(enum parse_setting key)
 {
-	return key == SET_UDP_INBOUND_REFRESH || key == SET_DHCP;
+	return (unsigned)key < SET_NKEYS && settings[key].type == SETTING_BOOL;
+}
+
+/**
+ * parse_setting_help() - what a setting's value is, for the usage text
+ * @key:	which setting
+ *
+ * Return: "seconds", "on|off", ...
+ */
+const char *parse_setting_help(enum parse_setting key)
+{
+	return (unsigned)key < SET_NKEYS ? settings[key].help : "?";
 }
 
 /**
  * parse_svc_default() - the defaults of a network's own settings: DHCP on,
- * leases of PARSE_DHCP_LEASE_DEFAULT seconds
+ * leases of PARSE_DHCP_LEASE_DEFAULT seconds, isolation and source binding
+ * on (a network reaches only the outside, and an address given out is
+ * usable only by its MAC, unless the admin says otherwise)
  * @svc:	filled in
  */
 void parse_svc_default(struct parse_svc_cfg *svc)
@@ -475,6 +522,8 @@ void parse_svc_default(struct parse_svc_cfg *svc)
 	svc->dhcp = 1;
 	svc->dhcp_lease_time = PARSE_DHCP_LEASE_DEFAULT;
 	svc->dhcp_client_limit = PARSE_DHCP_CLIENT_LIMIT_DEFAULT;
+	svc->isolation = 1;
+	svc->source_binding = 1;
 }
 
 /**
@@ -497,6 +546,12 @@ void parse_setting_get(const struct nat_net_cfg *cfg,
 		break;
 	case SET_DHCP_CLIENT_LIMIT:
 		*v = svc->dhcp_client_limit;
+		break;
+	case SET_ISOLATION:
+		*v = svc->isolation;
+		break;
+	case SET_SOURCE_BINDING:
+		*v = svc->source_binding;
 		break;
 	case SET_UDP_TIMEOUT:
 		*v = cfg->to.udp;
@@ -543,6 +598,12 @@ void parse_setting_put(struct nat_net_cfg *cfg, struct parse_svc_cfg *svc,
 		break;
 	case SET_DHCP_CLIENT_LIMIT:
 		svc->dhcp_client_limit = v;
+		break;
+	case SET_ISOLATION:
+		svc->isolation = !!v;
+		break;
+	case SET_SOURCE_BINDING:
+		svc->source_binding = !!v;
 		break;
 	case SET_UDP_TIMEOUT:
 		cfg->to.udp = v;

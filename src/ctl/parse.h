@@ -32,6 +32,8 @@ enum parse_setting {
 	SET_DHCP,
 	SET_DHCP_LEASE_TIME,
 	SET_DHCP_CLIENT_LIMIT,
+	SET_ISOLATION,
+	SET_SOURCE_BINDING,
 	SET_NKEYS
 };
 
@@ -47,11 +49,16 @@ enum parse_setting {
  * @dhcp:		the DHCP server runs on the network's bridge (0/1)
  * @dhcp_lease_time:	s, lease time the DHCP server gives
  * @dhcp_client_limit:	leases one client (MAC address) may hold at once
+ * @isolation:		nothing routes between this network and another (0/1)
+ * @source_binding:	an address hostnat gave out may be used as a source
+ *			only by the MAC address it was given to (0/1)
  */
 struct parse_svc_cfg {
 	uint32_t dhcp;
 	uint32_t dhcp_lease_time;
 	uint32_t dhcp_client_limit;
+	uint32_t isolation;
+	uint32_t source_binding;
 };
 
 int parse_addr(const char *what, const char *s, uint32_t *addr, char *err,
@@ -88,6 +95,7 @@ void parse_setting_get(const struct nat_net_cfg *cfg,
 void parse_setting_put(struct nat_net_cfg *cfg, struct parse_svc_cfg *svc,
 		       enum parse_setting key, uint32_t v);
 const char *parse_setting_str(enum parse_setting key, uint32_t v);
+const char *parse_setting_help(enum parse_setting key);
 
 void fmt_addr(char buf[PARSE_ADDR_LEN], uint32_t addr);
 void fmt_cidr(char buf[PARSE_CIDR_LEN], uint32_t addr, unsigned plen);

@@ -17,10 +17,15 @@
  * engine produced (nat_poll: released fragments, ICMP errors). The timer
  * drives expiry and held-SYN answers when traffic is idle.
  *
- * SIGTERM/SIGINT: leave the loop, close the API, remove every kernel
- * change (dp_close), free the engine. SIGKILL leaves rules and blackhole
- * routes behind, which keep endpoint traffic dropped until the next start
- * cleans them.
+ * After each burst the engine's port log goes to the kernel programs
+ * (dp_ports_sync) before the burst is written back, so that answers find
+ * their mapping steered; once a second the host's own sockets in the NAT's
+ * port ranges are told to the engine (dp_host_ports).
+ *
+ * SIGTERM/SIGINT: leave the loop, close the API, stop the datapath
+ * (dp_close: programs and devices go, the fail-closed rules and the
+ * bridges stay), free the engine. SIGKILL leaves the programs too; the
+ * next start adopts and replaces all of it without opening a gap.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -103,8 +108,11 @@ static void drain(struct nat *nat, struct dp *dp, enum dp_dev dev,
 		if (!n)
 			break;
 		nat_process(nat, pkts, n, now_ms());
+		/* mappings steered before their answers can come back */
+		dp_ports_sync(dp, nat);
 		dp_tx(dp, dev, pkts, n);
 		k = nat_poll(nat, now_ms(), pkts, BURST);
+		dp_ports_sync(dp, nat);
 		if (k)
 			dp_tx(dp, DP_IN, pkts, k);
 		if (n < BURST)
@@ -122,6 +130,7 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl)
 	struct epoll_event ev, evs[8];
 	sigset_t mask;
 	int ep, tfd, sfd, i, n, ret = 0;
+	unsigned tick = 0;
 	bool stop = false;
 
 	sigemptyset(&mask);
@@ -173,13 +182,18 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl)
 				break;
 			case 2:
 				ctl_run(ctl);
+				dp_ports_sync(dp, nat);
 				break;
 			case 3:
 				if (read(tfd, &ticks, sizeof(ticks)) < 0)
 					break;
 				k = nat_poll(nat, now_ms(), pkts, BURST);
+				dp_ports_sync(dp, nat);
 				if (k)
 					dp_tx(dp, DP_IN, pkts, k);
+				/* the host's own sockets in the NAT's ranges */
+				if (++tick % (1000 / NAT_POLL_INTERVAL_MS) == 0)
+					dp_host_ports(dp, nat);
 				break;
 			default:
 				while (read(sfd, &si, sizeof(si)) ==
@@ -312,9 +326,11 @@ int main(int argc, char **argv)
 	ret = dp_open(&dp, DEV_PREFIX);
 	if (ret)
 		goto out;
+	dp_host_ports(dp, nat);
 	ret = ctl_open(&ctl, nat, dp, &co);
 	if (ret)
 		goto out;
+	dp_ports_sync(dp, nat);
 	log_msg(LOG_INFO, "serving on %s, state in %s", co.sock_path,
 		co.state_dir);
 	if (ready[1] >= 0) {

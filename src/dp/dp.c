@@ -7,47 +7,69 @@
  * control layer asks for:
  *
  * Per network (id N): the bridge (created if hostnat owns it) is up and
- * holds the gateway address, and its other prefixes are routed to it; a
- * rule "iif BRIDGE lookup table DP_TABLE_BASE+N" at priority
- * DP_RULE_PRIO_BASE+N sends everything routed from the bridge, whatever its
- * source, to the NAT (which drops spoofed sources); that table
- * holds "default dev <out>" and, behind it, "blackhole default metric
- * 4294967295", so endpoint traffic is dropped, never routed untranslated,
- * when the daemon (and with it the TUN device) is gone. The host's stand-in
- * address is routed to <out> and answered for by proxy ARP on the bridge.
- * The steering classifier runs on the bridge (hairpin).
+ * holds the gateway address, and its other prefixes are routed to it. The
+ * tc program (bpf/steer.bpf.c) at the bridge's ingress validates each
+ * endpoint packet's source (its network's prefix, its MAC where hostnat
+ * gave the address out), drops what goes to another network unless both
+ * have isolation off, and redirects what must be translated straight into
+ * <out>. Translated packets the daemon writes back are redirected by the
+ * same program at the TUN devices' ingress straight out of the next
+ * device. So NAT traffic never passes the kernel's forward hook: a drop
+ * policy in any forward chain (Docker, ufw) does not stop it, and the
+ * host's firewall does not see it.
  *
- * Per external address: the classifier runs on its uplink; its dynamic
- * port ranges and static ports are in the classifier's port map and in
- * net.ipv4.ip_local_reserved_ports, so the host's own sockets do not take
- * them. lo gets the classifier too, for the host's own connections to its
- * mapped ports.
+ * Fail-closed, in the kernel's routing, independent of the daemon and of
+ * netfilter, installed before anything else and kept across a stop or a
+ * crash; only "network del" removes a network's part:
+ *  - rule "iif BRIDGE lookup DP_TABLE_BASE+N" at DP_RULE_PRIO_BASE+N: what
+ *    the program leaves to the kernel from the bridge (TTL 1: "time
+ *    exceeded") goes to that table: "default dev <out>" while the daemon
+ *    runs, and "blackhole default metric 4294967295" always, so endpoint
+ *    traffic is dropped, never routed untranslated, whatever the host's
+ *    ip_forward says;
+ *  - per internal prefix: "to PREFIX iif lo lookup main" (the host reaches
+ *    its endpoints), "to PREFIX iif <out>|<in> lookup main" (the daemon's
+ *    own packets), then "to PREFIX blackhole": nothing from an uplink or
+ *    any other interface reaches an internal address. The uplink program
+ *    drops and counts those first ("to-internal").
+ * The host's stand-in address is routed to <out> and answered for by proxy
+ * ARP on the bridge.
  *
- * Global: net.ipv4.ip_forward=1; on the TUN devices
- * accept_local=1 (translated packets carry the host's address),
- * rp_filter=0, IPv6 off. The values ip_forward and ip_local_reserved_ports
- * had before hostnat are kept in /run/hostnat (per network namespace) until
- * a clean close restores them, so that a crash does not make hostnat's own
- * values look like the host's.
+ * Per external address: the program runs on its uplink and steers into
+ * <in> only what the NAT owns now: the ports and identifiers of live
+ * mappings (own_map, fed by dp_ports_sync() from the engine's port log),
+ * the other fragments of datagrams it steered, ICMP errors quoting those.
+ * The dynamic port ranges and static ports are in
+ * net.ipv4.ip_local_reserved_ports so that the host's automatic port
+ * choice keeps off them; a socket of the host bound there explicitly is
+ * found by dp_host_ports() and the engine picks other ports. lo gets the
+ * program too, for the host's own connections to its mapped ports.
  *
- * dp_sync() compares the desired state with the applied one: a network
- * that changed in any way is taken down and set up again; uplinks, maps and
- * reserved ports are recomputed. dp_open() removes leftovers of a crashed
- * daemon first (rules in our priority range, our routing tables, the
- * classifier on every interface); dp_close() removes all it made.
+ * Global: net.ipv4.ip_forward is not touched; on the TUN devices
+ * forwarding=1 (the kernel handles what the program leaves to it: TTL
+ * expiry, packets too big for the next hop), accept_local=1 (translated
+ * packets carry the host's address), rp_filter=0, IPv6 off. The value of
+ * ip_local_reserved_ports before hostnat is kept in /run/hostnat (per
+ * network namespace) until a clean close restores it, so that a crash does
+ * not make hostnat's own value look like the host's.
+ *
+ * dp_sync() brings the kernel to the desired state by adding what is
+ * missing first and removing what is stale after, so that nothing opens in
+ * between: a restarted daemon finds the fail-closed rules of the last one
+ * in place and adopts them; the programs are replaced atomically.
  *
  * Packet I/O: DP_SLOTS buffers per device; dp_rx() reads until the device
  * is empty or the slots are used; each slot keeps its virtio-net header in
  * front of the packet for dp_tx(), which writes it back unchanged (GSO and
  * checksum offload pass through), or a zero header for packets the engine
- * built. Forwarded packets from endpoints have their TTL raised by one: the
- * kernel decremented it on the way into the device and does so again on the
- * way out, and the host is one hop, not two.
+ * built. The TUN program decrements the TTL of what it forwards: the host
+ * is one hop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <linux/netlink.h>
+#include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
@@ -67,20 +89,18 @@
 #include "tun.h"
 
 #define DP_RULE_PRIO_BASE 7700	/* ip rule priorities, one per network */
+#define DP_RULE_PRIO_HOST 7500	/* to PREFIX iif lo lookup main */
+#define DP_RULE_PRIO_TUN 7501	/* to PREFIX iif <out>|<in> lookup main */
+#define DP_RULE_PRIO_GUARD 7800	/* to PREFIX blackhole */
+#define DP_RULE_PRIO_MIN DP_RULE_PRIO_HOST
+#define DP_RULE_PRIO_MAX DP_RULE_PRIO_GUARD
 #define DP_TABLE_BASE 77000	/* routing tables, one per network */
 #define DP_SLOTS 64		/* packets per read burst and device */
 #define DP_SLOT_SIZE (TUN_VNET_HLEN + 65536 + 640)
 #define DP_BLACKHOLE_METRIC 4294967295u
 #define DP_RUN_DIR "/run/hostnat"	/* settings as they were before us */
 
-/**
- * struct dp_applied - what dp_sync() did for a network
- */
-struct dp_applied {
-	unsigned bridge_ifindex;
-	bool bridge_created;
-	bool gw_added;
-};
+#define DP_EVENTS 1024		/* port events read from the engine at once */
 
 struct dp {
 	int fd[DP_NDEV];
@@ -90,15 +110,18 @@ struct dp {
 	struct nl nl;
 	struct steer steer;
 	bool steer_ok;
+	bool synced;		/* a dp_sync() ran: leftovers were adopted */
 	struct dp_state cur;
-	struct dp_applied applied[DP_MAX_NETS];
+	unsigned bridge_ifindex[DP_MAX_NETS];	/* by id % DP_MAX_NETS */
 	bool lo_attached;
 	char uplinks[DP_MAX_EXT][DP_IFNAMSIZ];
 	unsigned nuplinks;
 	uint32_t *ports;
+	struct steer_bind *binds;
 	bool orig_saved;
-	char forward_orig[16];
 	char reserved_orig[4096];
+	struct nat_port_event *events;
+	uint64_t own_errors;	/* own_map updates that failed (full) */
 	char err[256];
 };
 
@@ -157,51 +180,36 @@ static int if_l2len(const char *ifname)
 	return type == 1 || type == 772 ? 14 : 0; /* ether, loopback */
 }
 
-static int leftover_rule(const struct nl_obj *o, void *ctx)
-{
-	struct nl_obj *list = ctx;
-	unsigned *n = (unsigned *)&list[256];
+/* ---- the kernel's state as it is --------------------------------------- */
 
-	if (o->metric >= DP_RULE_PRIO_BASE &&
-	    o->metric < DP_RULE_PRIO_BASE + DP_MAX_NETS && *n < 256)
-		list[(*n)++] = *o;
+#define DP_DUMP_MAX 4096
+
+/**
+ * struct dump - rules or routes of ours found in the kernel
+ */
+struct dump {
+	struct nl_obj *o;
+	unsigned n;
+};
+
+static int ours_rule(const struct nl_obj *o, void *ctx)
+{
+	struct dump *d = ctx;
+
+	if (o->metric >= DP_RULE_PRIO_MIN && o->metric <= DP_RULE_PRIO_MAX &&
+	    d->n < DP_DUMP_MAX)
+		d->o[d->n++] = *o;
 	return 0;
 }
 
-static int leftover_route(const struct nl_obj *o, void *ctx)
+static int ours_route(const struct nl_obj *o, void *ctx)
 {
-	struct nl_obj *list = ctx;
-	unsigned *n = (unsigned *)&list[256];
+	struct dump *d = ctx;
 
 	if (o->table >= DP_TABLE_BASE && o->table < DP_TABLE_BASE + DP_MAX_NETS &&
-	    *n < 256)
-		list[(*n)++] = *o;
+	    d->n < DP_DUMP_MAX)
+		d->o[d->n++] = *o;
 	return 0;
-}
-
-/* remove what an earlier daemon left: rules, tables, classifiers */
-static void cleanup_leftovers(struct dp *dp)
-{
-	struct nl_obj *list = calloc(1, sizeof(struct nl_obj) * 256 +
-					    sizeof(unsigned));
-	unsigned *n, i;
-
-	steer_cleanup_leftovers();
-	if (!list)
-		return;
-	n = (unsigned *)&list[256];
-	nl_dump(&dp->nl, RTM_GETRULE, leftover_rule, list);
-	for (i = 0; i < *n; i++)
-		nl_rule(&dp->nl, false, list[i].metric, list[i].addr,
-			list[i].plen, list[i].iif[0] ? list[i].iif : NULL,
-			list[i].table);
-	*n = 0;
-	nl_dump(&dp->nl, RTM_GETROUTE, leftover_route, list);
-	for (i = 0; i < *n; i++)
-		nl_route(&dp->nl, false, list[i].table, list[i].addr,
-			 list[i].plen, list[i].ifindex,
-			 list[i].type == RTN_BLACKHOLE, list[i].metric);
-	free(list);
 }
 
 static void dev_sysctls(const char *name)
@@ -214,6 +222,8 @@ static void dev_sysctls(const char *name)
 	sysctl_write(key, "1");
 	snprintf(key, sizeof(key), "net/ipv4/conf/%s/rp_filter", name);
 	sysctl_write(key, "0");
+	snprintf(key, sizeof(key), "net/ipv4/conf/%s/forwarding", name);
+	sysctl_write(key, "1");
 }
 
 /* where the value a setting had before hostnat is kept while it runs, per
@@ -265,7 +275,8 @@ static void orig_put(const char *key, const char *what, const char *val)
 }
 
 /**
- * dp_open() - clean up leftovers, create the TUN devices, load steering
+ * dp_open() - create the TUN devices, load the programs; what an earlier
+ * daemon left in the kernel stays until dp_sync() adopts or removes it
  * @dpp:	the new datapath
  * @devprefix:	device name prefix ("hn": devices "hn-out", "hn-in")
  *
@@ -281,8 +292,10 @@ int dp_open(struct dp **dpp, const char *devprefix)
 		return -ENOMEM;
 	for (d = 0; d < DP_NDEV; d++)
 		dp->fd[d] = -1;
-	dp->ports = calloc(STEER_PORTS, sizeof(uint32_t));
-	if (!dp->ports) {
+	dp->ports = calloc(3 * 65536, sizeof(uint32_t));
+	dp->binds = calloc(DP_MAX_BINDS, sizeof(*dp->binds));
+	dp->events = calloc(DP_EVENTS, sizeof(*dp->events));
+	if (!dp->ports || !dp->binds || !dp->events) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -291,9 +304,6 @@ int dp_open(struct dp **dpp, const char *devprefix)
 		fprintf(stderr, "hostnatd: netlink: %s\n", strerror(-ret));
 		goto fail;
 	}
-	cleanup_leftovers(dp);
-	orig_get("net/ipv4/ip_forward", "ip_forward", dp->forward_orig,
-		 sizeof(dp->forward_orig));
 	orig_get("net/ipv4/ip_local_reserved_ports", "reserved_ports",
 		 dp->reserved_orig, sizeof(dp->reserved_orig));
 	dp->orig_saved = true;
@@ -322,15 +332,25 @@ int dp_open(struct dp **dpp, const char *devprefix)
 			goto fail;
 		}
 	}
-	ret = steer_open(&dp->steer, dp->ifindex[DP_OUT], dp->ifindex[DP_IN]);
+	ret = steer_open(&dp->steer, dp->ifindex[DP_OUT], dp->ifindex[DP_IN],
+			 0);
 	if (ret) {
-		fprintf(stderr, "hostnatd: cannot load the BPF steering "
-				"classifier: %s (set HOSTNAT_BPF_DEBUG=1 for "
-				"the verifier's log)\n", strerror(-ret));
+		fprintf(stderr, "hostnatd: cannot load the BPF programs: %s "
+				"(set HOSTNAT_BPF_DEBUG=1 for the verifier's "
+				"log)\n", strerror(-ret));
 		goto fail;
 	}
 	dp->steer_ok = true;
-	sysctl_write("net/ipv4/ip_forward", "1");
+	for (d = 0; d < DP_NDEV; d++) {
+		ret = steer_attach(&dp->steer, dp->ifindex[d], STEER_ROLE_TUN,
+				   0, 0);
+		if (ret) {
+			fprintf(stderr, "hostnatd: cannot attach the BPF "
+					"program to %s: %s\n", dp->name[d],
+				strerror(-ret));
+			goto fail;
+		}
+	}
 	{
 		char rpf[8] = "";
 
@@ -350,45 +370,21 @@ fail:
 	return ret < 0 ? ret : -EINVAL;
 }
 
-static void net_down(struct dp *dp, const struct dp_net *n,
-		     struct dp_applied *a)
-{
-	unsigned i;
+/* ---- networks ------------------------------------------------------------ */
 
-	nl_rule(&dp->nl, false, DP_RULE_PRIO_BASE + n->id, 0, 0, n->bridge,
-		DP_TABLE_BASE + n->id);
-	for (i = 0; i < n->nprefix && a->bridge_ifindex; i++)
-		if (!in_prefix(n->gateway, n->prefix[i], n->plen[i]))
-			nl_route(&dp->nl, false, RT_TABLE_MAIN, n->prefix[i],
-				 n->plen[i], a->bridge_ifindex, false, 0);
-	nl_route(&dp->nl, false, DP_TABLE_BASE + n->id, 0, 0,
-		 dp->ifindex[DP_OUT], false, 0);
-	nl_route(&dp->nl, false, DP_TABLE_BASE + n->id, 0, 0, 0, true,
-		 DP_BLACKHOLE_METRIC);
-	if (n->host_addr) {
-		nl_route(&dp->nl, false, RT_TABLE_MAIN, n->host_addr, 32,
-			 dp->ifindex[DP_OUT], false, 0);
-		if (a->bridge_ifindex)
-			nl_neigh_proxy(&dp->nl, false, a->bridge_ifindex,
-				       n->host_addr);
-	}
-	if (a->bridge_ifindex && dp->steer_ok)
-		steer_detach(&dp->steer, a->bridge_ifindex);
-	if (a->bridge_created && a->bridge_ifindex)
-		nl_link_del(&dp->nl, a->bridge_ifindex);
-	else if (a->gw_added && a->bridge_ifindex)
-		nl_addr(&dp->nl, false, a->bridge_ifindex, n->gateway,
-			n->gw_plen);
-	memset(a, 0, sizeof(*a));
+static unsigned *bridge_slot(struct dp *dp, unsigned id)
+{
+	return &dp->bridge_ifindex[id % DP_MAX_NETS];
 }
 
-static int net_up(struct dp *dp, const struct dp_net *n, struct dp_applied *a)
+/* the bridge, up, with its gateway and routes; idempotent: a restarted
+ * daemon finds most of it in place */
+static int net_up(struct dp *dp, const struct dp_net *n)
 {
 	char key[96], addr[16];
 	unsigned i, idx;
 	int ret;
 
-	memset(a, 0, sizeof(*a));
 	idx = if_nametoindex(n->bridge);
 	if (!idx && !n->own_bridge) {
 		dp_err(dp, "bridge %s does not exist; create it or leave "
@@ -408,12 +404,38 @@ static int net_up(struct dp *dp, const struct dp_net *n, struct dp_applied *a)
 			return -ENODEV;
 		}
 	}
-	a->bridge_ifindex = idx;
-	/* ours by configuration, also when a crashed daemon created it */
-	a->bridge_created = n->own_bridge;
+	*bridge_slot(dp, n->id) = idx;
+	/* fail-closed first: the blackhole behind the network's table */
+	ret = nl_route(&dp->nl, true, DP_TABLE_BASE + n->id, 0, 0, 0, true,
+		       DP_BLACKHOLE_METRIC);
+	if (ret && ret != -EEXIST) {
+		dp_err(dp, "cannot add the blackhole route of network %s: %s",
+		       n->name, strerror(-ret));
+		return ret;
+	}
+	if (n->closed)
+		return 0;
 	ret = nl_link_up(&dp->nl, idx);
 	if (ret) {
 		dp_err(dp, "cannot set %s up: %s", n->bridge, strerror(-ret));
+		return ret;
+	}
+	snprintf(key, sizeof(key), "net/ipv4/neigh/%s/proxy_delay", n->bridge);
+	sysctl_write(key, "0");
+	snprintf(key, sizeof(key), "net/ipv4/conf/%s/forwarding", n->bridge);
+	sysctl_write(key, "1");
+	ret = nl_route(&dp->nl, true, DP_TABLE_BASE + n->id, 0, 0,
+		       dp->ifindex[DP_OUT], false, 0);
+	if (ret && ret != -EEXIST) {
+		dp_err(dp, "cannot add routes of network %s: %s", n->name,
+		       strerror(-ret));
+		return ret;
+	}
+	ret = steer_attach(&dp->steer, idx, STEER_ROLE_BRIDGE,
+			   (unsigned)if_l2len(n->bridge), n->id);
+	if (ret) {
+		dp_err(dp, "cannot attach steering to %s: %s", n->bridge,
+		       strerror(-ret));
 		return ret;
 	}
 	ret = nl_addr(&dp->nl, true, idx, n->gateway, n->gw_plen);
@@ -421,32 +443,6 @@ static int net_up(struct dp *dp, const struct dp_net *n, struct dp_applied *a)
 		fmt_addr(addr, sizeof(addr), n->gateway);
 		dp_err(dp, "cannot add gateway %s/%u to %s: %s", addr,
 		       n->gw_plen, n->bridge, strerror(-ret));
-		return ret;
-	}
-	a->gw_added = !ret;
-	snprintf(key, sizeof(key), "net/ipv4/neigh/%s/proxy_delay", n->bridge);
-	sysctl_write(key, "0");
-	snprintf(key, sizeof(key), "net/ipv4/conf/%s/forwarding", n->bridge);
-	sysctl_write(key, "1");
-
-	ret = nl_route(&dp->nl, true, DP_TABLE_BASE + n->id, 0, 0, 0, true,
-		       DP_BLACKHOLE_METRIC);
-	if (!ret || ret == -EEXIST)
-		ret = nl_route(&dp->nl, true, DP_TABLE_BASE + n->id, 0, 0,
-			       dp->ifindex[DP_OUT], false, 0);
-	if (ret && ret != -EEXIST) {
-		dp_err(dp, "cannot add routes of network %s: %s", n->name,
-		       strerror(-ret));
-		return ret;
-	}
-	/* everything routed from the bridge goes to the NAT, whatever its
-	 * source: the engine translates the prefixes' and drops the rest
-	 * (spoofed), nothing is forwarded untranslated */
-	ret = nl_rule(&dp->nl, true, DP_RULE_PRIO_BASE + n->id, 0, 0,
-		      n->bridge, DP_TABLE_BASE + n->id);
-	if (ret && ret != -EEXIST) {
-		dp_err(dp, "cannot add the rule for %s: %s", n->bridge,
-		       strerror(-ret));
 		return ret;
 	}
 	/* prefixes besides the gateway's are on the bridge too */
@@ -474,14 +470,57 @@ static int net_up(struct dp *dp, const struct dp_net *n, struct dp_applied *a)
 			return ret;
 		}
 	}
-	ret = steer_attach(&dp->steer, idx, STEER_ROLE_BRIDGE,
-			   (unsigned)if_l2len(n->bridge));
-	if (ret) {
-		dp_err(dp, "cannot attach steering to %s: %s", n->bridge,
-		       strerror(-ret));
-		return ret;
-	}
 	return 0;
+}
+
+static bool has_prefix(const struct dp_net *n, uint32_t p, uint8_t plen)
+{
+	unsigned i;
+
+	for (i = 0; n && !n->closed && i < n->nprefix; i++)
+		if (n->prefix[i] == p && n->plen[i] == plen)
+			return true;
+	return false;
+}
+
+/*
+ * net_remove() - take away what old configuration @o set up and @n (the
+ * same network's new configuration, or NULL: the network is deleted) does
+ * not keep. Rules are dp_sync()'s (rules_sync()).
+ */
+static void net_remove(struct dp *dp, const struct dp_net *o,
+		       const struct dp_net *n)
+{
+	bool same_br = n && !strcmp(o->bridge, n->bridge);
+	unsigned idx = if_nametoindex(o->bridge), i;
+
+	for (i = 0; i < o->nprefix && idx; i++)
+		if (!in_prefix(o->gateway, o->prefix[i], o->plen[i]) &&
+		    (!same_br || !has_prefix(n, o->prefix[i], o->plen[i])))
+			nl_route(&dp->nl, false, RT_TABLE_MAIN, o->prefix[i],
+				 o->plen[i], idx, false, 0);
+	if (o->host_addr && (!n || n->closed || n->host_addr != o->host_addr ||
+			     !same_br)) {
+		nl_route(&dp->nl, false, RT_TABLE_MAIN, o->host_addr, 32,
+			 dp->ifindex[DP_OUT], false, 0);
+		if (idx)
+			nl_neigh_proxy(&dp->nl, false, idx, o->host_addr);
+	}
+	if (idx && (!n || n->closed || !same_br || n->gateway != o->gateway ||
+		    n->gw_plen != o->gw_plen))
+		nl_addr(&dp->nl, false, idx, o->gateway, o->gw_plen);
+	if (idx && dp->steer_ok && (!n || !same_br))
+		steer_detach(&dp->steer, idx);
+	if (n)
+		return;
+	/* deleted: its table and, if hostnat made it, its bridge */
+	nl_route(&dp->nl, false, DP_TABLE_BASE + o->id, 0, 0,
+		 dp->ifindex[DP_OUT], false, 0);
+	nl_route(&dp->nl, false, DP_TABLE_BASE + o->id, 0, 0, 0, true,
+		 DP_BLACKHOLE_METRIC);
+	if (o->own_bridge && idx)
+		nl_link_del(&dp->nl, idx);
+	*bridge_slot(dp, o->id) = 0;
 }
 
 static const struct dp_net *net_by_id(const struct dp_state *st, unsigned id)
@@ -493,6 +532,114 @@ static const struct dp_net *net_by_id(const struct dp_state *st, unsigned id)
 			return &st->net[i];
 	return NULL;
 }
+
+/* ---- fail-closed rules ---------------------------------------------------- */
+
+static unsigned rules_want(const struct dp *dp, const struct dp_state *st,
+			   struct nl_rule *r, unsigned max)
+{
+	unsigned n = 0, i, j;
+
+	for (i = 0; i < st->nnet; i++) {
+		const struct dp_net *net = &st->net[i];
+
+		if (n + 1 + 4 * net->nprefix > max)
+			break;
+		r[n] = (struct nl_rule){ .prio = DP_RULE_PRIO_BASE + net->id,
+					 .table = DP_TABLE_BASE + net->id };
+		snprintf(r[n++].iif, sizeof(r->iif), "%s", net->bridge);
+		for (j = 0; j < net->nprefix; j++) {
+			struct nl_rule to = { .dst = net->prefix[j],
+					      .dplen = net->plen[j],
+					      .table = RT_TABLE_MAIN };
+
+			r[n] = to;
+			r[n].prio = DP_RULE_PRIO_HOST;
+			snprintf(r[n++].iif, sizeof(r->iif), "lo");
+			r[n] = to;
+			r[n].prio = DP_RULE_PRIO_TUN;
+			snprintf(r[n++].iif, sizeof(r->iif), "%s",
+				 dp->name[DP_OUT]);
+			r[n] = to;
+			r[n].prio = DP_RULE_PRIO_TUN;
+			snprintf(r[n++].iif, sizeof(r->iif), "%s",
+				 dp->name[DP_IN]);
+			r[n] = to;
+			r[n].prio = DP_RULE_PRIO_GUARD;
+			r[n].table = 0;
+			r[n++].blackhole = true;
+		}
+	}
+	return n;
+}
+
+static bool rule_is(const struct nl_obj *o, const struct nl_rule *r)
+{
+	return o->metric == r->prio && o->dplen == r->dplen &&
+	       (!r->dplen || o->dst == r->dst) && !o->plen &&
+	       !strcmp(o->iif, r->iif) &&
+	       (r->blackhole ? o->action == FR_ACT_BLACKHOLE
+			     : o->action == FR_ACT_TO_TBL &&
+				       o->table == r->table);
+}
+
+/* add every rule @st needs, then remove ours that it does not */
+static int rules_sync(struct dp *dp, const struct dp_state *st)
+{
+	struct nl_rule *want = calloc(DP_DUMP_MAX, sizeof(*want));
+	struct dump have = { calloc(DP_DUMP_MAX, sizeof(struct nl_obj)), 0 };
+	unsigned nwant, i, j;
+	int ret = 0, r;
+
+	if (!want || !have.o) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	nwant = rules_want(dp, st, want, DP_DUMP_MAX);
+	for (i = 0; i < nwant; i++) {
+		r = nl_rule_change(&dp->nl, true, &want[i]);
+		if (r && r != -EEXIST && !ret) {
+			dp_err(dp, "cannot add a fail-closed rule (priority "
+				   "%u): %s", want[i].prio, strerror(-r));
+			ret = r;
+		}
+	}
+	if (ret)
+		goto out;
+	nl_dump(&dp->nl, RTM_GETRULE, ours_rule, &have);
+	for (i = 0; i < have.n; i++) {
+		struct nl_rule del = { .prio = have.o[i].metric,
+				       .dst = have.o[i].dst,
+				       .dplen = have.o[i].dplen,
+				       .table = have.o[i].table,
+				       .blackhole = have.o[i].action ==
+						    FR_ACT_BLACKHOLE };
+
+		for (j = 0; j < nwant; j++)
+			if (rule_is(&have.o[i], &want[j]))
+				break;
+		if (j < nwant)
+			continue;
+		memcpy(del.iif, have.o[i].iif, sizeof(del.iif));
+		nl_rule_change(&dp->nl, false, &del);
+	}
+	/* tables of networks that are gone (a crashed daemon's) */
+	have.n = 0;
+	nl_dump(&dp->nl, RTM_GETROUTE, ours_route, &have);
+	for (i = 0; i < have.n; i++)
+		if (!net_by_id(st, have.o[i].table - DP_TABLE_BASE))
+			nl_route(&dp->nl, false, have.o[i].table,
+				 have.o[i].addr, have.o[i].plen,
+				 have.o[i].ifindex,
+				 have.o[i].type == RTN_BLACKHOLE,
+				 have.o[i].metric);
+out:
+	free(want);
+	free(have.o);
+	return ret;
+}
+
+/* ---- uplinks and maps ----------------------------------------------------- */
 
 static int uplinks_sync(struct dp *dp, const struct dp_state *st)
 {
@@ -529,7 +676,7 @@ static int uplinks_sync(struct dp *dp, const struct dp_state *st)
 			return -ENODEV;
 		}
 		ret = steer_attach(&dp->steer, idx, STEER_ROLE_UPLINK,
-				   (unsigned)if_l2len(want[i]));
+				   (unsigned)if_l2len(want[i]), 0);
 		if (ret) {
 			dp_err(dp, "cannot attach steering to %s: %s", want[i],
 			       strerror(-ret));
@@ -538,11 +685,11 @@ static int uplinks_sync(struct dp *dp, const struct dp_state *st)
 		memcpy(dp->uplinks[dp->nuplinks++], want[i], DP_IFNAMSIZ);
 	}
 	for (i = 0; i < st->nnet; i++)
-		host |= st->net[i].host_addr != 0;
+		host |= st->net[i].host_addr != 0 && !st->net[i].closed;
 	host &= st->next > 0;
 	if (host && !dp->lo_attached) {
 		ret = steer_attach(&dp->steer, if_nametoindex("lo"),
-				   STEER_ROLE_LO, 14);
+				   STEER_ROLE_LO, 14, 0);
 		if (ret) {
 			dp_err(dp, "cannot attach steering to lo: %s",
 			       strerror(-ret));
@@ -560,56 +707,69 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 {
 	uint32_t addrs[DP_MAX_EXT], pfx[DP_MAX_NETS * DP_NET_PREFIXES];
 	uint8_t plen[DP_MAX_NETS * DP_NET_PREFIXES];
-	unsigned i, j, np = 0, p;
+	unsigned pnet[DP_MAX_NETS * DP_NET_PREFIXES];
+	struct steer_net nets[DP_MAX_NETS];
+	unsigned i, j, np = 0, p, nad = 0, nb = 0;
 	char *res, *w;
 	size_t room;
 	int ret;
 
-	unsigned nad = 0, bit[DP_MAX_EXT];
-
-	/* one bit per distinct address (two networks may share one) */
-	memset(dp->ports, 0, STEER_PORTS * sizeof(uint32_t));
+	/* the ports the NAT may own: reserved from the host's automatic
+	 * choice (what it owns now is in own_map, dp_ports_sync()) */
+	memset(dp->ports, 0, 3 * 65536 * sizeof(uint32_t));
 	for (i = 0; i < st->next; i++) {
 		for (j = 0; j < nad; j++)
 			if (addrs[j] == st->ext[i].addr)
 				break;
-		if (j == nad)
+		if (j == nad && nad < STEER_MAX_EXT)
 			addrs[nad++] = st->ext[i].addr;
-		bit[i] = j;
 		for (p = 0; p < NAT_NPROTO; p++) {
 			if (!st->ext[i].lo[p])
 				continue;
 			for (j = st->ext[i].lo[p]; j <= st->ext[i].hi[p]; j++)
-				dp->ports[p * 65536 + j] |= 1u << bit[i];
+				dp->ports[p * 65536 + j] = 1;
 		}
 	}
-	for (i = 0; i < st->nstat; i++) {
-		const struct dp_static *s = &st->stat[i];
-		uint32_t bits = 0;
+	for (i = 0; i < st->nstat; i++)
+		if (st->stat[i].proto < NAT_NPROTO)
+			dp->ports[st->stat[i].proto * 65536u +
+				  st->stat[i].port] = 1;
+	for (i = 0; i < st->nnet; i++) {
+		const struct dp_net *n = &st->net[i];
 
-		for (j = 0; j < st->next; j++)
-			if (!s->addr || s->addr == st->ext[j].addr)
-				bits |= 1u << bit[j];
-		if (s->proto < NAT_NPROTO)
-			dp->ports[s->proto * 65536u + s->port] |= bits;
-	}
-	for (i = 0; i < st->nnet; i++)
-		for (j = 0; j < st->net[i].nprefix; j++) {
-			pfx[np] = st->net[i].prefix[j];
-			plen[np++] = st->net[i].plen[j];
+		nets[i] = (struct steer_net){
+			.id = n->id,
+			.bridge = *bridge_slot(dp, n->id),
+			.flags = (n->isolation ? STEER_NET_ISOLATION : 0) |
+				 (n->source_binding ? STEER_NET_BINDING : 0) |
+				 (n->closed ? STEER_NET_CLOSED : 0),
+			.host_addr = n->host_addr,
+		};
+		for (j = 0; j < n->nprefix; j++) {
+			pfx[np] = n->prefix[j];
+			plen[np] = n->plen[j];
+			pnet[np++] = n->id;
 		}
+	}
+	for (i = 0; i < st->nbind && st->bind && nb < DP_MAX_BINDS; i++) {
+		dp->binds[nb].net = st->bind[i].net;
+		dp->binds[nb].addr = st->bind[i].addr;
+		memcpy(dp->binds[nb++].mac, st->bind[i].mac, 6);
+	}
 	ret = steer_set_ext(&dp->steer, addrs, nad);
 	if (!ret)
-		ret = steer_set_ports(&dp->steer, dp->ports);
+		ret = steer_set_prefixes(&dp->steer, pfx, plen, pnet, np);
 	if (!ret)
-		ret = steer_set_prefixes(&dp->steer, pfx, plen, np);
+		ret = steer_set_nets(&dp->steer, nets, st->nnet);
+	if (!ret)
+		ret = steer_set_binds(&dp->steer, dp->binds, nb);
 	if (ret) {
 		dp_err(dp, "cannot update the steering maps: %s",
 		       strerror(-ret));
 		return ret;
 	}
 
-	/* the host's sockets keep off every TCP/UDP port the NAT owns */
+	/* the host's sockets keep off every TCP/UDP port the NAT may own */
 	room = sizeof(dp->reserved_orig) + 65536 * 2;
 	res = malloc(room);
 	if (!res)
@@ -637,10 +797,23 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 	return 0;
 }
 
+/* a deleted network's bridge forwards nothing any more, before its rule
+ * and table go (a user's bridge keeps its endpoints) */
+static void net_close_forwarding(const struct dp_net *o)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "net/ipv4/conf/%s/forwarding", o->bridge);
+	sysctl_write(key, "0");
+}
+
 /**
  * dp_sync() - make the kernel match the desired state
  * @dp:		datapath
  * @st:		everything that must be set up
+ *
+ * What is missing is added before what is stale is removed, so that no
+ * endpoint packet finds an open path in between.
  *
  * Return: 0, -errno with dp_error() set (what could be set up stays; call
  * again with the previous state to go back)
@@ -651,71 +824,80 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 	int ret, first = 0;
 
 	if (st->nnet > DP_MAX_NETS || st->next > DP_MAX_EXT ||
-	    st->nstat > DP_MAX_STATIC) {
+	    st->nstat > DP_MAX_STATIC || st->nbind > DP_MAX_BINDS) {
 		dp_err(dp, "datapath state too large");
 		return -EINVAL;
 	}
-	for (i = 0; i < dp->cur.nnet; i++) {
-		const struct dp_net *c = &dp->cur.net[i];
-		const struct dp_net *n = net_by_id(st, c->id);
+	/* 1. fail-closed rules of every network, old and new */
+	ret = rules_sync(dp, &dp->cur);
+	if (!ret) {
+		struct dp_state *both = malloc(sizeof(*both));
 
-		struct dp_applied *a = &dp->applied[c->id % DP_MAX_NETS];
-
-		if ((!n || memcmp(c, n, sizeof(*c))) && a->bridge_ifindex)
-			net_down(dp, c, a);
+		if (!both)
+			return -ENOMEM;
+		*both = *st;
+		for (i = 0; i < dp->cur.nnet && both->nnet < DP_MAX_NETS; i++)
+			if (!net_by_id(st, dp->cur.net[i].id))
+				both->net[both->nnet++] = dp->cur.net[i];
+		ret = rules_sync(dp, both);
+		free(both);
 	}
+	if (ret)
+		return ret;
+	/* 2. networks as they must be */
 	for (i = 0; i < st->nnet; i++) {
 		const struct dp_net *n = &st->net[i];
-		const struct dp_net *c = net_by_id(&dp->cur, n->id);
-		struct dp_applied *a = &dp->applied[n->id % DP_MAX_NETS];
 
-		if (c && !memcmp(c, n, sizeof(*c)) && a->bridge_ifindex)
-			continue;
-		ret = net_up(dp, n, a);
-		if (ret) {
-			net_down(dp, n, a);
-			if (!first)
-				first = ret;
-		}
+		ret = net_up(dp, n);
+		if (ret && !first)
+			first = ret;
 	}
+	/* 3. uplinks and maps */
 	ret = uplinks_sync(dp, st);
 	if (!ret)
 		ret = maps_sync(dp, st);
 	if (ret && !first)
 		first = ret;
+	/* 4. what the old state had and the new one does not */
+	for (i = 0; i < dp->cur.nnet; i++) {
+		const struct dp_net *c = &dp->cur.net[i];
+		const struct dp_net *n = net_by_id(st, c->id);
+
+		if (!n)
+			net_close_forwarding(c);
+		if (!n || memcmp(c, n, sizeof(*c)))
+			net_remove(dp, c, n);
+	}
 	dp->cur = *st;
+	dp->cur.bind = NULL;
+	ret = rules_sync(dp, st);
+	if (ret && !first)
+		first = ret;
+	if (!dp->synced) {
+		/* attachments of an earlier daemon that this one does not
+		 * use: the interfaces are no uplinks or bridges any more */
+		steer_cleanup_leftovers(&dp->steer);
+		dp->synced = true;
+	}
 	return first;
 }
 
 /**
- * dp_close() - remove everything the datapath set up, close the devices
+ * dp_close() - stop: the programs and the TUN devices go, the fail-closed
+ * rules, tables and the bridges stay (only a network's removal takes them)
  * @dp:		datapath, may be NULL
  */
 void dp_close(struct dp *dp)
 {
-	unsigned i;
 	int d;
 
 	if (!dp)
 		return;
-	if (dp->nl.sk) {
-		for (i = 0; i < dp->cur.nnet; i++) {
-			struct dp_applied *a =
-				&dp->applied[dp->cur.net[i].id % DP_MAX_NETS];
-
-			if (a->bridge_ifindex)
-				net_down(dp, &dp->cur.net[i], a);
-		}
-	}
 	if (dp->steer_ok)
 		steer_close(&dp->steer);
-	if (dp->orig_saved) {
+	if (dp->orig_saved)
 		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
 			 dp->reserved_orig);
-		if (dp->forward_orig[0])
-			orig_put("net/ipv4/ip_forward", "ip_forward",
-				 dp->forward_orig);
-	}
 	for (d = 0; d < DP_NDEV; d++) {
 		if (dp->fd[d] >= 0)
 			close(dp->fd[d]);
@@ -723,9 +905,77 @@ void dp_close(struct dp *dp)
 	}
 	nl_close(&dp->nl);
 	free(dp->ports);
+	free(dp->binds);
+	free(dp->events);
 	free(dp);
 }
 
+static const char *const dp_drop_names[DP_DROP_N] = {
+	[DP_DROP_SPOOFED] = "spoofed-source",
+	[DP_DROP_ISOLATED] = "isolated",
+	[DP_DROP_UNSOLICITED] = "to-internal",
+};
+
+_Static_assert(DP_DROP_N == STEER_DROP_N, "one counter per drop reason");
+
+/**
+ * dp_drop_name() - the name of a datapath drop reason
+ * @reason:	enum dp_drop
+ *
+ * Return: name, "?" if out of range
+ */
+const char *dp_drop_name(unsigned reason)
+{
+	return reason < DP_DROP_N ? dp_drop_names[reason] : "?";
+}
+
+/**
+ * dp_counters() - packets the kernel programs dropped, by reason
+ * @dp:		datapath
+ * @drops:	filled in, per enum dp_drop
+ */
+void dp_counters(struct dp *dp, uint64_t drops[DP_DROP_N])
+{
+	steer_drops(&dp->steer, drops);
+}
+
+static int own_walk(uint8_t proto, uint32_t addr, uint16_t port, void *ctx)
+{
+	struct dp *dp = ctx;
+
+	if (steer_own(&dp->steer, proto, addr, port, true))
+		dp->own_errors++;
+	return 0;
+}
+
+/**
+ * dp_ports_sync() - mirror what the engine took and released since the
+ * last call into the programs' own_map; call after nat_process(),
+ * nat_poll() and configuration changes, before writing packets back, so
+ * that an answer never arrives before its mapping is steered
+ * @dp:		datapath
+ * @nat:	engine
+ */
+void dp_ports_sync(struct dp *dp, struct nat *nat)
+{
+	bool resync = false;
+	unsigned n, i;
+
+	do {
+		n = nat_port_events(nat, dp->events, DP_EVENTS, &resync);
+		if (resync) {
+			steer_own_clear(&dp->steer);
+			nat_port_walk(nat, own_walk, dp);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			if (steer_own(&dp->steer, dp->events[i].proto,
+				      dp->events[i].addr, dp->events[i].port,
+				      dp->events[i].owned) &&
+			    dp->events[i].owned)
+				dp->own_errors++;
+	} while (n == DP_EVENTS);
+}
 /**
  * dp_fd() - file descriptor of a device, for the event loop
  * @dp:		datapath
@@ -775,19 +1025,8 @@ unsigned dp_rx(struct dp *dp, enum dp_dev dev, struct nat_pkt *pkts,
 	return n;
 }
 
-static void ttl_inc(uint8_t *ip)
-{
-	uint16_t old = get_be16(ip + 8), new;
-
-	if (ip[8] == 255)
-		return;
-	ip[8]++;
-	new = get_be16(ip + 8);
-	put_be16(ip + 10, csum_update16(get_be16(ip + 10), old, new));
-}
-
 /**
- * dp_tx() - write translated packets back for the kernel to route
+ * dp_tx() - write translated packets back (the TUN program sends them on)
  * @dp:		datapath
  * @dev:	device to write to
  * @pkts:	packets; those with a verdict other than NAT_FORWARD,
@@ -811,8 +1050,6 @@ void dp_tx(struct dp *dp, enum dp_dev dev, struct nat_pkt *pkts, unsigned n)
 			continue;
 		if (ours && p->verdict != NAT_REPLY)
 			vnet = p->data - TUN_VNET_HLEN;
-		if (ours && p->verdict == NAT_FORWARD && dev == DP_OUT)
-			ttl_inc(p->data);
 		tun_write(dp->fd[dev], vnet, p->data, p->len);
 	}
 }
@@ -1075,4 +1312,53 @@ unsigned dp_watch_drain(int fd)
 		n++;
 	}
 	return n;
+}
+
+/* every local port of one /proc/net table within the NAT's ranges */
+static void hold_table(struct dp *dp, struct nat *nat, const char *path,
+		       uint8_t proto)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	unsigned i;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned port;
+
+		/* "  0: 0100007F:1F90 ..." (tcp6: 32 hex digits) */
+		if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%4x", &port) != 1)
+			continue;
+		for (i = 0; i < dp->cur.next; i++) {
+			const struct dp_ext *e = &dp->cur.ext[i];
+
+			if (port >= e->lo[proto] && port <= e->hi[proto] &&
+			    e->lo[proto]) {
+				nat_port_hold(nat, proto, 0, (uint16_t)port,
+					      true);
+				break;
+			}
+		}
+	}
+	fclose(f);
+}
+
+/**
+ * dp_host_ports() - tell the engine which ports of its dynamic ranges the
+ * host's own sockets hold (bound explicitly: the automatic choice keeps off
+ * the reserved ranges), so that it picks others; call about once a second
+ * @dp:		datapath
+ * @nat:	engine
+ */
+void dp_host_ports(struct dp *dp, struct nat *nat)
+{
+	nat_port_hold_clear(nat);
+	if (!dp->cur.next)
+		return;
+	hold_table(dp, nat, "/proc/net/tcp", NAT_TCP);
+	hold_table(dp, nat, "/proc/net/tcp6", NAT_TCP);
+	hold_table(dp, nat, "/proc/net/udp", NAT_UDP);
+	hold_table(dp, nat, "/proc/net/udp6", NAT_UDP);
+	hold_table(dp, nat, "/proc/net/icmp", NAT_ICMP); /* ping sockets */
 }

@@ -59,6 +59,13 @@ enum dp_dev {
  * @prefix:	internal prefixes
  * @plen:	their lengths
  * @nprefix:	number of prefixes
+ * @isolation:	true (default): nothing routes between this network and
+ *		another; false on both networks: they route to each other
+ * @source_binding: true (default): an address in @bind may be used as a
+ *		source only by its MAC address
+ * @closed:	the network's configuration could not be loaded: only its
+ *		fail-closed state is installed (nothing from its bridge is
+ *		routed or translated), no address, no steering
  */
 struct dp_net {
 	unsigned id;
@@ -71,6 +78,24 @@ struct dp_net {
 	uint32_t prefix[DP_NET_PREFIXES];
 	uint8_t plen[DP_NET_PREFIXES];
 	unsigned nprefix;
+	bool isolation;
+	bool source_binding;
+	bool closed;
+};
+
+#define DP_MAX_BINDS 65536
+
+/**
+ * struct dp_bind - an address that hostnat gave out (a lease, an endpoint,
+ * a reservation), bound to the MAC address it was given to
+ * @net:	network id (struct dp_net.id)
+ * @addr:	the address, host order
+ * @mac:	the MAC address that may send with it
+ */
+struct dp_bind {
+	unsigned net;
+	uint32_t addr;
+	uint8_t mac[6];
 };
 
 /**
@@ -109,6 +134,20 @@ struct dp_state {
 	unsigned next;
 	struct dp_static stat[DP_MAX_STATIC];
 	unsigned nstat;
+	struct dp_bind *bind;	/* owned by the caller, may be NULL */
+	unsigned nbind;
+};
+
+/**
+ * enum dp_drop - packets the kernel programs drop, by reason (dp_counters())
+ */
+enum dp_drop {
+	DP_DROP_SPOOFED = 0,	/* "spoofed-source": source not of the bridge's
+				 * network, or a bound address from another MAC */
+	DP_DROP_ISOLATED,	/* "isolated": between two networks */
+	DP_DROP_UNSOLICITED,	/* "to-internal": to an internal address from
+				 * anywhere but its bridge */
+	DP_DROP_N
 };
 
 /**
@@ -158,6 +197,11 @@ int dp_open(struct dp **dpp, const char *devprefix);
 void dp_close(struct dp *dp);
 int dp_sync(struct dp *dp, const struct dp_state *st);
 const char *dp_error(const struct dp *dp);
+void dp_counters(struct dp *dp, uint64_t drops[DP_DROP_N]);
+const char *dp_drop_name(unsigned reason);
+
+void dp_ports_sync(struct dp *dp, struct nat *nat);
+void dp_host_ports(struct dp *dp, struct nat *nat);
 
 int dp_fd(const struct dp *dp, enum dp_dev dev);
 unsigned dp_rx(struct dp *dp, enum dp_dev dev, struct nat_pkt *pkts,
@@ -173,10 +217,16 @@ int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port);
 int dp_watch_open(struct dp *dp);
 unsigned dp_watch_drain(int fd);
 
+int dp_bridge_check(struct dp *dp, const char *name, char *err,
+		    size_t errlen);
+
 int dp_endpoint_add(struct dp *dp, const struct dp_endpoint *ep, char *err,
 		    size_t errlen);
 int dp_endpoint_del(struct dp *dp, const char *host_if, char *err,
 		    size_t errlen);
 bool dp_endpoint_present(struct dp *dp, const char *host_if);
+int dp_endpoint_state(struct dp *dp, const char *host_if, const char *bridge);
+int dp_endpoint_reattach(struct dp *dp, const char *host_if,
+			 const char *bridge, char *err, size_t errlen);
 
 #endif /* HOSTNAT_DP_H */

@@ -21,14 +21,24 @@
  *
  * dp_endpoint_del() deletes the host side; the kernel deletes the peer,
  * and with it the address and route inside the namespace.
+ *
+ * dp_endpoint_state() says whether an endpoint works from the host's side:
+ * its host veth exists, its master is the network's bridge (sysfs
+ * "master" link, looked at only once the name exists in this namespace)
+ * and it is up (IFF_UP). A bridge deleted and made again (by hostnat's
+ * restart, or by hand) leaves the veth without master:
+ * dp_endpoint_reattach() puts it back on the bridge and sets it up.
  */
 #define _GNU_SOURCE		/* setns() */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -251,4 +261,101 @@ bool dp_endpoint_present(struct dp *dp, const char *host_if)
 {
 	(void)dp;
 	return if_nametoindex(host_if) != 0;
+}
+
+/* the interface's master (bridge) in *out, "" if none; 0 or -errno */
+static int link_master(const char *ifname, char out[DP_IFNAMSIZ])
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", ifname);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	snprintf(out, DP_IFNAMSIZ, "%.*s", DP_IFNAMSIZ - 1,
+		 base ? base + 1 : target);
+	return 0;
+}
+
+static int link_is_up(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr) ? -errno :
+					      !!(ifr.ifr_flags & IFF_UP);
+	close(fd);
+	return ret;
+}
+
+/**
+ * dp_endpoint_state() - whether an endpoint's host side is in working
+ * order: it exists, is attached to @bridge and is up
+ * @dp:		datapath (unused)
+ * @host_if:	the host side
+ * @bridge:	the network's bridge
+ *
+ * Return: 0 (present), -ENODEV (no such interface), -ENOTCONN (not
+ * attached to @bridge), -ENETDOWN (down), -errno (cannot tell)
+ */
+int dp_endpoint_state(struct dp *dp, const char *host_if, const char *bridge)
+{
+	char master[DP_IFNAMSIZ];
+	int ret;
+
+	(void)dp;
+	if (!if_nametoindex(host_if))
+		return -ENODEV;
+	ret = link_master(host_if, master);
+	if (ret)
+		return ret;
+	if (strcmp(master, bridge))
+		return -ENOTCONN;
+	ret = link_is_up(host_if);
+	if (ret < 0)
+		return ret == -ENODEV ? -ENODEV : ret;
+	return ret ? 0 : -ENETDOWN;
+}
+
+/**
+ * dp_endpoint_reattach() - put an endpoint's host side back on its bridge
+ * and set it up
+ * @dp:		datapath (unused)
+ * @host_if:	the host side
+ * @bridge:	the network's bridge
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -ENODEV (interface or bridge missing), -errno
+ */
+int dp_endpoint_reattach(struct dp *dp, const char *host_if,
+			 const char *bridge, char *err, size_t errlen)
+{
+	unsigned idx = if_nametoindex(host_if), br = if_nametoindex(bridge);
+	struct nl nl;
+	int ret;
+
+	(void)dp;
+	if (!idx || !br) {
+		snprintf(err, errlen, "cannot attach %s to bridge %s: %s does "
+			 "not exist", host_if, bridge, idx ? bridge : host_if);
+		return -ENODEV;
+	}
+	ret = nl_open(&nl);
+	if (!ret) {
+		ret = nl_link_master_up(&nl, idx, br);
+		nl_close(&nl);
+	}
+	if (ret)
+		snprintf(err, errlen, "cannot attach %s to bridge %s: %s",
+			 host_if, bridge, strerror(-ret));
+	return ret;
 }

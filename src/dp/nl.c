@@ -351,6 +351,36 @@ int nl_rule(struct nl *nl, bool add, uint32_t prio, uint32_t src,
 }
 
 /**
+ * nl_rule_change() - add or delete a policy rule by destination and input
+ * interface (hostnat's fail-closed rules)
+ * @nl:		state
+ * @add:	add (true) or delete
+ * @r:		the rule
+ *
+ * Return: 0, -EEXIST (already there), -ENOENT, -errno
+ */
+int nl_rule_change(struct nl *nl, bool add, const struct nl_rule *r)
+{
+	struct nlmsghdr *nlh = change_start(nl, add, RTM_NEWRULE, RTM_DELRULE,
+					    NLM_F_EXCL);
+	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh,
+							      sizeof(*frh));
+
+	frh->family = AF_INET;
+	frh->dst_len = r->dplen;
+	frh->action = r->blackhole ? FR_ACT_BLACKHOLE : FR_ACT_TO_TBL;
+	frh->table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, r->prio);
+	if (!r->blackhole)
+		mnl_attr_put_u32(nlh, FRA_TABLE, r->table);
+	if (r->dplen)
+		mnl_attr_put_u32(nlh, FRA_DST, htonl(r->dst));
+	if (r->iif[0])
+		mnl_attr_put_strz(nlh, FRA_IIFNAME, r->iif);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/**
  * nl_neigh_proxy() - add or delete a proxy ARP entry
  * @nl:		state
  * @add:	add (true) or delete
@@ -435,10 +465,14 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 			return MNL_CB_OK;
 		mnl_attr_parse(nlh, sizeof(*frh), attr_cb, tb);
 		o.plen = frh->src_len;
+		o.dplen = frh->dst_len;
+		o.action = frh->action;
 		o.table = tb[FRA_TABLE] ? mnl_attr_get_u32(tb[FRA_TABLE])
 					: frh->table;
 		if (tb[FRA_SRC])
 			o.addr = ntohl(mnl_attr_get_u32(tb[FRA_SRC]));
+		if (tb[FRA_DST])
+			o.dst = ntohl(mnl_attr_get_u32(tb[FRA_DST]));
 		if (tb[FRA_PRIORITY])
 			o.metric = mnl_attr_get_u32(tb[FRA_PRIORITY]);
 		if (tb[FRA_IIFNAME])

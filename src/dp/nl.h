@@ -34,6 +34,28 @@ struct nl_obj {
 	uint32_t metric;	/* route metric, rule priority */
 	uint32_t prefsrc;	/* route preferred source */
 	char iif[16];		/* rule input interface */
+	uint32_t dst;		/* rule destination prefix */
+	uint8_t dplen;		/* its length */
+	uint8_t action;		/* rule action (FR_ACT_*) */
+};
+
+/**
+ * struct nl_rule - a policy rule "[to DST/DPLEN] [iif IIF] lookup TABLE"
+ * or "... blackhole" at a priority
+ * @prio:	priority
+ * @dst:	destination prefix, host order (@dplen 0: any)
+ * @dplen:	its length
+ * @iif:	input interface name ("" for any; "lo": locally generated)
+ * @table:	table to look up (0 with @blackhole)
+ * @blackhole:	drop instead of looking up a table
+ */
+struct nl_rule {
+	uint32_t prio;
+	uint32_t dst;
+	uint8_t dplen;
+	char iif[16];
+	uint32_t table;
+	bool blackhole;
 };
 
 typedef int (*nl_dump_fn)(const struct nl_obj *o, void *ctx);
@@ -53,6 +75,7 @@ int nl_route(struct nl *nl, bool add, uint32_t table, uint32_t dst,
 	     unsigned plen, unsigned oif, bool blackhole, uint32_t metric);
 int nl_rule(struct nl *nl, bool add, uint32_t prio, uint32_t src,
 	    unsigned plen, const char *iif, uint32_t table);
+int nl_rule_change(struct nl *nl, bool add, const struct nl_rule *r);
 int nl_neigh_proxy(struct nl *nl, bool add, unsigned ifindex, uint32_t addr);
 int nl_dump(struct nl *nl, int type, nl_dump_fn fn, void *ctx);
 

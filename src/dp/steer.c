@@ -3,15 +3,17 @@
  *
  * Theory of operation
  * -------------------
- * The classifier (bpf/steer.bpf.c, compiled at build time and embedded in
+ * The program (bpf/steer.bpf.c, compiled at build time and embedded in
  * the daemon) is loaded with libbpf and attached at tc ingress (clsact) of
- * each uplink, bridge and lo with hostnat's own handle and priority, so
- * that it can be found and removed again, also after a crash, without
- * touching anybody else's filters. Its maps say which addresses are
- * external, which ports the NAT owns on each, which prefixes are internal
- * (spoofing check) and which interface plays which role. The port map is
- * written by difference from a shadow copy, so a change of one mapping
- * costs one map update, not 196608.
+ * each uplink, bridge, lo and of hostnat's own TUN devices with hostnat's
+ * own handle and priority, so that it can be found and replaced
+ * atomically (BPF_TC_F_REPLACE) by the next daemon, without touching
+ * anybody else's filters. Its maps say which interface plays which role,
+ * which addresses are external, which (address, protocol, port) the NAT
+ * owns right now (own_map, one update per mapping created or released, fed
+ * from the engine's port log), which prefixes belong to which network,
+ * which addresses are bound to which MAC, and what each network allows.
+ * Drops are counted per CPU (drop_map), summed by steer_drops().
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +37,13 @@ extern const size_t steer_bpf_obj_len;
 struct if_role {
 	uint32_t role;
 	uint32_t l2len;
+	uint32_t net;
+};
+
+struct net_info {
+	uint32_t bridge;
+	uint32_t flags;
+	uint32_t host_addr;	/* network order */
 };
 
 struct targets {
@@ -45,6 +54,23 @@ struct targets {
 struct lpm_key {
 	uint32_t prefixlen;
 	uint32_t addr;
+};
+
+struct bind_key {
+	uint32_t net;
+	uint32_t addr;
+};
+
+struct bind_val {
+	uint8_t mac[6];
+	uint8_t pad[2];
+};
+
+struct own_key {
+	uint32_t addr;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t pad;
 };
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -62,30 +88,33 @@ static int map_fd(struct bpf_object *obj, const char *name)
 }
 
 /**
- * steer_open() - load the classifier
+ * steer_open() - load the programs
  * @s:		state
  * @out_ifindex: the DP_OUT device (target for packets from bridges)
  * @in_ifindex:	the DP_IN device (target for packets from uplinks and lo)
+ * @max_owned:	entries of own_map: ports the NAT can own at once
  *
  * Return: 0, -errno
  */
-int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex)
+int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
+	       uint32_t max_owned)
 {
 	struct targets t = { out_ifindex, in_ifindex };
 	struct bpf_program *prog;
+	struct bpf_map *own;
 	uint32_t zero = 0;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	libbpf_set_print(quiet);
-	s->ports = calloc(STEER_PORTS, sizeof(uint32_t));
-	if (!s->ports)
-		return -ENOMEM;
 	s->obj = bpf_object__open_mem(steer_bpf_obj, steer_bpf_obj_len, NULL);
 	if (!s->obj) {
 		ret = -errno;
 		goto fail;
 	}
+	own = bpf_object__find_map_by_name(s->obj, "own_map");
+	if (own && max_owned)
+		bpf_map__set_max_entries(own, max_owned);
 	ret = bpf_object__load(s->obj);
 	if (ret)
 		goto fail;
@@ -96,12 +125,16 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex)
 	}
 	s->prog_fd = bpf_program__fd(prog);
 	s->if_map = map_fd(s->obj, "if_map");
+	s->net_map = map_fd(s->obj, "net_map");
 	s->ext_map = map_fd(s->obj, "ext_map");
-	s->port_map = map_fd(s->obj, "port_map");
+	s->own_map = map_fd(s->obj, "own_map");
 	s->prefix_map = map_fd(s->obj, "prefix_map");
+	s->bind_map = map_fd(s->obj, "bind_map");
 	s->target_map = map_fd(s->obj, "target_map");
-	if (s->if_map < 0 || s->ext_map < 0 || s->port_map < 0 ||
-	    s->prefix_map < 0 || s->target_map < 0) {
+	s->drop_map = map_fd(s->obj, "drop_map");
+	if (s->if_map < 0 || s->net_map < 0 || s->ext_map < 0 ||
+	    s->own_map < 0 || s->prefix_map < 0 || s->bind_map < 0 ||
+	    s->target_map < 0 || s->drop_map < 0) {
 		ret = -ENOENT;
 		goto fail;
 	}
@@ -138,15 +171,14 @@ void steer_close(struct steer *s)
 	if (s->obj)
 		bpf_object__close(s->obj);
 	s->obj = NULL;
-	free(s->ports);
-	s->ports = NULL;
 }
 
 /**
- * steer_cleanup_leftovers() - remove the classifier from every interface
- * (what a crashed daemon left attached)
+ * steer_cleanup_leftovers() - remove the programs from every interface
+ * where an earlier daemon attached them and this one did not
+ * @keep:	the current state (its attachments stay), or NULL for none
  */
-void steer_cleanup_leftovers(void)
+void steer_cleanup_leftovers(const struct steer *keep)
 {
 	struct if_nameindex *ifs = if_nameindex(), *i;
 
@@ -154,12 +186,13 @@ void steer_cleanup_leftovers(void)
 	if (!ifs)
 		return;
 	for (i = ifs; i->if_index; i++)
-		detach(i->if_index);
+		if (!keep || !steer_is_attached(keep, i->if_index))
+			detach(i->if_index);
 	if_freenameindex(ifs);
 }
 
 /**
- * steer_is_attached() - whether the classifier runs on an interface
+ * steer_is_attached() - whether the programs run on an interface
  * @s:		state
  * @ifindex:	interface
  *
@@ -176,23 +209,25 @@ bool steer_is_attached(const struct steer *s, unsigned ifindex)
 }
 
 /**
- * steer_attach() - run the classifier at ingress of an interface
+ * steer_attach() - run the program at ingress of an interface, replacing
+ * what an earlier daemon attached there in one step
  * @s:		state
  * @ifindex:	interface
  * @role:	STEER_ROLE_*
  * @l2len:	bytes of link-layer header (14 for Ethernet and lo, else 0)
+ * @net:	STEER_ROLE_BRIDGE: the network id
  *
  * Return: 0, -errno
  */
 int steer_attach(struct steer *s, unsigned ifindex, unsigned role,
-		 unsigned l2len)
+		 unsigned l2len, unsigned net)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
 			    .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = STEER_HANDLE,
 			    .priority = STEER_PRIO, .prog_fd = s->prog_fd,
 			    .flags = BPF_TC_F_REPLACE);
-	struct if_role r = { role, l2len };
+	struct if_role r = { role, l2len, net };
 	uint32_t key = ifindex;
 	int ret;
 
@@ -205,14 +240,13 @@ int steer_attach(struct steer *s, unsigned ifindex, unsigned role,
 	ret = bpf_tc_attach(&hook, &opts);
 	if (ret)
 		return ret;
-	if (!steer_is_attached(s, ifindex) &&
-	    s->nattached < sizeof(s->attached) / sizeof(s->attached[0]))
+	if (!steer_is_attached(s, ifindex) && s->nattached < STEER_MAX_IFS)
 		s->attached[s->nattached++] = ifindex;
 	return 0;
 }
 
 /**
- * steer_detach() - stop the classifier on an interface
+ * steer_detach() - stop the program on an interface
  * @s:		state
  * @ifindex:	interface
  */
@@ -231,9 +265,17 @@ void steer_detach(struct steer *s, unsigned ifindex)
 	}
 }
 
+/* delete every key of a (small) hash or LPM map */
+static void map_clear(int fd, void *key, void *next)
+{
+	while (!bpf_map_get_next_key(fd, NULL, next))
+		if (bpf_map_delete_elem(fd, next))
+			break;
+	(void)key;
+}
+
 /**
- * steer_set_ext() - the external addresses; address i owns bit i of the
- * port map's values
+ * steer_set_ext() - the external addresses
  * @s:		state
  * @addrs:	addresses, host order
  * @n:		number (<= STEER_MAX_EXT)
@@ -242,17 +284,15 @@ void steer_detach(struct steer *s, unsigned ifindex)
  */
 int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n)
 {
-	uint32_t key, next, bit;
+	uint32_t key, next, one = 1;
 	unsigned i;
 	int ret;
 
 	/* remove all, then add: the map is tiny */
-	while (!bpf_map_get_next_key(s->ext_map, NULL, &next))
-		bpf_map_delete_elem(s->ext_map, &next);
+	map_clear(s->ext_map, &key, &next);
 	for (i = 0; i < n && i < STEER_MAX_EXT; i++) {
 		key = htonl(addrs[i]);
-		bit = 1u << i;
-		ret = bpf_map_update_elem(s->ext_map, &key, &bit, BPF_ANY);
+		ret = bpf_map_update_elem(s->ext_map, &key, &one, BPF_ANY);
 		if (ret)
 			return ret;
 	}
@@ -260,54 +300,166 @@ int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n)
 }
 
 /**
- * steer_set_ports() - which ports are owned on which external address
+ * steer_set_nets() - what each network's bridge program allows
  * @s:		state
- * @ports:	STEER_PORTS values: proto * 65536 + port -> address bits
+ * @nets:	the networks
+ * @n:		number (ids are taken modulo STEER_MAX_NETS, unique)
  *
  * Return: 0, -errno
  */
-int steer_set_ports(struct steer *s, const uint32_t *ports)
+int steer_set_nets(struct steer *s, const struct steer_net *nets, unsigned n)
 {
-	uint32_t i;
+	struct net_info v;
+	uint32_t key;
+	unsigned i;
 	int ret;
 
-	for (i = 0; i < STEER_PORTS; i++) {
-		if (ports[i] == s->ports[i])
-			continue;
-		ret = bpf_map_update_elem(s->port_map, &i, &ports[i], BPF_ANY);
+	for (key = 0; key < STEER_MAX_NETS; key++) {
+		memset(&v, 0, sizeof(v));
+		v.flags = STEER_NET_CLOSED | STEER_NET_ISOLATION;
+		for (i = 0; i < n; i++) {
+			if (nets[i].id % STEER_MAX_NETS != key)
+				continue;
+			v.bridge = nets[i].bridge;
+			v.flags = nets[i].flags;
+			v.host_addr = htonl(nets[i].host_addr);
+		}
+		ret = bpf_map_update_elem(s->net_map, &key, &v, BPF_ANY);
 		if (ret)
 			return ret;
-		s->ports[i] = ports[i];
 	}
 	return 0;
 }
 
 /**
- * steer_set_prefixes() - the internal prefixes (sources refused on uplinks)
+ * steer_set_prefixes() - the internal prefixes and their networks
  * @s:		state
  * @addr:	prefix addresses, host order
  * @plen:	lengths
+ * @net:	network ids
  * @n:		number
  *
  * Return: 0, -errno
  */
 int steer_set_prefixes(struct steer *s, const uint32_t *addr,
-		       const uint8_t *plen, unsigned n)
+		       const uint8_t *plen, const unsigned *net, unsigned n)
 {
 	struct lpm_key k, next;
-	uint32_t one = 1;
 	unsigned i;
 	int ret;
 
-	while (!bpf_map_get_next_key(s->prefix_map, NULL, &next))
-		if (bpf_map_delete_elem(s->prefix_map, &next))
-			break;
+	map_clear(s->prefix_map, &k, &next);
 	for (i = 0; i < n; i++) {
+		uint32_t v = net[i];
+
 		k.prefixlen = plen[i];
 		k.addr = htonl(addr[i]);
-		ret = bpf_map_update_elem(s->prefix_map, &k, &one, BPF_ANY);
+		ret = bpf_map_update_elem(s->prefix_map, &k, &v, BPF_ANY);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/**
+ * steer_set_binds() - the addresses bound to MAC addresses (source
+ * binding): stale ones removed, new ones added
+ * @s:		state
+ * @b:		bindings
+ * @n:		number
+ *
+ * Return: 0, -errno
+ */
+int steer_set_binds(struct steer *s, const struct steer_bind *b, unsigned n)
+{
+	struct bind_key k, next;
+	struct bind_val v, cur;
+	unsigned i;
+	int ret;
+
+	/* drop every key that is not in @b (n is small next to a scan) */
+	ret = bpf_map_get_next_key(s->bind_map, NULL, &next);
+	while (!ret) {
+		bool keep = false;
+
+		k = next;
+		ret = bpf_map_get_next_key(s->bind_map, &k, &next);
+		for (i = 0; i < n && !keep; i++)
+			keep = b[i].net == k.net && htonl(b[i].addr) == k.addr;
+		if (!keep)
+			bpf_map_delete_elem(s->bind_map, &k);
+	}
+	for (i = 0; i < n; i++) {
+		k.net = b[i].net;
+		k.addr = htonl(b[i].addr);
+		memset(&v, 0, sizeof(v));
+		memcpy(v.mac, b[i].mac, 6);
+		if (!bpf_map_lookup_elem(s->bind_map, &k, &cur) &&
+		    !memcmp(&cur, &v, sizeof(v)))
+			continue;
+		ret = bpf_map_update_elem(s->bind_map, &k, &v, BPF_ANY);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * steer_own() - the NAT took or released a port (or ICMP identifier) of
+ * an external address: steer it, or leave it to the host again
+ * @s:		state
+ * @proto:	0 TCP, 1 UDP, 2 ICMP (enum nat_proto)
+ * @addr:	external address, host order
+ * @port:	port or identifier
+ * @owned:	taken (true) or released
+ *
+ * Return: 0, -errno (-E2BIG: own_map full)
+ */
+int steer_own(struct steer *s, uint8_t proto, uint32_t addr, uint16_t port,
+	      bool owned)
+{
+	struct own_key k = { htonl(addr), port, proto, 0 };
+	uint32_t one = 1;
+	int ret;
+
+	if (!owned) {
+		ret = bpf_map_delete_elem(s->own_map, &k);
+		return ret == -ENOENT ? 0 : ret;
+	}
+	return bpf_map_update_elem(s->own_map, &k, &one, BPF_ANY);
+}
+
+/**
+ * steer_own_clear() - nothing is owned any more (before a full rebuild)
+ * @s:		state
+ */
+void steer_own_clear(struct steer *s)
+{
+	struct own_key k, next;
+
+	map_clear(s->own_map, &k, &next);
+}
+
+/**
+ * steer_drops() - the programs' drop counters, summed over the CPUs
+ * @s:		state
+ * @drops:	filled in, per STEER_DROP_* (enum dp_drop)
+ */
+void steer_drops(const struct steer *s, uint64_t drops[STEER_DROP_N])
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	uint64_t *v;
+	uint32_t k;
+
+	memset(drops, 0, sizeof(uint64_t) * STEER_DROP_N);
+	if (ncpu <= 0 || !s->obj)
+		return;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return;
+	for (k = 0; k < STEER_DROP_N; k++)
+		if (!bpf_map_lookup_elem(s->drop_map, &k, v))
+			for (c = 0; c < ncpu; c++)
+				drops[k] += v[c];
+	free(v);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * hostnat - steer.h: the tc BPF steering classifier's loader (steer.c)
+ * hostnat - steer.h: the tc BPF programs' loader and maps (steer.c)
  */
 #ifndef HOSTNAT_STEER_H
 #define HOSTNAT_STEER_H
@@ -10,31 +10,71 @@
 #define STEER_ROLE_UPLINK 1
 #define STEER_ROLE_BRIDGE 2
 #define STEER_ROLE_LO 3
+#define STEER_ROLE_TUN 4
 #define STEER_MAX_EXT 32
-#define STEER_PORTS (3 * 65536)
+#define STEER_MAX_NETS 32
+#define STEER_MAX_IFS 256
+
+#define STEER_NET_ISOLATION 1
+#define STEER_NET_BINDING 2
+#define STEER_NET_CLOSED 4
+
+#define STEER_DROP_N 3	/* = DP_DROP_N, in that order */
 
 /**
- * struct steer - the loaded classifier and its maps
+ * struct steer_net - a network as the bridge program sees it
+ * @id:		network id
+ * @bridge:	its bridge's ifindex
+ * @flags:	STEER_NET_*
+ * @host_addr:	the host's stand-in address, host order, 0 if none
+ */
+struct steer_net {
+	unsigned id;
+	unsigned bridge;
+	uint32_t flags;
+	uint32_t host_addr;
+};
+
+/**
+ * struct steer_bind - an address bound to a MAC address
+ * @net:	network id
+ * @addr:	address, host order
+ * @mac:	MAC address
+ */
+struct steer_bind {
+	unsigned net;
+	uint32_t addr;
+	uint8_t mac[6];
+};
+
+/**
+ * struct steer - the loaded programs and their maps
  */
 struct steer {
 	struct bpf_object *obj;
 	int prog_fd;
-	int if_map, ext_map, port_map, prefix_map, target_map;
-	uint32_t *ports;	/* shadow of port_map */
-	unsigned attached[256];	/* ifindexes it is attached to */
+	int if_map, net_map, ext_map, own_map, prefix_map, bind_map;
+	int target_map, drop_map;
+	unsigned attached[STEER_MAX_IFS];	/* ifindexes attached to */
 	unsigned nattached;
 };
 
-int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex);
+int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
+	       uint32_t max_owned);
 void steer_close(struct steer *s);
-void steer_cleanup_leftovers(void);
+void steer_cleanup_leftovers(const struct steer *keep);
 int steer_attach(struct steer *s, unsigned ifindex, unsigned role,
-		 unsigned l2len);
+		 unsigned l2len, unsigned net);
 void steer_detach(struct steer *s, unsigned ifindex);
 bool steer_is_attached(const struct steer *s, unsigned ifindex);
 int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n);
-int steer_set_ports(struct steer *s, const uint32_t *ports);
+int steer_set_nets(struct steer *s, const struct steer_net *nets, unsigned n);
 int steer_set_prefixes(struct steer *s, const uint32_t *addr,
-		       const uint8_t *plen, unsigned n);
+		       const uint8_t *plen, const unsigned *net, unsigned n);
+int steer_set_binds(struct steer *s, const struct steer_bind *b, unsigned n);
+int steer_own(struct steer *s, uint8_t proto, uint32_t addr, uint16_t port,
+	      bool owned);
+void steer_own_clear(struct steer *s);
+void steer_drops(const struct steer *s, uint64_t drops[STEER_DROP_N]);
 
 #endif /* HOSTNAT_STEER_H */

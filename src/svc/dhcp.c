@@ -36,6 +36,21 @@
  * that gets no reply for a fault by reason. Replies are written into the
  * caller's buffer and are at most DHCP_REPLY_MAX bytes, padded to
  * DHCP_REPLY_MIN; nothing is allocated per message.
+ *
+ * dhcp_handle_ip() takes a whole IPv4 datagram, as a packet socket reads
+ * it from the link before any firewall has looked at it, so it checks
+ * what the kernel's IP and UDP input would have: version, header and total
+ * lengths (link padding past the total length is ignored), the header
+ * checksum, UDP, no fragment (a DHCP message fits one frame), the UDP
+ * length, port 67, the UDP checksum when the client sent one (RFC 768:
+ * zero means none) and the link did not vouch for it (the caller says so:
+ * a packet socket sees a checksum that the device already checked, or one
+ * that a sender on this host left for offload, not yet filled in), and a
+ * destination the server answers to: its own
+ * address, 255.255.255.255 or the network's broadcast address. Each fault
+ * is a drop reason of its own. The reply is framed with a 20-byte IPv4
+ * header from the server's address (atomic: DF set, ID 0, RFC 6864) and
+ * a UDP header from port 67, both checksums filled in.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -45,6 +60,11 @@
 
 #define BOOTREQUEST 1
 #define BOOTREPLY 2
+
+#define IPPROTO_UDP_ 17
+#define IP_DF 0x4000
+#define IP_MF 0x2000
+#define IP_OFFMASK 0x1fff
 
 /* offsets in the fixed part, RFC 2131 figure 1 */
 #define OFF_OP 0
@@ -118,6 +138,10 @@ static const char *const drop_names[DHCP_DROP_MAX] = {
 	[DHCP_DROP_RESERVED] = "reserved",
 	[DHCP_DROP_INFORM] = "bad_inform",
 	[DHCP_DROP_NO_ROOM] = "no_room",
+	[DHCP_DROP_IP_HEADER] = "bad_ip_header",
+	[DHCP_DROP_UDP_HEADER] = "bad_udp_header",
+	[DHCP_DROP_UDP_CSUM] = "bad_udp_checksum",
+	[DHCP_DROP_NOT_SERVER] = "not_to_server",
 };
 
 /* --- bytes -------------------------------------------------------------- */
@@ -145,6 +169,20 @@ static void put_be32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
+}
+
+/* RFC 1071 one's complement sum of @len bytes, added to @sum */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)get_be16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
 }
 
 /* --- parsing ------------------------------------------------------------ */
@@ -882,6 +920,130 @@ int dhcp_handle(struct dhcp_server *srv, const uint8_t *buf, size_t len,
 	default:
 		return drop(&c, DHCP_DROP_TYPE);
 	}
+}
+
+/* UDP checksum over the pseudo-header (RFC 768) and @udp, @ulen bytes */
+static uint16_t udp_csum(uint32_t src, uint32_t dst, const uint8_t *udp,
+			 size_t ulen)
+{
+	uint8_t ph[12];
+
+	put_be32(ph, src);
+	put_be32(ph + 4, dst);
+	ph[8] = 0;
+	ph[9] = IPPROTO_UDP_;
+	put_be16(ph + 10, (uint16_t)ulen);
+	return (uint16_t)~csum_add(csum_add(0, ph, sizeof(ph)), udp, ulen);
+}
+
+/* the IPv4 and UDP headers of a request: 0 and the payload, or a reason */
+static enum dhcp_drop ip_check(const struct dhcp_server *srv,
+			       const uint8_t *pkt, size_t len, bool csum_known,
+			       const uint8_t **payload, size_t *plen)
+{
+	uint32_t dst, bcast = srv->cfg.server_id | ~srv->cfg.netmask;
+	size_t hlen, tot, ulen;
+	const uint8_t *udp;
+
+	if (len < DHCP_IP_HLEN || pkt[0] >> 4 != 4)
+		return DHCP_DROP_IP_HEADER;
+	hlen = (pkt[0] & 0xfu) * 4u;
+	tot = get_be16(pkt + 2);
+	if (hlen < DHCP_IP_HLEN || tot < hlen || tot > len ||
+	    csum_add(0, pkt, hlen) != 0xffff || pkt[9] != IPPROTO_UDP_ ||
+	    (get_be16(pkt + 6) & (IP_MF | IP_OFFMASK)))
+		return DHCP_DROP_IP_HEADER;
+	udp = pkt + hlen;
+	if (tot - hlen < DHCP_UDP_HLEN)
+		return DHCP_DROP_UDP_HEADER;
+	ulen = get_be16(udp + 4);
+	if (ulen < DHCP_UDP_HLEN || ulen > tot - hlen ||
+	    get_be16(udp + 2) != DHCP_SERVER_PORT)
+		return DHCP_DROP_UDP_HEADER;
+	if (!csum_known && get_be16(udp + 6) &&
+	    udp_csum(get_be32(pkt + 12), get_be32(pkt + 16), udp, ulen))
+		return DHCP_DROP_UDP_CSUM;
+	dst = get_be32(pkt + 16);
+	if (dst != UINT32_MAX && dst != srv->cfg.server_id && dst != bcast)
+		return DHCP_DROP_NOT_SERVER;
+	*payload = udp + DHCP_UDP_HLEN;
+	*plen = ulen - DHCP_UDP_HLEN;
+	return DHCP_DROP_NONE;
+}
+
+/* IPv4 and UDP headers in front of the @dlen bytes of reply at @ip + 28 */
+static void ip_frame(const struct dhcp_server *srv, const struct dhcp_dest *d,
+		     uint8_t *ip, size_t dlen)
+{
+	uint8_t *udp = ip + DHCP_IP_HLEN;
+	size_t ulen = DHCP_UDP_HLEN + dlen;
+	uint16_t sum;
+
+	memset(ip, 0, DHCP_HDRS_LEN);
+	ip[0] = 0x45;
+	put_be16(ip + 2, (uint16_t)(DHCP_IP_HLEN + ulen));
+	put_be16(ip + 6, IP_DF); /* ID 0: atomic, RFC 6864 */
+	ip[8] = DHCP_IP_TTL;
+	ip[9] = IPPROTO_UDP_;
+	put_be32(ip + 12, srv->cfg.server_id);
+	put_be32(ip + 16, d->addr);
+	put_be16(ip + 10, (uint16_t)~csum_add(0, ip, DHCP_IP_HLEN));
+	put_be16(udp, DHCP_SERVER_PORT);
+	put_be16(udp + 2, d->port);
+	put_be16(udp + 4, (uint16_t)ulen);
+	sum = udp_csum(srv->cfg.server_id, d->addr, udp, ulen);
+	put_be16(udp + 6, sum ? sum : 0xffff); /* RFC 768: 0 is "none" */
+}
+
+/**
+ * dhcp_handle_ip() - answer one IPv4 datagram from the link
+ * @srv:	server
+ * @pkt:	the datagram, from its IPv4 header on (link padding allowed)
+ * @len:	bytes at @pkt
+ * @src_mac:	its Ethernet source: where a reply to a relay goes
+ * @csum_known:	the link vouches for the UDP checksum: the device verified
+ *		it, or the sender is this host's kernel (a veth peer), which
+ *		leaves it to be filled in on the way out (checksum offload);
+ *		the field is then not checked
+ * @now:	s, current time (the pool's clock)
+ * @out:	reply buffer: IPv4 and UDP headers, then the message;
+ *		DHCP_HDRS_LEN + DHCP_REPLY_MAX bytes is enough
+ * @cap:	its size
+ * @reply:	as from dhcp_handle(), @reply->len counting the headers; a
+ *		datagram refused for its headers gets a drop reason of its
+ *		own and is not counted as received
+ *
+ * Return: 0 (look at @reply), -EINVAL for bad arguments
+ */
+int dhcp_handle_ip(struct dhcp_server *srv, const uint8_t *pkt, size_t len,
+		   const uint8_t src_mac[6], bool csum_known, int64_t now,
+		   uint8_t *out, size_t cap, struct dhcp_reply *reply)
+{
+	static const uint8_t zero[6];
+	enum dhcp_drop why;
+	const uint8_t *msg;
+	size_t mlen;
+	int ret;
+
+	if (!srv || !pkt || !src_mac || !out || !reply || cap < DHCP_HDRS_LEN)
+		return -EINVAL;
+	memset(reply, 0, sizeof(*reply));
+	why = ip_check(srv, pkt, len, csum_known, &msg, &mlen);
+	if (why != DHCP_DROP_NONE) {
+		srv->stats.drop[why]++;
+		reply->drop = (uint8_t)why;
+		return 0;
+	}
+	ret = dhcp_handle(srv, msg, mlen, now, out + DHCP_HDRS_LEN,
+			  cap - DHCP_HDRS_LEN, reply);
+	if (ret || !reply->len)
+		return ret;
+	/* a relay (giaddr) sent the request itself: answer its MAC */
+	if (!memcmp(reply->dest.mac, zero, sizeof(zero)))
+		memcpy(reply->dest.mac, src_mac, sizeof(zero));
+	ip_frame(srv, &reply->dest, out, reply->len);
+	reply->len += DHCP_HDRS_LEN;
+	return 0;
 }
 
 /**

@@ -8,8 +8,10 @@
  * dhcp_build() writes a reply (OFFER, ACK, NAK) and says where it goes
  * (RFC 2131 section 4.1). dhcp_handle() is the server: one message in, at
  * most one reply out, leases kept in the network's struct ipam, every
- * message and every drop counted. No socket here: the caller receives on
- * UDP port 67 of the network's bridge and sends what dhcp_handle() returns.
+ * message and every drop counted. dhcp_handle_ip() wraps it for a caller
+ * that reads and writes IPv4 datagrams on the link (a packet socket): it
+ * checks the IPv4 and UDP headers of a request and frames the reply with
+ * its own. No socket here: the caller receives and sends.
  *
  * Addresses in this interface are in host byte order.
  */
@@ -32,6 +34,11 @@
 #define DHCP_OPT_SPACE (DHCP_MSG_MAX - DHCP_MIN_LEN + 64 + 128) /* bytes */
 #define DHCP_MAGIC 0x63825363u /* RFC 2131 section 3 */
 #define DHCP_FLAG_BROADCAST 0x8000 /* RFC 2131 figure 2 */
+#define DHCP_IP_HLEN 20 /* bytes, IPv4 header of a reply (no options) */
+#define DHCP_UDP_HLEN 8 /* bytes */
+#define DHCP_HDRS_LEN (DHCP_IP_HLEN + DHCP_UDP_HLEN) /* bytes */
+#define DHCP_IP_TTL 64 /* hops, of replies */
+#define DHCP_DGRAM_MAX 65535 /* bytes, the longest IPv4 datagram */
 
 #define DHCP_DNS_MAX 8 /* DNS servers in option 6 */
 #define DHCP_DOMAIN_MAX 254 /* bytes, with NUL: option 15 */
@@ -136,6 +143,14 @@ enum dhcp_err {
  * @DHCP_DROP_RESERVED:	DECLINE of a reserved address (it stays reserved)
  * @DHCP_DROP_INFORM:	INFORM without a ciaddr of the network
  * @DHCP_DROP_NO_ROOM:	reply buffer too small
+ * @DHCP_DROP_IP_HEADER: dhcp_handle_ip(): IPv4 header not valid (version,
+ *			header or total length, header checksum), not UDP,
+ *			or a fragment
+ * @DHCP_DROP_UDP_HEADER: dhcp_handle_ip(): UDP length shorter than its
+ *			header or past the datagram, or not to port 67
+ * @DHCP_DROP_UDP_CSUM:	dhcp_handle_ip(): UDP checksum present and wrong
+ * @DHCP_DROP_NOT_SERVER: dhcp_handle_ip(): IPv4 destination neither the
+ *			server's address nor a broadcast address
  * @DHCP_DROP_MAX:	number of reasons
  */
 enum dhcp_drop {
@@ -156,6 +171,10 @@ enum dhcp_drop {
 	DHCP_DROP_RESERVED,
 	DHCP_DROP_INFORM,
 	DHCP_DROP_NO_ROOM,
+	DHCP_DROP_IP_HEADER,
+	DHCP_DROP_UDP_HEADER,
+	DHCP_DROP_UDP_CSUM,
+	DHCP_DROP_NOT_SERVER,
 	DHCP_DROP_MAX,
 };
 
@@ -255,7 +274,8 @@ struct dhcp_answer {
 /**
  * enum dhcp_dest_kind - how a reply reaches the client, RFC 2131 4.1
  * @DHCP_DEST_BROADCAST: to 255.255.255.255, Ethernet broadcast
- * @DHCP_DEST_UNICAST:	to @addr, routed as usual (ciaddr, or a relay)
+ * @DHCP_DEST_UNICAST:	to @addr (ciaddr, or a relay) at @mac (the
+ *			client's; a relay's is filled in by dhcp_handle_ip())
  * @DHCP_DEST_HWADDR:	to @addr (yiaddr) at @mac, without ARP: the client
  *			has no address yet
  */
@@ -270,7 +290,8 @@ enum dhcp_dest_kind {
  * @kind:	enum dhcp_dest_kind
  * @addr:	IPv4 destination
  * @port:	UDP destination port (68, or 67 to a relay)
- * @mac:	Ethernet destination (broadcast, or the client's)
+ * @mac:	Ethernet destination (broadcast, the client's, or for a relay
+ *		zero from dhcp_handle() and the relay's from dhcp_handle_ip())
  */
 struct dhcp_dest {
 	uint8_t kind;
@@ -280,8 +301,9 @@ struct dhcp_dest {
 };
 
 /**
- * struct dhcp_reply - outcome of dhcp_handle()
- * @len:	bytes of reply in the caller's buffer, 0 for none
+ * struct dhcp_reply - outcome of dhcp_handle() and dhcp_handle_ip()
+ * @len:	bytes of reply in the caller's buffer, 0 for none (the DHCP
+ *		message, or from dhcp_handle_ip() the whole IPv4 datagram)
  * @type:	enum dhcp_type of the reply, 0 for none
  * @drop:	enum dhcp_drop, DHCP_DROP_NONE unless dropped
  * @bad:	enum dhcp_err when @drop is DHCP_DROP_MALFORMED
@@ -297,7 +319,8 @@ struct dhcp_reply {
 
 /**
  * struct dhcp_stats - counters of one server
- * @rx:		messages received, by type (index 0: unparsed)
+ * @rx:		messages received, by type (index 0: unparsed); datagrams
+ *		that dhcp_handle_ip() drops for their headers are not here
  * @tx:		replies built, by type
  * @bad:	malformed messages, by enum dhcp_err
  * @drop:	messages dropped, by enum dhcp_drop
@@ -324,6 +347,9 @@ void dhcp_server_destroy(struct dhcp_server *srv);
 int dhcp_handle(struct dhcp_server *srv, const uint8_t *buf, size_t len,
 		int64_t now, uint8_t *out, size_t cap,
 		struct dhcp_reply *reply);
+int dhcp_handle_ip(struct dhcp_server *srv, const uint8_t *pkt, size_t len,
+		   const uint8_t src_mac[6], bool csum_known, int64_t now,
+		   uint8_t *out, size_t cap, struct dhcp_reply *reply);
 const struct dhcp_stats *dhcp_server_stats(const struct dhcp_server *srv);
 const struct dhcp_config *dhcp_server_config(const struct dhcp_server *srv);
 

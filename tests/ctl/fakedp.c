@@ -25,11 +25,18 @@ struct dp {
 	bool fail;				/* dp_sync() fails */
 	unsigned syncs;				/* dp_sync() calls that worked */
 	struct dp_state st;			/* last state synced */
+	struct dp_bind bind[DP_MAX_BINDS];	/* its bindings, copied */
 	char err[128];
 	struct dp_endpoint ep[FAKE_EPS];	/* endpoints made */
 	bool ep_used[FAKE_EPS];
 	unsigned ep_adds, ep_dels;		/* calls that worked */
 	bool ep_fail;				/* dp_endpoint_add() fails */
+	bool ep_detached[FAKE_EPS];		/* not on its bridge */
+	unsigned ep_reattaches;			/* dp_endpoint_reattach() */
+	char bridges[FAKE_ADDRS][DP_IFNAMSIZ];	/* devices that are bridges */
+	unsigned nbridges;
+	char devs[FAKE_ADDRS][DP_IFNAMSIZ];	/* devices without address */
+	unsigned ndevs;
 };
 
 int dp_open(struct dp **dpp, const char *devprefix)
@@ -50,7 +57,15 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 		snprintf(dp->err, sizeof(dp->err), "fake: cannot sync");
 		return -EIO;
 	}
+	if (st->nbind > DP_MAX_BINDS) {
+		snprintf(dp->err, sizeof(dp->err), "fake: %u bindings",
+			 st->nbind);
+		return -ENOSPC;
+	}
 	dp->st = *st;
+	if (st->nbind)
+		memcpy(dp->bind, st->bind, st->nbind * sizeof(*st->bind));
+	dp->st.bind = dp->bind;
 	dp->syncs++;
 	return 0;
 }
@@ -208,6 +223,7 @@ int dp_endpoint_add(struct dp *dp, const struct dp_endpoint *ep, char *err,
 		return -ENOSPC;
 	dp->ep[i] = *ep;
 	dp->ep_used[i] = true;
+	dp->ep_detached[i] = false;
 	dp->ep_adds++;
 	return 0;
 }
@@ -239,6 +255,76 @@ int dp_endpoint_del(struct dp *dp, const char *host_if, char *err,
 bool dp_endpoint_present(struct dp *dp, const char *host_if)
 {
 	return ep_find(dp, host_if) >= 0;
+}
+
+int dp_endpoint_state(struct dp *dp, const char *host_if, const char *bridge)
+{
+	int i = ep_find(dp, host_if);
+
+	if (i < 0)
+		return -ENODEV;
+	if (dp->ep_detached[i] || strcmp(dp->ep[i].bridge, bridge))
+		return -ENOTCONN;
+	return 0;
+}
+
+int dp_endpoint_reattach(struct dp *dp, const char *host_if,
+			 const char *bridge, char *err, size_t errlen)
+{
+	int i = ep_find(dp, host_if);
+
+	if (i < 0) {
+		snprintf(err, errlen, "fake: no %s", host_if);
+		return -ENODEV;
+	}
+	snprintf(dp->ep[i].bridge, sizeof(dp->ep[i].bridge), "%s", bridge);
+	dp->ep_detached[i] = false;
+	dp->ep_reattaches++;
+	return 0;
+}
+
+void fakedp_endpoint_detach(struct dp *dp, const char *host_if)
+{
+	int i = ep_find(dp, host_if);
+
+	if (i >= 0)
+		dp->ep_detached[i] = true;
+}
+
+unsigned fakedp_reattaches(const struct dp *dp)
+{
+	return dp->ep_reattaches;
+}
+
+/* bridges: the names fakedp_add_bridge() made; other devices: any name
+ * with an address or route, or fakedp_add_dev() */
+void fakedp_add_bridge(struct dp *dp, const char *name)
+{
+	snprintf(dp->bridges[dp->nbridges++], DP_IFNAMSIZ, "%s", name);
+}
+
+void fakedp_add_dev(struct dp *dp, const char *name)
+{
+	snprintf(dp->devs[dp->ndevs++], DP_IFNAMSIZ, "%s", name);
+}
+
+int dp_bridge_check(struct dp *dp, const char *name, char *err,
+		    size_t errlen)
+{
+	uint32_t dummy;
+	unsigned i;
+
+	for (i = 0; i < dp->nbridges; i++)
+		if (!strcmp(dp->bridges[i], name))
+			return 0;
+	for (i = 0; i < dp->ndevs; i++)
+		if (!strcmp(dp->devs[i], name))
+			break;
+	if (i == dp->ndevs && dp_if_addr(dp, name, &dummy) == -ENODEV)
+		return 0;
+	snprintf(err, errlen, "device %s exists and is not a bridge; give a "
+		 "bridge or a new name for hostnat to create", name);
+	return -EINVAL;
 }
 
 void fakedp_endpoint_fail(struct dp *dp, bool fail)
@@ -274,4 +360,19 @@ unsigned dp_watch_drain(int fd)
 {
 	(void)fd;
 	return 0;
+}
+
+void dp_counters(struct dp *dp, uint64_t drops[DP_DROP_N])
+{
+	(void)dp;
+	memset(drops, 0, sizeof(uint64_t) * DP_DROP_N);
+}
+
+const char *dp_drop_name(unsigned reason)
+{
+	static const char *const names[DP_DROP_N] = {
+		"spoofed-source", "isolated", "to-internal",
+	};
+
+	return reason < DP_DROP_N ? names[reason] : "?";
 }

@@ -17,5 +17,9 @@ unsigned fakedp_syncs(const struct dp *dp);
 void fakedp_endpoint_fail(struct dp *dp, bool fail);
 const struct dp_endpoint *fakedp_endpoint(const struct dp *dp, unsigned i);
 void fakedp_endpoint_lose(struct dp *dp, const char *host_if);
+void fakedp_endpoint_detach(struct dp *dp, const char *host_if);
+unsigned fakedp_reattaches(const struct dp *dp);
+void fakedp_add_bridge(struct dp *dp, const char *name);
+void fakedp_add_dev(struct dp *dp, const char *name);
 
 #endif /* HOSTNAT_FAKEDP_H */

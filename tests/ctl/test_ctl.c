@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -30,6 +31,7 @@
 #include "ctl.h"
 #include "fakedp.h"
 #include "log.h"
+#include "parse.h"
 
 #define ETH0 0x0a000005		/* 10.0.0.5 */
 
@@ -566,7 +568,9 @@ static void test_endpoint_add_del_list_via_datapath_and_pool(void **state)
 	assert_int_equal(ep->addr, 0xac100002);
 	assert_int_equal(ep->plen, 16);
 	assert_int_equal(ep->gateway, 0xac100001);
-	assert_false(ep->has_mac);
+	/* no --mac: hostnat picks one, random, local, unicast (02:...) */
+	assert_true(ep->has_mac);
+	assert_int_equal(ep->mac[0], 0x02);
 	r = ok(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"nat\","
 		  "\"netns\":\"/proc/1/ns/net\",\"ifname\":\"net1\","
 		  "\"address\":\"172.16.9.9\",\"mac\":\"02:00:00:00:00:09\"}}");
@@ -635,12 +639,42 @@ static void test_network_del_removes_its_endpoints(void **state)
 	assert_null(fakedp_endpoint(f->dp, 0));
 }
 
-static void test_corrupt_leases_file_stops_start_and_is_kept(void **state)
+/* the network of name @net in a network.list result */
+static json_t *net_of(json_t *list, const char *net)
+{
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(list, i, n)
+		if (!strcmp(json_string_value(json_object_get(n, "name")), net))
+			return n;
+	fail_msg("no network '%s' in the list", net);
+	return NULL;
+}
+
+/* the dp_net of name @net in the last state synced */
+static const struct dp_net *dp_net_of(struct fix *f, const char *net)
+{
+	const struct dp_state *st = fakedp_state(f->dp);
+	unsigned i;
+
+	for (i = 0; i < st->nnet; i++)
+		if (!strcmp(st->net[i].name, net))
+			return &st->net[i];
+	fail_msg("no network '%s' synced", net);
+	return NULL;
+}
+
+static void test_corrupt_leases_file_closes_only_its_network(void **state)
 {
 	struct fix *f = *state;
 	char path[160], *text;
+	const char *why;
+	json_t *r, *n;
 	FILE *fp;
 
+	json_decref(ok(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":"
+			  "\"lab\",\"prefixes\":[\"10.77.0.0/24\"]}}"));
 	snprintf(path, sizeof(path), "%s/leases-nat.txt", f->dir);
 	ctl_close(f->c);
 	f->c = NULL;
@@ -650,10 +684,279 @@ static void test_corrupt_leases_file_stops_start_and_is_kept(void **state)
 	fclose(fp);
 	nat_destroy(f->nat);
 	assert_int_equal(engine_new(f), 0);
-	assert_int_not_equal(fix_open(f), 0);
+	assert_int_equal(fix_open(f), 0);	/* the daemon starts */
+	r = ok(f, "{\"cmd\":\"network.list\"}");
+	n = net_of(r, "nat");
+	assert_string_equal(json_string_value(json_object_get(n, "state")),
+			    "closed");
+	why = json_string_value(json_object_get(n, "closed_reason"));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "leases-nat.txt"));
+	assert_non_null(strstr(why, "move it away"));
+	assert_string_equal(json_string_value(json_object_get(
+		net_of(r, "lab"), "state")), "up");
+	assert_null(json_object_get(net_of(r, "lab"), "closed_reason"));
+	json_decref(r);
+	assert_true(dp_net_of(f, "nat")->closed);
+	assert_int_equal(dp_net_of(f, "nat")->gateway, 0);
+	assert_false(dp_net_of(f, "lab")->closed);
+	assert_int_equal(dp_net_of(f, "lab")->gateway, 0x0a4d0001);
+	/* nothing of it is steered: the external address is lab's only */
+	assert_int_equal(fakedp_state(f->dp)->next, 1);
+	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"nat\"}}");
+	assert_string_equal(json_string_value(json_object_get(r, "state")),
+			    "closed");
+	json_decref(r);
+	/* nothing is given out on it, nor changed */
+	refused(f, "{\"cmd\":\"lease.add\",\"args\":{\"network\":\"nat\","
+		   "\"mac\":\"02:00:00:00:00:01\",\"address\":\"172.16.0.9\"}}",
+		"network 'nat' is closed");
+	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
+		   "\"key\":\"udp-timeout\",\"value\":600}}", "closed");
+	/* its prefix stays its own */
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"n2\","
+		   "\"prefixes\":[\"172.16.4.0/24\"]}}", "172.16.0.0/16");
+	/* the other network works */
+	json_decref(ok(f, "{\"cmd\":\"lease.add\",\"args\":{\"network\":"
+			  "\"lab\",\"mac\":\"02:00:00:00:00:01\","
+			  "\"address\":\"10.77.0.9\"}}"));
 	text = slurp(path);
-	assert_non_null(strstr(text, "bogus"));
+	assert_non_null(strstr(text, "bogus"));	/* never overwritten */
 	free(text);
+	/* the state file keeps the network; repaired, it is up again */
+	unlink(path);
+	assert_int_equal(restart(f), 0);
+	r = ok(f, "{\"cmd\":\"network.list\"}");
+	assert_string_equal(json_string_value(json_object_get(
+		net_of(r, "nat"), "state")), "up");
+	json_decref(r);
+	assert_false(dp_net_of(f, "nat")->closed);
+}
+
+static void test_isolation_and_source_binding_settings(void **state)
+{
+	struct fix *f = *state;
+	char *text;
+	json_t *r, *set;
+	FILE *fp;
+
+	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"nat\"}}");
+	set = json_object_get(r, "settings");
+	assert_true(json_is_true(json_object_get(set, "isolation")));
+	assert_true(json_is_true(json_object_get(set, "source-binding")));
+	json_decref(r);
+	assert_true(dp_net_of(f, "nat")->isolation);
+	assert_true(dp_net_of(f, "nat")->source_binding);
+	r = ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
+		  "\"key\":\"isolation\",\"value\":\"off\"}}");
+	assert_true(json_is_false(json_object_get(json_object_get(
+		r, "settings"), "isolation")));
+	json_decref(r);
+	assert_false(dp_net_of(f, "nat")->isolation);
+	assert_true(dp_net_of(f, "nat")->source_binding);
+	json_decref(ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":"
+			  "\"nat\",\"key\":\"source-binding\",\"value\":"
+			  "false}}"));
+	assert_false(dp_net_of(f, "nat")->source_binding);
+	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
+		   "\"key\":\"isolation\",\"value\":\"maybe\"}}",
+		"isolation 'maybe' is not valid: use on or off");
+	text = slurp(f->state);
+	assert_non_null(strstr(text, "\"isolation\": false"));
+	assert_non_null(strstr(text, "\"source-binding\": false"));
+	free(text);
+	assert_int_equal(restart(f), 0);
+	assert_false(dp_net_of(f, "nat")->isolation);
+	assert_false(dp_net_of(f, "nat")->source_binding);
+	/* a state file from before these settings: both on */
+	ctl_close(f->c);
+	f->c = NULL;
+	fp = fopen(f->state, "w");
+	assert_non_null(fp);
+	fputs("{\"version\":1,\"networks\":[{\"name\":\"old\",\"prefixes\":"
+	      "[\"10.9.0.0/16\"],\"bridge\":\"hn-old\",\"own_bridge\":true,"
+	      "\"gateway\":\"10.9.0.1\",\"settings\":{\"udp-timeout\":300,"
+	      "\"dhcp\":true}}]}", fp);
+	fclose(fp);
+	nat_destroy(f->nat);
+	assert_int_equal(engine_new(f), 0);
+	assert_int_equal(fix_open(f), 0);
+	assert_true(dp_net_of(f, "old")->isolation);
+	assert_true(dp_net_of(f, "old")->source_binding);
+	r = ok(f, "{\"cmd\":\"network.list\"}");
+	set = json_object_get(net_of(r, "old"), "settings");
+	assert_true(json_is_true(json_object_get(set, "isolation")));
+	assert_true(json_is_true(json_object_get(set, "source-binding")));
+	json_decref(r);
+}
+
+/* is {@net, @addr, @mac[5]} among the bindings last synced? */
+static bool bound(struct fix *f, uint32_t addr, uint8_t mac5)
+{
+	const struct dp_state *st = fakedp_state(f->dp);
+	unsigned i;
+
+	for (i = 0; i < st->nbind; i++)
+		if (st->bind[i].addr == addr && st->bind[i].mac[5] == mac5 &&
+		    st->bind[i].net == dp_net_of(f, "nat")->id)
+			return true;
+	return false;
+}
+
+static void test_bindings_follow_leases_endpoints_and_reservations(
+	void **state)
+{
+	struct fix *f = *state;
+	const struct dp_endpoint *ep;
+	char path[160], *text, *end;
+	int nent;
+	FILE *fp;
+	json_t *r;
+
+	assert_int_equal(fakedp_state(f->dp)->nbind, 0);
+	json_decref(ok(f, "{\"cmd\":\"lease.add\",\"args\":{\"network\":"
+			  "\"nat\",\"mac\":\"02:00:00:00:00:0a\","
+			  "\"address\":\"172.16.0.10\"}}"));
+	assert_true(bound(f, 0xac10000a, 0x0a));
+	json_decref(ok(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":"
+			  "\"nat\",\"netns\":\"c1\"}}"));
+	ep = fakedp_endpoint(f->dp, 0);
+	assert_non_null(ep);
+	assert_true(bound(f, ep->addr, ep->mac[5]));
+	assert_int_equal(fakedp_state(f->dp)->nbind, 2);
+	/* the MAC picked is the one listed and kept */
+	r = ok(f, "{\"cmd\":\"endpoint.list\"}");
+	{
+		char want[PARSE_MAC_LEN];
+
+		fmt_mac(want, ep->mac);
+		assert_string_equal(json_string_value(json_object_get(
+			json_array_get(r, 0), "mac")), want);
+	}
+	json_decref(r);
+	json_decref(ok(f, "{\"cmd\":\"endpoint.del\",\"args\":{\"network\":"
+			  "\"nat\",\"netns\":\"c1\"}}"));
+	json_decref(ok(f, "{\"cmd\":\"lease.del\",\"args\":{\"network\":"
+			  "\"nat\",\"mac\":\"02:00:00:00:00:0a\"}}"));
+	assert_int_equal(fakedp_state(f->dp)->nbind, 0);
+	/* DHCP leases: a bound one is bound, an offer is not; at expiry the
+	 * binding goes */
+	ctl_close(f->c);
+	f->c = NULL;
+	snprintf(path, sizeof(path), "%s/leases-nat.txt", f->dir);
+	text = slurp(path);
+	assert_non_null(text);
+	end = strstr(text, "\nend ");
+	assert_non_null(end);
+	nent = atoi(end + 5) + 3;	/* "end N": N entries */
+	end[1] = '\0';
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	free(text);
+	fprintf(fp, "lease 172.16.1.1 bound %lld 02:00:00:00:01:01 "
+		"01020000000101 -\n", (long long)time(NULL) + 2);
+	fprintf(fp, "lease 172.16.1.2 offered %lld 02:00:00:00:01:02 "
+		"01020000000102 -\n", (long long)time(NULL) + 60);
+	fprintf(fp, "lease 172.16.1.3 bound %lld 02:00:00:00:01:03 "
+		"01020000000103 -\n", (long long)time(NULL) + 3600);
+	fprintf(fp, "end %d\n", nent);
+	fclose(fp);
+	nat_destroy(f->nat);
+	assert_int_equal(engine_new(f), 0);
+	assert_int_equal(fix_open(f), 0);
+	assert_true(bound(f, 0xac100101, 0x01));
+	assert_false(bound(f, 0xac100102, 0x02));
+	assert_true(bound(f, 0xac100103, 0x03));
+	sleep(3);
+	json_decref(ok(f, "{\"cmd\":\"ping\"}"));	/* any request looks */
+	assert_false(bound(f, 0xac100101, 0x01));
+	assert_true(bound(f, 0xac100103, 0x03));
+	assert_int_equal(fakedp_state(f->dp)->nbind, 1);
+}
+
+static void test_bridge_must_be_a_bridge(void **state)
+{
+	struct fix *f = *state;
+	json_t *r;
+
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"x\","
+		   "\"prefixes\":[\"10.60.0.0/24\"],\"bridge\":\"eth0\"}}",
+		"device eth0 is an uplink");
+	/* a bridge that is the uplink of the network's own external */
+	fakedp_add_addr(f->dp, "eth1", 0xc0000207, 24);	/* 192.0.2.7 */
+	fakedp_add_bridge(f->dp, "eth1");
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"x\","
+		   "\"prefixes\":[\"10.60.0.0/24\"],\"bridge\":\"eth1\","
+		   "\"externals\":[\"eth1\"]}}", "device eth1 is an uplink");
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"x\","
+		   "\"prefixes\":[\"10.60.0.0/24\"],\"bridge\":\"lo\"}}",
+		"device lo exists and is not a bridge");
+	fakedp_add_dev(f->dp, "veth9");
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"x\","
+		   "\"prefixes\":[\"10.60.0.0/24\"],\"bridge\":\"veth9\"}}",
+		"device veth9 exists and is not a bridge");
+	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"x\","
+		   "\"prefixes\":[\"10.60.0.0/24\"],\"bridge\":\"hn-nat\"}}",
+		"bridge hn-nat belongs to another network, 'nat'");
+	r = ok(f, "{\"cmd\":\"network.list\"}");
+	assert_int_equal(json_array_size(r), 1);	/* nothing added */
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"x\","
+		  "\"prefixes\":[\"10.60.0.0/24\"],\"bridge\":\"brnew\"}}");
+	assert_true(json_is_true(json_object_get(r, "own_bridge")));
+	json_decref(r);
+	/* at start, a bridge that is a bridge no more closes its network */
+	fakedp_add_dev(f->dp, "brnew");
+	assert_int_equal(restart(f), 0);
+	r = ok(f, "{\"cmd\":\"network.list\"}");
+	assert_string_equal(json_string_value(json_object_get(
+		net_of(r, "x"), "state")), "closed");
+	assert_non_null(strstr(json_string_value(json_object_get(
+		net_of(r, "x"), "closed_reason")), "brnew"));
+	assert_string_equal(json_string_value(json_object_get(
+		net_of(r, "nat"), "state")), "up");
+	json_decref(r);
+}
+
+static void test_endpoint_off_its_bridge_is_missing_and_put_back(
+	void **state)
+{
+	struct fix *f = *state;
+	const char *reason;
+	char host[16];
+	json_t *r, *e;
+
+	r = ok(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"nat\","
+		  "\"netns\":\"c1\"}}");
+	assert_string_equal(json_string_value(json_object_get(r, "state")),
+			    "present");
+	assert_true(json_is_null(json_object_get(r, "reason")));
+	snprintf(host, sizeof(host), "%s", json_string_value(
+		json_object_get(r, "host_interface")));
+	json_decref(r);
+	fakedp_endpoint_detach(f->dp, host);
+	r = ok(f, "{\"cmd\":\"endpoint.list\"}");
+	e = json_array_get(r, 0);
+	assert_true(json_is_false(json_object_get(e, "present")));
+	assert_string_equal(json_string_value(json_object_get(e, "state")),
+			    "missing");
+	reason = json_string_value(json_object_get(e, "reason"));
+	assert_non_null(reason);
+	assert_non_null(strstr(reason, "not on bridge hn-nat"));
+	json_decref(r);
+	assert_int_equal(fakedp_reattaches(f->dp), 0);
+	assert_int_equal(restart(f), 0);
+	assert_int_equal(fakedp_reattaches(f->dp), 1);
+	r = ok(f, "{\"cmd\":\"endpoint.list\"}");
+	assert_true(json_is_true(json_object_get(json_array_get(r, 0),
+						 "present")));
+	json_decref(r);
+	fakedp_endpoint_lose(f->dp, host);
+	r = ok(f, "{\"cmd\":\"endpoint.list\"}");
+	assert_non_null(strstr(json_string_value(json_object_get(
+		json_array_get(r, 0), "reason")), "no interface"));
+	json_decref(r);
 }
 
 static void test_externals_add_del_and_every_address_mappings(void **state)
@@ -772,6 +1075,7 @@ static void test_existing_bridge_is_not_owned(void **state)
 	json_t *r;
 
 	fakedp_add_addr(f->dp, "br0", 0x0a320001, 24);	/* 10.50.0.1/24 */
+	fakedp_add_bridge(f->dp, "br0");
 	r = ok(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"lab\","
 		  "\"prefixes\":[\"10.50.0.0/24\"],\"bridge\":\"br0\"}}");
 	assert_false(json_is_true(json_object_get(r, "own_bridge")));
@@ -937,7 +1241,18 @@ int main(void)
 			test_network_pool_keeps_gateway_and_host_and_persists,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_corrupt_leases_file_stops_start_and_is_kept,
+			test_corrupt_leases_file_closes_only_its_network,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_isolation_and_source_binding_settings, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bindings_follow_leases_endpoints_and_reservations,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bridge_must_be_a_bridge,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_endpoint_off_its_bridge_is_missing_and_put_back,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_lease_add_del_list_reserve_by_mac_and_persist,

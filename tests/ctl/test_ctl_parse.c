@@ -154,6 +154,44 @@ static void test_settings_parse_their_values(void **state)
 	assert_int_equal(parse_setting_key("mtu", &k, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "'mtu'"));
+	/* the message lists every key, from the table */
+	assert_non_null(strstr(err, "dhcp-client-limit, isolation or "
+				    "source-binding"));
+}
+
+static void test_isolation_and_source_binding_are_on_off_default_on(
+	void **state)
+{
+	struct parse_svc_cfg svc;
+	struct nat_net_cfg cfg;
+	enum parse_setting k;
+	uint32_t v;
+
+	(void)state;
+	parse_svc_default(&svc);
+	memset(&cfg, 0, sizeof(cfg));
+	parse_setting_get(&cfg, &svc, SET_ISOLATION, &v);
+	assert_int_equal(v, 1);
+	parse_setting_get(&cfg, &svc, SET_SOURCE_BINDING, &v);
+	assert_int_equal(v, 1);
+	assert_int_equal(parse_setting_key("isolation", &k, err, sizeof(err)),
+			 0);
+	assert_int_equal(k, SET_ISOLATION);
+	assert_true(parse_setting_is_bool(k));
+	assert_false(parse_setting_is_number(k));
+	assert_int_equal(parse_setting_value(k, "off", &v, err, sizeof(err)),
+			 0);
+	assert_int_equal(v, 0);
+	parse_setting_put(&cfg, &svc, k, v);
+	assert_int_equal(svc.isolation, 0);
+	assert_int_equal(svc.source_binding, 1);
+	assert_int_equal(parse_setting_key("source-binding", &k, err,
+					   sizeof(err)), 0);
+	assert_int_equal(parse_setting_value(k, "yes", &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "source-binding 'yes' is not valid: use on "
+				 "or off");
+	assert_string_equal(parse_setting_str(k, 0), "off");
 }
 
 static int req(const char *line, struct ctl_req *r)
@@ -279,6 +317,8 @@ int main(void)
 		cmocka_unit_test(test_ports_and_ranges),
 		cmocka_unit_test(test_names_follow_engine_and_kernel_rules),
 		cmocka_unit_test(test_settings_parse_their_values),
+		cmocka_unit_test(
+			test_isolation_and_source_binding_are_on_off_default_on),
 		cmocka_unit_test(test_request_map_add_is_read_fully),
 		cmocka_unit_test(
 			test_request_network_add_with_interface_and_address),

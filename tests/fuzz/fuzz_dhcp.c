@@ -13,7 +13,10 @@
  * clock (bits 2-7: that many seconds, times 16 when bit 7 is set, so offer
  * holds, leases and quarantines all run out):
  *
- *  0  raw:      the rest is a UDP payload for dhcp_handle()
+ *  0  raw:      the rest is a UDP payload for dhcp_handle(), or when it
+ *               starts with 0x4_ (IPv4; no BOOTP op does) an IPv4
+ *               datagram for dhcp_handle_ip(), bit 0 of its second byte
+ *               saying whether the link vouches for the UDP checksum
  *  1  template: three knob bytes build a well-formed header (message
  *               type, client, ciaddr, giaddr, broadcast flag, options 61,
  *               50, 54, overload), the rest is appended as options, then
@@ -23,6 +26,9 @@
  *  3  state:    the rest is a state file for ipam_load() into a new pool
  *
  * Checked with abort(), after printing the input in hex:
+ *  - a reply of dhcp_handle_ip() is an IPv4 datagram from the server's
+ *    address to the destination reported, UDP from port 67, both
+ *    checksums right, around a reply that passes the checks below;
  *  - every reply (dhcp_handle() or dhcp_build()) is 300 to 548 bytes,
  *    parses again with dhcp_parse(), is a BOOTREPLY of the type reported,
  *    with the request's xid and chaddr, and echoes option 61 exactly;
@@ -182,30 +188,45 @@ static uint64_t sum_counters(const struct dhcp_stats *st)
 	return s;
 }
 
-static void handle(const uint8_t *msg, size_t len)
+static uint32_t rd32(const uint8_t *p)
 {
-	uint8_t out[DHCP_REPLY_MAX];
-	struct dhcp_reply r;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* RFC 1071 sum, folded; 0xffff over data that holds its checksum */
+static uint16_t sum16(const uint8_t *p, size_t len, uint32_t s)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		s += i & 1 ? p[i] : (uint32_t)p[i] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* the checks of an outcome of @msg (a DHCP message); @out: the reply */
+static void check_outcome(const uint8_t *msg, size_t len, const uint8_t *out,
+			  const struct dhcp_reply *r, uint64_t before)
+{
 	struct dhcp_msg req;
-	uint64_t before = sum_counters(dhcp_server_stats(srv));
 	uint64_t after;
 	bool consumed;
 
-	if (dhcp_handle(srv, msg, len, now, out, sizeof(out), &r))
-		die("dhcp_handle refused its arguments");
 	after = sum_counters(dhcp_server_stats(srv));
 	/* RELEASE and DECLINE handled move no drop or tx counter */
-	consumed = !r.len && r.drop == DHCP_DROP_NONE;
+	consumed = !r->len && r->drop == DHCP_DROP_NONE;
 	if (after != before + (consumed ? 0 : 1))
 		die("not exactly one counter moved");
-	if (r.drop >= DHCP_DROP_MAX || (r.len && r.drop))
+	if (r->drop >= DHCP_DROP_MAX || (r->len && r->drop))
 		die("bad drop reason");
-	if (!r.len)
+	if (!r->len)
 		return;
 	if (dhcp_parse(msg, len, &req, NULL))
 		die("a reply to a message that does not parse");
-	check_reply(&req, out, r.len, r.type);
-	if ((r.type == DHCP_OFFER || r.type == DHCP_ACK) && req.type != 8) {
+	check_reply(&req, out, r->len, r->type);
+	if ((r->type == DHCP_OFFER || r->type == DHCP_ACK) && req.type != 8) {
 		struct dhcp_msg rep;
 		const struct ipam_entry *e;
 
@@ -213,7 +234,7 @@ static void handle(const uint8_t *msg, size_t len)
 		const uint8_t *id;
 		size_t idlen;
 
-		dhcp_parse(out, r.len, &rep, NULL);
+		dhcp_parse(out, r->len, &rep, NULL);
 		e = ipam_lookup(ipam, rep.yiaddr);
 		id = dhcp_opt(&req, DHCP_OPT_CLIENT_ID, &idlen);
 		if (!id) {
@@ -230,6 +251,61 @@ static void handle(const uint8_t *msg, size_t len)
 				      memcmp(e->id, id, idlen))
 			die("address given that the client does not hold");
 	}
+}
+
+static void handle(const uint8_t *msg, size_t len)
+{
+	uint8_t out[DHCP_REPLY_MAX];
+	struct dhcp_reply r;
+	uint64_t before = sum_counters(dhcp_server_stats(srv));
+
+	if (dhcp_handle(srv, msg, len, now, out, sizeof(out), &r))
+		die("dhcp_handle refused its arguments");
+	check_outcome(msg, len, out, &r, before);
+}
+
+/* mode 0 with an IPv4 datagram: dhcp_handle_ip() */
+static void handle_ip(const uint8_t *pkt, size_t len)
+{
+	static const uint8_t relay[6] = { 0x02, 0x99, 0, 0, 0, 1 };
+	uint8_t out[DHCP_HDRS_LEN + DHCP_REPLY_MAX], ph[12] = { 0 };
+	uint64_t before = sum_counters(dhcp_server_stats(srv));
+	struct dhcp_reply r;
+	size_t hlen, ulen;
+
+	if (dhcp_handle_ip(srv, pkt, len, relay, len > 1 && (pkt[1] & 1), now,
+			   out, sizeof(out), &r))
+		die("dhcp_handle_ip refused its arguments");
+	if (!r.len) {
+		if (r.drop >= DHCP_DROP_IP_HEADER) {
+			if (sum_counters(dhcp_server_stats(srv)) != before + 1)
+				die("not exactly one counter moved");
+			return;
+		}
+	} else if (r.len < DHCP_HDRS_LEN + DHCP_REPLY_MIN || out[0] != 0x45 ||
+		   (size_t)(out[2] << 8 | out[3]) != r.len ||
+		   sum16(out, DHCP_IP_HLEN, 0) != 0xffff || out[9] != 17 ||
+		   rd32(out + 12) != GW || rd32(out + 16) != r.dest.addr ||
+		   (out[20] << 8 | out[21]) != DHCP_SERVER_PORT ||
+		   (out[22] << 8 | out[23]) != r.dest.port ||
+		   (size_t)(out[24] << 8 | out[25]) != r.len - DHCP_IP_HLEN) {
+		die("reply's IPv4 or UDP header wrong");
+	} else {
+		memcpy(ph, out + 12, 8);
+		ph[9] = 17;
+		ph[10] = out[24];
+		ph[11] = out[25];
+		if (sum16(out + DHCP_IP_HLEN, r.len - DHCP_IP_HLEN,
+			  sum16(ph, sizeof(ph), 0)) != 0xffff)
+			die("reply's UDP checksum wrong");
+	}
+	/* accepted: the message is the UDP payload */
+	hlen = (size_t)(pkt[0] & 0xf) * 4;
+	ulen = (size_t)(pkt[hlen + 4] << 8 | pkt[hlen + 5]);
+	if (r.len)
+		r.len -= DHCP_HDRS_LEN;
+	check_outcome(pkt + hlen + DHCP_UDP_HLEN, ulen - DHCP_UDP_HLEN,
+		      out + DHCP_HDRS_LEN, &r, before);
 }
 
 /* mode 1: a well-formed header from knobs, fuzzed options after */
@@ -392,7 +468,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	now += (b0 & 0x80) ? (int64_t)((b0 >> 2) & 0x1f) * 16 : b0 >> 2;
 	switch (b0 & 3) {
 	case 0:
-		handle(data + 1, size - 1);
+		if (size > 1 && data[1] >> 4 == 4)
+			handle_ip(data + 1, size - 1);
+		else
+			handle(data + 1, size - 1);
 		break;
 	case 1:
 		template(data + 1, size - 1);

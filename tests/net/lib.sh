@@ -185,7 +185,174 @@ topo_up() {
 	# the neighbours answer before the first test packet
 	wait_until 5 ns c1 ping -c 1 -W 1 172.16.0.1 &&
 		wait_until 5 ns c2 ping -c 1 -W 1 172.16.0.1 &&
-		wait_until 5 ns host ping -c 1 -W 1 $INET
+		wait_until 5 ns host ping -c 1 -W 1 $INET &&
+		fw_apply
+}
+
+# ---- the host's firewall (HN_FIREWALL) -------------------------------------
+
+# fw_apply: the firewall HN_FIREWALL names, in P-host (topo_up calls it,
+# after the readiness pings): "nft" a default-drop input and forward
+# policy as a distribution's firewall has it, "iptables" Docker's
+# FORWARD policy DROP; empty or unset: none
+fw_apply() {
+	case "${HN_FIREWALL:-}" in
+	"") ;;
+	nft)
+		ns host nft -f - <<-'EOF' || { note "nft ruleset not loaded"; return 1; }
+		table inet hnfw {
+			chain input {
+				type filter hook input priority 0; policy drop;
+				ct state established,related accept
+				iif lo accept
+			}
+			chain forward {
+				type filter hook forward priority 0; policy drop;
+			}
+		}
+		EOF
+		;;
+	iptables)
+		ns host iptables-nft -P FORWARD DROP ||
+			{ note "iptables-nft -P FORWARD DROP failed"; return 1; }
+		;;
+	*)
+		note "HN_FIREWALL='$HN_FIREWALL': expected nft or iptables"
+		return 1
+		;;
+	esac
+}
+
+# fw_allow tcp|udp PORT: let the host's own service on PORT through the
+# input policy of HN_FIREWALL=nft (what an administrator does for a
+# service the host offers); nothing to do otherwise
+fw_allow() {
+	[ "${HN_FIREWALL:-}" = nft ] || return 0
+	ns host nft insert rule inet hnfw input "$1" dport "$2" accept
+}
+
+# ---- more of the topology --------------------------------------------------
+
+C3=10.88.0.100		# net2's endpoint (net2_up)
+NET2=net2
+NET2_PREFIX=10.88.0.0/24
+NET2_GW=10.88.0.1
+
+# side_add NAME HOSTIF HOSTADDR/PLEN PEERADDR/PLEN: namespace P-NAME on
+# a veth of its own into P-host (HOSTIF there, eth0 in P-NAME): another
+# interface of the host, not a network's bridge; no routes beyond the link
+side_add() {
+	local n=$1 hif=$2 ha=$3 pa=$4
+	ns_add "$n" || return 1
+	ip link add eth0 netns "$P-$n" type veth peer name "$hif" \
+		netns "$P-host" || return 1
+	ip -n "$P-host" addr add "$ha" dev "$hif"
+	ip -n "$P-host" link set "$hif" up
+	ip -n "$P-$n" addr add "$pa" dev eth0
+	ip -n "$P-$n" link set eth0 up
+	# ready when the link is (a ping would meet HN_FIREWALL's input policy)
+	wait_until 5 _link_up "$n" eth0 && wait_until 5 _link_up host "$hif"
+}
+
+_link_up() { # NS IFACE: carrier and up
+	ip -n "$P-$1" link show "$2" 2>/dev/null | grep -q 'LOWER_UP'
+}
+
+# net2_up: a second network net2 ($NET2_PREFIX) on a bridge br1 made by
+# the case, with its endpoint c3 ($C3); hostnatd must run
+net2_up() {
+	ip -n "$P-host" link add br1 type bridge || return 1
+	ip -n "$P-host" link set br1 up
+	hn network add $NET2 --prefix $NET2_PREFIX --bridge br1 \
+		--external up0 >"$T/net2add.out" 2>&1 || {
+		note "network add $NET2 failed: $(cat "$T/net2add.out")"
+		return 1
+	}
+	endpoint_add c3 $C3/24 $NET2_GW br1 || return 1
+	wait_until 5 ns c3 ping -c 1 -W 1 $NET2_GW ||
+		note "c3 cannot ping its gateway $NET2_GW (firewall?)"
+	return 0
+}
+
+# corrupt_state: garbage in place of state.json (the good one is kept
+# in $T/state.json.good for restore_state)
+corrupt_state() {
+	cp "$T/state/state.json" "$T/state.json.good" 2>/dev/null
+	printf '{"networks": [ {"name": "net1", \x01\xff garbage' >"$T/state/state.json"
+}
+
+restore_state() {
+	cp "$T/state.json.good" "$T/state/state.json"
+}
+
+# ---- streams ---------------------------------------------------------------
+
+# stream_start NS ADDR PORT COUNT [ARGS...]: a bounded UDP stream (nettool
+# udp-stream, one datagram per ms) in the background; STREAM_PID, progress
+# in $T/stream.progress
+stream_start() {
+	local n=$1 a=$2 port=$3 cnt=$4
+	shift 4
+	rm -f "$T/stream.progress"
+	bg "$n" $NT udp-stream "$a" "$port" --count "$cnt" \
+		--progress "$T/stream.progress" --max-time 60 "$@" \
+		>>"$T/stream.out" 2>&1
+	STREAM_PID=$BG_PID
+	wait_until 5 test -s "$T/stream.progress"
+}
+
+# stream_sent: datagrams the running stream has sent so far
+stream_sent() {
+	awk '{print $2}' "$T/stream.progress" 2>/dev/null
+}
+
+_stream_past() {
+	local k
+	k=$(stream_sent)
+	[ "${k:-0}" -ge "$1" ]
+}
+
+# stream_more N: wait (at most 10 s) until the stream sent N more datagrams
+stream_more() {
+	local k
+	k=$(stream_sent)
+	wait_until 10 _stream_past $((${k:-0} + $1))
+}
+
+# stream_stop: end the stream (it is bounded anyway)
+stream_stop() {
+	stop_pid "$STREAM_PID"
+}
+
+# ---- more checks -----------------------------------------------------------
+
+# check_none NAME TEXT: TEXT is empty; else fail with its line count and
+# first lines (what leaked or arrived)
+check_none() {
+	if [ -z "$2" ]; then
+		ok "$1"
+	else
+		bad "$1" "expected nothing, got $(wc -l <<<"$2") line(s): $(head -n 4 <<<"$2" | cut -c 1-160 | tr '\n' '|')"
+	fi
+}
+
+# cap_count FILE [FILTER...]: number of captured packets matching FILTER
+cap_count() {
+	local f=$1
+	shift
+	cap_show "$f" "$@" | wc -l
+}
+
+# check_drop_grew NAME REASON BEFORE: drops.REASON is now above BEFORE
+check_drop_grew() {
+	local after
+	after=$(drops "$2")
+	if [[ "${3:-x}" =~ ^[0-9]+$ && "${after:-x}" =~ ^[0-9]+$ ]] &&
+		[ "$after" -gt "$3" ]; then
+		ok "$1 ($2 $3 -> $after)"
+	else
+		bad "$1" "expected engine.drops[\"$2\"] to grow, got '${3:-none}' -> '${after:-none}'; drops: $(hn --json stats 2>/dev/null | jq -c '(.engine // .).drops' 2>&1 | head -c 300)"
+	fi
 }
 
 # ---- hostnatd and hostnat ------------------------------------------------

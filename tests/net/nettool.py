@@ -19,6 +19,16 @@ Every client has a timeout and says why it failed:
   conc ADDR PORT N [--hold S] [--timeout S]
         opens N TCP connections, all at once, each gets the server's line;
         prints "ok K/N" when all are up, holds them S seconds, exit 0 iff K=N
+  udp-stream ADDR PORT --count N [--interval-ms F] [--sport P] [--src A]
+        [--progress FILE] [--max-time S]
+        sends N numbered datagrams, one every F ms (default 1), never more
+        than S seconds (default 60); writes "sent K" to FILE every 100 and
+        at the end; prints "sent K errors E"; exit 0
+  pmtu ADDR PORT [--size N] [--sport P] [--timeout S]
+        sends N-byte datagrams with DF set until the path MTU the kernel
+        holds for ADDR drops below N (an ICMP "fragmentation needed"
+        arrived) or S seconds pass; prints "mtu M emsgsize" or "mtu M";
+        exit 0 when the MTU dropped, 2 when not
 """
 import argparse
 import hashlib
@@ -208,6 +218,68 @@ def conc(a):
     return 0 if done == a.n else 1
 
 
+def udp_stream(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if a.sport or a.src:
+        if a.src:
+            s.setsockopt(socket.IPPROTO_IP, 15, 1)  # IP_FREEBIND
+        s.bind((a.src or "0.0.0.0", a.sport or 0))
+    s.setblocking(False)
+    start = time.monotonic()
+    sent = errors = 0
+
+    def progress():
+        if a.progress:
+            with open(a.progress + ".tmp", "w") as f:
+                f.write("sent %d errors %d\n" % (sent, errors))
+            os.rename(a.progress + ".tmp", a.progress)
+
+    progress()
+    for i in range(a.count):
+        due = start + i * a.interval_ms / 1000.0
+        now = time.monotonic()
+        if now - start > a.max_time:
+            break
+        if due > now:
+            time.sleep(due - now)
+        try:
+            s.sendto(b"stream %d" % i, (a.addr, a.port))
+            sent += 1
+        except OSError:
+            errors += 1
+        if i % 100 == 99:
+            progress()
+    progress()
+    print("sent %d errors %d" % (sent, errors))
+    return 0
+
+
+def pmtu(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if a.sport:
+        s.bind(("0.0.0.0", a.sport))
+    s.setsockopt(socket.IPPROTO_IP, 10, 2)  # IP_MTU_DISCOVER = IP_PMTUDISC_DO
+    s.connect((a.addr, a.port))
+    deadline = time.monotonic() + a.timeout
+    payload = b"x" * a.size
+    emsg = ""
+    while time.monotonic() < deadline:
+        try:
+            s.send(payload)
+        except OSError as e:
+            if e.errno == 90:  # EMSGSIZE: the kernel knows a smaller MTU
+                emsg = " emsgsize"
+        mtu = s.getsockopt(socket.IPPROTO_IP, 14)  # IP_MTU
+        if mtu < a.size + 28:
+            print("mtu %d%s" % (mtu, emsg))
+            return 0
+        time.sleep(0.2)
+    print("mtu %d" % s.getsockopt(socket.IPPROTO_IP, 14))
+    return 2
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -236,10 +308,25 @@ def main():
     q.add_argument("n", type=int)
     q.add_argument("--hold", type=float, default=0)
     q.add_argument("--timeout", type=float, default=20)
+    q = sub.add_parser("udp-stream")
+    q.add_argument("addr")
+    q.add_argument("port", type=int)
+    q.add_argument("--count", type=int, required=True)
+    q.add_argument("--interval-ms", type=float, default=1.0)
+    q.add_argument("--sport", type=int, default=0)
+    q.add_argument("--src", default="")
+    q.add_argument("--progress", default="")
+    q.add_argument("--max-time", type=float, default=60)
+    q = sub.add_parser("pmtu")
+    q.add_argument("addr")
+    q.add_argument("port", type=int)
+    q.add_argument("--size", type=int, default=1400)
+    q.add_argument("--sport", type=int, default=0)
+    q.add_argument("--timeout", type=float, default=5)
     a = p.parse_args()
     fn = {"tcp-server": tcp_server, "udp-server": udp_server,
           "tcp-client": tcp_client, "udp-client": udp_client,
-          "conc": conc}[a.cmd]
+          "conc": conc, "udp-stream": udp_stream, "pmtu": pmtu}[a.cmd]
     return fn(a) or 0
 
 

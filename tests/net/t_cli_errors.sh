@@ -75,6 +75,18 @@ refused "a udp-timeout below RFC 4787's 120 s is refused, naming the value" \
 	"10 s" -- network set $NET udp-timeout 10
 refused "an unknown command is refused" \
 	frobnicate -- network frobnicate
+refused "a bad isolation value is refused, naming it" \
+	"isolation 'maybe'" "on or off" -- network set $NET isolation maybe
+refused "an uplink as --bridge is refused, naming it" \
+	"device up0" uplink -- network add nb1 --prefix 10.81.0.0/24 --bridge up0
+refused "lo as --bridge is refused, naming it" \
+	"device lo" "not a bridge" -- network add nb2 --prefix 10.82.0.0/24 --bridge lo
+ip -n $P-host link add hnt-va type veth peer name hnt-vb
+refused "a veth as --bridge is refused, naming it and its kind" \
+	"device hnt-va" "not a bridge" veth -- network add nb3 --prefix 10.83.0.0/24 --bridge hnt-va
+refused "hn-out (hostnat's TUN) as --bridge is refused" \
+	"hn-out" -- network add nb4 --prefix 10.84.0.0/24 --bridge hn-out
+ip -n $P-host link del hnt-va
 
 after=$(snap)
 check_eq "nothing changed after the refused requests" "$before" "$after"

@@ -3,8 +3,10 @@
 # endpoint add attaches a fresh network namespace in one command: a veth
 # into it (eth0, or --ifname), an address from the pool (or --address),
 # lo and eth0 up, the default route via the gateway; curl from it reaches
-# inet through the NAT. Endpoints survive a restart; one whose veth is gone
-# shows as missing. endpoint del removes the veth and frees the address.
+# inet through the NAT. Endpoints survive a restart; one whose veth is gone,
+# off its bridge or down shows as missing, with the reason; a restart puts a
+# veth off its bridge back on it. endpoint del removes the veth and frees
+# the address.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -56,11 +58,42 @@ hn_stop
 hn_start || { bad "restart" "hostnatd did not start again"; finish; }
 check_eq "restart: both endpoints listed, present" "present present" \
 	"$(hn --json endpoint list $NET | jq -r '[.[] | if .present then "present" else "missing" end] | join(" ")')"
+ep_state() { # NETNS: "present", or "missing: REASON"
+	hn --json endpoint list $NET | jq -r --arg n "$1" '.[] |
+		select(.netns == $n) |
+		if .present then .state else "\(.state): \(.reason)" end'
+}
+ip -n $P-host link set "$H1" nomaster
+check_eq "a veth taken off its bridge: the endpoint shows as missing, saying why" \
+	"missing: $H1 is not on bridge br0" "$(ep_state $P-e1)"
+check_match "endpoint list (text): missing, with the reason" \
+	"$P-e1 +eth0 .*missing \($H1 is not on bridge br0\)" "$(hn endpoint list $NET 2>&1)"
+ip -n $P-host link set "$H1" master br0
+ip -n $P-host link set "$H1" down
+check_eq "a veth that is down: missing" "missing: $H1 is down" "$(ep_state $P-e1)"
+ip -n $P-host link set "$H1" nomaster
+hn_stop
+hn_start || { bad "restart" "hostnatd did not start again"; finish; }
+check_match "restart: the veth is back on br0 and up" \
+	"master br0 .*state UP|state UP .*master br0" \
+	"$(ip -n $P-host link show "$H1" 2>&1)"
+check_eq "restart: the endpoint is present again" present "$(ep_state $P-e1)"
+check_match "restart: e1 reaches inet through the NAT again" "^web saw $EXT:" \
+	"$(ns e1 curl -sS --max-time 5 http://$INET/ 2>&1)"
+check_match "endpoint add without --mac: a local unicast MAC, listed" \
+	"^02:([0-9a-f]{2}:){4}[0-9a-f]{2}$" \
+	"$(hn --json endpoint list $NET | jq -r --arg n "$P-e1" '.[] | select(.netns == $n) | .mac')"
+check_eq "the MAC listed is eth0's in e1" \
+	"$(hn --json endpoint list $NET | jq -r --arg n "$P-e1" '.[] | select(.netns == $n) | .mac')" \
+	"$(ip -n $P-e1 -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)"
+
 H2=$(hn --json endpoint list $NET | jq -r --arg n "$P-e2" \
 	'.[] | select(.netns == $n) | .host_interface')
 ip -n $P-host link del "$H2"
 check_match "a veth removed by hand: the endpoint shows as missing" \
 	"$P-e2 +net0 .*missing" "$(hn endpoint list $NET 2>&1)"
+check_eq "a veth removed by hand: the reason says so" \
+	"missing: no interface $H2 on the host" "$(ep_state $P-e2)"
 
 check_cmd "endpoint del e1" hn endpoint del $NET --netns $P-e1
 check_eq "endpoint del: no $H1 on the host" "" \

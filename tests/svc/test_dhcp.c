@@ -192,6 +192,7 @@ static void mac_of(uint8_t mac[6], unsigned n)
  * @r:		outcome of the last message
  * @rep:	the last reply, parsed again
  * @now:	s, clock
+ * @csum_known:	dhcp_handle_ip(): the link vouches for UDP checksums
  */
 struct t {
 	struct ipam *ipam;
@@ -201,6 +202,7 @@ struct t {
 	struct dhcp_reply r;
 	struct dhcp_msg rep;
 	int64_t now;
+	bool csum_known;
 };
 
 static struct t *t_new(const struct ipam_config *icfg,
@@ -947,6 +949,342 @@ static void relayed_request_answered_to_relay(void **state)
 	assert_int_equal(t->r.drop, DHCP_DROP_RELAY);
 }
 
+/* --- on the link: IPv4 and UDP headers (dhcp_handle_ip()) --------------- */
+
+/**
+ * struct dg - a client's IPv4 datagram around a message
+ * @b:		bytes: IPv4 header (20), UDP header (8), message, padding
+ * @len:	bytes
+ */
+struct dg {
+	uint8_t b[DHCP_HDRS_LEN + sizeof(((struct cm *)0)->b) + 64];
+	size_t len;
+};
+
+static const uint8_t relay_mac[6] = { 0x02, 0x99, 0, 0, 0, 0x01 };
+
+/* RFC 1071, summed bytewise here so as not to share the server's code */
+static uint16_t sum16(const uint8_t *p, size_t len, uint32_t s)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		s += i & 1 ? p[i] : (uint32_t)p[i] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static uint16_t udp_sum(const uint8_t *ip)
+{
+	size_t ulen = (size_t)ip[24] << 8 | ip[25];
+	uint8_t ph[12] = { 0 };
+
+	memcpy(ph, ip + 12, 8);
+	ph[9] = 17;
+	ph[10] = (uint8_t)(ulen >> 8);
+	ph[11] = (uint8_t)ulen;
+	return sum16(ip + 20, ulen, sum16(ph, sizeof(ph), 0));
+}
+
+/* @m from 0.0.0.0:68 (or @src) to @dst:67, checksums as a client's */
+static void dg_wrap(struct dg *d, const struct cm *m, uint32_t src,
+		    uint32_t dst)
+{
+	size_t ulen = DHCP_UDP_HLEN + m->len;
+	uint16_t c;
+
+	memset(d, 0, sizeof(*d));
+	d->b[0] = 0x45;
+	d->b[2] = (uint8_t)((20 + ulen) >> 8);
+	d->b[3] = (uint8_t)(20 + ulen);
+	d->b[8] = 64;
+	d->b[9] = 17;
+	be32(d->b + 12, src);
+	be32(d->b + 16, dst);
+	c = (uint16_t)~sum16(d->b, 20, 0);
+	d->b[10] = (uint8_t)(c >> 8);
+	d->b[11] = (uint8_t)c;
+	d->b[21] = 68;
+	d->b[23] = 67;
+	d->b[24] = (uint8_t)(ulen >> 8);
+	d->b[25] = (uint8_t)ulen;
+	memcpy(d->b + 28, m->b, m->len);
+	c = (uint16_t)~udp_sum(d->b);
+	d->b[26] = (uint8_t)((c ? c : 0xffff) >> 8);
+	d->b[27] = (uint8_t)(c ? c : 0xffff);
+	d->len = 20 + ulen;
+}
+
+/* the IPv4 header again after a change at @off: fix its checksum */
+static void dg_fix_ip_sum(struct dg *d)
+{
+	uint16_t c;
+
+	d->b[10] = d->b[11] = 0;
+	c = (uint16_t)~sum16(d->b, (size_t)(d->b[0] & 0xf) * 4, 0);
+	d->b[10] = (uint8_t)(c >> 8);
+	d->b[11] = (uint8_t)c;
+}
+
+/* one datagram to dhcp_handle_ip(); a reply's headers are checked, its
+ * message parsed into t->rep; returns the reply type, 0 for none */
+static uint8_t t_send_ip(struct t *t, const struct dg *d)
+{
+	uint8_t out[DHCP_HDRS_LEN + DHCP_REPLY_MAX];
+	enum dhcp_err err;
+	size_t ulen;
+
+	memset(&t->rep, 0, sizeof(t->rep));
+	assert_int_equal(dhcp_handle_ip(t->srv, d->b, d->len, relay_mac,
+					t->csum_known, t->now, out, sizeof(out),
+					&t->r),
+			 0);
+	if (!t->r.len)
+		return 0;
+	assert_in_range(t->r.len, DHCP_HDRS_LEN + DHCP_REPLY_MIN,
+			DHCP_HDRS_LEN + DHCP_REPLY_MAX);
+	/* IPv4: 20 bytes, total length, DF and ID 0, TTL, UDP, addresses */
+	assert_int_equal(out[0], 0x45);
+	assert_int_equal((size_t)out[2] << 8 | out[3], t->r.len);
+	assert_int_equal(out[4] | out[5], 0);
+	assert_int_equal(out[6], 0x40);
+	assert_int_equal(out[7], 0);
+	assert_int_equal(out[8], DHCP_IP_TTL);
+	assert_int_equal(out[9], 17);
+	assert_int_equal(rd32(out + 12), GW);
+	assert_int_equal(rd32(out + 16), t->r.dest.addr);
+	assert_int_equal(sum16(out, 20, 0), 0xffff);
+	/* UDP: from 67 to the destination's port, length, checksum */
+	ulen = (size_t)out[24] << 8 | out[25];
+	assert_int_equal(out[20] << 8 | out[21], DHCP_SERVER_PORT);
+	assert_int_equal(out[22] << 8 | out[23], t->r.dest.port);
+	assert_int_equal(ulen, t->r.len - 20);
+	assert_int_not_equal(out[26] | out[27], 0);
+	assert_int_equal(udp_sum(out), 0xffff);
+	memcpy(t->out, out + DHCP_HDRS_LEN, t->r.len - DHCP_HDRS_LEN);
+	if (dhcp_parse(t->out, t->r.len - DHCP_HDRS_LEN, &t->rep, &err))
+		fail_msg("reply does not parse: %s", dhcp_err_name(err));
+	assert_int_equal(t->rep.type, t->r.type);
+	return t->r.type;
+}
+
+static void
+ip_offer_without_broadcast_flag_goes_to_chaddr_and_yiaddr(void **state)
+{
+	struct t *t = t_new(NULL, NULL);
+	uint8_t mac[6];
+	struct dg d;
+	struct cm m;
+
+	*state = t;
+	mac_of(mac, 1);
+	cm_discover(&m, mac, 1);
+	cm_end(&m);
+	dg_wrap(&d, &m, 0, UINT32_MAX);
+	assert_int_equal(t_send_ip(t, &d), DHCP_OFFER);
+	/* RFC 2131 4.1: no ciaddr, no broadcast bit: yiaddr at chaddr */
+	assert_int_equal(t->r.dest.kind, DHCP_DEST_HWADDR);
+	assert_int_equal(t->r.dest.addr, t->rep.yiaddr);
+	assert_int_equal(t->r.dest.port, DHCP_CLIENT_PORT);
+	assert_memory_equal(t->r.dest.mac, mac, 6);
+	assert_int_equal(stats(t)->rx[DHCP_DISCOVER], 1);
+}
+
+static void ip_broadcast_flag_and_nak_go_to_broadcast(void **state)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct t *t = t_new(NULL, NULL);
+	uint8_t mac[6];
+	struct dg d;
+	struct cm m;
+
+	*state = t;
+	mac_of(mac, 1);
+	cm_discover(&m, mac, 1);
+	cm_broadcast(&m);
+	cm_end(&m);
+	dg_wrap(&d, &m, 0, UINT32_MAX);
+	assert_int_equal(t_send_ip(t, &d), DHCP_OFFER);
+	assert_int_equal(t->r.dest.addr, UINT32_MAX);
+	assert_memory_equal(t->r.dest.mac, bcast, 6);
+	/* INIT-REBOOT with an address of another network: NAK, broadcast */
+	cm_request_reboot(&m, mac, 2, A(10, 0, 9, 9));
+	cm_end(&m);
+	dg_wrap(&d, &m, 0, UINT32_MAX);
+	assert_int_equal(t_send_ip(t, &d), DHCP_NAK);
+	assert_int_equal(t->r.dest.addr, UINT32_MAX);
+	assert_memory_equal(t->r.dest.mac, bcast, 6);
+}
+
+static void ip_renewal_to_server_answered_at_ciaddr(void **state)
+{
+	struct t *t = t_new(NULL, NULL);
+	uint8_t mac[6];
+	struct dg d;
+	struct cm m;
+	uint32_t a;
+
+	*state = t;
+	mac_of(mac, 1);
+	a = dora(t, mac);
+	cm_request_renew(&m, mac, 0x2000, a);
+	cm_end(&m);
+	dg_wrap(&d, &m, a, GW);
+	assert_int_equal(t_send_ip(t, &d), DHCP_ACK);
+	assert_int_equal(t->r.dest.kind, DHCP_DEST_UNICAST);
+	assert_int_equal(t->r.dest.addr, a);
+	assert_memory_equal(t->r.dest.mac, mac, 6);
+	/* REBINDING to the network's broadcast address: answered too */
+	dg_wrap(&d, &m, a, A(10, 0, 0, 255));
+	assert_int_equal(t_send_ip(t, &d), DHCP_ACK);
+	assert_int_equal(t->r.dest.addr, a);
+}
+
+static void ip_relayed_request_answered_at_relay_mac(void **state)
+{
+	struct t *t = t_new(NULL, NULL);
+	uint8_t mac[6];
+	struct dg d;
+	struct cm m;
+
+	*state = t;
+	mac_of(mac, 1);
+	cm_discover(&m, mac, 1);
+	cm_giaddr(&m, A(10, 0, 0, 250));
+	cm_end(&m);
+	dg_wrap(&d, &m, A(10, 0, 0, 250), GW);
+	assert_int_equal(t_send_ip(t, &d), DHCP_OFFER);
+	assert_int_equal(t->r.dest.addr, A(10, 0, 0, 250));
+	assert_int_equal(t->r.dest.port, DHCP_SERVER_PORT);
+	assert_memory_equal(t->r.dest.mac, relay_mac, 6);
+}
+
+static void ip_padding_and_no_udp_checksum_accepted(void **state)
+{
+	struct t *t = t_new(NULL, NULL);
+	uint8_t mac[6];
+	struct dg d;
+	struct cm m;
+
+	*state = t;
+	mac_of(mac, 1);
+	cm_discover(&m, mac, 1);
+	cm_end(&m);
+	dg_wrap(&d, &m, 0, UINT32_MAX);
+	d.b[26] = d.b[27] = 0; /* RFC 768: no checksum */
+	d.len += 18; /* link padding past the total length */
+	assert_int_equal(t_send_ip(t, &d), DHCP_OFFER);
+	/* an IPv4 option (router alert) before UDP */
+	cm_discover(&m, mac, 2);
+	cm_end(&m);
+	dg_wrap(&d, &m, 0, UINT32_MAX);
+	memmove(d.b + 24, d.b + 20, d.len - 20);
+	d.b[0] = 0x46;
+	d.b[20] = 0x94;
+	d.b[21] = 4;
+	d.b[22] = d.b[23] = 0;
+	d.len += 4;
+	d.b[2] = (uint8_t)(d.len >> 8);
+	d.b[3] = (uint8_t)d.len;
+	dg_fix_ip_sum(&d);
+	assert_int_equal(t_send_ip(t, &d), DHCP_OFFER);
+}
+
+/* a datagram with a fault, dropped for @why and not counted as received */
+static void ip_drop(struct t *t, const struct dg *d, enum dhcp_drop why)
+{
+	uint64_t rx = stats(t)->rx[DHCP_DISCOVER] + stats(t)->rx[0];
+	uint64_t n = stats(t)->drop[why];
+
+	assert_int_equal(t_send_ip(t, d), 0);
+	assert_int_equal(t->r.drop, why);
+	assert_int_equal(stats(t)->drop[why], n + 1);
+	assert_int_equal(stats(t)->rx[DHCP_DISCOVER] + stats(t)->rx[0], rx);
+}
+
+static void ip_bad_headers_dropped_and_counted(void **state)
+{
+	struct t *t = t_new(NULL, NULL);
+	uint8_t mac[6];
+	struct dg good, d;
+	struct cm m;
+
+	*state = t;
+	mac_of(mac, 1);
+	cm_discover(&m, mac, 1);
+	cm_end(&m);
+	dg_wrap(&good, &m, 0, UINT32_MAX);
+
+	d = good;
+	d.len = 19; /* shorter than a header */
+	ip_drop(t, &d, DHCP_DROP_IP_HEADER);
+	d = good;
+	d.b[0] = 0x65; /* IPv6's version */
+	dg_fix_ip_sum(&d);
+	ip_drop(t, &d, DHCP_DROP_IP_HEADER);
+	d = good;
+	d.b[0] = 0x44; /* header of 16 bytes */
+	ip_drop(t, &d, DHCP_DROP_IP_HEADER);
+	d = good;
+	d.b[2] = 0x10; /* total length past the data */
+	dg_fix_ip_sum(&d);
+	ip_drop(t, &d, DHCP_DROP_IP_HEADER);
+	d = good;
+	d.b[11] ^= 1; /* header checksum */
+	ip_drop(t, &d, DHCP_DROP_IP_HEADER);
+	d = good;
+	d.b[9] = 6; /* TCP */
+	dg_fix_ip_sum(&d);
+	ip_drop(t, &d, DHCP_DROP_IP_HEADER);
+	d = good;
+	d.b[6] = 0x20; /* more fragments */
+	dg_fix_ip_sum(&d);
+	ip_drop(t, &d, DHCP_DROP_IP_HEADER);
+	d = good;
+	d.b[7] = 0x01; /* a later fragment */
+	dg_fix_ip_sum(&d);
+	ip_drop(t, &d, DHCP_DROP_IP_HEADER);
+
+	d = good;
+	d.b[2] = 0; /* no room for UDP */
+	d.b[3] = 24;
+	dg_fix_ip_sum(&d);
+	ip_drop(t, &d, DHCP_DROP_UDP_HEADER);
+	d = good;
+	d.b[24] = 0; /* UDP length under 8 */
+	d.b[25] = 7;
+	ip_drop(t, &d, DHCP_DROP_UDP_HEADER);
+	d = good;
+	d.b[24] += 1; /* UDP length past the IP one */
+	ip_drop(t, &d, DHCP_DROP_UDP_HEADER);
+	d = good;
+	d.b[23] = 68; /* to the client port */
+	ip_drop(t, &d, DHCP_DROP_UDP_HEADER);
+	d = good;
+	d.b[27] ^= 0x10; /* UDP checksum */
+	ip_drop(t, &d, DHCP_DROP_UDP_CSUM);
+	d = good;
+	d.b[100] ^= 0x10; /* payload under the checksum */
+	ip_drop(t, &d, DHCP_DROP_UDP_CSUM);
+	/* checksum offload on this host: left for the device to fill in */
+	t->csum_known = true;
+	assert_int_equal(t_send_ip(t, &d), DHCP_OFFER);
+	t->csum_known = false;
+
+	dg_wrap(&d, &m, 0, A(10, 0, 0, 77)); /* another host */
+	ip_drop(t, &d, DHCP_DROP_NOT_SERVER);
+	dg_wrap(&d, &m, 0, A(192, 0, 2, 1)); /* another network */
+	ip_drop(t, &d, DHCP_DROP_NOT_SERVER);
+	assert_int_equal(t_send_ip(t, &good), DHCP_OFFER);
+	assert_string_equal(dhcp_drop_name(DHCP_DROP_UDP_CSUM),
+			    "bad_udp_checksum");
+	assert_int_equal(dhcp_handle_ip(t->srv, good.b, good.len, relay_mac,
+					false, t->now, t->out,
+					DHCP_HDRS_LEN - 1, &t->r),
+			 -EINVAL);
+}
+
 /* --- malformed and hostile messages -------------------------------------- */
 
 static void truncated_options_dropped(void **state)
@@ -1305,6 +1643,12 @@ int main(void)
 		T(flood_of_new_macs_limited),
 		T(one_mac_cycling_client_ids_limited),
 		T(relayed_request_answered_to_relay),
+		T(ip_offer_without_broadcast_flag_goes_to_chaddr_and_yiaddr),
+		T(ip_broadcast_flag_and_nak_go_to_broadcast),
+		T(ip_renewal_to_server_answered_at_ciaddr),
+		T(ip_relayed_request_answered_at_relay_mac),
+		T(ip_padding_and_no_udp_checksum_accepted),
+		T(ip_bad_headers_dropped_and_counted),
 		T(truncated_options_dropped),
 		T(option_overflow_dropped),
 		T(wrong_magic_cookie_dropped),

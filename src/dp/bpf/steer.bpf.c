@@ -1,23 +1,47 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * hostnat - steer.bpf.c: tc ingress classifier that steers NAT traffic
+ * hostnat - steer.bpf.c: tc ingress programs that keep hostnat's packets
+ * out of the host's forwarding path
  *
  * Theory of operation
  * -------------------
- * Attached at tc ingress of every uplink, of each network's bridge and of
- * lo. It takes away from the host stack exactly the IPv4 packets the NAT
- * owns and redirects them into one of the daemon's TUN devices:
- *  - destination is an external address (ext_map) and
- *  - TCP/UDP destination port, or ICMP echo reply identifier, is owned on
- *    that address (port_map: a bit per external address), or
- *  - it is an ICMP error (the daemon leaves those about the host's own
- *    traffic to the host), or a fragment other than the first (the daemon
- *    translates it like its first fragment, or leaves it to the host).
- * Packets from an uplink whose source is one of our external addresses or
- * lies in an internal prefix (prefix_map) are spoofed: dropped.
- * Everything else passes (TC_ACT_OK), untouched: the host's own traffic
- * never leaves the kernel.
- * The interface a packet arrives on tells its role (if_map): from a bridge
- * it is an endpoint's (hairpin): DP_OUT; from an uplink or lo: DP_IN.
+ * One program, attached at tc ingress of every interface hostnat deals
+ * with; the interface's role (if_map) says what it does there. The kernel's
+ * forwarding path (and so every netfilter forward chain, Docker's and ufw's
+ * drop policies included) is never used for NAT traffic: packets go from
+ * device to device by redirect.
+ *
+ * ROLE_BRIDGE (a network's bridge): an endpoint's routed packet is
+ *  1. validated: its source must lie in a prefix of this bridge's network
+ *     (prefix_map), and an address that hostnat gave out (bind_map) may only
+ *     be used by its MAC address; else dropped, counted "spoofed-source";
+ *  2. for another network's prefix: dropped ("isolated") unless both
+ *     networks have isolation off, then routed straight to that bridge;
+ *  3. for the host's stand-in address (host access): into DP_OUT;
+ *  4. TTL <= 1: left to the kernel (it answers "time exceeded");
+ *  5. for an external address on a port the NAT owns (hairpin): DP_OUT;
+ *  6. otherwise looked up in the FIB as the kernel would for this bridge:
+ *     local or broadcast -> the host; the network's own table (our policy
+ *     rule) -> DP_OUT (the engine translates); anything else (blackhole: the
+ *     daemon is gone) -> dropped. Nothing is ever forwarded untranslated.
+ * ROLE_UPLINK: sources that are an external address or internal are
+ *  spoofed (dropped); anything to an internal prefix is dropped
+ *  ("to-internal"); to an external address, only what the NAT owns is
+ *  redirected into DP_IN: a port or ICMP identifier in own_map (the engine
+ *  publishes exactly its live mappings), the other fragments of a datagram
+ *  whose first fragment was redirected (frag_map), ICMP errors that quote
+ *  one of those. Everything else is the host's and passes untouched.
+ * ROLE_LO: the same steering for the host's own packets to its external
+ *  addresses (the host reaching its mapped ports).
+ * ROLE_TUN (DP_OUT, DP_IN: packets the daemon wrote back): looked up in the
+ *  main table; a unicast route -> TTL decremented (the host is one hop) and
+ *  redirected out of that device (Ethernet header from the FIB's neighbour,
+ *  or bpf_redirect_neigh() to resolve it); local -> the host; TTL <= 1,
+ *  too big for the next hop, or no route -> the kernel, which sends the
+ *  ICMP error (before its forward hook).
+ *
+ * Every map lives as long as a program that uses it is attached: a daemon
+ * killed with SIGKILL leaves the programs working (new flows find no
+ * device: dropped).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -29,10 +53,35 @@
 #define ROLE_UPLINK 1
 #define ROLE_BRIDGE 2
 #define ROLE_LO 3
+#define ROLE_TUN 4
+
+#define NET_ISOLATION 1
+#define NET_BINDING 2
+#define NET_CLOSED 4
+
+#define DROP_SPOOFED 0
+#define DROP_ISOLATED 1
+#define DROP_UNSOLICITED 2
+#define DROP_N 3
+
+#define MAX_NETS 32
+#define AF_INET 2
+
+/* newer than the UAPI headers of the build machine (kernel 6.7+) */
+#ifndef BPF_FIB_LOOKUP_SKIP_NEIGH
+#define BPF_FIB_LOOKUP_SKIP_NEIGH (1U << 2)
+#endif
 
 struct if_role {
 	__u32 role;	/* ROLE_* */
 	__u32 l2len;	/* bytes of link header before IPv4 */
+	__u32 net;	/* ROLE_BRIDGE: network id */
+};
+
+struct net_info {
+	__u32 bridge;	/* ifindex */
+	__u32 flags;	/* NET_* */
+	__u32 host_addr; /* network order, 0 if none */
 };
 
 struct targets {
@@ -45,6 +94,31 @@ struct lpm_key {
 	__u32 addr;
 };
 
+struct bind_key {
+	__u32 net;
+	__u32 addr;	/* network order */
+};
+
+struct bind_val {
+	__u8 mac[6];
+	__u8 pad[2];
+};
+
+struct own_key {
+	__u32 addr;	/* network order */
+	__u16 port;	/* host order */
+	__u8 proto;	/* 0 TCP, 1 UDP, 2 ICMP */
+	__u8 pad;
+};
+
+struct frag_key {
+	__u32 saddr;
+	__u32 daddr;
+	__u16 id;
+	__u8 proto;
+	__u8 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);
@@ -53,26 +127,50 @@ struct {
 } if_map SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_NETS);
+	__type(key, __u32);		/* network id % MAX_NETS */
+	__type(value, struct net_info);
+} net_map SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 32);
 	__type(key, __u32);		/* external address, network order */
-	__type(value, __u32);		/* its bit in port_map values */
+	__type(value, __u32);
 } ext_map SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 3 * 65536);
-	__type(key, __u32);		/* proto * 65536 + port: tcp 0, udp 1, icmp 2 */
-	__type(value, __u32);		/* bit per external address: owned */
-} port_map SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);	/* resized from --max-flows at load */
+	__type(key, struct own_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} own_map SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 256);
+	__uint(max_entries, 1024);
 	__type(key, struct lpm_key);
-	__type(value, __u32);
+	__type(value, __u32);		/* network id */
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } prefix_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct bind_key);
+	__type(value, struct bind_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} bind_map SEC(".maps");
+
+/* a steering hint, not flow state: losing one costs a fragment */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct frag_key);
+	__type(value, __u32);		/* ifindex it was redirected to */
+} frag_map SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -81,12 +179,250 @@ struct {
 	__type(value, struct targets);
 } target_map SEC(".maps");
 
-static __always_inline int owned(__u32 proto, __u16 port, __u32 bit)
-{
-	__u32 key = proto * 65536 + port;
-	__u32 *v = bpf_map_lookup_elem(&port_map, &key);
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROP_N);
+	__type(key, __u32);
+	__type(value, __u64);
+} drop_map SEC(".maps");
 
-	return v && (*v & bit);
+static __always_inline int drop(__u32 reason)
+{
+	__u64 *c = bpf_map_lookup_elem(&drop_map, &reason);
+
+	if (c)
+		*c += 1;
+	return TC_ACT_SHOT;
+}
+
+static __always_inline __u16 be16_at(const __u8 *p)
+{
+	return (__u16)(p[0] << 8 | p[1]);
+}
+
+static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] &&
+	       a[4] == b[4] && a[5] == b[5];
+}
+
+static __always_inline int owned(__u32 addr, __u32 proto, __u16 port)
+{
+	struct own_key k = { .addr = addr, .port = port, .proto = (__u8)proto };
+
+	return bpf_map_lookup_elem(&own_map, &k) != NULL;
+}
+
+static __always_inline int nat_proto(__u8 ipproto)
+{
+	switch (ipproto) {
+	case IPPROTO_TCP:
+		return 0;
+	case IPPROTO_UDP:
+		return 1;
+	case IPPROTO_ICMP:
+		return 2;
+	}
+	return -1;
+}
+
+/*
+ * owned_packet() - whether a packet to external address @daddr belongs to
+ * the NAT: a fragment of a datagram already steered, a port or identifier
+ * of a live mapping, or an ICMP error quoting one. Records first fragments.
+ * @ip, @end: the packet's IPv4 header, the end of its linear data
+ * @target: the device it goes to (recorded for the other fragments)
+ */
+static __always_inline int owned_packet(__u8 *ip, void *end, __u32 target)
+{
+	__u32 saddr, daddr, ihl = (ip[0] & 0xf) * 4, iihl;
+	__u16 frag = be16_at(ip + 6);
+	struct frag_key fk = {};
+	__u8 *l4, *in;
+	int p, hit = 0;
+
+	__builtin_memcpy(&saddr, ip + 12, 4);
+	__builtin_memcpy(&daddr, ip + 16, 4);
+	fk.saddr = saddr;
+	fk.daddr = daddr;
+	fk.id = be16_at(ip + 4);
+	fk.proto = ip[9];
+	if (frag & 0x1fff)
+		return bpf_map_lookup_elem(&frag_map, &fk) != NULL;
+	if (ihl > 60)
+		return 0;
+	l4 = ip + ihl;
+	if ((void *)(l4 + 8) > end)
+		return 0;
+	p = nat_proto(ip[9]);
+	if (p == 0 || p == 1) {
+		hit = owned(daddr, (__u32)p, be16_at(l4 + 2));
+	} else if (p == 2) {
+		if (l4[0] == 0) { /* echo reply */
+			hit = owned(daddr, 2, be16_at(l4 + 4));
+		} else if (l4[0] == 3 || l4[0] == 11 || l4[0] == 12) {
+			/* the quoted packet went out from daddr */
+			in = l4 + 8;
+			if ((void *)(in + 20) > end)
+				return 0;
+			iihl = (in[0] & 0xf) * 4;
+			if (iihl < 20 || iihl > 60)
+				return 0;
+			if ((void *)(in + iihl + 8) > end)
+				return 0;
+			p = nat_proto(in[9]);
+			if (p == 0 || p == 1)
+				hit = owned(daddr, (__u32)p,
+					    be16_at(in + iihl));
+			else if (p == 2 && in[iihl] == 8)
+				hit = owned(daddr, 2, be16_at(in + iihl + 4));
+		}
+	}
+	if (hit && (frag & 0x2000))
+		bpf_map_update_elem(&frag_map, &fk, &target, BPF_ANY);
+	return hit;
+}
+
+/* TTL - 1 with the header checksum (RFC 1624); data at L3 + @l2 */
+static __always_inline void ttl_dec(struct __sk_buff *skb, __u32 l2, __u8 ttl,
+				    __u8 proto)
+{
+	__u16 old = bpf_htons((__u16)(ttl << 8 | proto));
+	__u16 new = bpf_htons((__u16)((ttl - 1) << 8 | proto));
+	__u8 t = ttl - 1;
+
+	bpf_l3_csum_replace(skb, l2 + 10, old, new, 2);
+	bpf_skb_store_bytes(skb, l2 + 8, &t, 1, 0);
+}
+
+/* a routed packet from a TUN device (no link header) out of its device */
+static __always_inline int tun_out(struct __sk_buff *skb, __u8 *ip)
+{
+	struct bpf_fib_lookup fib = {};
+	struct bpf_redir_neigh nh = {};
+	__u8 ttl = ip[8], proto = ip[9];
+	__u8 eth[14];
+	__u32 mtu = 0;
+	long rc;
+
+	if (ttl <= 1)
+		return TC_ACT_OK;
+	fib.family = AF_INET;
+	fib.tos = ip[1];
+	fib.l4_protocol = proto;
+	fib.tot_len = skb->gso_size ? 0 : be16_at(ip + 2);
+	fib.ifindex = skb->ingress_ifindex;
+	__builtin_memcpy(&fib.ipv4_src, ip + 12, 4);
+	__builtin_memcpy(&fib.ipv4_dst, ip + 16, 4);
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return TC_ACT_OK; /* local, too big, no route: the kernel's */
+	if (skb->gso_size &&
+	    bpf_check_mtu(skb, fib.ifindex, &mtu, 0, BPF_MTU_CHK_SEGS))
+		return TC_ACT_OK;
+	ttl_dec(skb, 0, ttl, proto);
+	if (bpf_skb_change_head(skb, 14, 0))
+		return TC_ACT_SHOT;
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		nh.nh_family = AF_INET;
+		nh.ipv4_nh = fib.ipv4_dst;
+		return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
+	}
+	__builtin_memcpy(eth, fib.dmac, 6);
+	__builtin_memcpy(eth + 6, fib.smac, 6);
+	eth[12] = 0x08;
+	eth[13] = 0x00;
+	if (bpf_skb_store_bytes(skb, 0, eth, 14, 0))
+		return TC_ACT_SHOT;
+	return bpf_redirect(fib.ifindex, 0);
+}
+
+/* an endpoint's packet at its bridge */
+static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
+				       __u8 *ip, void *end,
+				       struct if_role *role,
+				       struct targets *tg)
+{
+	__u32 net = role->net % MAX_NETS, saddr, daddr, *pn, dn;
+	struct lpm_key k = { 32, 0 };
+	struct bpf_fib_lookup fib = {};
+	struct net_info *ni, *dni;
+	struct bind_key bk;
+	struct bind_val *bv;
+	long rc;
+
+	if ((void *)(data + 14 + 20) > end)
+		return TC_ACT_OK;
+	ni = bpf_map_lookup_elem(&net_map, &net);
+	if (!ni)
+		return TC_ACT_SHOT;
+	if (data[0] & 1)	/* broadcast, multicast: the host's (DHCP) */
+		return TC_ACT_OK;
+	if (ni->flags & NET_CLOSED)
+		return TC_ACT_SHOT;
+	__builtin_memcpy(&saddr, ip + 12, 4);
+	__builtin_memcpy(&daddr, ip + 16, 4);
+
+	/* 1. the source belongs to this bridge's network, and to its MAC */
+	if (saddr) {
+		k.addr = saddr;
+		pn = bpf_map_lookup_elem(&prefix_map, &k);
+		if (!pn || *pn != role->net)
+			return drop(DROP_SPOOFED);
+		if (ni->flags & NET_BINDING) {
+			bk.net = role->net;
+			bk.addr = saddr;
+			bv = bpf_map_lookup_elem(&bind_map, &bk);
+			if (bv && !mac_eq(bv->mac, data + 6))
+				return drop(DROP_SPOOFED);
+		}
+	}
+
+	/* 2., 3. to an internal address */
+	k.addr = daddr;
+	pn = bpf_map_lookup_elem(&prefix_map, &k);
+	if (pn) {
+		dn = *pn % MAX_NETS;
+		if (dn == net) {
+			if (daddr && daddr == ni->host_addr)
+				return bpf_redirect(tg->out_ifindex, 0);
+			return TC_ACT_OK; /* the gateway, or routed back */
+		}
+		dni = bpf_map_lookup_elem(&net_map, &dn);
+		if (!dni || ((ni->flags | dni->flags) & NET_ISOLATION) ||
+		    (dni->flags & NET_CLOSED))
+			return drop(DROP_ISOLATED);
+		if (ip[8] <= 1)
+			return TC_ACT_OK;
+		ttl_dec(skb, 14, ip[8], ip[9]);
+		return bpf_redirect_neigh(dni->bridge, NULL, 0, 0);
+	}
+
+	/* 4. time exceeded comes from the kernel, with the gateway's address */
+	if (ip[8] <= 1)
+		return TC_ACT_OK;
+
+	/* 5. hairpin: to an external address, on a port the NAT owns */
+	if (bpf_map_lookup_elem(&ext_map, &daddr)) {
+		if (owned_packet(ip, end, tg->out_ifindex))
+			return bpf_redirect(tg->out_ifindex, 0);
+		return TC_ACT_OK;
+	}
+
+	/* 6. as the kernel would route it from this bridge */
+	fib.family = AF_INET;
+	fib.tos = ip[1];
+	fib.l4_protocol = ip[9];
+	fib.ifindex = skb->ingress_ifindex;
+	fib.ipv4_src = saddr;
+	fib.ipv4_dst = daddr;
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_SKIP_NEIGH);
+	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
+		return TC_ACT_OK;
+	if ((rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH) &&
+	    fib.ifindex == tg->out_ifindex)
+		return bpf_redirect(tg->out_ifindex, 0);
+	return TC_ACT_SHOT;
 }
 
 SEC("tc")
@@ -94,23 +430,27 @@ int hostnat_steer(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	__u32 ifindex = skb->ingress_ifindex, zero = 0, *bitp, bit, l2;
+	__u32 ifindex = skb->ingress_ifindex, zero = 0, l2, ihl, want;
+	struct lpm_key k = { 32, 0 };
 	struct if_role *role;
 	struct targets *tg;
-	__u8 *ip, *l4;
-	__u32 daddr, saddr, ihl;
-	__u16 frag;
-	int redirect = 0;
+	__u32 daddr, saddr;
+	__u8 *ip;
 
 	if (skb->protocol != bpf_htons(ETH_P_IP))
 		return TC_ACT_OK;
 	role = bpf_map_lookup_elem(&if_map, &ifindex);
 	if (!role)
 		return TC_ACT_OK;
+	tg = bpf_map_lookup_elem(&target_map, &zero);
+	if (!tg)
+		return TC_ACT_OK;
 	l2 = role->l2len & 0x1f;
-	/* headers must be in the linear part for direct access */
-	if (data + l2 + 68 > end && skb->len > (__u32)(end - data)) {
-		bpf_skb_pull_data(skb, skb->len < l2 + 68 ? skb->len : l2 + 68);
+	/* headers (an ICMP error's quote included) in the linear part; no
+	 * more than that (pulling payload breaks fraglist GSO) */
+	want = l2 + 60 + 8 + 60 + 8;
+	if (data + want > end && skb->len > (__u32)(end - data)) {
+		bpf_skb_pull_data(skb, skb->len < want ? skb->len : want);
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
 	}
@@ -124,50 +464,33 @@ int hostnat_steer(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	__builtin_memcpy(&daddr, ip + 16, 4);
 	__builtin_memcpy(&saddr, ip + 12, 4);
-	bitp = bpf_map_lookup_elem(&ext_map, &daddr);
 
-	if (role->role == ROLE_UPLINK) {
-		struct lpm_key k = { 32, saddr };
-
+	switch (role->role) {
+	case ROLE_TUN:
+		return tun_out(skb, ip);
+	case ROLE_BRIDGE:
+		if (l2 != 14)
+			return TC_ACT_SHOT;
+		return from_bridge(skb, (__u8 *)data, ip, end, role, tg);
+	case ROLE_UPLINK:
+		k.addr = saddr;
 		if (bpf_map_lookup_elem(&ext_map, &saddr) ||
 		    bpf_map_lookup_elem(&prefix_map, &k))
-			return TC_ACT_SHOT; /* spoofed source */
+			return drop(DROP_SPOOFED);
+		k.addr = daddr;
+		if (bpf_map_lookup_elem(&prefix_map, &k))
+			return drop(DROP_UNSOLICITED);
+		break;
+	case ROLE_LO:
+		break;
+	default:
+		return TC_ACT_OK;
 	}
-	if (!bitp)
+	if (!bpf_map_lookup_elem(&ext_map, &daddr))
 		return TC_ACT_OK;
-	bit = *bitp;
-	frag = (__u16)(ip[6] << 8 | ip[7]);
-	if (frag & 0x1fff) {
-		redirect = 1;
-	} else {
-		l4 = ip + ihl;
-		if (ihl > 60 || (void *)(l4 + 8) > end)
-			return TC_ACT_OK;
-		switch (ip[9]) {
-		case IPPROTO_TCP:
-			redirect = owned(0, (__u16)(l4[2] << 8 | l4[3]), bit);
-			break;
-		case IPPROTO_UDP:
-			redirect = owned(1, (__u16)(l4[2] << 8 | l4[3]), bit);
-			break;
-		case IPPROTO_ICMP:
-			if (l4[0] == 0) /* echo reply */
-				redirect = owned(2, (__u16)(l4[4] << 8 | l4[5]),
-						 bit);
-			else if (l4[0] == 3 || l4[0] == 11 || l4[0] == 12)
-				redirect = 1;
-			break;
-		default:
-			break;
-		}
-	}
-	if (!redirect)
+	if (!owned_packet(ip, end, tg->in_ifindex))
 		return TC_ACT_OK;
-	tg = bpf_map_lookup_elem(&target_map, &zero);
-	if (!tg)
-		return TC_ACT_OK;
-	return bpf_redirect(role->role == ROLE_BRIDGE ? tg->out_ifindex
-						       : tg->in_ifindex, 0);
+	return bpf_redirect(tg->in_ifindex, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Source validation per bridge, and sources bound to MAC addresses.
+# c3, on net2's bridge br1 (10.88.0.0/24), sends with a source in net1's
+# prefix (172.16.9.9): nothing leaves the uplink, translated or not, and
+# nothing reaches net1; counted as "spoofed-source". An endpoint e1 gets
+# its address from `endpoint add`; c2, on the same bridge, configures that
+# address too and sends with it: dropped (spoofed-source), while e1 keeps
+# working; with source-binding off on net1, c2's packets pass.
+. "$(dirname "$0")/lib.sh"
+setup
+net2_up || { bad setup "network $NET2 with c3"; finish; }
+
+serve inet udp $INET 7000 echo || bad setup "udp server"
+serve inet tcp $INET 80 web || bad setup "web server"
+serve c1 udp 0.0.0.0 7000 c1udp || bad setup "c1 udp server"
+SP=172.16.9.9
+OUT="udp port 7000 or tcp port 80 or icmp"
+
+# ---- net1's prefix from net2's bridge ------------------------------------
+check_match "control: c3 reaches inet with its own address" "^echo saw $EXT:" \
+	"$(ns c3 timeout 5 $NT udp-client $INET 7000 2>&1)"
+ip -n $P-c3 addr add $SP/32 dev eth0
+before=$(drops spoofed-source)
+: >"$T/echo.log"
+: >"$T/web.log"
+: >"$T/c1udp.log"
+cap_start inet veth0 "$T/inet.pcap" "$OUT" || bad setup tcpdump
+cap1=$CAP_PID
+cap_start host br1 "$T/br1.pcap" src host $SP || bad setup tcpdump
+ns c3 timeout 5 $NT udp-client $INET 7000 --src $SP --timeout 1 >"$T/u.out" 2>&1
+ns c3 timeout 10 $NT udp-stream $INET 7000 --count 50 --src $SP >/dev/null 2>&1
+ns c3 ping -c 2 -i 0.2 -W 1 -I $SP $INET >/dev/null 2>&1
+ns c3 curl -s --max-time 2 --interface $SP http://$INET/ >/dev/null 2>&1
+ns c3 timeout 5 $NT udp-client $C1 7000 --src $SP --timeout 1 >"$T/u1.out" 2>&1
+cap_stop
+CAP_PID=$cap1
+cap_stop
+check_match "control: c3 did send from $SP (seen on br1)" "IP $SP" \
+	"$(cap_show "$T/br1.pcap")"
+check_none "c3 as $SP: nothing reached inet, translated or not" \
+	"$(cap_show "$T/inet.pcap")"
+check_none "c3 as $SP: inet's servers saw nothing" "$(cat "$T/echo.log" "$T/web.log")"
+check_none "c3 as $SP: nothing reached c1 in net1" "$(cat "$T/c1udp.log")"
+check_drop_grew "c3 as $SP: counted as spoofed-source" spoofed-source "$before"
+ip -n $P-c3 addr del $SP/32 dev eth0
+
+# ---- an address bound to its endpoint's MAC ------------------------------
+ip netns add "$P-e1" || { bad setup "ip netns add $P-e1"; finish; }
+NSS+=("$P-e1")
+hn endpoint add $NET --netns $P-e1 >"$T/ep.out" 2>&1 ||
+	{ bad setup "endpoint add: $(cat "$T/ep.out")"; finish; }
+A=$(ip -n $P-e1 -4 -o addr show dev eth0 | awk '{print $4}')
+A=${A%/*}
+M1=$(ip -n $P-e1 -o link show dev eth0 | grep -Eo 'link/ether [0-9a-f:]+' | awk '{print $2}')
+M2=$(ip -n $P-c2 -o link show dev eth0 | grep -Eo 'link/ether [0-9a-f:]+' | awk '{print $2}')
+note "e1 holds $A at $M1; c2 ($M2) takes it too"
+check_match "control: e1 ($A) reaches inet" "^echo saw $EXT:" \
+	"$(ns e1 timeout 5 $NT udp-client $INET 7000 2>&1)"
+# c2 configures e1's address (on lo, with ARP kept quiet: the check is of
+# IP sources, not of ARP) and sends with it
+ip -n $P-c2 addr add $A/32 dev lo
+ns c2 sysctl -qw net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
+
+# spoof LABEL: c2 streams 50 datagrams from $A:42424; capture on inet
+spoof() {
+	cap_start inet veth0 "$T/$1.pcap" "udp dst port 7000" || bad setup tcpdump
+	local c=$CAP_PID
+	cap_start host br0 "$T/$1.br0.pcap" -e src host $A and ether src $M2 || bad setup tcpdump
+	ns c2 timeout 10 $NT udp-stream $INET 7000 --count 50 --src $A --sport 42424 >/dev/null 2>&1
+	cap_stop
+	CAP_PID=$c
+	cap_stop
+	check_match "$1: control: c2 sent as $A from its MAC $M2 (seen on br0)" "IP $A\.42424 >" \
+		"$(cap_show "$T/$1.br0.pcap")"
+}
+
+before=$(drops spoofed-source)
+spoof binding-on
+check_none "source-binding on: nothing of c2's (as $A) reached inet" \
+	"$(cap_show "$T/binding-on.pcap")"
+check_drop_grew "source-binding on: c2's packets counted as spoofed-source" spoofed-source "$before"
+check_match "source-binding on: e1, the owner of $A, still reaches inet (udp)" "^echo saw $EXT:" \
+	"$(ns e1 timeout 5 $NT udp-client $INET 7000 2>&1)"
+check_match "source-binding on: e1 still reaches inet (tcp)" "^web saw $EXT:" \
+	"$(ns e1 curl -sS --max-time 5 http://$INET/ 2>&1)"
+
+check_cmd "network set $NET source-binding off" hn network set $NET source-binding off
+spoof binding-off
+check_int "source-binding off: c2's datagrams as $A reach inet (of 50)" -ge 25 \
+	"$(cap_count "$T/binding-off.pcap" src host $EXT)"
+finish
