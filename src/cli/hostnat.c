@@ -172,11 +172,11 @@ static int recv_line(int fd, char **line)
 }
 
 /*
- * Send command @cmd with @args (consumed) and return its result in *@res
- * (json_decref() it). On failure the message is printed.
+ * Send command @cmd with @args (consumed) and return the whole response
+ * in *@out (json_decref() it). On failure the message is printed.
  */
-static int rpc(const struct cli *cli, const char *cmd, json_t *args,
-	       json_t **res)
+static int rpc_resp(const struct cli *cli, const char *cmd, json_t *args,
+		    json_t **out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args",
@@ -186,7 +186,7 @@ static int rpc(const struct cli *cli, const char *cmd, json_t *args,
 	json_error_t jerr;
 	int fd = -1, ret = EXIT_REFUSED, err;
 
-	*res = NULL;
+	*out = NULL;
 	if (req)
 		text = json_dumps(req, JSON_COMPACT);
 	if (!text) {
@@ -228,7 +228,8 @@ static int rpc(const struct cli *cli, const char *cmd, json_t *args,
 		fprintf(stderr, "hostnat: %s\n", e ? e : "request refused");
 		goto out;
 	}
-	*res = json_incref(json_object_get(resp, "result"));
+	*out = resp;
+	resp = NULL;
 	ret = 0;
 out:
 	if (fd >= 0)
@@ -237,6 +238,21 @@ out:
 	free(text);
 	json_decref(resp);
 	json_decref(req);
+	return ret;
+}
+
+/*
+ * Send command @cmd with @args (consumed) and return its result in *@res
+ * (json_decref() it). On failure the message is printed.
+ */
+static int rpc(const struct cli *cli, const char *cmd, json_t *args,
+	       json_t **res)
+{
+	json_t *resp;
+	int ret = rpc_resp(cli, cmd, args, &resp);
+
+	*res = ret ? NULL : json_incref(json_object_get(resp, "result"));
+	json_decref(resp);
 	return ret;
 }
 
@@ -864,14 +880,24 @@ static void show_sessions(json_t *res)
 	table_print(&t);
 }
 
+#define SESSION_PAGE_ALL 10000	/* sessions per page when fetching all */
+
+/*
+ * session list: without --limit, every page in turn (SESSION_PAGE_ALL
+ * sessions each) into one list, printed as a table or, with --json, as
+ * one JSON list. With --limit N, one page of N sessions (from --after C):
+ * the table, then "more: --after C" on stderr when more remain; with
+ * --json, {"sessions": [...], "next": C or null}.
+ */
 static int do_session_list(const struct cli *cli, const struct cmd *c,
 			   int argc, char **argv)
 {
 	char err[CTL_ERR_MAX];
-	json_t *args = json_object();
+	json_t *args = json_object(), *all = NULL, *resp = NULL, *next;
+	json_int_t limit = 0;
 	uint32_t a;
 	uint8_t p;
-	int i;
+	int i, ret;
 
 	for (i = 0; i < argc; i++) {
 		const char *o = argv[i], *v;
@@ -885,6 +911,11 @@ static int do_session_list(const struct cli *cli, const struct cmd *c,
 		}
 		if (!(v = optval(c, argc, argv, &i)))
 			return json_decref(args), EXIT_USAGE;
+		if (json_object_get(args, o[2] == 'l' ? "limit" :
+					  o[2] == 'a' ? "after" :
+					  o + 2))
+			return BAD(c, "duplicate \"%s\": \"%s\" is the "
+				   "second value", o, v);
 		if (!strcmp(o, "--proto")) {
 			if (parse_proto(v, true, &p, err, sizeof(err)))
 				return BAD(c, "%s", err);
@@ -893,11 +924,67 @@ static int do_session_list(const struct cli *cli, const struct cmd *c,
 			if (parse_addr("--internal", v, &a, err, sizeof(err)))
 				return BAD(c, "%s", err);
 			json_object_set_new(args, "internal", json_string(v));
+		} else if (!strcmp(o, "--limit")) {
+			char *end;
+			long n = strtol(v, &end, 10);
+
+			if (*end || end == v || n < 1 || n > CTL_PAGE_MAX)
+				return BAD(c, "--limit '%s' must be a number "
+					   "from 1 to %d", v, CTL_PAGE_MAX);
+			limit = n;
+			json_object_set_new(args, "limit", json_integer(n));
+		} else if (!strcmp(o, "--after")) {
+			json_object_set_new(args, "after", json_string(v));
 		} else {
 			return BAD(c, "unknown option '%s'", o);
 		}
 	}
-	return finish(cli, "session.list", args, show_sessions);
+	if (limit) {		/* one page */
+		ret = rpc_resp(cli, "session.list", args, &resp);
+		if (ret)
+			return ret;
+		next = json_object_get(resp, "next");
+		if (cli->json) {
+			json_t *o = json_pack("{s:O, s:O}", "sessions",
+					      json_object_get(resp, "result"),
+					      "next", next ? next : json_null());
+
+			print_json(o);
+			json_decref(o);
+		} else {
+			show_sessions(json_object_get(resp, "result"));
+			if (json_is_string(next))
+				fprintf(stderr, "more: --after %s\n",
+					json_string_value(next));
+		}
+		json_decref(resp);
+		return 0;
+	}
+	all = json_array();
+	json_object_set_new(args, "limit", json_integer(SESSION_PAGE_ALL));
+	for (;;) {		/* every page */
+		json_t *page = json_deep_copy(args);
+
+		ret = rpc_resp(cli, "session.list", page, &resp);
+		if (ret)
+			goto out;
+		json_array_extend(all, json_object_get(resp, "result"));
+		next = json_object_get(resp, "next");
+		if (!json_is_string(next))
+			break;
+		json_object_set(args, "after", next);
+		json_decref(resp);
+		resp = NULL;
+	}
+	if (cli->json)
+		print_json(all);
+	else
+		show_sessions(all);
+out:
+	json_decref(resp);
+	json_decref(all);
+	json_decref(args);
+	return ret;
 }
 
 static void show_counts(const char *what, json_t *o)
@@ -1231,7 +1318,9 @@ static const struct cmd cmds[] = {
 	{ "external", "list", do_external_list, "[NAME]",
 	  "list the external addresses" },
 	{ "session", "list", do_session_list,
-	  "[NAME] [--proto P] [--internal ADDR]", "list the sessions" },
+	  "[NAME] [--proto P] [--internal ADDR] [--limit N [--after CURSOR]]",
+	  "list the sessions (all, or one page of N; --json then gives "
+	  "{sessions, next})" },
 	{ "lease", "add", do_lease_add, "NAME --mac MAC --address ADDR",
 	  "reserve an address of a network's pool for a MAC address" },
 	{ "lease", "del", do_lease_del, "NAME --mac MAC",

@@ -63,6 +63,18 @@ enum key_kind {
 #define SESS_WHEEL 0x08		/* in a wheel slot */
 #define SESS_STATIC 0x10	/* of a static mapping */
 #define SESS_HOSTREM 0x20	/* remote is the host's stand-in address */
+#define SESS_SEEN_IN 0x40	/* an inbound packet matched it */
+#define SESS_SEEN_OUT 0x80	/* an outbound packet matched it */
+#define EVICT_WALK_MAX 256	/* sessions of a mapping looked at to find an
+				 * unanswered one to evict */
+#define FRAG_EVICT_WALK_MAX 64	/* entries looked at to find held buffers */
+
+/* answered: the other side spoke (inbound-created: the endpoint answered;
+ * endpoint-created: an inbound packet matched) */
+static inline bool sess_answered(uint8_t flags)
+{
+	return flags & (flags & SESS_INBOUND ? SESS_SEEN_OUT : SESS_SEEN_IN);
+}
 
 /**
  * struct nat_sess - one session (5-tuple); 48 bytes
@@ -105,6 +117,7 @@ struct nat_mapping {
 	uint8_t flags;		/* MAP_* */
 	uint8_t pad;
 	uint32_t nsess;		/* sessions using it */
+	uint32_t nsess_in;	/* of which created from outside */
 	uint32_t sess_head;	/* first session, or the free list */
 	uint32_t stat;		/* static mapping index, NONE32 if dynamic */
 };
@@ -116,6 +129,7 @@ struct nat_host {
 	uint32_t addr;		/* endpoint address */
 	uint32_t nsess;		/* sessions */
 	uint32_t nsess_in;	/* of which created from outside */
+	uint32_t nmap[NAT_NPROTO]; /* dynamic mappings (ports) per protocol */
 	uint32_t next_free;	/* free list */
 };
 
@@ -195,6 +209,7 @@ struct frag_ent {
 	uint32_t total;		/* datagram payload length, 0 until known */
 	uint32_t last;		/* s, engine clock */
 	uint32_t next_free;
+	uint32_t age_prev, age_next; /* age list, oldest first (eviction) */
 	bool used;
 };
 
@@ -270,6 +285,14 @@ struct nat {
 	uint32_t *frag_buf_next;	/* chain / free list */
 	uint16_t *frag_buf_len;
 	uint32_t frag_buf_free;
+	uint32_t frag_old, frag_new;	/* age list: oldest and newest entry */
+	uint32_t *frag_src_ent;		/* entries per hashed source address */
+	uint32_t *frag_src_buf;		/* held buffers per hashed source */
+	uint32_t frag_src_mask;		/* counters - 1 (a power of two) */
+
+	uint32_t *rem_cnt;		/* inbound sessions per hashed
+					 * (mapping, remote address) */
+	uint32_t rem_mask;		/* counters - 1 (a power of two) */
 
 	struct syn_ent *syns;
 	uint32_t syn_free;

@@ -15,11 +15,32 @@
  * static mapping has one mapping record per external address it covers and
  * lives until it is deleted.
  *
+ * Ports: an endpoint owns at most 1/port_share of an external address's
+ * dynamic range per protocol (RFC 6888 REQ-4, a per-subscriber port limit),
+ * so an endpoint that opens flows from every source port it has cannot
+ * leave the others of every network on that address without ports. The
+ * count is the endpoint's dynamic mappings of the protocol over all
+ * addresses, checked against the share of the address a port is taken
+ * from: it never holds more than its share of any one address.
+ *
  * Sessions: one per (mapping, remote addr:port), created by an outbound
  * packet, or by an inbound one that filtering lets through. Each endpoint
  * may hold at most max_flows_per_host sessions and at most half of that
  * created from outside, so neither a busy endpoint nor a flood aimed at one
- * endpoint's mapping can take the table from the others.
+ * endpoint's mapping can take the table from the others. Sessions created
+ * from outside have limits of their own: map_inbound_max per mapping and
+ * remote_inbound_max per (mapping, remote address), the latter counted in
+ * a table of hashed counters (rem_cnt; two pairs that share a counter share
+ * its limit, which only makes it stricter). When the mapping's budget or
+ * the endpoint's inbound half is full, a session from outside that the
+ * endpoint never answered is evicted to make room (the newest found among
+ * the first EVICT_WALK_MAX of the mapping): one remote host, or many, that
+ * sprays a mapping cannot keep out a client the endpoint would answer.
+ *
+ * Unanswered sessions time out sooner: a UDP session the endpoint opened
+ * that no inbound packet matched after udp_unanswered seconds, one created
+ * from outside that the endpoint never answered after inbound_unanswered
+ * (see nat.h for why each is allowed).
  *
  * Timers: a session's timeout follows its protocol and TCP state (the
  * network's struct nat_timeouts). flow_expire() walks the wheel slots that
@@ -81,6 +102,13 @@ int flow_setup(struct nat *nat)
 	for (i = 0; i < nat->maps_max; i++)
 		nat->maps[i].sess_head = i + 1 < nat->maps_max ? i + 1 : NONE32;
 	nat->map_free = 0;
+
+	for (i = 1024; i < l->max_flows / 4 && i < 1u << 24; i <<= 1)
+		;
+	nat->rem_cnt = nat_alloc(nat, (size_t)i * sizeof(*nat->rem_cnt));
+	if (!nat->rem_cnt)
+		return -ENOMEM;
+	nat->rem_mask = i - 1;
 
 	nat->hosts = nat_alloc(nat, (size_t)l->max_hosts * sizeof(*nat->hosts));
 	m = nat_alloc(nat, htab_size(l->max_hosts));
@@ -211,10 +239,29 @@ static uint32_t host_get(struct nat *nat, uint32_t addr)
 	nat->host_free = h->next_free;
 	h->addr = addr;
 	h->nsess = h->nsess_in = 0;
+	memset(h->nmap, 0, sizeof(h->nmap));
 	htab_insert(&nat->host_h, key_hash(nat, KEY_HOST, 0, addr, 0, 0, 0),
 		    hi);
 	nat->st.hosts++;
 	return hi;
+}
+
+/* free a host record that counts nothing any more */
+static void host_release(struct nat *nat, uint32_t hi)
+{
+	struct nat_host *h = &nat->hosts[hi];
+	unsigned p;
+
+	if (h->nsess)
+		return;
+	for (p = 0; p < NAT_NPROTO; p++)
+		if (h->nmap[p])
+			return;
+	htab_remove(&nat->host_h, key_hash(nat, KEY_HOST, 0, h->addr, 0, 0, 0),
+		    hi);
+	h->next_free = nat->host_free;
+	nat->host_free = hi;
+	nat->st.hosts--;
 }
 
 static void host_put(struct nat *nat, uint32_t addr, bool inbound)
@@ -228,13 +275,7 @@ static void host_put(struct nat *nat, uint32_t addr, bool inbound)
 	h->nsess--;
 	if (inbound)
 		h->nsess_in--;
-	if (h->nsess)
-		return;
-	htab_remove(&nat->host_h, key_hash(nat, KEY_HOST, 0, addr, 0, 0, 0),
-		    hi);
-	h->next_free = nat->host_free;
-	nat->host_free = hi;
-	nat->st.hosts--;
+	host_release(nat, hi);
 }
 
 static uint32_t map_get(struct nat *nat)
@@ -289,36 +330,55 @@ static void map_link(struct nat *nat, uint32_t mi, bool outkey)
  * @int_port:	endpoint port (ICMP identifier)
  * @midx:	the new mapping
  *
- * Return: 0, -NAT_DROP_PORTS_FULL or -NAT_DROP_TABLE_FULL
+ * Return: 0, -NAT_DROP_PORTS_FULL, -NAT_DROP_PORT_SHARE (the endpoint owns
+ * its share of every address it could take a port from),
+ * -NAT_DROP_HOST_LIMIT (no endpoint record) or -NAT_DROP_TABLE_FULL
  */
 int map_create_dynamic(struct nat *nat, unsigned net, uint8_t proto,
 		       uint32_t int_addr, uint16_t int_port, uint32_t *midx)
 {
 	const struct nat_net *n = &nat->nets[net];
 	uint64_t h = key_hash(nat, KEY_HOST, 0, int_addr, 0, 0, 1);
-	unsigned first, i;
+	unsigned first, i, share_n = n->cfg.port_share;
+	bool share_hit = false;
 	struct nat_mapping *mp;
 	int port = -1;
-	uint32_t mi;
+	uint32_t mi, hi;
 
 	if (!n->n_ext)
 		return -NAT_DROP_PORTS_FULL;
+	hi = host_get(nat, int_addr);
+	if (hi == NONE32)
+		return -NAT_DROP_HOST_LIMIT;
 	first = (unsigned)((h & 0xffffffff) * n->n_ext >> 32);
 	for (i = 0; i < n->n_ext && port < 0; i++) {
 		const struct nat_net_ext *ne = &n->ext[(first + i) % n->n_ext];
+		uint32_t range = (uint32_t)ne->hi - ne->lo + 1;
 
+		if (ne->lo > ne->hi)
+			continue;
+		/* RFC 6888 REQ-4: the endpoint's share of this address */
+		if (share_n > 1 &&
+		    nat->hosts[hi].nmap[proto] >= (range + share_n - 1) / share_n) {
+			share_hit = true;
+			continue;
+		}
 		port = port_alloc(nat, ne->ext, proto, ne->lo, ne->hi,
 				  int_port);
 		if (port >= 0)
 			first = (first + i) % n->n_ext;
 	}
-	if (port < 0)
-		return -NAT_DROP_PORTS_FULL;
+	if (port < 0) {
+		host_release(nat, hi);
+		return share_hit ? -NAT_DROP_PORT_SHARE : -NAT_DROP_PORTS_FULL;
+	}
 	mi = map_get(nat);
 	if (mi == NONE32) {
 		port_clear(nat, n->ext[first].ext, proto, (uint16_t)port);
+		host_release(nat, hi);
 		return -NAT_DROP_TABLE_FULL;
 	}
+	nat->hosts[hi].nmap[proto]++;
 	mp = &nat->maps[mi];
 	mp->int_addr = int_addr;
 	mp->int_port = int_port;
@@ -327,7 +387,7 @@ int map_create_dynamic(struct nat *nat, unsigned net, uint8_t proto,
 	mp->proto = proto;
 	mp->net = (uint8_t)net;
 	mp->flags = 0;
-	mp->nsess = 0;
+	mp->nsess = mp->nsess_in = 0;
 	mp->sess_head = NONE32;
 	mp->stat = NONE32;
 	map_link(nat, mi, true);
@@ -364,7 +424,7 @@ int map_create_static(struct nat *nat, unsigned net, uint32_t stat,
 	mp->proto = m->proto;
 	mp->net = (uint8_t)net;
 	mp->flags = MAP_STATIC;
-	mp->nsess = 0;
+	mp->nsess = mp->nsess_in = 0;
 	mp->sess_head = NONE32;
 	mp->stat = stat;
 	map_link(nat, mi, map_lookup(nat, KEY_MAP_OUT, m->proto, m->int_addr,
@@ -385,7 +445,27 @@ static void map_unlink(struct nat *nat, uint32_t mi)
 			    mi << 1);
 	if (ext >= 0)
 		port_clear(nat, (unsigned)ext, mp->proto, mp->ext_port);
+	if (mp->stat == NONE32) {
+		/* a dynamic mapping's port counted in its endpoint's share */
+		uint32_t hi = host_find(nat, mp->int_addr);
+
+		if (hi != NONE32) {
+			nat->hosts[hi].nmap[mp->proto]--;
+			host_release(nat, hi);
+		}
+	}
 	map_put(nat, mi);
+}
+
+/* the counter of inbound sessions of one (mapping, remote address) */
+static uint32_t *rem_counter(const struct nat *nat, uint8_t proto,
+			     uint32_t ext_addr, uint16_t ext_port,
+			     uint32_t rem_addr)
+{
+	uint64_t h = key_hash(nat, KEY_HOST, proto, ext_addr, ext_port,
+			      rem_addr, 0x5eed);
+
+	return &nat->rem_cnt[(h >> 32) & nat->rem_mask];
 }
 
 static void sess_unlink(struct nat *nat, uint32_t si)
@@ -408,10 +488,39 @@ static void sess_unlink(struct nat *nat, uint32_t si)
 	if (s->m_next != NONE32)
 		nat->sess[s->m_next].m_prev = s->m_prev;
 	host_put(nat, s->int_addr, s->flags & SESS_INBOUND);
+	if (s->flags & SESS_INBOUND) {
+		mp->nsess_in--;
+		(*rem_counter(nat, s->proto, s->ext_addr, s->ext_port,
+			      s->rem_addr))--;
+	}
 	s->flags &= (uint8_t)~SESS_LIVE;
 	nat->st.sessions--;
 	if (!--mp->nsess && !(mp->flags & MAP_STATIC))
 		map_unlink(nat, s->map);
+}
+
+/* make room for a session from outside on a mapping: unlink one session
+ * from outside that the endpoint never answered; never the last session of
+ * a dynamic mapping (the mapping would go with it) */
+static bool map_evict_unanswered(struct nat *nat, uint32_t map)
+{
+	struct nat_mapping *mp = &nat->maps[map];
+	uint32_t si = mp->sess_head;
+	unsigned n = 0;
+
+	if (mp->nsess < 2 && mp->stat == NONE32)
+		return false;
+	while (si != NONE32 && n++ < EVICT_WALK_MAX) {
+		const struct nat_sess *s = &nat->sess[si];
+
+		if ((s->flags & SESS_INBOUND) && !sess_answered(s->flags)) {
+			sess_unlink(nat, si);
+			nat->st.sess_evicted++;
+			return true;
+		}
+		si = s->m_next;
+	}
+	return false;
 }
 
 /**
@@ -424,19 +533,33 @@ static void sess_unlink(struct nat *nat, uint32_t si)
  * @sidx:	the new session
  *
  * Return: 0, or -NAT_DROP_TABLE_FULL, -NAT_DROP_HOST_LIMIT,
- * -NAT_DROP_CONFLICT
+ * -NAT_DROP_CONFLICT, -NAT_DROP_REMOTE_LIMIT, -NAT_DROP_MAP_INBOUND_LIMIT
  */
 int sess_create(struct nat *nat, uint32_t map, uint32_t rem_addr,
 		uint16_t rem_port, bool inbound, uint32_t *sidx)
 {
 	struct nat_mapping *mp = &nat->maps[map];
+	uint32_t si, hi, *rc = NULL;
 	struct nat_sess *s;
-	uint32_t si, hi;
 
 	if (nat->sess_free == NONE32)
 		return -NAT_DROP_TABLE_FULL;
-	if (!flow_host_room(nat, mp->int_addr, inbound))
+	if (inbound) {
+		const struct nat_net_cfg *cfg = &nat->nets[mp->net].cfg;
+
+		rc = rem_counter(nat, mp->proto, mp->ext_addr, mp->ext_port,
+				 rem_addr);
+		if (*rc >= cfg->remote_inbound_max)
+			return -NAT_DROP_REMOTE_LIMIT;
+		if (mp->nsess_in >= cfg->map_inbound_max &&
+		    !map_evict_unanswered(nat, map))
+			return -NAT_DROP_MAP_INBOUND_LIMIT;
+		if (!flow_host_room(nat, mp->int_addr, true) &&
+		    !map_evict_unanswered(nat, map))
+			return -NAT_DROP_HOST_LIMIT;
+	} else if (!flow_host_room(nat, mp->int_addr, false)) {
 		return -NAT_DROP_HOST_LIMIT;
+	}
 	if (sess_lookup(nat, KEY_SESS_OUT, mp->proto, mp->int_addr,
 			mp->int_port, rem_addr, rem_port) != NONE32 ||
 	    sess_lookup(nat, KEY_SESS_IN, mp->proto, mp->ext_addr,
@@ -485,8 +608,11 @@ int sess_create(struct nat *nat, uint32_t map, uint32_t rem_addr,
 			     s->ext_port, rem_addr, rem_port),
 		    si << 1 | 1);
 	nat->hosts[hi].nsess++;
-	if (inbound)
+	if (inbound) {
 		nat->hosts[hi].nsess_in++;
+		mp->nsess_in++;
+		(*rc)++;
+	}
 	wheel_place(nat, si, nat->now + flow_timeout(nat, s));
 	nat->st.sessions++;
 	nat->st.sessions_created++;
@@ -505,9 +631,15 @@ uint32_t flow_timeout(const struct nat *nat, const struct nat_sess *s)
 {
 	const struct nat_timeouts *to = &nat->nets[s->net].cfg.to;
 
+	uint32_t t;
+
 	switch (s->proto) {
 	case NAT_UDP:
-		return to->udp;
+		if (sess_answered(s->flags))
+			return to->udp;
+		t = s->flags & SESS_INBOUND ? to->inbound_unanswered
+					    : to->udp_unanswered;
+		return t < to->udp ? t : to->udp;
 	case NAT_ICMP:
 		return to->icmp;
 	default:

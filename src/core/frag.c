@@ -18,9 +18,18 @@
  * Resistance to floods (RFC 4787 REQ-14a): the number of datagrams tracked
  * (max_frags), of fragments held overall (max_frag_held) and per datagram
  * (FRAG_HELD_PER_DGRAM) and the size of a held fragment (FRAG_BUF) are all
- * bounded; past a bound a fragment is dropped, nothing is evicted. A
- * datagram's entry goes as soon as all its bytes have been seen, or after
- * FRAG_TIMEOUT seconds without a fragment.
+ * bounded. One source address (as received: a remote outside, an endpoint
+ * inside) may hold at most max_frags_per_src entries and
+ * max_frag_held_per_src held fragments, counted in a table of hashed
+ * counters (sources that share a counter share its limit); past that its
+ * fragments are dropped (NAT_DROP_FRAG_SRC_LIMIT), so a flood of bogus
+ * fragments from one sender leaves the table to the others. When the table
+ * or the buffers are full all the same (many senders), the oldest entry
+ * (for buffers: the oldest of the first FRAG_EVICT_WALK_MAX that holds
+ * any) is evicted, its held fragments dropped (NAT_DROP_FRAG_EVICTED): a
+ * new datagram always gets in, and a stale one goes first. A datagram's
+ * entry goes as soon as all its bytes have been seen, or after FRAG_TIMEOUT
+ * seconds without a fragment.
  */
 #include <errno.h>
 #include <string.h>
@@ -54,8 +63,38 @@ int frag_setup(struct nat *nat)
 	for (i = 0; i < nb; i++)
 		nat->frag_buf_next[i] = i + 1 < nb ? i + 1 : NONE32;
 	nat->frag_buf_free = nb ? 0 : NONE32;
+	nat->frag_old = nat->frag_new = NONE32;
+	for (i = 64; i < nf && i < 1u << 20; i <<= 1)
+		;
+	nat->frag_src_ent = nat_alloc(nat, (size_t)i * sizeof(uint32_t));
+	nat->frag_src_buf = nat_alloc(nat, (size_t)i * sizeof(uint32_t));
+	if (!nat->frag_src_ent || !nat->frag_src_buf)
+		return -ENOMEM;
+	nat->frag_src_mask = i - 1;
 	return 0;
 }
+
+static uint32_t frag_src(const struct nat *nat, uint32_t src)
+{
+	return (uint32_t)(key_hash(nat, KEY_FRAG, 0xff, src, 0, 0, 0) >> 32) &
+	       nat->frag_src_mask;
+}
+
+static void frag_age_unlink(struct nat *nat, uint32_t fi)
+{
+	struct frag_ent *f = &nat->frags[fi];
+
+	if (f->age_prev != NONE32)
+		nat->frags[f->age_prev].age_next = f->age_next;
+	else
+		nat->frag_old = f->age_next;
+	if (f->age_next != NONE32)
+		nat->frags[f->age_next].age_prev = f->age_prev;
+	else
+		nat->frag_new = f->age_prev;
+}
+
+static void frag_del(struct nat *nat, uint32_t fi, unsigned reason);
 
 static uint64_t frag_hash(const struct nat *nat, uint32_t src, uint32_t dst,
 			  uint16_t id, uint8_t proto)
@@ -80,16 +119,38 @@ static uint32_t frag_find(const struct nat *nat, uint32_t src, uint32_t dst,
 	return NONE32;
 }
 
-static uint32_t frag_new(struct nat *nat, const struct pkt_info *pi)
+/* a new entry; NONE32 with *reason set when there can be none */
+static uint32_t frag_new(struct nat *nat, const struct pkt_info *pi,
+			 unsigned *reason)
 {
-	uint32_t fi = nat->frag_free;
+	uint32_t lim = nat->lim.max_frags_per_src, c = frag_src(nat, pi->src);
+	uint32_t fi;
 	struct frag_ent *f;
 
-	if (fi == NONE32)
+	if (lim && nat->frag_src_ent[c] >= lim) {
+		*reason = NAT_DROP_FRAG_SRC_LIMIT;
 		return NONE32;
+	}
+	if (nat->frag_free == NONE32 && nat->frag_old != NONE32) {
+		nat->st.frag_evicted++;
+		frag_del(nat, nat->frag_old, NAT_DROP_FRAG_EVICTED);
+	}
+	fi = nat->frag_free;
+	if (fi == NONE32) {
+		*reason = NAT_DROP_FRAG_FULL; /* max_frags 0 */
+		return NONE32;
+	}
 	f = &nat->frags[fi];
 	nat->frag_free = f->next_free;
 	memset(f, 0, sizeof(*f));
+	f->age_next = NONE32;
+	f->age_prev = nat->frag_new;
+	if (nat->frag_new != NONE32)
+		nat->frags[nat->frag_new].age_next = fi;
+	else
+		nat->frag_old = fi;
+	nat->frag_new = fi;
+	nat->frag_src_ent[c]++;
 	f->src = pi->src;
 	f->dst = pi->dst;
 	f->id = pi->ipid;
@@ -115,18 +176,24 @@ void frag_buf_put(struct nat *nat, uint32_t b)
 	nat->st.frag_held--;
 }
 
-static void frag_del(struct nat *nat, uint32_t fi, bool timeout)
+/* forget a datagram; its held fragments are counted under @reason (0: it
+ * is complete, nothing is lost) */
+static void frag_del(struct nat *nat, uint32_t fi, unsigned reason)
 {
 	struct frag_ent *f = &nat->frags[fi];
+	uint32_t c = frag_src(nat, f->src);
 
 	while (f->held != NONE32) {
 		uint32_t b = f->held;
 
 		f->held = nat->frag_buf_next[b];
 		frag_buf_put(nat, b);
-		if (timeout)
-			nat->st.drops[NAT_DROP_FRAG_TIMEOUT]++;
+		nat->frag_src_buf[c]--;
+		if (reason)
+			nat->st.drops[reason]++;
 	}
+	nat->frag_src_ent[c]--;
+	frag_age_unlink(nat, fi);
 	htab_remove(&nat->frag_h, frag_hash(nat, f->src, f->dst, f->id,
 					    f->proto), fi);
 	f->used = false;
@@ -172,10 +239,12 @@ void frag_first(struct nat *nat, const struct pkt_info *orig,
 				orig->proto);
 	struct frag_ent *f;
 
+	unsigned reason = 0;
+
 	if (fi == NONE32)
-		fi = frag_new(nat, orig);
+		fi = frag_new(nat, orig, &reason);
 	if (fi == NONE32) {
-		nat->st.drops[NAT_DROP_FRAG_FULL]++; /* later ones will drop */
+		nat->st.drops[reason]++; /* later ones will drop */
 		return;
 	}
 	f = &nat->frags[fi];
@@ -195,6 +264,7 @@ void frag_first(struct nat *nat, const struct pkt_info *orig,
 		uint8_t *buf = nat->frag_buf + (size_t)b * FRAG_BUF;
 
 		f->held = nat->frag_buf_next[b];
+		nat->frag_src_buf[frag_src(nat, f->src)]--;
 		if (!q) {
 			frag_buf_put(nat, b);
 			nat->st.drops[NAT_DROP_FRAG_FULL]++;
@@ -214,7 +284,27 @@ void frag_first(struct nat *nat, const struct pkt_info *orig,
 	}
 	f->seen += orig->l4len;
 	if (f->total && f->seen >= f->total)
-		frag_del(nat, fi, false);
+		frag_del(nat, fi, 0);
+}
+
+/* a held buffer for a fragment of @keep: evict the oldest other datagram
+ * that holds some when there is none free */
+static uint32_t frag_buf_get(struct nat *nat, uint32_t keep)
+{
+	uint32_t fi = nat->frag_old;
+	unsigned n = 0;
+
+	while (nat->frag_buf_free == NONE32 && fi != NONE32 &&
+	       n++ < FRAG_EVICT_WALK_MAX) {
+		uint32_t next = nat->frags[fi].age_next;
+
+		if (fi != keep && nat->frags[fi].held != NONE32) {
+			nat->st.frag_evicted++;
+			frag_del(nat, fi, NAT_DROP_FRAG_EVICTED);
+		}
+		fi = next;
+	}
+	return nat->frag_buf_free;
 }
 
 /**
@@ -227,7 +317,7 @@ void frag_other(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi)
 {
 	uint32_t fi = frag_find(nat, pi->src, pi->dst, pi->ipid, pi->proto);
 	struct frag_ent *f;
-	uint32_t b;
+	uint32_t b, c;
 
 	if (fi != NONE32 && nat->frags[fi].known) {
 		f = &nat->frags[fi];
@@ -237,23 +327,35 @@ void frag_other(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi)
 			frag_apply(f, p->data);
 		nat->st.frags++;
 		if (frag_account(f, pi))
-			frag_del(nat, fi, false);
+			frag_del(nat, fi, 0);
 		return;
 	}
 	if (fi == NONE32) {
-		fi = frag_new(nat, pi);
+		unsigned reason = 0;
+
+		fi = frag_new(nat, pi, &reason);
 		if (fi == NONE32) {
-			nat_drop(nat, p, NAT_DROP_FRAG_FULL);
+			nat_drop(nat, p, reason);
 			return;
 		}
 	}
 	f = &nat->frags[fi];
-	b = nat->frag_buf_free;
-	if (f->nheld >= FRAG_HELD_PER_DGRAM || pi->len > FRAG_BUF ||
-	    b == NONE32) {
+	c = frag_src(nat, f->src);
+	if (nat->lim.max_frag_held_per_src &&
+	    nat->frag_src_buf[c] >= nat->lim.max_frag_held_per_src) {
+		nat_drop(nat, p, NAT_DROP_FRAG_SRC_LIMIT);
+		return;
+	}
+	if (f->nheld >= FRAG_HELD_PER_DGRAM || pi->len > FRAG_BUF) {
 		nat_drop(nat, p, NAT_DROP_FRAG_FULL);
 		return;
 	}
+	b = frag_buf_get(nat, fi);
+	if (b == NONE32) {
+		nat_drop(nat, p, NAT_DROP_FRAG_FULL);
+		return;
+	}
+	nat->frag_src_buf[c]++;
 	nat->frag_buf_free = nat->frag_buf_next[b];
 	memcpy(nat->frag_buf + (size_t)b * FRAG_BUF, p->data, pi->len);
 	nat->frag_buf_len[b] = pi->len;
@@ -279,6 +381,6 @@ void frag_expire(struct nat *nat)
 		struct frag_ent *f = &nat->frags[i];
 
 		if (f->used && nat->now - f->last >= FRAG_TIMEOUT)
-			frag_del(nat, i, true);
+			frag_del(nat, i, NAT_DROP_FRAG_TIMEOUT);
 	}
 }

@@ -49,6 +49,8 @@ void nat_limits_default(struct nat_limits *lim)
 	lim->max_static = 4096;
 	lim->max_frags = 4096;
 	lim->max_frag_held = 1024;
+	lim->max_frags_per_src = 256;	 /* 1/16 of the table */
+	lim->max_frag_held_per_src = 64; /* 1/16 of the buffers */
 	lim->max_syn_held = 4096;
 	lim->max_port_events = 65536;
 }
@@ -67,6 +69,11 @@ void nat_net_cfg_default(struct nat_net_cfg *cfg, const char *name)
 	cfg->to.tcp_trans = NAT_TCP_TRANS_TIMEOUT_DEFAULT;
 	cfg->to.tcp_syn = NAT_TCP_SYN_TIMEOUT_DEFAULT;
 	cfg->to.icmp = NAT_ICMP_TIMEOUT_DEFAULT;
+	cfg->to.udp_unanswered = NAT_UDP_UNANSWERED_TIMEOUT_DEFAULT;
+	cfg->to.inbound_unanswered = NAT_INBOUND_UNANSWERED_TIMEOUT_DEFAULT;
+	cfg->port_share = NAT_PORT_SHARE_DEFAULT;
+	cfg->map_inbound_max = NAT_MAP_INBOUND_MAX_DEFAULT;
+	cfg->remote_inbound_max = NAT_REMOTE_INBOUND_MAX_DEFAULT;
 	cfg->filter[NAT_TCP] = NAT_FILTER_EIF;
 	cfg->filter[NAT_UDP] = NAT_FILTER_EIF;
 	cfg->filter[NAT_ICMP] = NAT_FILTER_EIF;
@@ -480,7 +487,23 @@ static int cfg_check(struct nat *nat, const struct nat_net_cfg *cfg)
 	TO_CHECK(tcp_trans, NAT_TCP_TRANS_TIMEOUT_MIN, "RFC 5382 REQ-5");
 	TO_CHECK(tcp_syn, NAT_TCP_SYN_TIMEOUT_MIN, "RFC 5382 REQ-4");
 	TO_CHECK(icmp, NAT_ICMP_TIMEOUT_MIN, "RFC 5508 REQ-2");
+	TO_CHECK(udp_unanswered, NAT_UDP_UNANSWERED_TIMEOUT_MIN,
+		 "below 120 s departs from RFC 4787 REQ-5");
+	TO_CHECK(inbound_unanswered, NAT_INBOUND_UNANSWERED_TIMEOUT_MIN,
+		 "sessions from outside the endpoint never answered");
 #undef TO_CHECK
+	if (!cfg->port_share || cfg->port_share > NAT_PORT_SHARE_MAX) {
+		nat_err(nat, "port share %u is out of range: use 1 (the whole "
+			     "range) to %u (1/%u of it per endpoint)",
+			cfg->port_share, NAT_PORT_SHARE_MAX, NAT_PORT_SHARE_MAX);
+		return -EINVAL;
+	}
+	if (!cfg->map_inbound_max || !cfg->remote_inbound_max) {
+		nat_err(nat, "inbound session limits %u per mapping, %u per "
+			     "remote must be at least 1",
+			cfg->map_inbound_max, cfg->remote_inbound_max);
+		return -EINVAL;
+	}
 	for (p = 0; p < NAT_NPROTO; p++) {
 		if (cfg->filter[p] > NAT_FILTER_APDF) {
 			nat_err(nat, "filtering %u for %s is not valid: use "
@@ -1363,8 +1386,11 @@ static void process_batch(struct nat *nat, struct nat_pkt *pkts, unsigned n)
 		if (kind[i] != 0xff) {
 			for (c = cand[i]; c != HTAB_NONE;
 			     c = htab_it_next(&nat->sess_h, &it[i])) {
+				/* LIVE: an earlier packet of the batch may
+				 * have evicted it (flow.c) */
 				if ((c & 1) == kind[i] &&
-				    sess_match(&nat->sess[c >> 1], kind[i], q)) {
+				    sess_match(&nat->sess[c >> 1], kind[i], q) &&
+				    (nat->sess[c >> 1].flags & SESS_LIVE)) {
 					si = c >> 1;
 					break;
 				}
@@ -1438,6 +1464,30 @@ unsigned nat_poll(struct nat *nat, uint64_t now_ms, struct nat_pkt *out,
 
 /* ---- listing and counters --------------------------------------------- */
 
+static void sess_info(const struct nat *nat, const struct nat_sess *s,
+		      struct nat_session_info *si)
+{
+	uint32_t to = flow_timeout(nat, s), idle = nat->now - s->last;
+
+	*si = (struct nat_session_info){
+		.net = s->net,
+		.proto = s->proto,
+		.tcp_state = s->state,
+		.int_addr = s->int_addr,
+		.int_port = s->int_port,
+		.ext_addr = s->ext_addr,
+		.ext_port = s->ext_port,
+		.rem_addr = s->rem_addr,
+		.rem_port = s->rem_port,
+		.inbound = !!(s->flags & SESS_INBOUND),
+		.static_map = !!(s->flags & SESS_STATIC),
+		.hairpin = !!(s->flags & SESS_HAIRPIN),
+		.age = nat->now - s->created,
+		.idle = idle,
+		.expires = idle < to ? to - idle : 0,
+	};
+}
+
 /**
  * nat_session_walk() - call @fn for each session
  * @nat:	engine
@@ -1455,37 +1505,55 @@ int nat_session_walk(struct nat *nat, uint64_t now_ms,
 
 	nat_clock(nat, now_ms);
 	for (i = 0; i < nat->lim.max_flows; i++) {
-		const struct nat_sess *s = &nat->sess[i];
 		struct nat_session_info si;
-		uint32_t to, idle;
 		int ret;
 
-		if (!(s->flags & SESS_LIVE))
+		if (!(nat->sess[i].flags & SESS_LIVE))
 			continue;
-		to = flow_timeout(nat, s);
-		idle = nat->now - s->last;
-		si = (struct nat_session_info){
-			.net = s->net,
-			.proto = s->proto,
-			.tcp_state = s->state,
-			.int_addr = s->int_addr,
-			.int_port = s->int_port,
-			.ext_addr = s->ext_addr,
-			.ext_port = s->ext_port,
-			.rem_addr = s->rem_addr,
-			.rem_port = s->rem_port,
-			.inbound = !!(s->flags & SESS_INBOUND),
-			.static_map = !!(s->flags & SESS_STATIC),
-			.hairpin = !!(s->flags & SESS_HAIRPIN),
-			.age = nat->now - s->created,
-			.idle = idle,
-			.expires = idle < to ? to - idle : 0,
-		};
+		sess_info(nat, &nat->sess[i], &si);
 		ret = fn(&si, ctx);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/**
+ * nat_session_walk_from() - call @fn for the sessions in a part of the
+ * session table, so that a long listing can be made in slices between
+ * packet bursts (sessions keep their slot for life: a session that lives
+ * through all the slices is seen exactly once)
+ * @nat:	engine
+ * @now_ms:	the caller's clock, for ages
+ * @start:	first slot to look at (0: the beginning)
+ * @max:	slots to look at, at most
+ * @fn:		called per session; a non-zero return stops the walk before
+ *		that session, which the next call starts with
+ * @ctx:	passed to @fn
+ *
+ * Return: the slot to resume from, 0 when the end of the table was reached
+ */
+uint32_t nat_session_walk_from(struct nat *nat, uint64_t now_ms,
+			       uint32_t start, uint32_t max,
+			       int (*fn)(const struct nat_session_info *s,
+					 void *ctx),
+			       void *ctx)
+{
+	uint32_t i, end = nat->lim.max_flows;
+
+	if (start < end && max < end - start)
+		end = start + max;
+	nat_clock(nat, now_ms);
+	for (i = start; i < end; i++) {
+		struct nat_session_info si;
+
+		if (!(nat->sess[i].flags & SESS_LIVE))
+			continue;
+		sess_info(nat, &nat->sess[i], &si);
+		if (fn(&si, ctx))
+			return i;
+	}
+	return i < nat->lim.max_flows ? i : 0;
 }
 
 static bool pred_flush(const struct nat_sess *s, const void *ctx)
@@ -1551,6 +1619,11 @@ static const char *const drop_names[] = {
 	[NAT_DROP_CONFLICT] = "tuple-conflict",
 	[NAT_DROP_NO_ROOM] = "no-room-for-icmp",
 	[NAT_DROP_ISOLATED] = "isolated",
+	[NAT_DROP_PORT_SHARE] = "port-share",
+	[NAT_DROP_FRAG_SRC_LIMIT] = "fragment-source-limit",
+	[NAT_DROP_FRAG_EVICTED] = "fragment-evicted",
+	[NAT_DROP_MAP_INBOUND_LIMIT] = "mapping-inbound-limit",
+	[NAT_DROP_REMOTE_LIMIT] = "remote-limit",
 };
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == NAT_DROP_REASONS,
 	       "one name per enum nat_drop");

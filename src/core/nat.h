@@ -49,6 +49,24 @@
 #define NAT_TCP_TRANS_TIMEOUT_DEFAULT 240 /* s, RFC 5382 REQ-5 */
 #define NAT_TCP_SYN_TIMEOUT_DEFAULT 6	  /* s, RFC 5382 REQ-4 */
 #define NAT_ICMP_TIMEOUT_DEFAULT 60	  /* s, RFC 5508 REQ-2 */
+/* A UDP session its endpoint opened that no inbound packet ever matched.
+ * RFC 4787 REQ-5 allows no mapping timer under 2 min except for well-known
+ * destination ports (REQ-5a); it has no exception for unanswered mappings,
+ * and RFC-REQUIREMENTS.md promises RFC-clean defaults. So the default is
+ * the REQ-5 floor, 120 s; lower values (down to
+ * NAT_UDP_UNANSWERED_TIMEOUT_MIN) are accepted as the administrator's
+ * deliberate departure from REQ-5, as netfilter's 30 s "unreplied" is. */
+#define NAT_UDP_UNANSWERED_TIMEOUT_DEFAULT 120 /* s, RFC 4787 REQ-5 floor */
+/* A UDP session created from outside (through a mapping) that the endpoint
+ * never answered. Allowed to be short: it is filtering state, not the
+ * mapping: a static mapping stays, and a dynamic one lives while the
+ * sessions its endpoint opened do, so no mapping timer (RFC 4787 REQ-5)
+ * is shortened by it. */
+#define NAT_INBOUND_UNANSWERED_TIMEOUT_DEFAULT 30 /* s */
+#define NAT_PORT_SHARE_DEFAULT 8	/* an endpoint: 1/8 of the range */
+#define NAT_PORT_SHARE_MAX 1024
+#define NAT_MAP_INBOUND_MAX_DEFAULT 4096 /* sessions, half the endpoint's */
+#define NAT_REMOTE_INBOUND_MAX_DEFAULT 256 /* sessions per remote address */
 
 /* The floors below which a timeout is refused (RFC MUST NOTs) */
 #define NAT_UDP_TIMEOUT_MIN 120	     /* s, RFC 4787 REQ-5 */
@@ -56,6 +74,8 @@
 #define NAT_TCP_TRANS_TIMEOUT_MIN 240 /* s, RFC 5382 REQ-5 */
 #define NAT_TCP_SYN_TIMEOUT_MIN 6    /* s, RFC 5382 REQ-4 */
 #define NAT_ICMP_TIMEOUT_MIN 60	     /* s, RFC 5508 REQ-2 */
+#define NAT_UDP_UNANSWERED_TIMEOUT_MIN 30 /* s, below RFC 4787 REQ-5: see above */
+#define NAT_INBOUND_UNANSWERED_TIMEOUT_MIN 5 /* s */
 #define NAT_TIMEOUT_MAX 864000	     /* s, 10 days */
 
 /**
@@ -146,6 +166,16 @@ enum nat_drop {
 	NAT_DROP_NO_ROOM,	/* buffer too small for the ICMP error to build */
 	NAT_DROP_ISOLATED,	/* endpoint to an internal prefix: networks are
 				 * isolated, only the own host_addr is reached */
+	NAT_DROP_PORT_SHARE,	/* endpoint holds its share of the ports of
+				 * the external address (port_share) */
+	NAT_DROP_FRAG_SRC_LIMIT, /* source holds its share of the fragment
+				  * table or buffers (max_frags_per_src...) */
+	NAT_DROP_FRAG_EVICTED,	/* held fragment of a datagram evicted to make
+				 * room for a newer one (table or buffers full) */
+	NAT_DROP_MAP_INBOUND_LIMIT, /* mapping at map_inbound_max sessions from
+				     * outside, none unanswered to evict */
+	NAT_DROP_REMOTE_LIMIT,	/* remote address at remote_inbound_max
+				 * sessions of one mapping */
 	NAT_DROP_REASONS
 };
 
@@ -175,6 +205,11 @@ enum nat_tcp_state {
  * @max_static:		static mappings over all networks
  * @max_frags:		datagrams tracked by the fragment table
  * @max_frag_held:	fragments held while waiting for their first one
+ * @max_frags_per_src:	fragment table entries one source address may hold
+ *			(RFC 4787 REQ-14a: one sender cannot fill the
+ *			table); 0: no limit of its own
+ * @max_frag_held_per_src: held fragments one source address may have; 0: no
+ *			limit of its own
  * @max_syn_held:	unsolicited SYNs held for the 6 s hold
  * @max_port_events:	port ownership changes kept between two
  *			nat_port_events() calls (more: the caller resyncs)
@@ -189,6 +224,8 @@ struct nat_limits {
 	uint32_t max_static;
 	uint32_t max_frags;
 	uint32_t max_frag_held;
+	uint32_t max_frags_per_src;
+	uint32_t max_frag_held_per_src;
 	uint32_t max_syn_held;
 	uint32_t max_port_events;
 };
@@ -200,6 +237,10 @@ struct nat_limits {
  * @tcp_trans:	TCP transitory (opening, closing, after RST), RFC 5382 REQ-5
  * @tcp_syn:	hold of an unsolicited inbound SYN, RFC 5382 REQ-4
  * @icmp:	ICMP query, RFC 5508 REQ-2
+ * @udp_unanswered: UDP session opened by the endpoint that no inbound packet
+ *		ever matched (at most @udp; see NAT_UDP_UNANSWERED_TIMEOUT_DEFAULT)
+ * @inbound_unanswered: UDP session created from outside that the endpoint
+ *		never answered (at most @udp)
  */
 struct nat_timeouts {
 	uint32_t udp;
@@ -207,6 +248,8 @@ struct nat_timeouts {
 	uint32_t tcp_trans;
 	uint32_t tcp_syn;
 	uint32_t icmp;
+	uint32_t udp_unanswered;
+	uint32_t inbound_unanswered;
 };
 
 /**
@@ -223,6 +266,16 @@ struct nat_timeouts {
  *			that stands for the host when the host itself reaches
  *			a mapped port through an external address: endpoints
  *			see the host's connections coming from it (0: off)
+ * @port_share:		an endpoint (internal address) owns at most
+ *			1/@port_share of the dynamic range of an external
+ *			address, per protocol, counted over all its dynamic
+ *			mappings of that protocol (1: the whole range), so one
+ *			endpoint cannot exhaust the ports others need
+ *			(RFC 6888 REQ-4: a per-subscriber port limit)
+ * @map_inbound_max:	sessions created from outside one mapping may have;
+ *			when full, one the endpoint never answered is evicted
+ * @remote_inbound_max:	sessions created from outside one remote address may
+ *			have on one mapping
  */
 struct nat_net_cfg {
 	char name[NAT_NAME_MAX];
@@ -232,6 +285,9 @@ struct nat_net_cfg {
 	uint8_t filter[NAT_NPROTO];
 	bool udp_inbound_refresh;
 	bool icmp_errors;
+	uint16_t port_share;
+	uint32_t map_inbound_max;
+	uint32_t remote_inbound_max;
 };
 
 /**
@@ -321,6 +377,8 @@ struct nat_stats {
 	uint32_t frag_entries;		/* datagrams in the fragment table */
 	uint32_t frag_held;		/* fragments held */
 	uint32_t syn_held;		/* unsolicited SYNs held */
+	uint64_t frag_evicted;		/* datagrams evicted from the table */
+	uint64_t sess_evicted;		/* unanswered inbound sessions evicted */
 	uint64_t mem_bytes;		/* bytes the engine allocated */
 };
 
@@ -388,6 +446,11 @@ unsigned nat_poll(struct nat *nat, uint64_t now_ms, struct nat_pkt *out,
 int nat_session_walk(struct nat *nat, uint64_t now_ms,
 		     int (*fn)(const struct nat_session_info *s, void *ctx),
 		     void *ctx);
+uint32_t nat_session_walk_from(struct nat *nat, uint64_t now_ms,
+			       uint32_t start, uint32_t max,
+			       int (*fn)(const struct nat_session_info *s,
+					 void *ctx),
+			       void *ctx);
 unsigned nat_session_flush(struct nat *nat, int net);
 void nat_stats_get(const struct nat *nat, struct nat_stats *st);
 

@@ -276,6 +276,7 @@ void xlate_out_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 		tcp_track(s, true, pi->tcp_flags);
 	}
 	s->last = nat->now;
+	s->flags |= SESS_SEEN_OUT; /* answered, if created from outside */
 	xlate_src(p->data, pi, p->csum_partial, s->ext_addr, s->ext_port);
 	if (s->flags & SESS_HOSTREM)
 		xlate_dst(p->data, pi, p->csum_partial, s->ext_addr, pi->dport);
@@ -402,6 +403,8 @@ void xlate_in_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 
 	if (s->proto == NAT_TCP)
 		tcp_track(s, false, pi->tcp_flags);
+	if (!(s->flags & SESS_SEEN_IN))
+		s->flags |= SESS_SEEN_IN; /* answered, if the endpoint's */
 	if (s->proto != NAT_UDP || nat->nets[s->net].cfg.udp_inbound_refresh)
 		s->last = nat->now;
 	xlate_dst(p->data, pi, p->csum_partial, s->int_addr, s->int_port);

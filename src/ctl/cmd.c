@@ -60,7 +60,12 @@
  *		"LOW-HIGH"; EXTERNAL)
  *	external.del (network, external; EXTERNAL)
  *	external.list (network?; [EXTERNAL])
- *	session.list (network?, proto?, internal?, limit?; [SESSION])
+ *	session.list (network?, proto?, internal?, limit? (1..100000,
+ *		default 1000), after? (cursor); [SESSION], and beside
+ *		"result" a member "next" (a cursor for "after") when the
+ *		table was not looked at to its end: pages list every
+ *		session that lives through them exactly once; the last page
+ *		may be empty)
  *	stats (network?; {engine {...counters, drops {reason: n}},
  *		networks [{name, sessions, tcp, udp, icmp, mappings, dhcp
  *		(null when off: {running, received, sent, dropped, drops,
@@ -1277,12 +1282,14 @@ static int ext_list(struct cmd_ctx *x, const struct ctl_req *r,
 	return a ? 0 : -ENOMEM;
 }
 
+/* one slice of a session listing: what sess_one() needs */
 struct sess_ctx {
 	const struct cmd_ctx *x;
-	const struct ctl_req *r;
-	int id;			/* network id to list, -1 for all */
-	json_t *list;
-	uint32_t n;
+	struct cmd_sess_iter *it;
+	uint32_t quota;		/* sessions this slice may still give */
+	cmd_sess_fn fn;
+	void *ctx;
+	int err;		/* what @fn returned, when it failed */
 };
 
 static const char *net_name_of(const struct model *m, unsigned id)
@@ -1303,59 +1310,144 @@ static json_t *jaddr(uint32_t a)
 	return json_string(buf);
 }
 
+/* SESSION: the one JSON form of a session */
+static json_t *sess_json(const struct cmd_ctx *x,
+			 const struct nat_session_info *s)
+{
+	return json_pack("{s:s, s:s, s:o, s:i, s:o, s:i, s:o, s:i, s:s, s:b, "
+			 "s:b, s:b, s:I, s:I, s:I}",
+			 "network", net_name_of(&x->cur, s->net),
+			 "proto", nat_proto_name(s->proto),
+			 "internal_address", jaddr(s->int_addr),
+			 "internal_port", (json_int_t)s->int_port,
+			 "external_address", jaddr(s->ext_addr),
+			 "external_port", (json_int_t)s->ext_port,
+			 "remote_address", jaddr(s->rem_addr),
+			 "remote_port", (json_int_t)s->rem_port,
+			 "state", s->proto == NAT_TCP ?
+				nat_tcp_state_name(s->tcp_state) : "active",
+			 "inbound", s->inbound,
+			 "static", s->static_map,
+			 "hairpin", s->hairpin,
+			 "age", (json_int_t)s->age,
+			 "idle", (json_int_t)s->idle,
+			 "expires", (json_int_t)s->expires);
+}
+
+/* 1 stops the walk before @s: the page or the slice is full */
 static int sess_one(const struct nat_session_info *s, void *ctx)
 {
 	struct sess_ctx *c = ctx;
+	struct cmd_sess_iter *it = c->it;
 	json_t *o;
+	int ret;
 
-	if ((c->id >= 0 && s->net != c->id) ||
-	    (c->r->has_proto && s->proto != c->r->proto) ||
-	    (c->r->has_internal && s->int_addr != c->r->int_addr))
+	if ((it->id >= 0 && s->net != it->id) ||
+	    (it->has_proto && s->proto != it->proto) ||
+	    (it->has_internal && s->int_addr != it->int_addr))
 		return 0;
-	if (c->r->limit && c->n == c->r->limit)
+	if (!it->left || !c->quota)
 		return 1;
-	o = json_pack("{s:s, s:s, s:o, s:i, s:o, s:i, s:o, s:i, s:s, s:b, "
-		      "s:b, s:b, s:I, s:I, s:I}",
-		      "network", net_name_of(&c->x->cur, s->net),
-		      "proto", nat_proto_name(s->proto),
-		      "internal_address", jaddr(s->int_addr),
-		      "internal_port", (json_int_t)s->int_port,
-		      "external_address", jaddr(s->ext_addr),
-		      "external_port", (json_int_t)s->ext_port,
-		      "remote_address", jaddr(s->rem_addr),
-		      "remote_port", (json_int_t)s->rem_port,
-		      "state", s->proto == NAT_TCP ?
-			nat_tcp_state_name(s->tcp_state) : "active",
-		      "inbound", s->inbound,
-		      "static", s->static_map,
-		      "hairpin", s->hairpin,
-		      "age", (json_int_t)s->age,
-		      "idle", (json_int_t)s->idle,
-		      "expires", (json_int_t)s->expires);
-	if (json_array_append_new(c->list, o))
-		return -ENOMEM;
-	c->n++;
+	o = sess_json(c->x, s);
+	ret = o ? c->fn(o, c->ctx) : -ENOMEM;
+	json_decref(o);
+	if (ret) {
+		c->err = ret < 0 ? ret : -EIO;
+		return 1;
+	}
+	it->left--;
+	c->quota--;
 	return 0;
 }
 
-static int session_list(struct cmd_ctx *x, const struct ctl_req *r,
-			json_t **res, char *err, size_t errlen)
+/**
+ * cmd_session_begin() - check a session.list request and set up its page
+ * @x:		context
+ * @r:		the request (CMD_SESSION_LIST)
+ * @it:		filled in: filters, start (@r->after), @r->limit sessions
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -ENOENT (no such network)
+ */
+int cmd_session_begin(struct cmd_ctx *x, const struct ctl_req *r,
+		      struct cmd_sess_iter *it, char *err, size_t errlen)
 {
-	struct sess_ctx c = { .x = x, .r = r, .id = -1 };
 	int slot = list_filter(x, r, err, errlen);
 
 	if (slot < 0 && r->has_net)
 		return slot;
-	if (slot >= 0)
-		c.id = (int)x->cur.net[slot].id;
-	c.list = json_array();
-	if (!c.list)
+	*it = (struct cmd_sess_iter){
+		.id = slot >= 0 ? (int)x->cur.net[slot].id : -1,
+		.has_proto = r->has_proto,
+		.proto = r->proto,
+		.has_internal = r->has_internal,
+		.int_addr = r->int_addr,
+		.next = r->has_after ? r->after : 0,
+		.left = r->limit ? r->limit : CTL_PAGE_DEFAULT,
+	};
+	return 0;
+}
+
+/**
+ * cmd_session_step() - list the next sessions of a page: at most @slots
+ * slots of the session table looked at and @max sessions given, so that
+ * a page is made in slices between packet bursts
+ * @x:		context
+ * @it:		the page, from cmd_session_begin()
+ * @slots:	slots of the table to look at, at most (at least 1)
+ * @max:	sessions to give, at most (at least 1)
+ * @fn:		called with each session (SESSION); non-zero fails the step
+ * @ctx:	passed to @fn
+ *
+ * Return: 1 when the page is complete (@it->end: no more sessions after
+ * it; else @it->next is the "next" cursor), 0 when there is more to do,
+ * -errno
+ */
+int cmd_session_step(struct cmd_ctx *x, struct cmd_sess_iter *it,
+		     uint32_t slots, uint32_t max, cmd_sess_fn fn, void *ctx)
+{
+	struct sess_ctx c = { .x = x, .it = it, .quota = max, .fn = fn,
+			      .ctx = ctx };
+	uint32_t next;
+
+	if (it->end || !it->left)
+		return 1;
+	next = nat_session_walk_from(x->nat, cmd_now_ms(), it->next, slots,
+				     sess_one, &c);
+	if (c.err)
+		return c.err;
+	it->next = next;
+	it->end = !next;
+	return it->end || !it->left;
+}
+
+static int sess_append(json_t *o, void *ctx)
+{
+	return json_array_append(ctx, o);
+}
+
+/* the page in one piece (cmd_handle(); the server answers in slices) */
+static int session_list(struct cmd_ctx *x, const struct ctl_req *r,
+			json_t **res, char *err, size_t errlen)
+{
+	struct cmd_sess_iter it;
+	json_t *list;
+	int ret = cmd_session_begin(x, r, &it, err, errlen);
+
+	if (ret)
+		return ret;
+	list = json_array();
+	if (!list)
 		return -ENOMEM;
-	if (nat_session_walk(x->nat, cmd_now_ms(), sess_one, &c) < 0) {
-		json_decref(c.list);
-		return -ENOMEM;
+	while (!(ret = cmd_session_step(x, &it, UINT32_MAX, UINT32_MAX,
+					sess_append, list)))
+		;
+	if (ret < 0) {
+		json_decref(list);
+		return ret;
 	}
-	*res = c.list;
+	*res = list;
 	return 0;
 }
 

@@ -51,6 +51,35 @@ struct cmd_ctx {
 	char closed_why[DP_MAX_NETS][CTL_ERR_MAX];
 };
 
+/**
+ * struct cmd_sess_iter - a page of session.list being made
+ * @id:			network id to list, -1 for all
+ * @has_proto:		list only @proto
+ * @proto:		enum nat_proto
+ * @has_internal:	list only sessions of @int_addr
+ * @int_addr:		endpoint address
+ * @next:		slot of the session table to look at next
+ * @left:		sessions still to give in this page
+ * @end:		the table was looked at to its end
+ */
+struct cmd_sess_iter {
+	int id;
+	bool has_proto;
+	uint8_t proto;
+	bool has_internal;
+	uint32_t int_addr;
+	uint32_t next;
+	uint32_t left;
+	bool end;
+};
+
+/* given each session of a page as SESSION (not consumed): 0 or -errno */
+typedef int (*cmd_sess_fn)(json_t *session, void *ctx);
+
+int cmd_session_begin(struct cmd_ctx *x, const struct ctl_req *r,
+		      struct cmd_sess_iter *it, char *err, size_t errlen);
+int cmd_session_step(struct cmd_ctx *x, struct cmd_sess_iter *it,
+		     uint32_t slots, uint32_t max, cmd_sess_fn fn, void *ctx);
 int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	     size_t errlen);
 int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,

@@ -10,14 +10,31 @@
  * socket and every client, which the daemon adds to its event loop;
  * ctl_run() then handles whatever is ready and returns.
  *
+ * The daemon has one thread: the time spent here is time the packets
+ * wait. So the server bounds what any client can make it do at once:
+ *  - one request per event per client: a client that sends many lines in
+ *    one go has them answered one by one, as its socket takes the
+ *    answers, between packet bursts;
+ *  - session.list is made in slices (cmd_session_step(): CTL_SLICE_SLOTS
+ *    slots of the session table, CTL_SLICE_SESSIONS sessions) while less
+ *    than CTL_OUT_LOW bytes wait to be sent, so a page of any size costs
+ *    little memory and no long pause;
+ *  - ctl_run() stops after CTL_RUN_BUDGET_US of work; epoll is level
+ *    triggered, the rest is done on the next call;
+ *  - output waiting to be sent is capped: a client that does not read
+ *    while its answers pile up past CTL_OUT_MAX is dropped (logged once);
+ *    one answer alone may be bigger (it is sent in full);
+ *  - a client that sends no complete request, or reads nothing of its
+ *    answers, for CTL_IDLE_TIMEOUT_MS is dropped (a 1 s timer looks);
+ *  - at most CTL_CLIENTS_MAX clients: when a new one finds every slot
+ *    taken, the client idle the longest (nothing asked, nothing to send)
+ *    gives its slot up, else one whose answer has not moved for
+ *    CTL_STALL_MS; only when all are busy and moving is the new one told
+ *    "busy". So idle connections cannot lock the CLI out.
  * Per client: an input buffer of CTL_REQ_MAX bytes (a longer request is
- * answered with an error and the client dropped), and an output buffer
- * that grows with the responses. While a client has output pending, the
- * server waits for it to become writable and reads nothing more from it,
- * so a client that does not read cannot make the daemon buffer without
- * bound. A line that is not JSON gets an error answer and the client is
- * dropped once the answer is out. At most CTL_CLIENTS_MAX clients at once;
- * one more is told so and closed.
+ * answered with an error and the client dropped) and an output queue. A
+ * line that is not JSON gets an error answer and the client is dropped
+ * once the answer is out; at end of input, what was sent is answered.
  *
  * At start, ctl_open() creates the socket's directory (0755), refuses to
  * start when another daemon answers on the socket, removes a stale socket
@@ -29,6 +46,7 @@
  */
 #define _GNU_SOURCE		/* accept4() */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -37,7 +55,9 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -48,6 +68,19 @@
 #define CTL_CLIENTS_MAX 64	/* clients connected at once */
 #define CTL_EVENTS 32		/* epoll events handled per ctl_run() pass */
 #define CTL_RUN_PASSES 4	/* passes per ctl_run(): then back to packets */
+#define CTL_RUN_BUDGET_US 1000	/* us of work per ctl_run(), one request or
+				 * slice may go over */
+#define CTL_OUT_MAX (1u << 20)	/* bytes queued per client behind unsent
+				 * answers: more and the client is dropped */
+#define CTL_OUT_LOW (64u << 10)	/* bytes: a session page goes on below */
+#define CTL_OUT_KEEP (64u << 10) /* bytes of output buffer kept when idle */
+#define CTL_SLICE_SLOTS 4096	/* session table slots per slice */
+#define CTL_SLICE_SESSIONS 16	/* sessions formatted per slice */
+#define CTL_IDLE_TIMEOUT_MS 30000 /* ms without a request or a read */
+#define CTL_STALL_MS 1000	/* ms: a busy client that long without
+				 * progress may give its slot to a new one */
+#define CTL_TICK_MS 1000	/* ms between looks for idle clients */
+#define CTL_LOG_EVERY_MS 10000	/* ms: slot evictions logged at most so often */
 
 /**
  * struct ctl_client - one connection
@@ -59,6 +92,13 @@
  * @outoff:	bytes of @out already sent
  * @outcap:	room at @out
  * @closing:	drop once @out is sent (protocol error or end of input)
+ * @eof:	the client shut its side: answer what is buffered, then drop
+ * @paging:	a session.list page is being made (@it)
+ * @first:	no session of the page is out yet (no comma before the next)
+ * @it:		the page
+ * @active_ms:	last complete request or bytes sent (ctl_now_ms())
+ * @events:	the epoll events asked for now
+ * @local:	no socket (ctl_request()): all output stays queued, no cap
  */
 struct ctl_client {
 	int fd;
@@ -67,6 +107,13 @@ struct ctl_client {
 	char *out;
 	size_t outlen, outoff, outcap;
 	bool closing;
+	bool eof;
+	bool paging;
+	bool first;
+	struct cmd_sess_iter it;
+	uint64_t active_ms;
+	uint32_t events;
+	bool local;
 };
 
 /**
@@ -74,16 +121,26 @@ struct ctl_client {
  * @x:		commands' context: engine, datapath, configuration
  * @epfd:	epoll instance of the listening socket and the clients
  * @lfd:	listening socket
+ * @wfd:	host address/route notifications
+ * @wtag:	its epoll tag
+ * @tfd:	timer for idle clients (CTL_TICK_MS)
+ * @ttag:	its epoll tag
  * @sock_path:	its path, removed at close
+ * @evict_log_ms: when a slot eviction was last logged
+ * @evicted:	evictions not logged since
  * @cl:		clients
  */
 struct ctl {
 	struct cmd_ctx x;
 	int epfd;
 	int lfd;
-	int wfd;	/* host address/route notifications */
-	char wtag;	/* its epoll tag */
+	int wfd;
+	char wtag;
+	int tfd;
+	char ttag;
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uint64_t evict_log_ms;
+	unsigned evicted;
 	struct ctl_client cl[CTL_CLIENTS_MAX];
 };
 
@@ -173,6 +230,26 @@ fail:
 	return ret;
 }
 
+/* the idle clients' timer, in the same epoll instance */
+static int timer_open(struct ctl *c)
+{
+	struct itimerspec it = {
+		.it_interval = { .tv_sec = CTL_TICK_MS / 1000,
+				 .tv_nsec = (CTL_TICK_MS % 1000) * 1000000L },
+	};
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &c->ttag };
+
+	it.it_value = it.it_interval;
+	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (c->tfd < 0 || timerfd_settime(c->tfd, 0, &it, NULL) ||
+	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->tfd, &ev)) {
+		log_msg(LOG_ERR, "cannot set up the API's idle timer: %s",
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 /**
  * ctl_open() - load the configuration, apply it, and open the API socket
  * @cp:		the new control layer
@@ -205,6 +282,7 @@ int ctl_open(struct ctl **cp, struct nat *nat, struct dp *dp,
 	c->epfd = -1;
 	c->lfd = -1;
 	c->wfd = -1;
+	c->tfd = -1;
 	for (i = 0; i < CTL_CLIENTS_MAX; i++)
 		c->cl[i].fd = -1;
 	c->x.nat = nat;
@@ -242,6 +320,9 @@ int ctl_open(struct ctl **cp, struct nat *nat, struct dp *dp,
 			log_msg(LOG_WARNING, "cannot watch the host's "
 				"addresses: %s", strerror(errno));
 	}
+	ret = timer_open(c);
+	if (ret)
+		goto fail;
 	ret = dhcpd_open(&c->x.dhcpd, &c->x, c->epfd);
 	if (ret) {
 		log_msg(LOG_ERR, "cannot set up the DHCP servers' timer: %s",
@@ -293,6 +374,8 @@ void ctl_close(struct ctl *c)
 	dhcpd_close(c->x.dhcpd);
 	if (c->wfd >= 0)
 		close(c->wfd);
+	if (c->tfd >= 0)
+		close(c->tfd);
 	if (c->epfd >= 0)
 		close(c->epfd);
 	cmd_close(&c->x);
@@ -310,13 +393,29 @@ int ctl_fd(const struct ctl *c)
 	return c->epfd;
 }
 
-static int out_append(struct ctl_client *cl, const char *s, size_t len)
+static size_t queued(const struct ctl_client *cl)
 {
-	if (cl->outlen + len + 1 > cl->outcap) {
+	return cl->outlen - cl->outoff;
+}
+
+/* queue @len bytes (and a newline when @nl); -ENOBUFS when the client has
+ * not read its earlier answers and this would pass CTL_OUT_MAX */
+static int out_put(struct ctl_client *cl, const char *s, size_t len, bool nl)
+{
+	size_t need = len + nl;
+
+	if (!cl->local && queued(cl) && queued(cl) + need > CTL_OUT_MAX)
+		return -ENOBUFS;
+	if (cl->outoff && cl->outlen + need > cl->outcap) {
+		memmove(cl->out, cl->out + cl->outoff, queued(cl));
+		cl->outlen -= cl->outoff;
+		cl->outoff = 0;
+	}
+	if (cl->outlen + need > cl->outcap) {
 		size_t cap = cl->outcap ? cl->outcap : 4096;
 		char *p;
 
-		while (cap < cl->outlen + len + 1)
+		while (cap < cl->outlen + need)
 			cap *= 2;
 		p = realloc(cl->out, cap);
 		if (!p)
@@ -326,154 +425,329 @@ static int out_append(struct ctl_client *cl, const char *s, size_t len)
 	}
 	memcpy(cl->out + cl->outlen, s, len);
 	cl->outlen += len;
-	cl->out[cl->outlen++] = '\n';
+	if (nl)
+		cl->out[cl->outlen++] = '\n';
 	return 0;
 }
 
+static int out_line(struct ctl_client *cl, const char *s)
+{
+	return out_put(cl, s, strlen(s), true);
+}
+
+/* a session of the page being made, comma first but for the first */
+static int page_session(json_t *o, void *ctx)
+{
+	struct ctl_client *cl = ctx;
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = cl->first ? 0 : out_put(cl, ",", 1, false);
+	if (!ret)
+		ret = out_put(cl, s, strlen(s), false);
+	free(s);
+	cl->first = false;
+	return ret;
+}
+
+/* one slice of the page; at its end, the closing brackets and "next" */
+static int page_slice(struct ctl *c, struct ctl_client *cl, uint32_t slots,
+		      uint32_t max)
+{
+	char tail[32 + CTL_CURSOR_MAX];
+	int ret = cmd_session_step(&c->x, &cl->it, slots, max, page_session,
+				   cl);
+
+	if (ret <= 0)
+		return ret;
+	if (cl->it.end)
+		snprintf(tail, sizeof(tail), "]}");
+	else
+		snprintf(tail, sizeof(tail), "],\"next\":\"%" PRIu32 "\"}",
+			 cl->it.next);
+	cl->paging = false;
+	return out_line(cl, tail);
+}
+
+/* answer one request line: a session page is begun, the rest answered */
 static int respond(struct ctl *c, struct ctl_client *cl, const char *line,
 		   size_t len)
 {
+	static const char oom[] = "{\"ok\":false,\"error\":\"out of memory\"}";
+	char err[CTL_ERR_MAX];
+	struct ctl_req *r = malloc(sizeof(*r));
+	char *resp;
 	bool drop;
-	char *resp = cmd_handle(&c->x, line, len, &drop);
 	int ret;
 
-	dhcpd_sync(c->x.dhcpd);
-	if (!resp) {
-		static const char oom[] =
-			"{\"ok\":false,\"error\":\"out of memory\"}";
-
-		return out_append(cl, oom, sizeof(oom) - 1);
+	if (r && !ctl_req_parse(line, len, r, err, sizeof(err)) &&
+	    r->cmd == CMD_SESSION_LIST &&
+	    !cmd_session_begin(&c->x, r, &cl->it, err, sizeof(err))) {
+		free(r);
+		cl->paging = true;
+		cl->first = true;
+		return out_put(cl, "{\"ok\":true,\"result\":[", 21, false);
 	}
-	ret = out_append(cl, resp, strlen(resp));
+	free(r);
+	/* anything else, and every refusal, as cmd_handle() answers it */
+	resp = cmd_handle(&c->x, line, len, &drop);
+	dhcpd_sync(c->x.dhcpd);
+	if (!resp)
+		return out_line(cl, oom);
+	ret = out_line(cl, resp);
 	free(resp);
 	if (drop)
 		cl->closing = true;
 	return ret;
 }
 
-/* wait for readable or, with output pending, writable only */
+/* a complete line waits in the input buffer */
+static bool has_line(const struct ctl_client *cl)
+{
+	return cl->inlen && memchr(cl->in, '\n', cl->inlen);
+}
+
+/* nothing asked, nothing to send: may give its slot to a new client */
+static bool client_idle(const struct ctl_client *cl)
+{
+	return !queued(cl) && !cl->paging && !has_line(cl) && !cl->closing;
+}
+
+/* readable while there is room for input; writable while there is
+ * something to send or to do (a page, a buffered request) */
 static void client_events(struct ctl *c, struct ctl_client *cl)
 {
-	struct epoll_event ev = {
-		.events = cl->outoff < cl->outlen ? EPOLLOUT : EPOLLIN,
-		.data.ptr = cl,
-	};
+	struct epoll_event ev = { .data.ptr = cl };
 
+	if (!cl->closing && !cl->eof && cl->inlen < CTL_REQ_MAX)
+		ev.events |= EPOLLIN;
+	if (queued(cl) || cl->paging || cl->closing ||
+	    (has_line(cl) && !cl->closing))
+		ev.events |= EPOLLOUT;
+	if (ev.events == cl->events)
+		return;
+	cl->events = ev.events;
 	epoll_ctl(c->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
 }
 
 /* send what is pending; 0 when done or blocked, -errno when broken */
 static int client_flush(struct ctl_client *cl)
 {
-	while (cl->outoff < cl->outlen) {
-		ssize_t n = send(cl->fd, cl->out + cl->outoff,
-				 cl->outlen - cl->outoff, MSG_NOSIGNAL);
+	while (queued(cl)) {
+		ssize_t n = send(cl->fd, cl->out + cl->outoff, queued(cl),
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -errno;
 		cl->outoff += (size_t)n;
+		cl->active_ms = ctl_now_ms();
 	}
 	cl->outoff = cl->outlen = 0;
+	if (cl->outcap > CTL_OUT_KEEP) {	/* after one big answer */
+		free(cl->out);
+		cl->out = NULL;
+		cl->outcap = 0;
+	}
 	return 0;
 }
 
-/* answer every complete line in the input buffer */
-static int client_lines(struct ctl *c, struct ctl_client *cl)
+/* answer the first complete line of the input buffer, if there is one */
+static int client_line(struct ctl *c, struct ctl_client *cl)
 {
-	size_t start = 0;
-	char *nl;
+	char *nl = cl->inlen ? memchr(cl->in, '\n', cl->inlen) : NULL;
+	size_t len, used;
 	int ret = 0;
 
-	while (!cl->closing &&
-	       (nl = memchr(cl->in + start, '\n', cl->inlen - start))) {
-		size_t len = (size_t)(nl - (cl->in + start));
+	char msg[96];
 
-		if (len && cl->in[start + len - 1] == '\r')
-			len--;
-		if (len)
-			ret = respond(c, cl, cl->in + start, len);
-		start = (size_t)(nl - cl->in) + 1;
-		if (ret)
-			break;
-	}
-	memmove(cl->in, cl->in + start, cl->inlen - start);
-	cl->inlen -= start;
-	if (!cl->closing && cl->inlen == CTL_REQ_MAX) {
-		char msg[96];
-
+	if (!nl) {
+		if (cl->inlen < CTL_REQ_MAX)
+			return 0;
 		snprintf(msg, sizeof(msg), "{\"ok\":false,\"error\":\"request "
 			 "is longer than %d bytes\"}", CTL_REQ_MAX - 1);
-		ret = out_append(cl, msg, strlen(msg));
 		cl->closing = true;
+		return out_line(cl, msg);
 	}
+	len = (size_t)(nl - cl->in);
+	used = len + 1;
+	if (len && cl->in[len - 1] == '\r')
+		len--;
+	cl->active_ms = ctl_now_ms();
+	if (len)
+		ret = respond(c, cl, cl->in, len);
+	memmove(cl->in, cl->in + used, cl->inlen - used);
+	cl->inlen -= used;
 	return ret;
 }
 
-static void client_read(struct ctl *c, struct ctl_client *cl)
+/* take what the socket holds, as far as there is room; 0 or -errno */
+static int client_read(struct ctl_client *cl)
 {
 	ssize_t n;
 
 	if (!cl->in) {
 		cl->in = malloc(CTL_REQ_MAX);
 		if (!cl->in)
-			goto drop;
+			return -ENOMEM;
 	}
-	n = recv(cl->fd, cl->in + cl->inlen, CTL_REQ_MAX - cl->inlen, 0);
+	if (cl->inlen == CTL_REQ_MAX || cl->eof)
+		return 0;
+	n = recv(cl->fd, cl->in + cl->inlen, CTL_REQ_MAX - cl->inlen,
+		 MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0 && cl->inlen < CTL_REQ_MAX)
-		cl->in[cl->inlen++] = '\n';	/* end of input: answer it */
-	else if (n > 0)
+		return 0;
+	if (n > 0) {
 		cl->inlen += (size_t)n;
-	if (client_lines(c, cl))
-		goto drop;
-	if (n <= 0)
-		cl->closing = true;
-	return;
-drop:
-	cl->closing = true;
-	cl->outoff = cl->outlen = 0;
+		return 0;
+	}
+	/* end of input (or an error): answer what was sent, then drop */
+	cl->eof = true;
+	if (cl->inlen && cl->inlen < CTL_REQ_MAX &&
+	    cl->in[cl->inlen - 1] != '\n')
+		cl->in[cl->inlen++] = '\n';
+	return 0;
+}
+
+static void client_drop(struct ctl *c, struct ctl_client *cl, int why)
+{
+	if (why == -ENOBUFS)
+		log_msg(LOG_WARNING, "API client dropped: it does not read its "
+			"answers (%zu bytes waiting, %u is the limit)",
+			queued(cl), CTL_OUT_MAX);
+	else if (why == -ETIMEDOUT)
+		log_msg(LOG_INFO, "API client dropped: nothing asked or read "
+			"for %d s", CTL_IDLE_TIMEOUT_MS / 1000);
+	else if (why && why != -EPIPE && why != -ECONNRESET)
+		log_msg(LOG_INFO, "API client dropped: %s", strerror(-why));
+	client_close(c, cl);
+}
+
+/* one event of a client: read, at most one request or page slice, send */
+static void client_event(struct ctl *c, struct ctl_client *cl, uint32_t ev)
+{
+	int ret = 0;
+
+	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		ret = client_read(cl);
+	if (!ret && cl->paging) {
+		if (queued(cl) < CTL_OUT_LOW)
+			ret = page_slice(c, cl, CTL_SLICE_SLOTS,
+					 CTL_SLICE_SESSIONS);
+	} else if (!ret && !cl->closing) {
+		ret = client_line(c, cl);
+	}
+	if (!ret)
+		ret = client_flush(cl);
+	if (ret || (!queued(cl) && !cl->paging &&
+		    (cl->closing || (cl->eof && !has_line(cl))))) {
+		client_drop(c, cl, ret);
+		return;
+	}
+	client_events(c, cl);
+}
+
+/* every slot taken: the one to give its slot to a new client, or NULL */
+static struct ctl_client *client_victim(struct ctl *c, uint64_t now)
+{
+	struct ctl_client *idle = NULL, *stalled = NULL;
+	unsigned i;
+
+	for (i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &c->cl[i];
+
+		if (client_idle(cl)) {
+			if (!idle || cl->active_ms < idle->active_ms)
+				idle = cl;
+		} else if (now - cl->active_ms >= CTL_STALL_MS) {
+			if (!stalled || cl->active_ms < stalled->active_ms)
+				stalled = cl;
+		}
+	}
+	return idle ? idle : stalled;
 }
 
 static void client_accept(struct ctl *c)
 {
-	static const char full[] = "{\"ok\":false,\"error\":\"too many "
-				   "clients: 64 is the limit; try again "
+	static const char busy[] = "{\"ok\":false,\"error\":\"busy: 64 "
+				   "clients are being answered; try again "
 				   "later\"}\n";
 	struct epoll_event ev = { .events = EPOLLIN };
+	uint64_t now = ctl_now_ms();
+	struct ctl_client *cl = NULL, *v;
 	unsigned i;
 	int fd;
 
 	fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	for (i = 0; i < CTL_CLIENTS_MAX; i++)
+	for (i = 0; i < CTL_CLIENTS_MAX && !cl; i++)
 		if (c->cl[i].fd < 0)
-			break;
-	if (i == CTL_CLIENTS_MAX) {
-		if (send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL) < 0)
+			cl = &c->cl[i];
+	if (!cl && (v = client_victim(c, now))) {
+		c->evicted++;
+		if (now - c->evict_log_ms >= CTL_LOG_EVERY_MS) {
+			log_msg(LOG_NOTICE, "API: %d clients connected, the "
+				"limit; %u gave their slot to a new client "
+				"(the one idle or stalled the longest)",
+				CTL_CLIENTS_MAX, c->evicted);
+			c->evict_log_ms = now;
+			c->evicted = 0;
+		}
+		client_close(c, v);
+		cl = v;
+	}
+	if (!cl) {
+		if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0)
 			log_msg(LOG_DEBUG, "client refused: %s",
 				strerror(errno));
 		close(fd);
 		return;
 	}
-	ev.data.ptr = &c->cl[i];
+	ev.data.ptr = cl;
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		close(fd);
 		return;
 	}
-	c->cl[i].fd = fd;
+	cl->fd = fd;
+	cl->events = EPOLLIN;
+	cl->active_ms = now;
+}
+
+/* the timer: drop clients that asked and read nothing for too long */
+static void clients_expire(struct ctl *c)
+{
+	uint64_t now = ctl_now_ms(), ticks;
+	unsigned i;
+
+	if (read(c->tfd, &ticks, sizeof(ticks)) < 0)
+		return;
+	for (i = 0; i < CTL_CLIENTS_MAX; i++)
+		if (c->cl[i].fd >= 0 &&
+		    now - c->cl[i].active_ms >= CTL_IDLE_TIMEOUT_MS)
+			client_drop(c, &c->cl[i], -ETIMEDOUT);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /**
- * ctl_run() - handle what is ready on the API socket, without blocking
+ * ctl_run() - handle what is ready on the API socket, without blocking,
+ * for about CTL_RUN_BUDGET_US at most
  * @c:		control layer
  */
 void ctl_run(struct ctl *c)
 {
 	struct epoll_event ev[CTL_EVENTS];
+	uint64_t start = now_us();
 	unsigned pass;
 	int n, i;
 
@@ -484,6 +758,9 @@ void ctl_run(struct ctl *c)
 		for (i = 0; i < n; i++) {
 			struct ctl_client *cl = ev[i].data.ptr;
 
+			/* level triggered: what is left comes back */
+			if (now_us() - start >= CTL_RUN_BUDGET_US)
+				return;
 			if (!cl) {
 				client_accept(c);
 				continue;
@@ -493,27 +770,23 @@ void ctl_run(struct ctl *c)
 					cmd_host_changed(&c->x);
 				continue;
 			}
+			if (ev[i].data.ptr == &c->ttag) {
+				clients_expire(c);
+				continue;
+			}
 			if (dhcpd_event(c->x.dhcpd, cl))
 				continue;
 			if (cl->fd < 0)
 				continue;
-			if (ev[i].events & EPOLLIN)
-				client_read(c, cl);
-			if (client_flush(cl) ||
-			    (cl->closing && cl->outoff == cl->outlen) ||
-			    (ev[i].events & (EPOLLERR | EPOLLHUP) &&
-			     !(ev[i].events & EPOLLIN))) {
-				client_close(c, cl);
-				continue;
-			}
-			client_events(c, cl);
+			client_event(c, cl, ev[i].events);
 		}
 	}
 }
 
 /**
  * ctl_request() - answer one request line as if a client had sent it (for
- * tests and tools: no socket involved)
+ * tests and tools: no socket involved; a session page is made in slices
+ * as for a client)
  * @c:		control layer
  * @line:	the request, without newline
  * @len:	bytes at @line
@@ -523,11 +796,17 @@ void ctl_run(struct ctl *c)
  */
 char *ctl_request(struct ctl *c, const char *line, size_t len)
 {
-	bool drop;
-	char *resp = cmd_handle(&c->x, line, len, &drop);
+	struct ctl_client cl = { .fd = -1, .local = true };
+	int ret = respond(c, &cl, line, len);
 
-	dhcpd_sync(c->x.dhcpd);
-	return resp;
+	while (!ret && cl.paging)
+		ret = page_slice(c, &cl, CTL_SLICE_SLOTS, CTL_SLICE_SESSIONS);
+	if (ret || !cl.outlen) {
+		free(cl.out);
+		return NULL;
+	}
+	cl.out[cl.outlen - 1] = '\0';	/* the newline */
+	return cl.out;
 }
 
 /**

@@ -637,22 +637,27 @@ static json_t *counts(const uint64_t *v, unsigned n,
  * @slot:	network slot
  *
  * Return: {"running", "received" {type: n}, "sent" {type: n}, "dropped",
- * "drops" {reason: n}, "malformed" {reason: n}}, JSON null when DHCP is
- * off, NULL if out of memory
+ * "drops" {reason: n}, "malformed" {reason: n}, "pool" {"share" (leases
+ * and quarantined addresses), "max_share", "offers_evicted",
+ * "quarantines_ended", "admitted_retry"}}, JSON null when DHCP is off,
+ * NULL if out of memory
  */
 json_t *dhcpd_json(const struct dhcpd *d, unsigned slot)
 {
 	const struct dhcpd_net *dn = &d->net[slot];
 	const struct dhcp_stats *st;
+	struct ipam_stats ps;
 	uint64_t dropped = 0;
 	unsigned i;
 
 	if (slot >= DP_MAX_NETS || !dn->srv)
 		return json_null();
 	st = dhcp_server_stats(dn->srv);
+	ipam_stats(dn->pool, &ps);
 	for (i = 1; i < DHCP_DROP_MAX; i++)
 		dropped += st->drop[i];
-	return json_pack("{s:b, s:o*, s:o*, s:I, s:o*, s:o*}",
+	return json_pack("{s:b, s:o*, s:o*, s:I, s:o*, s:o*, "
+			 "s:{s:I, s:I, s:I, s:I, s:I}}",
 			 "running", dn->fd >= 0,
 			 "received", counts(st->rx, DHCP_TYPE_MAX + 1,
 					    dhcp_type_name, 0),
@@ -662,5 +667,13 @@ json_t *dhcpd_json(const struct dhcpd *d, unsigned slot)
 			 "drops", counts(st->drop, DHCP_DROP_MAX,
 					 dhcp_drop_name, 1),
 			 "malformed", counts(st->bad, DHCP_ERR_MAX,
-					     dhcp_err_name, 1));
+					     dhcp_err_name, 1),
+			 "pool",
+			 "share", (json_int_t)(ps.kind[IPAM_LEASE] +
+					       ps.kind[IPAM_DECLINED]),
+			 "max_share", (json_int_t)ps.max_leases,
+			 "offers_evicted", (json_int_t)ps.offers_evicted,
+			 "quarantines_ended",
+			 (json_int_t)ps.quarantines_ended,
+			 "admitted_retry", (json_int_t)ps.admitted_retry);
 }

@@ -59,6 +59,21 @@ static const struct {
 			    "on|off: no routing to other networks" },
 	[SET_SOURCE_BINDING] = { "source-binding", SETTING_BOOL,
 				 "on|off: a given address only from its MAC" },
+	[SET_PORT_SHARE] = { "port-share", SETTING_COUNT,
+			     "N: an endpoint takes at most 1/N of an external "
+			     "address's ports per protocol (1: all)" },
+	[SET_UDP_UNANSWERED_TIMEOUT] = { "udp-unanswered-timeout",
+					 SETTING_SECONDS,
+					 "seconds: UDP flows never answered" },
+	[SET_INBOUND_UNANSWERED_TIMEOUT] = {
+		"inbound-unanswered-timeout", SETTING_SECONDS,
+		"seconds: UDP flows from outside the endpoint never answered" },
+	[SET_MAPPING_INBOUND_LIMIT] = { "mapping-inbound-limit", SETTING_COUNT,
+					"flows from outside one mapping may "
+					"have" },
+	[SET_REMOTE_INBOUND_LIMIT] = { "remote-inbound-limit", SETTING_COUNT,
+				       "flows from outside one remote address "
+				       "may have on one mapping" },
 };
 static_assert(sizeof(settings) / sizeof(settings[0]) == SET_NKEYS,
 	      "one row per setting");
@@ -437,6 +452,8 @@ int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
 	case SET_TCP_EST_TIMEOUT:
 	case SET_TCP_TRANS_TIMEOUT:
 	case SET_ICMP_TIMEOUT:
+	case SET_UDP_UNANSWERED_TIMEOUT:
+	case SET_INBOUND_UNANSWERED_TIMEOUT:
 		if (!parse_uint(s, UINT32_MAX, v))
 			return 0;
 		snprintf(err, errlen, "%s '%.64s' is not valid: use a number "
@@ -470,6 +487,22 @@ int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
 		snprintf(err, errlen, "%s '%.64s' is not valid: use the number "
 			 "of leases one client may hold, 1 to %d",
 			 settings[key].name, s, PARSE_DHCP_CLIENT_LIMIT_MAX);
+		return -EINVAL;
+	case SET_PORT_SHARE:
+		if (!parse_uint(s, UINT32_MAX, v) && *v >= 1 &&
+		    *v <= NAT_PORT_SHARE_MAX)
+			return 0;
+		snprintf(err, errlen, "%s '%.64s' is not valid: use N from 1 "
+			 "(the whole range) to %d (1/%d of it per endpoint)",
+			 settings[key].name, s, NAT_PORT_SHARE_MAX,
+			 NAT_PORT_SHARE_MAX);
+		return -EINVAL;
+	case SET_MAPPING_INBOUND_LIMIT:
+	case SET_REMOTE_INBOUND_LIMIT:
+		if (!parse_uint(s, UINT32_MAX, v) && *v >= 1)
+			return 0;
+		snprintf(err, errlen, "%s '%.64s' is not valid: use a number "
+			 "of flows, at least 1", settings[key].name, s);
 		return -EINVAL;
 	case SET_UDP_INBOUND_REFRESH:
 	case SET_DHCP:
@@ -574,6 +607,21 @@ void parse_setting_get(const struct nat_net_cfg *cfg,
 	case SET_UDP_INBOUND_REFRESH:
 		*v = cfg->udp_inbound_refresh;
 		break;
+	case SET_PORT_SHARE:
+		*v = cfg->port_share;
+		break;
+	case SET_UDP_UNANSWERED_TIMEOUT:
+		*v = cfg->to.udp_unanswered;
+		break;
+	case SET_INBOUND_UNANSWERED_TIMEOUT:
+		*v = cfg->to.inbound_unanswered;
+		break;
+	case SET_MAPPING_INBOUND_LIMIT:
+		*v = cfg->map_inbound_max;
+		break;
+	case SET_REMOTE_INBOUND_LIMIT:
+		*v = cfg->remote_inbound_max;
+		break;
 	default:
 		*v = 0;
 	}
@@ -625,6 +673,21 @@ void parse_setting_put(struct nat_net_cfg *cfg, struct parse_svc_cfg *svc,
 		break;
 	case SET_UDP_INBOUND_REFRESH:
 		cfg->udp_inbound_refresh = v;
+		break;
+	case SET_PORT_SHARE:
+		cfg->port_share = (uint16_t)v;
+		break;
+	case SET_UDP_UNANSWERED_TIMEOUT:
+		cfg->to.udp_unanswered = v;
+		break;
+	case SET_INBOUND_UNANSWERED_TIMEOUT:
+		cfg->to.inbound_unanswered = v;
+		break;
+	case SET_MAPPING_INBOUND_LIMIT:
+		cfg->map_inbound_max = v;
+		break;
+	case SET_REMOTE_INBOUND_LIMIT:
+		cfg->remote_inbound_max = v;
 		break;
 	default:
 		break;

@@ -34,6 +34,11 @@ enum parse_setting {
 	SET_DHCP_CLIENT_LIMIT,
 	SET_ISOLATION,
 	SET_SOURCE_BINDING,
+	SET_PORT_SHARE,		/* nat_net_cfg.port_share */
+	SET_UDP_UNANSWERED_TIMEOUT, /* nat_timeouts.udp_unanswered */
+	SET_INBOUND_UNANSWERED_TIMEOUT, /* nat_timeouts.inbound_unanswered */
+	SET_MAPPING_INBOUND_LIMIT, /* nat_net_cfg.map_inbound_max */
+	SET_REMOTE_INBOUND_LIMIT, /* nat_net_cfg.remote_inbound_max */
 	SET_NKEYS
 };
 

@@ -378,13 +378,35 @@ static int a_limit(const char *key, json_t *v, struct ctl_req *r,
 {
 	json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
 
-	if (n < 0 || n > UINT32_MAX) {
+	if (n < 1 || n > CTL_PAGE_MAX) {
 		snprintf(err, errlen, "argument '%s' of %s must be a number "
-			 "from 0 (no limit) to %u", key, cur_cmd(r),
-			 UINT32_MAX);
+			 "from 1 to %d (sessions per page; page on with "
+			 "\"after\")", key, cur_cmd(r), CTL_PAGE_MAX);
 		return -EINVAL;
 	}
 	r->limit = (uint32_t)n;
+	return 0;
+}
+
+/* a cursor is what an earlier page returned as "next": decimal digits */
+static int a_after(const char *key, json_t *v, struct ctl_req *r,
+		   char *err, size_t errlen)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	size_t len = s ? strlen(s) : 0;
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	if (!len || i < len || len >= CTL_CURSOR_MAX - 1 || n > UINT32_MAX) {
+		snprintf(err, errlen, "argument '%s' of %s must be the "
+			 "\"next\" cursor of the previous page", key,
+			 cur_cmd(r));
+		return -EINVAL;
+	}
+	r->after = (uint32_t)n;
+	r->has_after = true;
 	return 0;
 }
 
@@ -494,6 +516,7 @@ static const struct cmd cmds[CMD_N] = {
 		{ "proto", a_proto_any, false },
 		{ "internal", a_internal_addr, false },
 		{ "limit", a_limit, false },
+		{ "after", a_after, false },
 	} },
 	{ "stats", CMD_STATS, { { "network", a_net, false } } },
 	{ "lease.add", CMD_LEASE_ADD, {
@@ -598,6 +621,7 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
 	int ret = -EPROTO;
 
 	memset(req, 0, sizeof(*req));
+	req->limit = CTL_PAGE_DEFAULT;
 	if (len >= CTL_REQ_MAX) {
 		snprintf(err, errlen, "request is longer than %d bytes",
 			 CTL_REQ_MAX - 1);

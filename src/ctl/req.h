@@ -16,6 +16,9 @@
 #define CTL_ERR_MAX 512		/* bytes of one error message */
 #define CTL_NET_EXT_MAX 16	/* external addresses per network (engine) */
 #define CTL_PROTOCOL 1		/* version of the JSON protocol */
+#define CTL_PAGE_DEFAULT 1000	/* sessions per session.list page */
+#define CTL_PAGE_MAX 100000	/* sessions per page at most */
+#define CTL_CURSOR_MAX 16	/* bytes of a page cursor, NUL included */
 
 /**
  * enum ctl_cmd - the commands of the API
@@ -95,7 +98,11 @@ struct ctl_ext_spec {
  * @ext_addr:		external address (map.*)
  * @remote_addr:	remote restriction (map.add), 0/0 for any
  * @remote_plen:	its length
- * @limit:		most entries to list, 0 for all (session.list)
+ * @limit:		sessions in this page (session.list), 1 to
+ *			CTL_PAGE_MAX, CTL_PAGE_DEFAULT when not given
+ * @has_after:		@after was given
+ * @after:		where the page starts: the "next" cursor of the
+ *			previous page, opaque to clients (session.list)
  * @has_mac:		@mac was given
  * @mac:		MAC address (lease.*)
  * @has_addr:		@addr was given
@@ -136,6 +143,8 @@ struct ctl_req {
 	uint32_t remote_addr;
 	uint8_t remote_plen;
 	uint32_t limit;
+	bool has_after;
+	uint32_t after;
 	bool has_mac;
 	uint8_t mac[6];
 	bool has_addr;

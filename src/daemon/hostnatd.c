@@ -3,10 +3,13 @@
  *
  * Theory of operation
  * -------------------
- * Start-up: create the engine (tables sized once), open the datapath
- * (which first removes what a crashed daemon left in the kernel), open the
- * control layer (loads the state and applies it, or creates the default
- * network), then serve. With --foreground it stays attached to the
+ * Start-up: fork the namespace helper of `endpoint add` (src/dp/nsexec.c,
+ * confined by priv_confine_helper()), create the engine (tables sized
+ * once), open the datapath (which first removes what a crashed daemon left
+ * in the kernel), open the control layer (loads the state and applies it,
+ * or creates the default network), drop privileges (priv_drop(): only
+ * CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF, no_new_privs, a seccomp allow-list;
+ * a failure there ends the start), then serve. With --foreground it stays attached to the
  * terminal (systemd's way); otherwise it forks after start-up succeeded,
  * and the parent exits 0 only once the child is serving.
  *
@@ -19,8 +22,9 @@
  *
  * After each burst the engine's port log goes to the kernel programs
  * (dp_ports_sync) before the burst is written back, so that answers find
- * their mapping steered; once a second the host's own sockets in the NAT's
- * port ranges are told to the engine (dp_host_ports).
+ * their mapping steered; once a second dp_tick() attaches the programs to
+ * new bridge ports and tells the engine the host's own sockets in the
+ * NAT's port ranges.
  *
  * SIGTERM/SIGINT: leave the loop, close the API, stop the datapath
  * (dp_close: programs and devices go, the fail-closed rules and the
@@ -46,6 +50,8 @@
 #include "dp.h"
 #include "log.h"
 #include "nat.h"
+#include "nsexec.h"
+#include "priv.h"
 
 #define BURST 64		/* packets per read burst */
 #define DEV_PREFIX "hn"		/* TUN devices hn-out, hn-in */
@@ -84,7 +90,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: hostnatd [--state-dir DIR] [--socket PATH] "
 		"[--no-default-network] [--foreground]\n"
-		"                [--max-flows N] [--verbose]\n"
+		"                [--max-flows N] [--verbose] [--seccomp-log]\n"
 		"  --state-dir DIR        configuration and leases (default "
 		"%s)\n"
 		"  --socket PATH          API socket (default %s)\n"
@@ -93,7 +99,11 @@ static void usage(FILE *f)
 		"  --foreground           do not fork (for systemd)\n"
 		"  --max-flows N          size of the session table (default "
 		"262144)\n"
-		"  --verbose              log debug messages\n",
+		"  --verbose              log debug messages\n"
+		"  --seccomp-log          log system calls outside the "
+		"allow-list instead of\n"
+		"                         ending the process (to find one "
+		"that is missing)\n",
 		CTL_STATE_DIR_DEFAULT, CTL_SOCKET_DEFAULT);
 }
 
@@ -193,7 +203,7 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl)
 					dp_tx(dp, DP_IN, pkts, k);
 				/* the host's own sockets in the NAT's ranges */
 				if (++tick % (1000 / NAT_POLL_INTERVAL_MS) == 0)
-					dp_host_ports(dp, nat);
+					dp_tick(dp, nat);
 				break;
 			default:
 				while (read(sfd, &si, sizeof(si)) ==
@@ -227,6 +237,7 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "seccomp-log", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -274,6 +285,9 @@ int main(int argc, char **argv)
 		case 'v':
 			log_set_level(LOG_DEBUG);
 			break;
+		case 'L':
+			priv_set_log_only(true);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -315,6 +329,13 @@ int main(int argc, char **argv)
 		setsid();
 	}
 
+	/* before anything else is open: the helper keeps CAP_SYS_ADMIN */
+	ret = nsexec_start(priv_confine_helper);
+	if (ret) {
+		log_msg(LOG_ERR, "cannot start the namespace helper: %s",
+			strerror(-ret));
+		goto out;
+	}
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)now_ms() ^ (uint64_t)getpid() << 32;
 	ret = nat_create(&nat, &lim, &mem, seed, now_ms());
@@ -326,11 +347,14 @@ int main(int argc, char **argv)
 	ret = dp_open(&dp, DEV_PREFIX);
 	if (ret)
 		goto out;
-	dp_host_ports(dp, nat);
+	dp_tick(dp, nat);
 	ret = ctl_open(&ctl, nat, dp, &co);
 	if (ret)
 		goto out;
 	dp_ports_sync(dp, nat);
+	ret = priv_drop();
+	if (ret)
+		goto out;
 	log_msg(LOG_INFO, "serving on %s, state in %s", co.sock_path,
 		co.state_dir);
 	if (ready[1] >= 0) {
@@ -345,6 +369,7 @@ out:
 	ctl_close(ctl);
 	dp_close(dp);
 	nat_destroy(nat);
+	nsexec_stop();
 	if (ready[1] >= 0)
 		close(ready[1]);
 	return ret ? 1 : 0;

@@ -42,7 +42,7 @@
  * The dynamic port ranges and static ports are in
  * net.ipv4.ip_local_reserved_ports so that the host's automatic port
  * choice keeps off them; a socket of the host bound there explicitly is
- * found by dp_host_ports() and the engine picks other ports. lo gets the
+ * found by dp_tick() and the engine picks other ports. lo gets the
  * program too, for the host's own connections to its mapped ports.
  *
  * Global: net.ipv4.ip_forward is not touched; on the TUN devices
@@ -66,6 +66,7 @@
  * is one hop.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <linux/netlink.h>
@@ -101,6 +102,8 @@
 #define DP_RUN_DIR "/run/hostnat"	/* settings as they were before us */
 
 #define DP_EVENTS 1024		/* port events read from the engine at once */
+#define DP_MAX_PORTS 192	/* bridge ports with the program (steer's limit
+				 * of 256 attachments less uplinks and bridges) */
 
 struct dp {
 	int fd[DP_NDEV];
@@ -122,6 +125,8 @@ struct dp {
 	char reserved_orig[4096];
 	struct nat_port_event *events;
 	uint64_t own_errors;	/* own_map updates that failed (full) */
+	unsigned port_if[DP_MAX_PORTS];	/* bridge ports the program runs on */
+	unsigned nport;
 	char err[256];
 };
 
@@ -583,8 +588,9 @@ static bool rule_is(const struct nl_obj *o, const struct nl_rule *r)
 				       o->table == r->table);
 }
 
-/* add every rule @st needs, then remove ours that it does not */
-static int rules_sync(struct dp *dp, const struct dp_state *st)
+/* add every rule @st needs; with @prune, then remove ours that it does
+ * not need, and the tables of networks it does not have */
+static int rules_sync(struct dp *dp, const struct dp_state *st, bool prune)
 {
 	struct nl_rule *want = calloc(DP_DUMP_MAX, sizeof(*want));
 	struct dump have = { calloc(DP_DUMP_MAX, sizeof(struct nl_obj)), 0 };
@@ -604,7 +610,7 @@ static int rules_sync(struct dp *dp, const struct dp_state *st)
 			ret = r;
 		}
 	}
-	if (ret)
+	if (ret || !prune)
 		goto out;
 	nl_dump(&dp->nl, RTM_GETRULE, ours_rule, &have);
 	for (i = 0; i < have.n; i++) {
@@ -637,6 +643,80 @@ out:
 	free(want);
 	free(have.o);
 	return ret;
+}
+
+/* ---- bridge ports ---------------------------------------------------------- */
+
+static void if_mac(const char *ifname, uint8_t mac[6])
+{
+	char path[64], buf[32];
+	unsigned m[6], i;
+	FILE *f;
+
+	memset(mac, 0, 6);
+	snprintf(path, sizeof(path), "/sys/class/net/%.15s/address", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f) &&
+	    sscanf(buf, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+		   &m[5]) == 6)
+		for (i = 0; i < 6; i++)
+			mac[i] = (uint8_t)m[i];
+	fclose(f);
+}
+
+static bool port_listed(const unsigned *list, unsigned n, unsigned ifindex)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == ifindex)
+			return true;
+	return false;
+}
+
+/* the program on every port of every open network's bridge (veths, taps),
+ * off the ports that left; ports come and go with the endpoints, so this
+ * runs at every dp_sync() and dp_tick() */
+static void ports_sync(struct dp *dp)
+{
+	unsigned want[DP_MAX_PORTS], wnet[DP_MAX_PORTS], nwant = 0, i;
+	struct dirent *e;
+	char path[64];
+	DIR *d;
+
+	for (i = 0; i < dp->cur.nnet; i++) {
+		const struct dp_net *n = &dp->cur.net[i];
+
+		if (n->closed)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%.15s/brif",
+			 n->bridge);
+		d = opendir(path);
+		if (!d)
+			continue;
+		while ((e = readdir(d)) && nwant < DP_MAX_PORTS) {
+			unsigned idx;
+
+			if (e->d_name[0] == '.')
+				continue;
+			idx = if_nametoindex(e->d_name);
+			if (!idx)
+				continue;
+			want[nwant] = idx;
+			wnet[nwant++] = n->id;
+		}
+		closedir(d);
+	}
+	for (i = 0; i < dp->nport; i++)
+		if (!port_listed(want, nwant, dp->port_if[i]))
+			steer_detach(&dp->steer, dp->port_if[i]);
+	dp->nport = 0;
+	for (i = 0; i < nwant; i++)
+		if (!steer_attach(&dp->steer, want[i], STEER_ROLE_PORT, 14,
+				  wnet[i]))
+			dp->port_if[dp->nport++] = want[i];
 }
 
 /* ---- uplinks and maps ----------------------------------------------------- */
@@ -745,6 +825,7 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 				 (n->closed ? STEER_NET_CLOSED : 0),
 			.host_addr = n->host_addr,
 		};
+		if_mac(n->bridge, nets[i].mac);
 		for (j = 0; j < n->nprefix; j++) {
 			pfx[np] = n->prefix[j];
 			plen[np] = n->plen[j];
@@ -828,20 +909,11 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 		dp_err(dp, "datapath state too large");
 		return -EINVAL;
 	}
-	/* 1. fail-closed rules of every network, old and new */
-	ret = rules_sync(dp, &dp->cur);
-	if (!ret) {
-		struct dp_state *both = malloc(sizeof(*both));
-
-		if (!both)
-			return -ENOMEM;
-		*both = *st;
-		for (i = 0; i < dp->cur.nnet && both->nnet < DP_MAX_NETS; i++)
-			if (!net_by_id(st, dp->cur.net[i].id))
-				both->net[both->nnet++] = dp->cur.net[i];
-		ret = rules_sync(dp, both);
-		free(both);
-	}
+	/* 1. fail-closed rules of every network, old and new, added; none
+	 * removed yet (a restarted daemon's are still the last one's) */
+	ret = rules_sync(dp, &dp->cur, false);
+	if (!ret)
+		ret = rules_sync(dp, st, false);
 	if (ret)
 		return ret;
 	/* 2. networks as they must be */
@@ -870,7 +942,8 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 	}
 	dp->cur = *st;
 	dp->cur.bind = NULL;
-	ret = rules_sync(dp, st);
+	ports_sync(dp);
+	ret = rules_sync(dp, st, true);
 	if (ret && !first)
 		first = ret;
 	if (!dp->synced) {
@@ -1345,14 +1418,16 @@ static void hold_table(struct dp *dp, struct nat *nat, const char *path,
 }
 
 /**
- * dp_host_ports() - tell the engine which ports of its dynamic ranges the
- * host's own sockets hold (bound explicitly: the automatic choice keeps off
- * the reserved ranges), so that it picks others; call about once a second
+ * dp_tick() - once a second: put the program on bridge ports that came
+ * (a container or VM attached), and tell the engine which ports of its
+ * dynamic ranges the host's own sockets hold (bound explicitly: the
+ * automatic choice keeps off the reserved ranges), so that it picks others
  * @dp:		datapath
  * @nat:	engine
  */
-void dp_host_ports(struct dp *dp, struct nat *nat)
+void dp_tick(struct dp *dp, struct nat *nat)
 {
+	ports_sync(dp);
 	nat_port_hold_clear(nat);
 	if (!dp->cur.next)
 		return;

@@ -201,7 +201,7 @@ void dp_counters(struct dp *dp, uint64_t drops[DP_DROP_N]);
 const char *dp_drop_name(unsigned reason);
 
 void dp_ports_sync(struct dp *dp, struct nat *nat);
-void dp_host_ports(struct dp *dp, struct nat *nat);
+void dp_tick(struct dp *dp, struct nat *nat);
 
 int dp_fd(const struct dp *dp, enum dp_dev dev);
 unsigned dp_rx(struct dp *dp, enum dp_dev dev, struct nat_pkt *pkts,

@@ -13,11 +13,15 @@
  *  3. the host side is attached to the bridge (IFLA_MASTER) and set up;
  *  4. inside the namespace, lo and the interface are set up, the address
  *     and prefix length are added and a default route via the gateway.
- * Step 4 runs in a forked child that setns()es into the namespace and
- * talks rtnetlink there, then exits: the daemon's own namespace never
- * changes, and the child changes nothing but that namespace's interfaces,
- * address and route. A failure at any step deletes the pair again (the
- * peer goes with it), so an endpoint is made whole or not at all.
+ * Steps 1 and 4 need privileges the daemon gives up after its start-up
+ * (CAP_SYS_PTRACE to open another process's namespace, CAP_SYS_ADMIN for
+ * setns()): nsexec.c does them, in the namespace helper hostnatd starts
+ * before the drop. Step 4 runs in a forked child that setns()es into the
+ * namespace and talks rtnetlink there, then exits: neither the daemon's
+ * namespace nor the helper's ever changes, and the child changes nothing
+ * but that namespace's interfaces, address and route. A failure at any
+ * step deletes the pair again (the peer goes with it), so an endpoint is
+ * made whole or not at all.
  *
  * dp_endpoint_del() deletes the host side; the kernel deletes the peer,
  * and with it the address and route inside the namespace.
@@ -29,122 +33,18 @@
  * restart, or by hand) leaves the veth without master:
  * dp_endpoint_reattach() puts it back on the bridge and sets it up.
  */
-#define _GNU_SOURCE		/* setns() */
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dp.h"
 #include "nl.h"
-
-#define NETNS_RUN_DIR "/run/netns"	/* where ip netns names live */
-
-static int ns_open(const char *netns, int *fd)
-{
-	char path[DP_NETNS_MAX + sizeof(NETNS_RUN_DIR) + 1];
-
-	if (strchr(netns, '/'))
-		snprintf(path, sizeof(path), "%s", netns);
-	else
-		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", netns);
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	return *fd < 0 ? -errno : 0;
-}
-
-/* in the child, inside the namespace: lo, interface, address, route */
-static int ns_configure(const struct dp_endpoint *ep, const char **step)
-{
-	unsigned lo, idx;
-	struct nl nl;
-	int ret;
-
-	*step = "open rtnetlink";
-	ret = nl_open(&nl);
-	if (ret)
-		return ret;
-	*step = "find the interface";
-	lo = if_nametoindex("lo");
-	idx = if_nametoindex(ep->ifname);
-	ret = lo && idx ? 0 : -ENODEV;
-	if (!ret) {
-		*step = "set lo up";
-		ret = nl_link_up(&nl, lo);
-	}
-	if (!ret) {
-		*step = "add the address";
-		ret = nl_addr(&nl, true, idx, ep->addr, ep->plen);
-	}
-	if (!ret) {
-		*step = "set the interface up";
-		ret = nl_link_up(&nl, idx);
-	}
-	if (!ret) {
-		*step = "add the default route";
-		ret = nl_route_default(&nl, ep->gateway, idx);
-	}
-	nl_close(&nl);
-	return ret;
-}
-
-static const char *const steps[] = {
-	"enter the namespace", "open rtnetlink", "find the interface",
-	"set lo up", "add the address", "set the interface up",
-	"add the default route",
-};
-
-/* fork, setns(), configure; the step that failed in *step */
-static int ns_run(int nsfd, const struct dp_endpoint *ep, const char **step)
-{
-	int pipefd[2], status, ret;
-	unsigned char code = 0;
-	pid_t pid;
-
-	*step = "fork";
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return ret;
-	}
-	if (!pid) {
-		const char *s = steps[0];
-		unsigned i;
-
-		close(pipefd[0]);
-		ret = setns(nsfd, CLONE_NEWNET) ? -errno : 0;
-		if (!ret)
-			ret = ns_configure(ep, &s);
-		for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-			if (!strcmp(steps[i], s))
-				code = (unsigned char)i;
-		if (write(pipefd[1], &code, 1) != 1)
-			ret = ret ? ret : -EIO;
-		_exit(ret ? (-ret & 0xff) : 0);
-	}
-	close(pipefd[1]);
-	if (read(pipefd[0], &code, 1) != 1 ||
-	    code >= sizeof(steps) / sizeof(steps[0]))
-		code = 0;
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	*step = steps[code];
-	if (!WIFEXITED(status))
-		return -EINTR;
-	return -WEXITSTATUS(status);
-}
+#include "nsexec.h"
 
 /**
  * dp_endpoint_add() - create a container endpoint: veth pair, peer in the
@@ -166,7 +66,7 @@ int dp_endpoint_add(struct dp *dp, const struct dp_endpoint *ep, char *err,
 	int nsfd, ret;
 
 	(void)dp;
-	ret = ns_open(ep->netns, &nsfd);
+	ret = nsexec_open(ep->netns, &nsfd);
 	if (ret) {
 		snprintf(err, errlen, "network namespace '%s' cannot be opened: "
 			 "%s; create it (ip netns add NAME) or give a path such "
@@ -202,7 +102,7 @@ int dp_endpoint_add(struct dp *dp, const struct dp_endpoint *ep, char *err,
 			 ep->host_if, ep->bridge, strerror(-ret));
 		goto undo;
 	}
-	ret = ns_run(nsfd, ep, &step);
+	ret = nsexec_configure(nsfd, ep, &step);
 	if (ret) {
 		snprintf(err, errlen, "in network namespace '%s': cannot %s "
 			 "of %s: %s", ep->netns, step, ep->ifname,

@@ -44,6 +44,8 @@ struct net_info {
 	uint32_t bridge;
 	uint32_t flags;
 	uint32_t host_addr;	/* network order */
+	uint8_t mac[6];
+	uint8_t pad[2];
 };
 
 struct targets {
@@ -215,7 +217,7 @@ bool steer_is_attached(const struct steer *s, unsigned ifindex)
  * @ifindex:	interface
  * @role:	STEER_ROLE_*
  * @l2len:	bytes of link-layer header (14 for Ethernet and lo, else 0)
- * @net:	STEER_ROLE_BRIDGE: the network id
+ * @net:	STEER_ROLE_BRIDGE, STEER_ROLE_PORT: the network id
  *
  * Return: 0, -errno
  */
@@ -323,6 +325,7 @@ int steer_set_nets(struct steer *s, const struct steer_net *nets, unsigned n)
 			v.bridge = nets[i].bridge;
 			v.flags = nets[i].flags;
 			v.host_addr = htonl(nets[i].host_addr);
+			memcpy(v.mac, nets[i].mac, 6);
 		}
 		ret = bpf_map_update_elem(s->net_map, &key, &v, BPF_ANY);
 		if (ret)

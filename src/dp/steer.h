@@ -11,6 +11,7 @@
 #define STEER_ROLE_BRIDGE 2
 #define STEER_ROLE_LO 3
 #define STEER_ROLE_TUN 4
+#define STEER_ROLE_PORT 5
 #define STEER_MAX_EXT 32
 #define STEER_MAX_NETS 32
 #define STEER_MAX_IFS 256
@@ -27,12 +28,14 @@
  * @bridge:	its bridge's ifindex
  * @flags:	STEER_NET_*
  * @host_addr:	the host's stand-in address, host order, 0 if none
+ * @mac:	the bridge's MAC address
  */
 struct steer_net {
 	unsigned id;
 	unsigned bridge;
 	uint32_t flags;
 	uint32_t host_addr;
+	uint8_t mac[6];
 };
 
 /**

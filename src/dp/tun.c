@@ -19,6 +19,7 @@
 #include <linux/if_tun.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -57,6 +58,18 @@ int tun_open(const char *name, unsigned *ifindex)
 	*ifindex = if_nametoindex(ifr.ifr_name);
 	if (!*ifindex)
 		goto fail;
+	/* frames redirected in by the bridge program are checked against
+	 * this MTU with their link header; the next hop's MTU is checked
+	 * on the way out (the TUN program), not here */
+	ret = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ret >= 0) {
+		ifr.ifr_mtu = TUN_MTU;
+		if (ioctl(ret, SIOCSIFMTU, &ifr) < 0) {
+			close(ret);
+			goto fail;
+		}
+		close(ret);
+	}
 	return fd;
 fail:
 	ret = -errno;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define TUN_VNET_HLEN 10	/* bytes, struct virtio_net_hdr */
+#define TUN_MTU 65535		/* bytes: any bridge's frames fit */
 
 int tun_open(const char *name, unsigned *ifindex);
 int tun_read(int fd, uint8_t *buf, uint32_t size);

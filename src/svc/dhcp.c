@@ -19,12 +19,19 @@
  * The server (dhcp_handle()) follows RFC 2131 section 4.3:
  *  - DISCOVER: choose an address (ipam_lease_offer(): reservation, the
  *    client's lease or offer, requested address, previous address, lowest
- *    free), hold it for offer_hold seconds, reply OFFER;
+ *    free), hold it for offer_hold seconds, reply OFFER; new offers are
+ *    what the pool rate-limits (ipam.c "Admission"), per MAC and for new
+ *    clients, and an offer not requested gives way to newer ones when
+ *    DHCP's share of the pool is full;
  *  - REQUEST: by its fields, SELECTING (option 54 and 50), INIT-REBOOT
  *    (50, no ciaddr), RENEWING or REBINDING (ciaddr): bind and ACK, or NAK
  *    an address the client may not have; a client that selected another
- *    server loses its offer silently;
- *  - DECLINE: the address goes into quarantine for decline_hold seconds;
+ *    server loses its offer silently. A REQUEST for an offer or lease the
+ *    client holds is never rate-limited; one that makes a lease for a
+ *    client the pool does not know (INIT-REBOOT) is a new client;
+ *  - DECLINE: the address goes into quarantine for decline_hold seconds,
+ *    charged to the MAC that declined it (ipam.c: a MAC that declines
+ *    again and again is held off, DHCP_DROP_DECLINING);
  *  - RELEASE: the lease ends, the address stays remembered for the client;
  *  - INFORM: ACK with the configuration and no lease.
  * The client is identified by option 61 when present (RFC 2131 section
@@ -134,6 +141,8 @@ static const char *const drop_names[DHCP_DROP_MAX] = {
 	[DHCP_DROP_POOL_FULL] = "pool_full",
 	[DHCP_DROP_LIMIT] = "lease_limit",
 	[DHCP_DROP_RATE] = "new_client_rate",
+	[DHCP_DROP_CLIENT_RATE] = "client_rate",
+	[DHCP_DROP_DECLINING] = "declining_client",
 	[DHCP_DROP_NO_LEASE] = "no_lease",
 	[DHCP_DROP_RESERVED] = "reserved",
 	[DHCP_DROP_INFORM] = "bad_inform",
@@ -732,6 +741,10 @@ static enum dhcp_drop pool_refusal(int err)
 		return DHCP_DROP_LIMIT;
 	case -EAGAIN:
 		return DHCP_DROP_RATE;
+	case -ENOBUFS:
+		return DHCP_DROP_CLIENT_RATE;
+	case -EBUSY:
+		return DHCP_DROP_DECLINING;
 	case -ENOENT:
 		return DHCP_DROP_UNKNOWN;
 	case -EINVAL:

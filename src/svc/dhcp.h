@@ -45,7 +45,11 @@
 #define DHCP_LEASE_DEFAULT 3600 /* s */
 #define DHCP_LEASE_MIN 60 /* s, shortest lease configurable */
 #define DHCP_LEASE_MAX 31536000 /* s, one year */
-#define DHCP_OFFER_HOLD_DEFAULT 60 /* s, address kept for an offer */
+#define DHCP_OFFER_HOLD_DEFAULT 10 /* s, address kept for an offer: a
+				    * client requests it within a second or
+				    * two (RFC 2131 section 4.4.1); a flood of
+				    * offers not requested must not hold the
+				    * pool for long */
 #define DHCP_DECLINE_HOLD_DEFAULT 600 /* s, quarantine after DHCPDECLINE */
 
 /* RFC 2131 section 3.1, RFC 2132 section 9.6 */
@@ -137,7 +141,10 @@ enum dhcp_err {
  *			server is not authoritative
  * @DHCP_DROP_POOL_FULL: no free address or table entry
  * @DHCP_DROP_LIMIT:	lease cap reached, pool-wide or for the MAC
- * @DHCP_DROP_RATE:	too many new clients per second
+ * @DHCP_DROP_RATE:	too many new clients per second (shared buckets)
+ * @DHCP_DROP_CLIENT_RATE: too many new offers to this MAC (its own bucket)
+ * @DHCP_DROP_DECLINING: the MAC declined too many addresses, still in
+ *			quarantine: held off until one quarantine ends
  * @DHCP_DROP_NO_LEASE:	RELEASE or DECLINE of an address not leased to
  *			the client
  * @DHCP_DROP_RESERVED:	DECLINE of a reserved address (it stays reserved)
@@ -167,6 +174,8 @@ enum dhcp_drop {
 	DHCP_DROP_POOL_FULL,
 	DHCP_DROP_LIMIT,
 	DHCP_DROP_RATE,
+	DHCP_DROP_CLIENT_RATE,
+	DHCP_DROP_DECLINING,
 	DHCP_DROP_NO_LEASE,
 	DHCP_DROP_RESERVED,
 	DHCP_DROP_INFORM,

@@ -27,6 +27,35 @@
  * and bound leases past their time become free (remembered); declined
  * addresses past their quarantine return to the pool.
  *
+ * Admission (admit()) of a new lease, in this order, so that a refusal
+ * charges nothing:
+ *  1. a MAC with max_declines addresses in quarantine is held off
+ *     (-EBUSY): one client looping DISCOVER, OFFER, DECLINE would
+ *     otherwise take one address per round (RFC 2131 section 3.1.5 lets
+ *     a client decline; nothing lets it decline without end);
+ *  2. the MAC's leases and declined addresses against max_per_mac
+ *     (-EDQUOT): a declined address stays charged to who declined it;
+ *  3. DHCP's share, leases and declined addresses, against max_leases:
+ *     the reserve beyond it is for endpoints and reservations only. When
+ *     it is full, the offer not yet requested that was made first gives
+ *     way (evicted: its client is remembered, the address freed) if it is
+ *     at least IPAM_OFFER_EVICT_AGE seconds old; else -EDQUOT. So offers
+ *     to a flood of made-up clients cannot hold DHCP's share: a real
+ *     client's offer lives long enough for its REQUEST, which is never
+ *     rate-limited;
+ *  4. for an offer, the MAC's own bucket (-ENOBUFS), kept in a 2-way
+ *     table of max_macs MACs that forgets the least recently seen;
+ *  5. for a client with no entry in the pool (a new client), a token of
+ *     the shared new-client bucket; when it is empty, a token of the
+ *     retransmission bucket if this MAC was refused for the rate in the
+ *     last IPAM_RETRY_WINDOW seconds; else the refusal is noted on the MAC
+ *     (-EAGAIN). A flood of DISCOVERs from random MACs empties the shared
+ *     bucket, but each of its MACs comes once, while a real client
+ *     retransmits (RFC 2131 section 4.1) and is let in by the second
+ *     bucket. A flooder that retransmits from every MAC it makes up is
+ *     not told apart from real clients: that needs the bridge port, which
+ *     the caller does not learn.
+ *
  * The state file (ipam_save(), ipam_load()) is text, one entry a line:
  *
  *   hostnat-ipam 1
@@ -35,7 +64,8 @@
  *   static ADDR MAC NAME
  *   lease ADDR offered|bound|free EXPIRES MAC CLIENT-ID-HEX HOSTNAME|-
  *   endpoint ADDR NAME NETNS MAC|-
- *   declined ADDR EXPIRES
+ *   declined ADDR EXPIRES [MAC]  (MAC: who declined it; older files
+ *                                 have none)
  *   end COUNT
  *
  * Entries come in address order, fields are separated by one space, every
@@ -51,6 +81,7 @@
 #include <string.h>
 
 #include "ipam.h"
+#include "rate.h"
 
 #define NIL UINT32_MAX /* end of a hash chain, no slot */
 #define LINE_MAX_LEN 512 /* bytes, longest state file line accepted */
@@ -70,6 +101,23 @@ struct slot {
 	uint32_t next_addr;
 	uint32_t next_id;
 	uint32_t next_mac;
+};
+
+/**
+ * struct mac_slot - what the pool keeps of a MAC address that asked
+ * @mac:	the MAC
+ * @live:	in use
+ * @seen:	s, last asked
+ * @refused_at:	s, last refused for the new-client rate; 0: not since
+ *		last admitted
+ * @offers:	its bucket of new offers
+ */
+struct mac_slot {
+	uint8_t mac[6];
+	uint8_t live;
+	int64_t seen;
+	int64_t refused_at;
+	struct rate_bucket offers;
 };
 
 /**
@@ -93,11 +141,22 @@ struct slot {
  * @nmem:	free leases remembered
  * @next_expiry: s, earliest expiry of an offered or bound lease or of a
  *		quarantine; INT64_MAX if none
- * @tokens:	new clients that may be admitted now
- * @tokens_at:	s, when @tokens was last refilled
+ * @macs:	MACs that asked, 2-way sets of @macmask + 1
+ * @macmask:	number of sets minus one
+ * @new_rate:	shape of the new-client bucket
+ * @retry_rate:	shape of the retransmission bucket
+ * @mac_rate:	shape of each MAC's bucket of new offers
+ * @new_bucket:	new clients
+ * @retry_bucket: new clients that come back after a refusal
+ * @offer_hold:	s, hold of the last offer made (to tell an offer's age)
  * @refused_limit: leases refused by the pool or per-MAC cap
  * @refused_rate: leases refused by the new-client rate
  * @refused_full: allocations refused for want of an address or slot
+ * @refused_client_rate: offers refused by the MAC's own bucket
+ * @refused_declined: offers refused to a MAC held off for its declines
+ * @admitted_retry: new clients admitted from the retransmission bucket
+ * @offers_evicted: offers that gave way to a new one
+ * @quarantines_ended: quarantines ended early for a new one
  */
 struct ipam {
 	struct ipam_config cfg;
@@ -118,11 +177,22 @@ struct ipam {
 	uint32_t nkind[IPAM_KIND_MAX];
 	uint32_t nmem;
 	int64_t next_expiry;
-	uint32_t tokens;
-	int64_t tokens_at;
+	struct mac_slot *macs;
+	uint32_t macmask;
+	struct rate_limit new_rate;
+	struct rate_limit retry_rate;
+	struct rate_limit mac_rate;
+	struct rate_bucket new_bucket;
+	struct rate_bucket retry_bucket;
+	uint32_t offer_hold;
 	uint64_t refused_limit;
 	uint64_t refused_rate;
 	uint64_t refused_full;
+	uint64_t refused_client_rate;
+	uint64_t refused_declined;
+	uint64_t admitted_retry;
+	uint64_t offers_evicted;
+	uint64_t quarantines_ended;
 };
 
 /* A client identity: option 61, or htype (1, Ethernet) + chaddr */
@@ -241,7 +311,8 @@ static bool is_mem(const struct ipam_entry *e)
 
 static bool on_mac_chain(const struct ipam_entry *e)
 {
-	return e->has_mac && (e->kind == IPAM_STATIC || e->kind == IPAM_LEASE);
+	return e->has_mac && (e->kind == IPAM_STATIC || e->kind == IPAM_LEASE ||
+			      e->kind == IPAM_DECLINED);
 }
 
 static void chain_del(struct ipam *ipam, uint32_t *head, uint32_t i,
@@ -394,17 +465,24 @@ static uint32_t find_mac(const struct ipam *ipam, const uint8_t *mac,
 	return NIL;
 }
 
-static uint32_t count_mac_leases(const struct ipam *ipam, const uint8_t *mac)
+/* what @mac holds: active leases and declined addresses (*@declined) */
+static uint32_t count_mac_leases(const struct ipam *ipam, const uint8_t *mac,
+				 uint32_t *declined)
 {
 	uint32_t i = *mac_head(ipam, mac), n = 0;
 
+	*declined = 0;
 	for (; i != NIL; i = ipam->slots[i].next_mac) {
 		const struct ipam_entry *e = &ipam->slots[i].e;
 
-		if (is_active_lease(e) && !memcmp(e->mac, mac, 6))
+		if (memcmp(e->mac, mac, 6))
+			continue;
+		if (is_active_lease(e))
 			n++;
+		else if (e->kind == IPAM_DECLINED)
+			(*declined)++;
 	}
-	return n;
+	return n + *declined;
 }
 
 /* --- names -------------------------------------------------------------- */
@@ -504,7 +582,7 @@ static int client_key(const struct ipam_client *c, struct key *k)
 int ipam_create(struct ipam **out, const struct ipam_config *cfg)
 {
 	struct ipam *ipam;
-	uint32_t i, nb;
+	uint32_t i, nb, nm;
 
 	if (!out || !cfg || cfg->plen < IPAM_PLEN_MIN ||
 	    cfg->plen > IPAM_PLEN_MAX || (cfg->net & (UINT32_MAX >> cfg->plen)))
@@ -533,9 +611,39 @@ int ipam_create(struct ipam **out, const struct ipam_config *cfg)
 		ipam->cfg.rate = IPAM_RATE_DEFAULT;
 	if (!ipam->cfg.burst)
 		ipam->cfg.burst = IPAM_BURST_DEFAULT;
+	if (!ipam->cfg.retry_rate)
+		ipam->cfg.retry_rate = IPAM_RETRY_RATE_DEFAULT;
+	if (!ipam->cfg.retry_burst)
+		ipam->cfg.retry_burst = IPAM_RETRY_BURST_DEFAULT;
+	if (!ipam->cfg.mac_burst)
+		ipam->cfg.mac_burst = IPAM_MAC_BURST_DEFAULT;
+	if (!ipam->cfg.mac_interval)
+		ipam->cfg.mac_interval = IPAM_MAC_INTERVAL_DEFAULT;
+	if (!ipam->cfg.max_macs)
+		ipam->cfg.max_macs = IPAM_MACS_DEFAULT;
+	if (!ipam->cfg.max_declines)
+		ipam->cfg.max_declines = IPAM_DECLINES_DEFAULT;
+	if (!ipam->cfg.max_declined)
+		ipam->cfg.max_declined = (uint32_t)(
+			(uint64_t)ipam->cfg.max_leases *
+			IPAM_DECLINED_PCT_DEFAULT / 100);
+	if (!ipam->cfg.max_declined)
+		ipam->cfg.max_declined = 1;
+	ipam->new_rate = rate_per_second(ipam->cfg.rate, ipam->cfg.burst);
+	ipam->retry_rate = rate_per_second(ipam->cfg.retry_rate,
+					   ipam->cfg.retry_burst);
+	ipam->mac_rate.interval_ms =
+		ipam->cfg.mac_interval > UINT32_MAX / 1000 ?
+			UINT32_MAX :
+			ipam->cfg.mac_interval * 1000;
+	ipam->mac_rate.burst = ipam->cfg.mac_burst;
+	ipam->offer_hold = 0;
 	for (nb = 1; nb < ipam->cfg.max_entries; nb <<= 1)
 		;
 	ipam->hmask = nb - 1;
+	for (nm = 2; nm < ipam->cfg.max_macs && nm < (1u << 24); nm <<= 1)
+		;
+	ipam->macmask = nm / 2 - 1;
 
 	ipam->used = calloc(ipam->nwords, sizeof(uint64_t));
 	ipam->mem = calloc(ipam->nwords, sizeof(uint64_t));
@@ -544,8 +652,9 @@ int ipam_create(struct ipam **out, const struct ipam_config *cfg)
 	ipam->h_addr = malloc(nb * sizeof(uint32_t));
 	ipam->h_id = malloc(nb * sizeof(uint32_t));
 	ipam->h_mac = malloc(nb * sizeof(uint32_t));
+	ipam->macs = calloc(nm, sizeof(struct mac_slot));
 	if (!ipam->used || !ipam->mem || !ipam->slots || !ipam->free_slots ||
-	    !ipam->h_addr || !ipam->h_id || !ipam->h_mac) {
+	    !ipam->h_addr || !ipam->h_id || !ipam->h_mac || !ipam->macs) {
 		ipam_destroy(ipam);
 		return -ENOMEM;
 	}
@@ -561,8 +670,6 @@ int ipam_create(struct ipam **out, const struct ipam_config *cfg)
 	for (i = ipam->nbits - 1; i < ipam->nwords * 64; i++)
 		bit_set(ipam->used, i);
 	ipam->next_expiry = INT64_MAX;
-	ipam->tokens = ipam->cfg.burst;
-	ipam->tokens_at = INT64_MIN;
 	*out = ipam;
 	return 0;
 }
@@ -582,6 +689,7 @@ void ipam_destroy(struct ipam *ipam)
 	free(ipam->h_addr);
 	free(ipam->h_id);
 	free(ipam->h_mac);
+	free(ipam->macs);
 	free(ipam);
 }
 
@@ -641,6 +749,11 @@ void ipam_stats(const struct ipam *ipam, struct ipam_stats *st)
 	st->refused_limit = ipam->refused_limit;
 	st->refused_rate = ipam->refused_rate;
 	st->refused_full = ipam->refused_full;
+	st->refused_client_rate = ipam->refused_client_rate;
+	st->refused_declined = ipam->refused_declined;
+	st->admitted_retry = ipam->admitted_retry;
+	st->offers_evicted = ipam->offers_evicted;
+	st->quarantines_ended = ipam->quarantines_ended;
 }
 
 /**
@@ -989,40 +1102,148 @@ void ipam_expire(struct ipam *ipam, int64_t now)
 	ipam->next_expiry = next;
 }
 
-/* RFC 2131 has no say here: a bucket of @burst new clients, refilled at
- * @rate a second, so that a flood of made-up MAC addresses is admitted no
- * faster than that
+/* the MAC's entry in the table of MACs that asked: found, or made in the
+ * free or least recently seen way of its set
  */
-static void refill(struct ipam *ipam, int64_t now)
+static struct mac_slot *mac_get(struct ipam *ipam, const uint8_t *mac,
+				int64_t now)
 {
-	if (now > ipam->tokens_at && ipam->tokens_at != INT64_MIN) {
-		uint64_t dt = (uint64_t)now - (uint64_t)ipam->tokens_at;
-		uint64_t add = dt >= ipam->cfg.burst ? ipam->cfg.burst
-						     : dt * ipam->cfg.rate;
+	uint32_t set = hash_bytes(ipam->cfg.hash_seed ^ 0x5bd1e995u, mac, 6) &
+		       ipam->macmask;
+	struct mac_slot *w = &ipam->macs[2 * set], *m;
 
-		if (add > ipam->cfg.burst - ipam->tokens)
-			add = ipam->cfg.burst - ipam->tokens;
-		ipam->tokens += (uint32_t)add;
+	if (w[0].live && !memcmp(w[0].mac, mac, 6))
+		m = &w[0];
+	else if (w[1].live && !memcmp(w[1].mac, mac, 6))
+		m = &w[1];
+	else {
+		m = !w[0].live || (w[1].live && w[0].seen <= w[1].seen) ? &w[0]
+									: &w[1];
+		memset(m, 0, sizeof(*m));
+		memcpy(m->mac, mac, 6);
+		m->live = 1;
 	}
-	ipam->tokens_at = now;
+	m->seen = now;
+	return m;
 }
 
-/* may one more lease be active for @mac (a new client if @fresh)? */
-static int admit(struct ipam *ipam, const uint8_t *mac, bool fresh, int64_t now)
+/* DHCP's share: leases and quarantined addresses */
+static uint32_t dhcp_share(const struct ipam *ipam)
 {
-	if (ipam->nkind[IPAM_LEASE] >= ipam->cfg.max_leases ||
-	    count_mac_leases(ipam, mac) >= ipam->cfg.max_per_mac) {
+	return ipam->nkind[IPAM_LEASE] + ipam->nkind[IPAM_DECLINED];
+}
+
+/* the offer made first that may give way to a new one (not @skip's, at
+ * least IPAM_OFFER_EVICT_AGE old); NIL if none
+ */
+static uint32_t oldest_offer(const struct ipam *ipam, int64_t now,
+			     uint32_t skip)
+{
+	uint32_t i, best = NIL;
+
+	for (i = 0; i < ipam->cfg.max_entries; i++) {
+		const struct slot *s = &ipam->slots[i];
+
+		if (!s->live || i == skip || s->e.kind != IPAM_LEASE ||
+		    s->e.state != IPAM_OFFERED)
+			continue;
+		if (best == NIL || s->e.expires < ipam->slots[best].e.expires)
+			best = i;
+	}
+	if (best != NIL && ipam->slots[best].e.expires - ipam->offer_hold +
+					   IPAM_OFFER_EVICT_AGE >
+				   now)
+		best = NIL;
+	return best;
+}
+
+/**
+ * struct ticket - what admit() found a new lease may be charged to
+ * @m:		the MAC's entry in the table, or NULL (not needed)
+ * @evict:	the offer that gives way, or NIL
+ * @offer:	charge the MAC's bucket of offers
+ * @fresh:	charge the new-client bucket
+ * @retry:	charge the retransmission bucket
+ */
+struct ticket {
+	struct mac_slot *m;
+	uint32_t evict;
+	bool offer;
+	bool fresh;
+	bool retry;
+};
+
+/*
+ * May one more lease be active for @mac: an offer if @offer, for a new
+ * client if @fresh, on an address whose active lease it takes over if
+ * @displaces, not evicting the client's own slot @own. See "Admission"
+ * above. Counts a refusal; charges nothing (admit_charge() does).
+ */
+static int admit(struct ipam *ipam, const uint8_t *mac, bool offer, bool fresh,
+		 bool displaces, uint32_t own, int64_t now, struct ticket *t)
+{
+	int64_t ms = now * 1000;
+	uint32_t declined;
+
+	memset(t, 0, sizeof(*t));
+	t->evict = NIL;
+	if (count_mac_leases(ipam, mac, &declined) >= ipam->cfg.max_per_mac ||
+	    declined >= ipam->cfg.max_declines) {
+		if (declined >= ipam->cfg.max_declines) {
+			ipam->refused_declined++;
+			return -EBUSY;
+		}
 		ipam->refused_limit++;
 		return -EDQUOT;
 	}
-	if (fresh) {
-		refill(ipam, now);
-		if (!ipam->tokens) {
-			ipam->refused_rate++;
-			return -EAGAIN;
+	if (!displaces && dhcp_share(ipam) >= ipam->cfg.max_leases) {
+		t->evict = oldest_offer(ipam, now, own);
+		if (t->evict == NIL) {
+			ipam->refused_limit++;
+			return -EDQUOT;
 		}
 	}
-	return 0;
+	if (offer || fresh)
+		t->m = mac_get(ipam, mac, now);
+	if (offer) {
+		if (!rate_allows(&ipam->mac_rate, &t->m->offers, ms)) {
+			ipam->refused_client_rate++;
+			return -ENOBUFS;
+		}
+		t->offer = true;
+	}
+	if (!fresh)
+		return 0;
+	if (rate_allows(&ipam->new_rate, &ipam->new_bucket, ms)) {
+		t->fresh = true;
+		return 0;
+	}
+	if (t->m->refused_at && now - t->m->refused_at <= IPAM_RETRY_WINDOW &&
+	    rate_allows(&ipam->retry_rate, &ipam->retry_bucket, ms)) {
+		t->retry = true;
+		return 0;
+	}
+	t->m->refused_at = now;
+	ipam->refused_rate++;
+	return -EAGAIN;
+}
+
+/* a new lease is made: charge what admit() said, evict the offer */
+static void admit_charge(struct ipam *ipam, const struct ticket *t,
+			 int64_t now)
+{
+	int64_t ms = now * 1000;
+
+	if (t->offer)
+		rate_charge(&ipam->mac_rate, &t->m->offers, ms);
+	if (t->fresh)
+		rate_charge(&ipam->new_rate, &ipam->new_bucket, ms);
+	if (t->retry) {
+		rate_charge(&ipam->retry_rate, &ipam->retry_bucket, ms);
+		ipam->admitted_retry++;
+	}
+	if (t->m)
+		t->m->refused_at = 0;
 }
 
 /* make slot @i (detached or new) an active lease of @k at @addr */
@@ -1074,11 +1295,22 @@ static int lease_new(struct ipam *ipam, uint32_t ei, const struct key *k,
 {
 	bool fresh = ei == NIL && find_mac(ipam, c->mac, IPAM_LEASE, -1) == NIL;
 	uint32_t owner = find_addr(ipam, addr), i = ei;
+	bool displaces = owner != NIL && owner != ei &&
+			 is_active_lease(&ipam->slots[owner].e);
+	struct ticket t;
 	int ret;
 
-	ret = admit(ipam, c->mac, fresh, now);
+	ret = admit(ipam, c->mac, state == IPAM_OFFERED, fresh, displaces, ei,
+		    now, &t);
 	if (ret)
 		return ret;
+	if (displaces)
+		ipam->offers_evicted++;
+	if (t.evict != NIL) {
+		/* the offer made first gives way; its client is remembered */
+		lease_end(ipam, t.evict, now);
+		ipam->offers_evicted++;
+	}
 	/* slot_new() changes nothing when it fails; freeing @owner before
 	 * it leaves a slot to take
 	 */
@@ -1093,8 +1325,7 @@ static int lease_new(struct ipam *ipam, uint32_t ei, const struct key *k,
 	} else {
 		detach(ipam, i);
 	}
-	if (fresh)
-		ipam->tokens--;
+	admit_charge(ipam, &t, now);
 	lease_set(ipam, i, k, c, addr, state, expires);
 	return 0;
 }
@@ -1120,8 +1351,10 @@ static bool addr_free(const struct ipam *ipam, uint32_t addr)
  * keeps its address. Otherwise, RFC 2131 section 4.3.1: the requested
  * address if free, else the client's previous one, else the lowest free.
  *
- * Return: 0, -EINVAL for a bad client, -EDQUOT over a lease cap, -EAGAIN
- * over the new-client rate, -ENOSPC when no address or entry is left
+ * Return: 0, -EINVAL for a bad client, -EDQUOT over a lease cap (DHCP's
+ * share, or the MAC's), -EBUSY for a MAC held off for its declines,
+ * -ENOBUFS over the MAC's rate of new offers, -EAGAIN over the new-client
+ * rate, -ENOSPC when no address or entry is left
  */
 int ipam_lease_offer(struct ipam *ipam, const struct ipam_client *c,
 		     uint32_t requested, int64_t now, uint32_t hold,
@@ -1136,6 +1369,7 @@ int ipam_lease_offer(struct ipam *ipam, const struct ipam_client *c,
 	if (ret)
 		return ret;
 	ipam_expire(ipam, now);
+	ipam->offer_hold = hold;
 	ei = find_id(ipam, &k);
 	if (ei != NIL)
 		e = &ipam->slots[ei].e;
@@ -1164,6 +1398,13 @@ int ipam_lease_offer(struct ipam *ipam, const struct ipam_client *c,
 		uint32_t m = find_mac(ipam, c->mac, IPAM_LEASE, IPAM_FREE);
 
 		a = m != NIL ? ipam->slots[m].e.addr : pick_lowest(ipam);
+	}
+	if (!a) {
+		/* no address free: the offer made first may give way */
+		uint32_t o = oldest_offer(ipam, now, ei);
+
+		if (o != NIL)
+			a = ipam->slots[o].e.addr;
 	}
 	if (!a) {
 		ipam->refused_full++;
@@ -1195,7 +1436,7 @@ int ipam_lease_offer(struct ipam *ipam, const struct ipam_client *c,
  * client has a reservation for another address, -ERANGE outside the pool,
  * -ESTALE when the client's lease is on another address, -ENOENT for an
  * unknown client with @known_only, -EADDRINUSE when the address is used,
- * -EDQUOT, -EAGAIN, -ENOSPC as for ipam_lease_offer()
+ * -EDQUOT, -EBUSY, -EAGAIN, -ENOSPC as for ipam_lease_offer()
  */
 int ipam_lease_bind(struct ipam *ipam, const struct ipam_client *c,
 		    uint32_t addr, int64_t now, uint32_t lease_time,
@@ -1310,6 +1551,10 @@ int ipam_lease_cancel(struct ipam *ipam, const struct ipam_client *c,
  * @hold:	s, quarantine
  *
  * The client's lease is dropped, and with it the memory of the address.
+ * The quarantined address stays charged to the client's MAC (its
+ * max_per_mac, and max_declines before it is held off) and to DHCP's
+ * share. When max_declined quarantines stand already, the one that ends
+ * first ends now: a flood of declines cannot keep the pool out of use.
  *
  * Return: 0, -EINVAL for a bad client, -EPERM for a reserved address (the
  * reservation stands), -ENOENT if the client holds no lease on @addr
@@ -1333,11 +1578,27 @@ int ipam_lease_decline(struct ipam *ipam, const struct ipam_client *c,
 	if (ei == NIL || !is_active_lease(&ipam->slots[ei].e) ||
 	    ipam->slots[ei].e.addr != addr)
 		return -ENOENT;
+	if (ipam->nkind[IPAM_DECLINED] >= ipam->cfg.max_declined) {
+		uint32_t i, first = NIL;
+
+		for (i = 0; i < ipam->cfg.max_entries; i++)
+			if (ipam->slots[i].live &&
+			    ipam->slots[i].e.kind == IPAM_DECLINED &&
+			    (first == NIL || ipam->slots[i].e.expires <
+						     ipam->slots[first].e.expires))
+				first = i;
+		if (first != NIL) {
+			slot_free(ipam, first);
+			ipam->quarantines_ended++;
+		}
+	}
 	e = &ipam->slots[ei].e;
 	detach(ipam, ei);
 	memset(e, 0, sizeof(*e));
 	e->addr = addr;
 	e->kind = IPAM_DECLINED;
+	e->has_mac = 1;
+	memcpy(e->mac, c->mac, 6);
 	e->expires = now + hold;
 	attach(ipam, ei);
 	return 0;
@@ -1441,8 +1702,12 @@ static void save(const struct ipam *ipam, struct out *o)
 				   e->netns, e->has_mac ? m : "-");
 			break;
 		case IPAM_DECLINED:
-			out_printf(o, "declined %s %" PRId64 "\n", a,
-				   e->expires);
+			if (e->has_mac)
+				out_printf(o, "declined %s %" PRId64 " %s\n",
+					   a, e->expires, m);
+			else
+				out_printf(o, "declined %s %" PRId64 "\n", a,
+					   e->expires);
 			break;
 		}
 		n++;
@@ -1705,10 +1970,15 @@ static int load_entry(struct loader *ld, char **f, unsigned nf)
 		}
 		strcpy(e.name, f[2]);
 		strcpy(e.netns, f[3]);
-	} else if (!strcmp(f[0], "declined") && nf == 3) {
+	} else if (!strcmp(f[0], "declined") && (nf == 3 || nf == 4)) {
 		e.kind = IPAM_DECLINED;
 		if (!parse_time(f[2], &e.expires))
 			return fail(ld, "bad time '%s'", f[2]);
+		if (nf == 4) {
+			if (!parse_mac(f[3], e.mac) || !mac_valid(e.mac))
+				return fail(ld, "bad MAC address '%s'", f[3]);
+			e.has_mac = 1;
+		}
 	} else {
 		return fail(ld,
 			    "unknown entry '%s' or wrong number of fields (%u)",

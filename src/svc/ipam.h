@@ -19,7 +19,8 @@
  *              that it gets the same address back, across restarts too);
  *  - endpoint: an address given to a container endpoint (name, netns);
  *  - declined: an address a client reported in use (DHCPDECLINE, RFC 2131
- *              section 3.1.5), kept out of the pool for a while.
+ *              section 3.1.5), kept out of the pool for a while, and
+ *              charged to the MAC that declined it.
  *
  * A used-bitmap says which addresses are taken, a second one which free
  * addresses are remembered for a past client; both are sized at creation,
@@ -29,10 +30,28 @@
  * A new address is chosen in this order: the client's requested address
  * if it is free; the address the client (or, failing that, its MAC) had
  * before; the lowest free address nobody remembers; the lowest free
- * address. Limits keep one client from emptying the pool: leases
- * (offered + bound) are capped pool-wide (default: the pool size minus a
- * reserve for endpoints and reservations), per MAC address, and new
- * clients are admitted at a bounded rate (token bucket).
+ * address.
+ *
+ * Limits keep clients from emptying the pool (see ipam.c for the why):
+ *  - DHCP's share: leases (offered + bound) and quarantined (declined)
+ *    addresses together are capped pool-wide (default: the pool size minus
+ *    a reserve of IPAM_RESERVE_PCT_DEFAULT percent for endpoints and
+ *    reservations, which DHCP never takes);
+ *  - per MAC: leases and declined addresses together (max_per_mac); a MAC
+ *    with max_declines addresses in quarantine is held off until one
+ *    quarantine ends; pool-wide, at most max_declined quarantines stand
+ *    (the one ending first is ended early to make room);
+ *  - rate of new offers: each MAC has its own bucket (mac_burst, one
+ *    more every mac_interval seconds); a client the pool knows nothing of
+ *    also needs a token of the shared new-client bucket (rate, burst), or,
+ *    when it comes back after being refused for that rate (a DHCP client
+ *    retransmits, RFC 2131 section 4.1; a flood of made-up MACs does
+ *    not), a token of the retransmission bucket (retry_rate, retry_burst).
+ *    The MACs' buckets and the note of a refusal live in a table of
+ *    max_macs entries that forgets the least recently seen MAC;
+ *  - an offer not yet requested older than IPAM_OFFER_EVICT_AGE seconds
+ *    gives way to a new one when DHCP's share is full.
+ * Answering a client that holds an offer or a lease is never rate-limited.
  *
  * Times are seconds of the caller's clock, which must be the wall clock if
  * leases are saved across restarts (the file holds absolute expiry times).
@@ -57,6 +76,15 @@
 #define IPAM_PER_MAC_DEFAULT 4 /* leases per MAC (one per client id) */
 #define IPAM_RATE_DEFAULT 10 /* new clients per second */
 #define IPAM_BURST_DEFAULT 32 /* new clients at once */
+#define IPAM_RETRY_RATE_DEFAULT 10 /* retransmitting new clients per s */
+#define IPAM_RETRY_BURST_DEFAULT 16 /* retransmitting new clients at once */
+#define IPAM_RETRY_WINDOW 64 /* s, a refused MAC counts as retransmitting */
+#define IPAM_MAC_BURST_DEFAULT 4 /* new offers to one MAC at once */
+#define IPAM_MAC_INTERVAL_DEFAULT 15 /* s, one more new offer to a MAC */
+#define IPAM_MACS_DEFAULT 4096 /* MACs whose buckets are kept */
+#define IPAM_DECLINES_DEFAULT 2 /* quarantines per MAC before held off */
+#define IPAM_DECLINED_PCT_DEFAULT 25 /* % of DHCP's share in quarantine */
+#define IPAM_OFFER_EVICT_AGE 2 /* s, an offer younger is never evicted */
 
 /**
  * enum ipam_kind - what an address is used for
@@ -94,11 +122,24 @@ enum ipam_state {
  * @plen:		prefix length, IPAM_PLEN_MIN to IPAM_PLEN_MAX
  * @max_entries:	entry table size (0: IPAM_ENTRIES_DEFAULT, at most
  *			the pool size)
- * @max_leases:		offered + bound leases in the pool (0: pool size
- *			minus IPAM_RESERVE_PCT_DEFAULT percent)
- * @max_per_mac:	offered + bound leases per MAC address
+ * @max_leases:		DHCP's share: offered + bound leases and declined
+ *			addresses in the pool (0: pool size minus
+ *			IPAM_RESERVE_PCT_DEFAULT percent)
+ * @max_per_mac:	offered + bound leases and declined addresses per
+ *			MAC address
  * @rate:		new clients admitted per second
  * @burst:		new clients admitted at once (bucket depth)
+ * @retry_rate:		new clients admitted per second when they come back
+ *			after a refusal for @rate
+ * @retry_burst:	and at once
+ * @mac_burst:		new offers to one MAC at once
+ * @mac_interval:	s, one more new offer to that MAC
+ * @max_macs:		MACs whose buckets are kept (least recently seen
+ *			forgotten first)
+ * @max_declines:	addresses in quarantine for one MAC before it is
+ *			held off
+ * @max_declined:	addresses in quarantine in the pool (0:
+ *			IPAM_DECLINED_PCT_DEFAULT percent of @max_leases)
  * @hash_seed:		seed of the hash tables (random, against flooding)
  */
 struct ipam_config {
@@ -109,6 +150,13 @@ struct ipam_config {
 	uint32_t max_per_mac;
 	uint32_t rate;
 	uint32_t burst;
+	uint32_t retry_rate;
+	uint32_t retry_burst;
+	uint32_t mac_burst;
+	uint32_t mac_interval;
+	uint32_t max_macs;
+	uint32_t max_declines;
+	uint32_t max_declined;
 	uint32_t hash_seed;
 };
 
@@ -117,7 +165,8 @@ struct ipam_config {
  * @addr:	the address
  * @kind:	enum ipam_kind
  * @state:	enum ipam_state, leases only
- * @has_mac:	@mac is set (always for static and lease)
+ * @has_mac:	@mac is set (always for static and lease; declined: the
+ *		MAC that declined it, when known)
  * @id_len:	length of @id, leases only (at least 2)
  * @mac:	MAC address
  * @id:		client identifier: option 61, or 0x01 + MAC without it
@@ -165,10 +214,15 @@ struct ipam_client {
  * @remembered:	free leases remembered for their client
  * @entries:	entries in the table, of @max_entries
  * @max_entries: entry table size
- * @max_leases:	lease cap in effect
+ * @max_leases:	DHCP's share in effect (leases + declined)
  * @refused_limit: leases refused by the pool or per-MAC cap
  * @refused_rate: leases refused by the new-client rate
  * @refused_full: allocations refused: no free address or entry
+ * @refused_client_rate: offers refused by the MAC's own bucket
+ * @refused_declined: offers refused to a MAC held off for its declines
+ * @admitted_retry: new clients admitted from the retransmission bucket
+ * @offers_evicted: offers not requested that gave way to a new one
+ * @quarantines_ended: quarantines ended early for a new one
  */
 struct ipam_stats {
 	uint32_t size;
@@ -182,6 +236,11 @@ struct ipam_stats {
 	uint64_t refused_limit;
 	uint64_t refused_rate;
 	uint64_t refused_full;
+	uint64_t refused_client_rate;
+	uint64_t refused_declined;
+	uint64_t admitted_retry;
+	uint64_t offers_evicted;
+	uint64_t quarantines_ended;
 };
 
 struct ipam;

@@ -1107,6 +1107,96 @@ static void test_lists_stats_and_version(void **state)
 	refused(f, "not json", "not valid JSON");
 }
 
+/* one UDP datagram from @src:@sport to 192.0.2.1:9 through the engine, as
+ * an endpoint of the default network sends it (checksum 0: none) */
+static void udp_out(struct fix *f, uint32_t src, uint16_t sport)
+{
+	uint8_t b[64] = { 0x45, 0, 0, 29, 0, 0, 0x40, 0, 64, 17 };
+	struct nat_pkt p = { .data = b, .len = 29, .cap = sizeof(b),
+			     .dir = NAT_DIR_OUT };
+	uint32_t sum = 0, dst = 0xc0000201;
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		b[12 + i] = (uint8_t)(src >> (24 - 8 * i));
+		b[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
+	}
+	for (i = 0; i < 20; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	b[10] = (uint8_t)(~sum >> 8);
+	b[11] = (uint8_t)~sum;
+	b[20] = (uint8_t)(sport >> 8);
+	b[21] = (uint8_t)sport;
+	b[23] = 9;
+	b[25] = 9;
+	b[28] = 'x';
+	nat_process(f->nat, &p, 1, ctl_now_ms());
+	assert_int_equal(p.verdict, NAT_FORWARD);
+}
+
+static void test_session_list_pages_cover_every_session_once(void **state)
+{
+	struct fix *f = *state;
+	uint8_t seen[600] = { 0 };
+	char line[256];
+	json_t *r, *e, *next;
+	unsigned i, pages = 0, n = 0;
+	size_t k;
+
+	for (i = 0; i < 600; i++)
+		udp_out(f, 0xac100000 + 10 + i % 3, (uint16_t)(20000 + i));
+	snprintf(line, sizeof(line), "{\"cmd\":\"session.list\",\"args\":"
+		 "{\"limit\":7}}");
+	for (;;) {
+		r = rq(f, line);
+		assert_true(json_is_true(json_object_get(r, "ok")));
+		assert_true(json_array_size(json_object_get(r, "result")) <=
+			    7);
+		json_array_foreach(json_object_get(r, "result"), k, e) {
+			unsigned port = (unsigned)json_integer_value(
+				json_object_get(e, "internal_port"));
+
+			assert_true(port >= 20000 && port < 20600);
+			assert_int_equal(seen[port - 20000]++, 0);
+			n++;
+		}
+		pages++;
+		next = json_object_get(r, "next");
+		if (!next) {
+			json_decref(r);
+			break;
+		}
+		assert_true(json_is_string(next));
+		snprintf(line, sizeof(line), "{\"cmd\":\"session.list\","
+			 "\"args\":{\"limit\":7,\"after\":\"%s\"}}",
+			 json_string_value(next));
+		json_decref(r);
+	}
+	assert_int_equal(n, 600);
+	assert_true(pages >= 86);
+	/* the default page is 1000: all 600 at once, no "next" */
+	r = rq(f, "{\"cmd\":\"session.list\",\"args\":{\"internal\":"
+		  "\"172.16.0.11\"}}");
+	assert_int_equal(json_array_size(json_object_get(r, "result")), 200);
+	assert_null(json_object_get(r, "next"));
+	json_decref(r);
+	refused(f, "{\"cmd\":\"session.list\",\"args\":{\"limit\":0}}",
+		"from 1 to 100000");
+	refused(f, "{\"cmd\":\"session.list\",\"args\":{\"limit\":100001}}",
+		"from 1 to 100000");
+	refused(f, "{\"cmd\":\"session.list\",\"args\":{\"after\":\"x1\"}}",
+		"\"next\" cursor");
+	refused(f, "{\"cmd\":\"session.list\",\"args\":{\"after\":7}}",
+		"\"next\" cursor");
+	/* a cursor past the table: an empty last page */
+	r = ok(f, "{\"cmd\":\"session.list\",\"args\":{\"after\":"
+		  "\"4000000000\"}}");
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+}
+
 static int sock_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -1188,6 +1278,108 @@ static void test_socket_serves_lines_and_drops_garbage(void **state)
 	assert_true(sock_reply(f, fd2, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "pong"));
 	close(fd2);
+}
+
+/* several requests in one write are answered one per event, in order */
+static void test_socket_answers_pipelined_requests_in_order(void **state)
+{
+	struct fix *f = *state;
+	char buf[8192];
+	size_t got = 0;
+	int fd, i;
+
+	fd = sock_connect(f->sock);
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, "{\"cmd\":\"ping\"}\n{\"cmd\":\"version\"}\n"
+			      "{\"cmd\":\"session.list\"}\n", 56, 0), 56);
+	for (i = 0; i < 200 && got < sizeof(buf) - 1; i++) {
+		ssize_t n;
+
+		ctl_run(f->c);
+		n = recv(fd, buf + got, sizeof(buf) - 1 - got, MSG_DONTWAIT);
+		if (n > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+		if (strstr(buf, "\"result\":[]"))
+			break;
+		usleep(1000);
+	}
+	assert_non_null(strstr(buf, "{\"ok\":true,\"result\":{\"pong\":true}}\n"
+				    "{\"ok\":true,\"result\":{\"version\""));
+	assert_non_null(strstr(buf, "}\n{\"ok\":true,\"result\":[]}\n"));
+	close(fd);
+}
+
+/* every slot taken by idle clients: a new one still gets in */
+static void test_socket_full_of_idle_clients_lets_a_new_one_in(void **state)
+{
+	struct fix *f = *state;
+	char buf[4096];
+	int fds[64], fd, i;
+
+	for (i = 0; i < 64; i++) {
+		fds[i] = sock_connect(f->sock);
+		assert_true(fds[i] >= 0);
+		ctl_run(f->c);
+	}
+	fd = sock_connect(f->sock);
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, "{\"cmd\":\"ping\"}\n", 15, 0), 15);
+	assert_true(sock_reply(f, fd, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "{\"ok\":true,\"result\":{\"pong\":true}}\n");
+	close(fd);
+	/* the oldest idle one gave its slot up */
+	assert_int_equal(recv(fds[0], buf, sizeof(buf), MSG_DONTWAIT), 0);
+	for (i = 0; i < 64; i++)
+		close(fds[i]);
+}
+
+/* a client that sends requests and never reads is dropped at the cap */
+static void test_socket_drops_client_that_does_not_read(void **state)
+{
+	struct fix *f = *state;
+	static const char req[] = "{\"cmd\":\"stats\"}\n";
+	bool dropped = false;
+	int fd, i, one = 4096;
+
+	fd = sock_connect(f->sock);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one));
+	for (i = 0; i < 20000 && !dropped; i++) {
+		ssize_t n = send(fd, req, sizeof(req) - 1,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno != EAGAIN)
+			dropped = true;
+		ctl_run(f->c);
+		if (n < 0 && errno == EAGAIN) {
+			char b;
+
+			/* peek: has the server closed its end? */
+			if (recv(fd, &b, 1, MSG_DONTWAIT | MSG_PEEK) == 0)
+				dropped = true;
+		}
+	}
+	if (!dropped) {		/* the answers wait in our buffer: drain */
+		char b[65536];
+		ssize_t n;
+
+		while ((n = recv(fd, b, sizeof(b), MSG_DONTWAIT)) > 0)
+			;
+		dropped = n == 0;
+	}
+	assert_true(dropped);
+	close(fd);
+	/* the server goes on */
+	fd = sock_connect(f->sock);
+	assert_int_equal(send(fd, "{\"cmd\":\"ping\"}\n", 15, 0), 15);
+	{
+		char buf[256];
+
+		assert_true(sock_reply(f, fd, buf, sizeof(buf)) > 0);
+		assert_non_null(strstr(buf, "pong"));
+	}
+	close(fd);
 }
 
 static void test_stale_socket_is_replaced(void **state)
@@ -1281,6 +1473,18 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_socket_serves_lines_and_drops_garbage, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_session_list_pages_cover_every_session_once,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_socket_answers_pipelined_requests_in_order, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_socket_full_of_idle_clients_lets_a_new_one_in,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_socket_drops_client_that_does_not_read, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_stale_socket_is_replaced,
 						setup_closed, teardown),

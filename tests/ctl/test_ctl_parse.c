@@ -155,8 +155,64 @@ static void test_settings_parse_their_values(void **state)
 			 -EINVAL);
 	assert_non_null(strstr(err, "'mtu'"));
 	/* the message lists every key, from the table */
-	assert_non_null(strstr(err, "dhcp-client-limit, isolation or "
-				    "source-binding"));
+	assert_non_null(strstr(err, "dhcp-client-limit, isolation, "
+				    "source-binding, port-share,"));
+	assert_non_null(strstr(err, "mapping-inbound-limit or "
+				    "remote-inbound-limit"));
+}
+
+/* issue 10: the fairness limits are settings (the engine gives their
+ * defaults and checks the timeouts' ranges) */
+static void test_fairness_settings_default_and_range(void **state)
+{
+	struct parse_svc_cfg svc;
+	struct nat_net_cfg cfg;
+	enum parse_setting k;
+	uint32_t v;
+
+	(void)state;
+	parse_svc_default(&svc);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.port_share = NAT_PORT_SHARE_DEFAULT;
+	cfg.to.udp_unanswered = NAT_UDP_UNANSWERED_TIMEOUT_DEFAULT;
+	cfg.to.inbound_unanswered = NAT_INBOUND_UNANSWERED_TIMEOUT_DEFAULT;
+	cfg.map_inbound_max = NAT_MAP_INBOUND_MAX_DEFAULT;
+	cfg.remote_inbound_max = NAT_REMOTE_INBOUND_MAX_DEFAULT;
+	assert_int_equal(parse_setting_key("port-share", &k, err, sizeof(err)),
+			 0);
+	assert_true(parse_setting_is_number(k));
+	parse_setting_get(&cfg, &svc, k, &v);
+	assert_int_equal(v, NAT_PORT_SHARE_DEFAULT);
+	assert_int_equal(parse_setting_value(k, "0", &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "port-share '0'"));
+	assert_int_equal(parse_setting_value(k, "16", &v, err, sizeof(err)),
+			 0);
+	parse_setting_put(&cfg, &svc, k, v);
+	assert_int_equal(cfg.port_share, 16);
+
+	parse_setting_get(&cfg, &svc, SET_UDP_UNANSWERED_TIMEOUT, &v);
+	assert_int_equal(v, NAT_UDP_UNANSWERED_TIMEOUT_DEFAULT);
+	parse_setting_get(&cfg, &svc, SET_INBOUND_UNANSWERED_TIMEOUT, &v);
+	assert_int_equal(v, NAT_INBOUND_UNANSWERED_TIMEOUT_DEFAULT);
+	parse_setting_get(&cfg, &svc, SET_MAPPING_INBOUND_LIMIT, &v);
+	assert_int_equal(v, NAT_MAP_INBOUND_MAX_DEFAULT);
+	parse_setting_get(&cfg, &svc, SET_REMOTE_INBOUND_LIMIT, &v);
+	assert_int_equal(v, NAT_REMOTE_INBOUND_MAX_DEFAULT);
+	assert_int_equal(parse_setting_key("remote-inbound-limit", &k, err,
+					   sizeof(err)), 0);
+	assert_int_equal(parse_setting_value(k, "0", &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(parse_setting_value(k, "32", &v, err, sizeof(err)),
+			 0);
+	parse_setting_put(&cfg, &svc, k, v);
+	assert_int_equal(cfg.remote_inbound_max, 32);
+	assert_int_equal(parse_setting_key("udp-unanswered-timeout", &k, err,
+					   sizeof(err)), 0);
+	assert_int_equal(parse_setting_value(k, "60", &v, err, sizeof(err)),
+			 0);
+	parse_setting_put(&cfg, &svc, k, v);
+	assert_int_equal(cfg.to.udp_unanswered, 60);
 }
 
 static void test_isolation_and_source_binding_are_on_off_default_on(
@@ -325,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_request_network_set_value_follows_key),
 		cmocka_unit_test(test_request_errors_name_the_problem),
 		cmocka_unit_test(test_garbage_is_a_protocol_error),
+		cmocka_unit_test(test_fairness_settings_default_and_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

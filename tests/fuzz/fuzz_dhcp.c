@@ -149,6 +149,19 @@ static void check_pool(const struct ipam *p)
 		die("pool counters disagree with its entries");
 }
 
+/* what the server gives out stays within DHCP's share: the reserve
+ * beyond it is the endpoints' (the server's pool is never loaded from a
+ * file, which may hold more)
+ */
+static void check_share(const struct ipam *p)
+{
+	struct ipam_stats st;
+
+	ipam_stats(p, &st);
+	if (st.kind[IPAM_LEASE] + st.kind[IPAM_DECLINED] > st.max_leases)
+		die("DHCP took more than its share of the pool");
+}
+
 /* a reply must parse again and match its request */
 static void check_reply(const struct dhcp_msg *req, const uint8_t *buf,
 			size_t len, uint8_t type)
@@ -484,6 +497,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	check_pool(ipam);
+	check_share(ipam);
 	if (fresh_env)
 		teardown();
 	return 0;

@@ -739,6 +739,11 @@ static int net_b_setup(void)
 	cfg.filter[NAT_ICMP] = NAT_FILTER_ADF;
 	cfg.udp_inbound_refresh = true;
 	cfg.icmp_errors = true;
+	/* small fairness limits, so that the share, the per-remote limit
+	 * and eviction of unanswered inbound sessions are reached */
+	cfg.port_share = 64;
+	cfg.map_inbound_max = 8;
+	cfg.remote_inbound_max = 4;
 	err = nat_net_add(g_nat, &cfg, &g_net[1]);
 	if (!err)
 		err = nat_prefix_add(g_nat, g_net[1], NET_B_PREFIX, 16);
@@ -765,6 +770,8 @@ static void engine_setup(void)
 	g_lim.max_static = 16;
 	g_lim.max_frags = 64;
 	g_lim.max_frag_held = 64;
+	g_lim.max_frags_per_src = 16; /* reached, and eviction when full */
+	g_lim.max_frag_held_per_src = 16;
 	g_lim.max_syn_held = 32;
 	err = nat_create(&g_nat, &g_lim, &mem, 0x5eed5eedu, g_now);
 	if (err) {

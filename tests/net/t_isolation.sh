@@ -28,7 +28,7 @@ isolated() { # FROM TO TOADDR
 	local lf=$T/${2}udp.log lt=$T/${2}tcp.log
 	: >"$lf"
 	: >"$lt"
-	cap_start "$2" eth0 "$T/iso.$1.pcap" "not arp and not ip6 and not src host $3" ||
+	cap_start "$2" eth0 "$T/iso.$1.pcap" "ip and not ip multicast and not src host $3" ||
 		bad setup tcpdump
 	try "$1" "$2" "$3"
 	cap_stop

@@ -27,7 +27,7 @@ before=$(drops spoofed-source)
 : >"$T/c1udp.log"
 cap_start inet veth0 "$T/inet.pcap" "$OUT" || bad setup tcpdump
 cap1=$CAP_PID
-cap_start host br1 "$T/br1.pcap" src host $SP || bad setup tcpdump
+cap_start c3 eth0 "$T/br1.pcap" src host $SP || bad setup tcpdump
 ns c3 timeout 5 $NT udp-client $INET 7000 --src $SP --timeout 1 >"$T/u.out" 2>&1
 ns c3 timeout 10 $NT udp-stream $INET 7000 --count 50 --src $SP >/dev/null 2>&1
 ns c3 ping -c 2 -i 0.2 -W 1 -I $SP $INET >/dev/null 2>&1
@@ -36,7 +36,7 @@ ns c3 timeout 5 $NT udp-client $C1 7000 --src $SP --timeout 1 >"$T/u1.out" 2>&1
 cap_stop
 CAP_PID=$cap1
 cap_stop
-check_match "control: c3 did send from $SP (seen on br1)" "IP $SP" \
+check_match "control: c3 did send from $SP (seen on its eth0)" "IP $SP" \
 	"$(cap_show "$T/br1.pcap")"
 check_none "c3 as $SP: nothing reached inet, translated or not" \
 	"$(cap_show "$T/inet.pcap")"
@@ -66,12 +66,12 @@ ns c2 sysctl -qw net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce
 spoof() {
 	cap_start inet veth0 "$T/$1.pcap" "udp dst port 7000" || bad setup tcpdump
 	local c=$CAP_PID
-	cap_start host br0 "$T/$1.br0.pcap" -e src host $A and ether src $M2 || bad setup tcpdump
+	cap_start c2 eth0 "$T/$1.br0.pcap" -e src host $A and ether src $M2 || bad setup tcpdump
 	ns c2 timeout 10 $NT udp-stream $INET 7000 --count 50 --src $A --sport 42424 >/dev/null 2>&1
 	cap_stop
 	CAP_PID=$c
 	cap_stop
-	check_match "$1: control: c2 sent as $A from its MAC $M2 (seen on br0)" "IP $A\.42424 >" \
+	check_match "$1: control: c2 sent as $A from its MAC $M2 (seen on its eth0)" "IP $A\.42424 >" \
 		"$(cap_show "$T/$1.br0.pcap")"
 }
 

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -856,6 +857,50 @@ static void pool_exhaustion_answered_with_no_offer(void **state)
 	assert_int_equal(t_send(t, &m), DHCP_OFFER);
 }
 
+/* DISCOVER from @mac: the reply type, 0 for none */
+static uint8_t discover(struct t *t, const uint8_t *mac, uint32_t xid)
+{
+	struct cm m;
+
+	cm_discover(&m, mac, xid);
+	cm_end(&m);
+	return t_send(t, &m);
+}
+
+/* REQUEST (SELECTING) of the address just offered: the reply type */
+static uint8_t request_offer(struct t *t, const uint8_t *mac, uint32_t xid)
+{
+	struct cm m;
+
+	cm_request_selecting(&m, mac, xid, t->rep.yiaddr, GW);
+	cm_end(&m);
+	return t_send(t, &m);
+}
+
+/* DECLINE of @a by @mac */
+static void decline(struct t *t, const uint8_t *mac, uint32_t a)
+{
+	struct cm m;
+
+	cm_start(&m, DHCP_DECLINE, mac, 77);
+	cm_client_id(&m, mac);
+	cm_opt32(&m, DHCP_OPT_REQUESTED, a);
+	cm_opt32(&m, DHCP_OPT_SERVER_ID, GW);
+	cm_end(&m);
+	assert_int_equal(t_send(t, &m), 0);
+}
+
+/* DHCP's share of the pool: leases and quarantined addresses */
+static uint32_t share(const struct t *t)
+{
+	struct ipam_stats st;
+
+	ipam_stats(t->ipam, &st);
+	assert_true(st.kind[IPAM_LEASE] + st.kind[IPAM_DECLINED] <=
+		    st.max_leases);
+	return st.kind[IPAM_LEASE] + st.kind[IPAM_DECLINED];
+}
+
 static void flood_of_new_macs_limited(void **state)
 {
 	struct t *t = t_new(NULL, NULL);
@@ -870,32 +915,225 @@ static void flood_of_new_macs_limited(void **state)
 	legit = dora(t, mac); /* a guest that was there first */
 	for (i = 0; i < 1000; i++) {
 		mac_of(mac, 0x10000 + i);
-		cm_discover(&m, mac, i);
-		cm_end(&m);
-		offers += t_send(t, &m) == DHCP_OFFER;
+		offers += discover(t, mac, i) == DHCP_OFFER;
 	}
 	assert_int_equal(offers, IPAM_BURST_DEFAULT - 1);
 	assert_int_equal(stats(t)->drop[DHCP_DROP_RATE],
 			 1000 - IPAM_BURST_DEFAULT + 1);
-	/* keep flooding for a minute: the pool cap holds, a reserve stays */
-	for (i = 0; i < 60 * 100; i++) {
-		if (i % 100 == 0)
+	/* keep flooding for a minute at 300 a second: offers not requested
+	 * expire within DHCP_OFFER_HOLD_DEFAULT, the share never fills, a
+	 * reserve stays for endpoints
+	 */
+	for (i = 0; i < 60 * 300; i++) {
+		if (i % 300 == 0)
 			t->now++;
 		mac_of(mac, 0x20000 + i);
-		cm_discover(&m, mac, i);
-		cm_end(&m);
-		t_send(t, &m);
+		discover(t, mac, i);
+		assert_true(share(t) <= 1 + IPAM_BURST_DEFAULT +
+						IPAM_RATE_DEFAULT *
+							DHCP_OFFER_HOLD_DEFAULT);
 	}
 	ipam_stats(t->ipam, &st);
-	assert_int_equal(st.kind[IPAM_LEASE], st.max_leases);
-	assert_int_equal(st.free, st.size - 2 - st.max_leases);
-	assert_int_equal(st.free, 23);
-	assert_true(stats(t)->drop[DHCP_DROP_LIMIT] > 0);
+	assert_true(st.free >= st.size - st.max_leases - 2);
 	/* the guest still renews */
 	mac_of(mac, 1);
 	cm_request_renew(&m, mac, 1, legit);
 	cm_end(&m);
 	assert_int_equal(t_send(t, &m), DHCP_ACK);
+}
+
+static void new_client_retransmitting_gets_in_under_flood(void **state)
+{
+	struct t *t = t_new(NULL, NULL);
+	uint8_t mac[6], real[6];
+	unsigned i, sec, got = 0;
+
+	*state = t;
+	mac_of(real, 0xbeef);
+	for (sec = 0; sec < 10 && !got; sec++) {
+		t->now++;
+		/* 300 DISCOVERs a second from MACs never seen again ... */
+		for (i = 0; i < 300; i++) {
+			mac_of(mac, 0x100000 + sec * 300 + i);
+			discover(t, mac, i);
+			/* ... and the real client's, once a second (udhcpc -T 1),
+			 * in the middle of the flood */
+			if (i == 150 &&
+			    discover(t, real, 0x4242) == DHCP_OFFER) {
+				got = sec + 1;
+				break;
+			}
+		}
+	}
+	/* refused once for the shared rate, let in when it retransmits */
+	assert_int_equal(got, 2);
+	assert_true(stats(t)->drop[DHCP_DROP_RATE] > 0);
+	assert_int_equal(request_offer(t, real, 0x4243), DHCP_ACK);
+}
+
+static void request_for_an_offer_is_not_rate_limited(void **state)
+{
+	struct t *t = t_new(NULL, NULL);
+	uint8_t mac[6], real[6];
+	unsigned i;
+
+	*state = t;
+	mac_of(real, 7);
+	assert_int_equal(discover(t, real, 1), DHCP_OFFER);
+	/* the shared bucket is empty now */
+	for (i = 0; i < 100; i++) {
+		mac_of(mac, 0x1000 + i);
+		discover(t, mac, i);
+	}
+	assert_true(stats(t)->drop[DHCP_DROP_RATE] > 0);
+	assert_int_equal(discover(t, real, 1), DHCP_OFFER); /* same offer */
+	assert_int_equal(request_offer(t, real, 2), DHCP_ACK);
+}
+
+static void offers_not_requested_give_way_when_share_full(void **state)
+{
+	struct ipam_config ic = { .net = NET, .plen = 26, .rate = 1000,
+				  .burst = 1000 }; /* .1 gateway, 62 usable */
+	struct t *t = t_new(&ic, NULL);
+	struct ipam_stats st;
+	uint8_t mac[6], real[6];
+	unsigned i;
+
+	*state = t;
+	ipam_stats(t->ipam, &st);
+	for (i = 0; i < 200; i++) {
+		mac_of(mac, 0x1000 + i);
+		discover(t, mac, i);
+	}
+	assert_int_equal(share(t), st.max_leases);
+	/* all offers younger than IPAM_OFFER_EVICT_AGE: refused */
+	mac_of(real, 9);
+	assert_int_equal(discover(t, real, 1), 0);
+	assert_int_equal(t->r.drop, DHCP_DROP_LIMIT);
+	t->now += IPAM_OFFER_EVICT_AGE;
+	assert_int_equal(discover(t, real, 1), DHCP_OFFER);
+	assert_int_equal(request_offer(t, real, 2), DHCP_ACK);
+	ipam_stats(t->ipam, &st);
+	assert_int_equal(st.offers_evicted, 1);
+	assert_int_equal(share(t), st.max_leases);
+	/* the reserve is the endpoints', whatever DHCP went through */
+	assert_true(st.free >= st.size - st.max_leases - 1);
+}
+
+static void decline_loop_of_one_mac_held_off(void **state)
+{
+	struct t *t = t_new(NULL, NULL);
+	const struct ipam_entry *e;
+	uint8_t mac[6];
+	unsigned i, offers = 0;
+	uint32_t first = 0;
+
+	*state = t;
+	mac_of(mac, 3);
+	for (i = 0; i < 100; i++) {
+		if (discover(t, mac, i) != DHCP_OFFER)
+			continue;
+		if (!first)
+			first = t->rep.yiaddr;
+		offers++;
+		decline(t, mac, t->rep.yiaddr);
+	}
+	assert_int_equal(offers, IPAM_DECLINES_DEFAULT);
+	assert_int_equal(stats(t)->drop[DHCP_DROP_DECLINING],
+			 100 - IPAM_DECLINES_DEFAULT);
+	/* the quarantined address is charged to who declined it */
+	e = ipam_lookup(t->ipam, first);
+	assert_int_equal(e->kind, IPAM_DECLINED);
+	assert_true(e->has_mac);
+	assert_memory_equal(e->mac, mac, 6);
+	assert_int_equal(share(t), IPAM_DECLINES_DEFAULT);
+	/* held off until its quarantines end */
+	t->now += DHCP_DECLINE_HOLD_DEFAULT;
+	assert_int_equal(discover(t, mac, 1000), DHCP_OFFER);
+}
+
+static void declines_count_against_client_limit(void **state)
+{
+	struct ipam_config ic = { .net = NET, .plen = 24, .max_per_mac = 2,
+				  .max_declines = 10 };
+	struct t *t = t_new(&ic, NULL);
+	uint8_t mac[6];
+
+	*state = t;
+	mac_of(mac, 4);
+	assert_int_equal(discover(t, mac, 1), DHCP_OFFER);
+	decline(t, mac, t->rep.yiaddr);
+	assert_int_equal(discover(t, mac, 2), DHCP_OFFER);
+	decline(t, mac, t->rep.yiaddr);
+	assert_int_equal(discover(t, mac, 3), 0);
+	assert_int_equal(t->r.drop, DHCP_DROP_LIMIT);
+}
+
+static void declines_of_many_macs_bounded_and_reserve_kept(void **state)
+{
+	struct ipam_config ic = { .net = NET, .plen = 26, .rate = 1000,
+				  .burst = 1000 };
+	struct t *t = t_new(&ic, NULL);
+	struct ipam_stats st;
+	uint8_t mac[6];
+	uint32_t a;
+	unsigned i, n = 0;
+	char name[16];
+
+	*state = t;
+	for (i = 0; i < 500; i++) {
+		mac_of(mac, 0x5000 + i);
+		if (discover(t, mac, i) == DHCP_OFFER)
+			decline(t, mac, t->rep.yiaddr);
+		share(t);
+	}
+	ipam_stats(t->ipam, &st);
+	/* at most a quarter of the share in quarantine: the oldest give way */
+	assert_int_equal(st.kind[IPAM_DECLINED], st.max_leases / 4);
+	assert_true(st.quarantines_ended > 0);
+	/* the reserve is there for endpoints */
+	while (n < st.size) {
+		snprintf(name, sizeof(name), "e%u", n);
+		if (ipam_endpoint_add(t->ipam, name, "ns", NULL, 0, &a))
+			break;
+		n++;
+	}
+	assert_true(n >= st.size - st.max_leases - 1);
+}
+
+static void one_mac_new_offers_limited_by_its_bucket(void **state)
+{
+	struct ipam_config ic = { .net = NET, .plen = 24, .max_per_mac = 100 };
+	struct t *t = t_new(&ic, NULL);
+	uint8_t mac[6], id[3] = { 0xff, 0, 0 };
+	unsigned i, offers = 0;
+	struct cm m;
+
+	*state = t;
+	mac_of(mac, 1);
+	for (i = 0; i < 20; i++) {
+		id[2] = (uint8_t)i;
+		cm_start(&m, DHCP_DISCOVER, mac, i);
+		cm_opt(&m, DHCP_OPT_CLIENT_ID, id, sizeof(id));
+		cm_end(&m);
+		offers += t_send(t, &m) == DHCP_OFFER;
+	}
+	assert_int_equal(offers, IPAM_MAC_BURST_DEFAULT);
+	assert_int_equal(stats(t)->drop[DHCP_DROP_CLIENT_RATE],
+			 20 - IPAM_MAC_BURST_DEFAULT);
+	/* one more every IPAM_MAC_INTERVAL_DEFAULT seconds */
+	t->now += IPAM_MAC_INTERVAL_DEFAULT;
+	id[2] = 100;
+	cm_start(&m, DHCP_DISCOVER, mac, 100);
+	cm_opt(&m, DHCP_OPT_CLIENT_ID, id, sizeof(id));
+	cm_end(&m);
+	assert_int_equal(t_send(t, &m), DHCP_OFFER);
+	id[2] = 101;
+	cm_start(&m, DHCP_DISCOVER, mac, 101);
+	cm_opt(&m, DHCP_OPT_CLIENT_ID, id, sizeof(id));
+	cm_end(&m);
+	assert_int_equal(t_send(t, &m), 0);
+	assert_int_equal(t->r.drop, DHCP_DROP_CLIENT_RATE);
 }
 
 static void one_mac_cycling_client_ids_limited(void **state)
@@ -1642,6 +1880,13 @@ int main(void)
 		T(pool_exhaustion_answered_with_no_offer),
 		T(flood_of_new_macs_limited),
 		T(one_mac_cycling_client_ids_limited),
+		T(new_client_retransmitting_gets_in_under_flood),
+		T(request_for_an_offer_is_not_rate_limited),
+		T(offers_not_requested_give_way_when_share_full),
+		T(decline_loop_of_one_mac_held_off),
+		T(declines_count_against_client_limit),
+		T(declines_of_many_macs_bounded_and_reserve_kept),
+		T(one_mac_new_offers_limited_by_its_bucket),
 		T(relayed_request_answered_to_relay),
 		T(ip_offer_without_broadcast_flag_goes_to_chaddr_and_yiaddr),
 		T(ip_broadcast_flag_and_nak_go_to_broadcast),

@@ -359,20 +359,17 @@ static void rfc4787_req14a_fragment_flood_bounded_by_limits(void **state)
 		split(d, &in);
 		p = tp_new(in.b[2], in.len[2], NAT_DIR_OUT);
 		nt_run(t, p);
-		if (p->verdict == NAT_HELD)
-			held++;
-		else if (p->verdict == NAT_DROP &&
-			 p->reason == NAT_DROP_FRAG_FULL)
-			full++;
-		else
-			assert_verdict(p, NAT_DROP); /* nothing else */
+		/* the newest datagram always gets in: the oldest is evicted
+		 * (before: dropped once full, nothing evicted) */
+		assert_verdict(p, NAT_HELD);
+		held++;
 		tp_free(p);
 	}
-	assert_true(held <= 8);
-	assert_true(held > 0);
-	assert_int_equal(held + full, 200);
+	assert_int_equal(held, 200);
 	nat_stats_get(t->nat, &st);
 	assert_int_equal(st.drops[NAT_DROP_FRAG_FULL], full);
+	assert_int_equal(st.drops[NAT_DROP_FRAG_EVICTED], 192);
+	assert_int_equal(st.frag_evicted, 192);
 	assert_true(st.frag_held <= 8);
 	assert_true(st.frag_entries <= 8);
 
@@ -555,6 +552,111 @@ static void fragments_of_refused_datagram_never_forwarded(void **state)
 	assert_int_equal(nt_sessions(t, NULL, 0), 0);
 }
 
+/* one bogus 28-byte fragment (offset 40, MF) from @src to the external
+ * address, identification @id: a datagram whose first fragment never comes */
+static void bogus_frag_in(struct nt *t, uint32_t src, uint16_t id)
+{
+	uint8_t d[256], f[64];
+	struct nat_pkt *p;
+	size_t n;
+
+	dgram_udp(d, sizeof(d), src, 1000, NT_EXT, 5000, id);
+	n = pb_frag(f, sizeof(f), d, 40, 8, true);
+	assert_int_equal(n, 28);
+	p = tp_new(f, n, NAT_DIR_IN);
+	nt_run(t, p);
+	assert_true(p->verdict == NAT_HELD || p->verdict == NAT_DROP);
+	tp_free(p);
+}
+
+/* a fragmented datagram sent out of order (last first, held) and then in
+ * order must come out whole: from @src to @dst in direction @dir */
+static void frag_dgram_passes(struct nt *t, uint8_t dir, uint32_t src,
+			      uint16_t sport, uint32_t dst, uint16_t dport,
+			      uint16_t id, uint32_t want_src, uint32_t want_dst)
+{
+	uint8_t d[256];
+	struct frags in, out;
+	struct nat_pkt *p;
+	unsigned i;
+
+	dgram_udp(d, sizeof(d), src, sport, dst, dport, id);
+	split(d, &in);
+	p = tp_new(in.b[2], in.len[2], dir);
+	nt_run(t, p);
+	assert_verdict(p, NAT_HELD);
+	tp_free(p);
+	for (i = 0; i < 2; i++) {
+		p = tp_new(in.b[i], in.len[i], dir);
+		nt_run(t, p);
+		assert_verdict(p, NAT_FORWARD);
+		check_frag(p, i, want_src, want_dst);
+		keep(&out, i, p);
+		tp_free(p);
+	}
+	nt_polled_clear(t);
+	nt_advance(t, NT_STEP_MS);
+	assert_int_equal(t->npolled, 1);
+	check_frag(&t->polled[0], 2, want_src, want_dst);
+	keep(&out, 2, &t->polled[0]);
+	check_reassembled(&out);
+}
+
+/* issue 10, RFC 4787 REQ-14a: 4200 bogus fragments from one remote take at
+ * most its share of the table; endpoints' fragmented datagrams and another
+ * remote's still pass */
+static void rfc4787_req14a_one_source_flood_limited_to_its_share(void **state)
+{
+	struct nt *t = nt_std(NULL, NULL);
+	struct nat_limits lim;
+	struct nat_stats st;
+	uint16_t port;
+	unsigned i;
+
+	*state = t;
+	nat_limits_default(&lim);
+	for (i = 0; i < 4200; i++)
+		bogus_frag_in(t, REM1, (uint16_t)i);
+	nat_stats_get(t->nat, &st);
+	assert_int_equal(st.frag_entries, lim.max_frags_per_src);
+	assert_int_equal(st.frag_held, lim.max_frag_held_per_src);
+	assert_int_equal(st.drops[NAT_DROP_FRAG_SRC_LIMIT],
+			 4200 - lim.max_frag_held_per_src);
+	assert_int_equal(st.drops[NAT_DROP_FRAG_FULL], 0);
+
+	/* outbound from an endpoint, then the reply of another remote */
+	frag_dgram_passes(t, NAT_DIR_OUT, HOST_A, 40000, REM2, 53, 0x1111,
+			  NT_EXT, REM2);
+	port = nt_udp_out(t, HOST_A, 40000, REM2, 53);
+	frag_dgram_passes(t, NAT_DIR_IN, REM2, 53, NT_EXT, port, 0x2222, REM2,
+			  HOST_A);
+}
+
+/* RFC 4787 REQ-14a: many sources fill the table and the buffers: the
+ * oldest datagrams are evicted and counted, new ones still pass */
+static void rfc4787_req14a_full_table_evicts_oldest(void **state)
+{
+	struct nt *t = nt_std(NULL, NULL);
+	struct nat_limits lim;
+	struct nat_stats st;
+	unsigned i;
+
+	*state = t;
+	nat_limits_default(&lim);
+	for (i = 0; i < 4200; i++)
+		bogus_frag_in(t, IPV4(45, 1 + i / 250, 1 + i % 250, 9), 7);
+	nat_stats_get(t->nat, &st);
+	/* each bogus datagram holds one buffer: the buffers bound it */
+	assert_int_equal(st.frag_entries, lim.max_frag_held);
+	assert_int_equal(st.frag_held, lim.max_frag_held);
+	assert_int_equal(st.frag_evicted, 4200 - lim.max_frag_held);
+	assert_int_equal(st.drops[NAT_DROP_FRAG_EVICTED], 4200 - lim.max_frag_held);
+	assert_int_equal(st.drops[NAT_DROP_FRAG_FULL], 0);
+
+	frag_dgram_passes(t, NAT_DIR_OUT, HOST_A, 40000, REM2, 53, 0x3333,
+			  NT_EXT, REM2);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
@@ -572,6 +674,8 @@ int main(void)
 		T(rfc4787_req14_inbound_out_of_order_released_max_one),
 		T(rfc4787_req14_out_of_order_fragments_in_one_batch),
 		T(fragments_of_refused_datagram_never_forwarded),
+		T(rfc4787_req14a_one_source_flood_limited_to_its_share),
+		T(rfc4787_req14a_full_table_evicts_oldest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

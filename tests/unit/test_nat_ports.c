@@ -1109,7 +1109,11 @@ static void drop_reason_isolated_is_named(void **state)
 {
 	(void)state;
 	assert_string_equal(nat_drop_name(NAT_DROP_ISOLATED), "isolated");
-	assert_int_equal(NAT_DROP_ISOLATED + 1, NAT_DROP_REASONS);
+	/* the reasons of the fairness limits follow it, each named */
+	assert_string_equal(nat_drop_name(NAT_DROP_PORT_SHARE), "port-share");
+	assert_string_equal(nat_drop_name(NAT_DROP_REMOTE_LIMIT),
+			    "remote-limit");
+	assert_int_equal(NAT_DROP_REMOTE_LIMIT + 1, NAT_DROP_REASONS);
 }
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)

@@ -354,6 +354,8 @@ static void rfc4787_req6_inbound_does_not_refresh_by_default(void **state)
 
 	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
+	/* answered: the full UDP timer, not udp_unanswered */
+	nt_udp_in_ok(t, REM1, 53, port, HOST_A, 40000);
 	nt_advance(t, 200 * 1000);
 	nt_udp_in_ok(t, REM1, 53, port, HOST_A, 40000);
 	nt_advance(t, 165 * 1000); /* 365 s after the outbound packet */
@@ -378,6 +380,8 @@ static void rfc4787_req6a_inbound_refreshes_when_enabled(void **state)
 	t = nt_std(NULL, &c);
 	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
+	/* answered: the full UDP timer, not udp_unanswered */
+	nt_udp_in_ok(t, REM1, 53, port, HOST_A, 40000);
 	nt_advance(t, 200 * 1000);
 	nt_udp_in_ok(t, REM1, 53, port, HOST_A, 40000);
 	nt_advance(t, 165 * 1000);
@@ -394,6 +398,8 @@ static void rfc4787_req6_outbound_refreshes_mapping(void **state)
 
 	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
+	/* answered: the full UDP timer, not udp_unanswered */
+	nt_udp_in_ok(t, REM1, 53, port, HOST_A, 40000);
 	nt_advance(t, 250 * 1000);
 	assert_int_equal(nt_udp_out(t, HOST_A, 40000, REM1, 53), port);
 	nt_advance(t, 250 * 1000); /* 500 s after creation, 250 s idle */
@@ -413,6 +419,8 @@ rfc4787_req5_udp_session_expires_after_timeout_not_before(void **state)
 
 	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
+	/* answered: the full UDP timer, not udp_unanswered */
+	nt_udp_in_ok(t, REM1, 53, port, HOST_A, 40000);
 	assert_true(nt_session_find(t, NAT_UDP, HOST_A, 40000, REM1, 53, &si));
 	assert_int_equal(si.ext_port, port);
 	assert_int_equal(si.ext_addr, NT_EXT);

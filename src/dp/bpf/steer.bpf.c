@@ -23,6 +23,12 @@
  *     local or broadcast -> the host; the network's own table (our policy
  *     rule) -> DP_OUT (the engine translates); anything else (blackhole: the
  *     daemon is gone) -> dropped. Nothing is ever forwarded untranslated.
+ * ROLE_PORT (each port of a network's bridge: the host side of a veth, a
+ *  tap): the same for routed packets (to the bridge's MAC), before the
+ *  bridge, so that br_netfilter neither defragments them nor hands them to
+ *  the host's forward chain; the source MAC's port is learned (port_map)
+ *  and unicast to another endpoint of the bridge goes straight to its port.
+ *  The bridge program stays as the fallback for a port not yet attached.
  * ROLE_UPLINK: sources that are an external address or internal are
  *  spoofed (dropped); anything to an internal prefix is dropped
  *  ("to-internal"); to an external address, only what the NAT owns is
@@ -54,6 +60,7 @@
 #define ROLE_BRIDGE 2
 #define ROLE_LO 3
 #define ROLE_TUN 4
+#define ROLE_PORT 5
 
 #define NET_ISOLATION 1
 #define NET_BINDING 2
@@ -75,13 +82,20 @@
 struct if_role {
 	__u32 role;	/* ROLE_* */
 	__u32 l2len;	/* bytes of link header before IPv4 */
-	__u32 net;	/* ROLE_BRIDGE: network id */
+	__u32 net;	/* ROLE_BRIDGE, ROLE_PORT: network id */
 };
 
 struct net_info {
 	__u32 bridge;	/* ifindex */
 	__u32 flags;	/* NET_* */
 	__u32 host_addr; /* network order, 0 if none */
+	__u8 mac[6];	/* the bridge's */
+	__u8 pad[2];
+};
+
+struct port_val {
+	__u32 ifindex;	/* the bridge port a MAC address was seen on */
+	__u32 net;
 };
 
 struct targets {
@@ -163,6 +177,15 @@ struct {
 	__type(value, struct bind_val);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } bind_map SEC(".maps");
+
+/* MAC address (6 bytes, zero-padded) -> the bridge port it sends from,
+ * learned by the port programs; a hint like a bridge's FDB */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct port_val);
+} port_map SEC(".maps");
 
 /* a steering hint, not flow state: losing one costs a fragment */
 struct {
@@ -283,6 +306,12 @@ static __always_inline int owned_packet(__u8 *ip, void *end, __u32 target)
 	return hit;
 }
 
+static __always_inline __u64 mac_key(const __u8 *m)
+{
+	return (__u64)m[0] | (__u64)m[1] << 8 | (__u64)m[2] << 16 |
+	       (__u64)m[3] << 24 | (__u64)m[4] << 32 | (__u64)m[5] << 40;
+}
+
 /* TTL - 1 with the header checksum (RFC 1624); data at L3 + @l2 */
 static __always_inline void ttl_dec(struct __sk_buff *skb, __u32 l2, __u8 ttl,
 				    __u8 proto)
@@ -301,8 +330,11 @@ static __always_inline int tun_out(struct __sk_buff *skb, __u8 *ip)
 	struct bpf_fib_lookup fib = {};
 	struct bpf_redir_neigh nh = {};
 	__u8 ttl = ip[8], proto = ip[9];
+	struct port_val *pv;
+	struct if_role *br;
 	__u8 eth[14];
 	__u32 mtu = 0;
+	__u64 key;
 	long rc;
 
 	if (ttl <= 1)
@@ -334,6 +366,14 @@ static __always_inline int tun_out(struct __sk_buff *skb, __u8 *ip)
 	eth[13] = 0x00;
 	if (bpf_skb_store_bytes(skb, 0, eth, 14, 0))
 		return TC_ACT_SHOT;
+	/* to an endpoint: straight into its bridge port when it is known */
+	br = bpf_map_lookup_elem(&if_map, &fib.ifindex);
+	if (br && br->role == ROLE_BRIDGE) {
+		key = mac_key(fib.dmac);
+		pv = bpf_map_lookup_elem(&port_map, &key);
+		if (pv && pv->net == br->net)
+			return bpf_redirect(pv->ifindex, 0);
+	}
 	return bpf_redirect(fib.ifindex, 0);
 }
 
@@ -341,21 +381,18 @@ static __always_inline int tun_out(struct __sk_buff *skb, __u8 *ip)
 static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 				       __u8 *ip, void *end,
 				       struct if_role *role,
-				       struct targets *tg)
+				       struct targets *tg, struct net_info *ni)
 {
 	__u32 net = role->net % MAX_NETS, saddr, daddr, *pn, dn;
 	struct lpm_key k = { 32, 0 };
 	struct bpf_fib_lookup fib = {};
-	struct net_info *ni, *dni;
+	struct net_info *dni;
 	struct bind_key bk;
 	struct bind_val *bv;
 	long rc;
 
 	if ((void *)(data + 14 + 20) > end)
 		return TC_ACT_OK;
-	ni = bpf_map_lookup_elem(&net_map, &net);
-	if (!ni)
-		return TC_ACT_SHOT;
 	if (data[0] & 1)	/* broadcast, multicast: the host's (DHCP) */
 		return TC_ACT_OK;
 	if (ni->flags & NET_CLOSED)
@@ -413,7 +450,7 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 	fib.family = AF_INET;
 	fib.tos = ip[1];
 	fib.l4_protocol = ip[9];
-	fib.ifindex = skb->ingress_ifindex;
+	fib.ifindex = ni->bridge;	/* as if it came up from the bridge */
 	fib.ipv4_src = saddr;
 	fib.ipv4_dst = daddr;
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_SKIP_NEIGH);
@@ -425,6 +462,54 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 	return TC_ACT_SHOT;
 }
 
+/*
+ * at_port() - a frame from an endpoint at its bridge port, before the
+ * bridge (and before br_netfilter, which would defragment it and give it
+ * to the host's forward chain): learn where its source MAC is; routed
+ * IPv4 (to the bridge's MAC) is the bridge program's business, done here;
+ * unicast to another endpoint of the bridge goes straight to its port;
+ * the rest is the bridge's.
+ */
+static __always_inline int at_port(struct __sk_buff *skb, struct if_role *role,
+				   struct targets *tg)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u32 net = role->net % MAX_NETS, ifindex = skb->ingress_ifindex;
+	struct port_val pv = { ifindex, role->net }, *cur;
+	struct net_info *ni;
+	__u8 *eth = data;
+	__u64 key;
+
+	if ((void *)(eth + 14) > end)
+		return TC_ACT_OK;
+	if (!(eth[6] & 1)) {
+		key = mac_key(eth + 6);
+		cur = bpf_map_lookup_elem(&port_map, &key);
+		if (!cur || cur->ifindex != ifindex || cur->net != role->net)
+			bpf_map_update_elem(&port_map, &key, &pv, BPF_ANY);
+	}
+	if (eth[0] & 1)
+		return TC_ACT_OK;
+	ni = bpf_map_lookup_elem(&net_map, &net);
+	if (!ni)
+		return TC_ACT_OK;
+	if (mac_eq(eth, ni->mac)) {
+		__u8 *ip = eth + 14;
+
+		if (skb->protocol != bpf_htons(ETH_P_IP) ||
+		    (void *)(ip + 20) > end || (ip[0] >> 4) != 4 ||
+		    (ip[0] & 0xf) < 5)
+			return TC_ACT_OK;
+		return from_bridge(skb, eth, ip, end, role, tg, ni);
+	}
+	key = mac_key(eth);
+	cur = bpf_map_lookup_elem(&port_map, &key);
+	if (cur && cur->net == role->net && cur->ifindex != ifindex)
+		return bpf_redirect(cur->ifindex, 0);
+	return TC_ACT_OK;
+}
+
 SEC("tc")
 int hostnat_steer(struct __sk_buff *skb)
 {
@@ -432,18 +517,26 @@ int hostnat_steer(struct __sk_buff *skb)
 	void *end = (void *)(long)skb->data_end;
 	__u32 ifindex = skb->ingress_ifindex, zero = 0, l2, ihl, want;
 	struct lpm_key k = { 32, 0 };
+	struct net_info *ni;
 	struct if_role *role;
 	struct targets *tg;
-	__u32 daddr, saddr;
+	__u32 daddr, saddr, net;
 	__u8 *ip;
 
-	if (skb->protocol != bpf_htons(ETH_P_IP))
-		return TC_ACT_OK;
 	role = bpf_map_lookup_elem(&if_map, &ifindex);
 	if (!role)
 		return TC_ACT_OK;
 	tg = bpf_map_lookup_elem(&target_map, &zero);
 	if (!tg)
+		return TC_ACT_OK;
+	if (role->role == ROLE_PORT) {
+		want = 14 + 60 + 8 + 60 + 8;
+		if (data + want > end && skb->len > (__u32)(end - data))
+			bpf_skb_pull_data(skb, skb->len < want ? skb->len
+							       : want);
+		return at_port(skb, role, tg);
+	}
+	if (skb->protocol != bpf_htons(ETH_P_IP))
 		return TC_ACT_OK;
 	l2 = role->l2len & 0x1f;
 	/* headers (an ICMP error's quote included) in the linear part; no
@@ -471,7 +564,11 @@ int hostnat_steer(struct __sk_buff *skb)
 	case ROLE_BRIDGE:
 		if (l2 != 14)
 			return TC_ACT_SHOT;
-		return from_bridge(skb, (__u8 *)data, ip, end, role, tg);
+		net = role->net % MAX_NETS;
+		ni = bpf_map_lookup_elem(&net_map, &net);
+		if (!ni)
+			return TC_ACT_SHOT;
+		return from_bridge(skb, (__u8 *)data, ip, end, role, tg, ni);
 	case ROLE_UPLINK:
 		k.addr = saddr;
 		if (bpf_map_lookup_elem(&ext_map, &saddr) ||
