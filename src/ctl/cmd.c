@@ -222,6 +222,7 @@ static int dps_build(struct cmd_ctx *x, const struct model *m,
 		d->own_bridge = n->own_bridge;
 		d->isolation = n->svc.isolation;
 		d->source_binding = n->svc.source_binding;
+		d->endpoint_addresses = (uint8_t)n->svc.endpoint_addresses;
 		d->nprefix = n->nprefix;
 		memcpy(d->prefix, n->prefix, sizeof(d->prefix));
 		memcpy(d->plen, n->plen, sizeof(d->plen));
@@ -393,6 +394,25 @@ static bool host_entry_ours(const struct model *m, const struct dp_addr *h,
 	return false;
 }
 
+/* every address and route of the host into x->host, however many: no
+ * overlap goes unchecked because a list was cut */
+static int host_list(struct cmd_ctx *x)
+{
+	struct dp_addr *h;
+	int n;
+
+	for (;;) {
+		n = dp_host_addrs(x->dp, x->host, x->nhost_room);
+		if (n < 0 || (unsigned)n <= x->nhost_room)
+			return n;
+		h = realloc(x->host, sizeof(*h) * ((size_t)n + 64));
+		if (!h)
+			return -ENOMEM;
+		x->host = h;
+		x->nhost_room = (unsigned)n + 64;
+	}
+}
+
 /*
  * Check @prefix/@plen against the host's addresses and routes (addresses
  * first: they make the clearer message). With @list, every overlap is
@@ -404,7 +424,7 @@ static int host_check(struct cmd_ctx *x, const struct model *m,
 		      json_t *list, char *err, size_t errlen)
 {
 	char p[PARSE_CIDR_LEN], h[PARSE_CIDR_LEN], msg[CTL_ERR_MAX];
-	int n = dp_host_addrs(x->dp, x->host, CMD_HOST_ADDRS_MAX);
+	int n = host_list(x);
 	unsigned pass, i;
 
 	if (n < 0) {
@@ -1887,6 +1907,9 @@ void cmd_close(struct cmd_ctx *x)
 	}
 	free(x->bind);
 	x->bind = NULL;
+	free(x->host);
+	x->host = NULL;
+	x->nhost_room = 0;
 	x->dps.bind = NULL;
 	x->dps.nbind = 0;
 }

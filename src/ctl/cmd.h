@@ -16,7 +16,6 @@
 #include "nat.h"
 #include "req.h"
 
-#define CMD_HOST_ADDRS_MAX 1024	/* host addresses and routes looked at */
 
 /**
  * struct cmd_ctx - what the commands work on
@@ -42,7 +41,8 @@ struct cmd_ctx {
 	struct model cur;
 	struct model next;
 	struct dp_state dps;
-	struct dp_addr host[CMD_HOST_ADDRS_MAX];
+	struct dp_addr *host;	/* the host's addresses and routes */
+	unsigned nhost_room;	/* entries @host has room for */
 	struct ipam *pool[DP_MAX_NETS];
 	struct dhcpd *dhcpd;
 	char overlaps[4096];

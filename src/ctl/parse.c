@@ -74,6 +74,9 @@ static const struct {
 	[SET_REMOTE_INBOUND_LIMIT] = { "remote-inbound-limit", SETTING_COUNT,
 				       "flows from outside one remote address "
 				       "may have on one mapping" },
+	[SET_ENDPOINT_ADDRESSES] = { "endpoint-addresses", SETTING_COUNT,
+				     "N: addresses not given out by hostnat "
+				     "one bridge port may use (1-8)" },
 };
 static_assert(sizeof(settings) / sizeof(settings[0]) == SET_NKEYS,
 	      "one row per setting");
@@ -497,6 +500,14 @@ int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
 			 settings[key].name, s, NAT_PORT_SHARE_MAX,
 			 NAT_PORT_SHARE_MAX);
 		return -EINVAL;
+	case SET_ENDPOINT_ADDRESSES:
+		if (!parse_uint(s, UINT32_MAX, v) && *v >= 1 &&
+		    *v <= PARSE_ENDPOINT_ADDRESSES_MAX)
+			return 0;
+		snprintf(err, errlen, "%s '%.64s' is not valid: use a number "
+			 "of addresses from 1 to %d", settings[key].name, s,
+			 PARSE_ENDPOINT_ADDRESSES_MAX);
+		return -EINVAL;
 	case SET_MAPPING_INBOUND_LIMIT:
 	case SET_REMOTE_INBOUND_LIMIT:
 		if (!parse_uint(s, UINT32_MAX, v) && *v >= 1)
@@ -557,6 +568,7 @@ void parse_svc_default(struct parse_svc_cfg *svc)
 	svc->dhcp_client_limit = PARSE_DHCP_CLIENT_LIMIT_DEFAULT;
 	svc->isolation = 1;
 	svc->source_binding = 1;
+	svc->endpoint_addresses = PARSE_ENDPOINT_ADDRESSES_DEFAULT;
 }
 
 /**
@@ -585,6 +597,9 @@ void parse_setting_get(const struct nat_net_cfg *cfg,
 		break;
 	case SET_SOURCE_BINDING:
 		*v = svc->source_binding;
+		break;
+	case SET_ENDPOINT_ADDRESSES:
+		*v = svc->endpoint_addresses;
 		break;
 	case SET_UDP_TIMEOUT:
 		*v = cfg->to.udp;
@@ -652,6 +667,9 @@ void parse_setting_put(struct nat_net_cfg *cfg, struct parse_svc_cfg *svc,
 		break;
 	case SET_SOURCE_BINDING:
 		svc->source_binding = !!v;
+		break;
+	case SET_ENDPOINT_ADDRESSES:
+		svc->endpoint_addresses = v;
 		break;
 	case SET_UDP_TIMEOUT:
 		cfg->to.udp = v;

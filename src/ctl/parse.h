@@ -39,6 +39,7 @@ enum parse_setting {
 	SET_INBOUND_UNANSWERED_TIMEOUT, /* nat_timeouts.inbound_unanswered */
 	SET_MAPPING_INBOUND_LIMIT, /* nat_net_cfg.map_inbound_max */
 	SET_REMOTE_INBOUND_LIMIT, /* nat_net_cfg.remote_inbound_max */
+	SET_ENDPOINT_ADDRESSES,	/* parse_svc_cfg.endpoint_addresses */
 	SET_NKEYS
 };
 
@@ -47,6 +48,8 @@ enum parse_setting {
 #define PARSE_DHCP_LEASE_MAX 31536000 /* s, as DHCP_LEASE_MAX: one year */
 #define PARSE_DHCP_CLIENT_LIMIT_DEFAULT 4 /* leases per client MAC */
 #define PARSE_DHCP_CLIENT_LIMIT_MAX 1024
+#define PARSE_ENDPOINT_ADDRESSES_DEFAULT 4 /* addresses per bridge port */
+#define PARSE_ENDPOINT_ADDRESSES_MAX 8	/* = the BPF program's slots */
 
 /**
  * struct parse_svc_cfg - a network's settings that are hostnat's own, not
@@ -57,6 +60,10 @@ enum parse_setting {
  * @isolation:		nothing routes between this network and another (0/1)
  * @source_binding:	an address hostnat gave out may be used as a source
  *			only by the MAC address it was given to (0/1)
+ * @endpoint_addresses:	with @source_binding, how many addresses that
+ *			hostnat did not give out one bridge port may send from
+ *			(each is its alone while in use: per-endpoint limits
+ *			stay per endpoint)
  */
 struct parse_svc_cfg {
 	uint32_t dhcp;
@@ -64,6 +71,7 @@ struct parse_svc_cfg {
 	uint32_t dhcp_client_limit;
 	uint32_t isolation;
 	uint32_t source_binding;
+	uint32_t endpoint_addresses;
 };
 
 int parse_addr(const char *what, const char *s, uint32_t *addr, char *err,

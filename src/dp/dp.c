@@ -824,6 +824,7 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 				 (n->source_binding ? STEER_NET_BINDING : 0) |
 				 (n->closed ? STEER_NET_CLOSED : 0),
 			.host_addr = n->host_addr,
+			.max_addrs = n->endpoint_addresses,
 		};
 		if_mac(n->bridge, nets[i].mac);
 		for (j = 0; j < n->nprefix; j++) {
@@ -987,6 +988,7 @@ static const char *const dp_drop_names[DP_DROP_N] = {
 	[DP_DROP_SPOOFED] = "spoofed-source",
 	[DP_DROP_ISOLATED] = "isolated",
 	[DP_DROP_UNSOLICITED] = "to-internal",
+	[DP_DROP_ADDRS] = "endpoint-addresses",
 };
 
 _Static_assert(DP_DROP_N == STEER_DROP_N, "one counter per drop reason");
@@ -1140,14 +1142,16 @@ static int host_cb(const struct nl_obj *o, void *ctx)
 	struct dp_addr *a;
 	char name[IF_NAMESIZE] = "";
 
-	if (h->n >= h->max)
-		return 0;
 	if (h->route && (o->type != RTN_UNICAST || !o->plen ||
 			 o->table != RT_TABLE_MAIN))
 		return 0;
 	if (o->ifindex == h->dp->ifindex[DP_OUT] ||
 	    o->ifindex == h->dp->ifindex[DP_IN])
 		return 0;
+	if (h->n >= h->max) {
+		h->n++;	/* counted: the caller sees it needs more room */
+		return 0;
+	}
 	if (o->ifindex)
 		if_indextoname(o->ifindex, name);
 	a = &h->out[h->n++];
@@ -1166,7 +1170,8 @@ static int host_cb(const struct nl_obj *o, void *ctx)
  * @out:	filled in
  * @max:	room in @out
  *
- * Return: number filled in, or -errno
+ * Return: how many there are (only @max are filled in: call again with
+ * more room when it is larger), or -errno
  */
 int dp_host_addrs(struct dp *dp, struct dp_addr *out, unsigned max)
 {
@@ -1292,6 +1297,48 @@ int dp_addr_if(struct dp *dp, uint32_t addr, char ifname[DP_IFNAMSIZ])
 	return 0;
 }
 
+/* a socket of one /proc/net table on @port, reachable at @addr (0: any) */
+static int port_in_table(const char *path, bool v6, uint8_t proto,
+			 uint32_t addr, uint16_t port)
+{
+	char line[256], a6[33];
+	FILE *f = fopen(path, "r");
+	int ret = 0;
+
+	if (!f)
+		return errno == ENOENT && v6 ? 0 : -errno; /* no IPv6: fine */
+	while (fgets(line, sizeof(line), f)) {
+		unsigned a, p, st;
+
+		/* "  0: 0100007F:1F90 00000000:0000 0A ..."; tcp6/udp6: 32
+		 * hex digits, a v4-mapped address ends in ffff + the quad */
+		if (v6) {
+			if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%4x %*32[0-9A-Fa-f]:%*4x %2x",
+				   a6, &p, &st) != 3 || strlen(a6) != 32)
+				continue;
+			if (!strncmp(a6, "0000000000000000FFFF0000", 24) ||
+			    !strncmp(a6, "0000000000000000ffff0000", 24))
+				sscanf(a6 + 24, "%8x", &a);
+			else if (!strcmp(a6, "00000000000000000000000000000000"))
+				a = 0;
+			else
+				continue; /* an IPv6 address: not ours */
+		} else if (sscanf(line, " %*u: %8x:%4x %*8x:%*4x %2x", &a, &p,
+				  &st) != 3) {
+			continue;
+		}
+		if (p != port || (proto == NAT_TCP && st != 0x0a))
+			continue;
+		a = ntohl(a);
+		if (!a || a == addr || (!addr && a >> 24 != 127)) {
+			ret = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
 /**
  * dp_port_in_use() - whether a socket of the host listens on (TCP) or is
  * bound to (UDP) a port that would be reachable through an external address
@@ -1307,29 +1354,15 @@ int dp_addr_if(struct dp *dp, uint32_t addr, char ifname[DP_IFNAMSIZ])
  */
 int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port)
 {
-	const char *path = proto == NAT_TCP ? "/proc/net/tcp" : "/proc/net/udp";
-	char line[256];
-	FILE *f = fopen(path, "r");
-	int ret = 0;
+	bool tcp = proto == NAT_TCP;
+	int ret;
 
 	(void)dp;
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned a, p, st;
-
-		/* "  0: 0100007F:1F90 00000000:0000 0A ..." */
-		if (sscanf(line, " %*u: %8x:%4x %*8x:%*4x %2x", &a, &p, &st) != 3)
-			continue;
-		if (p != port || (proto == NAT_TCP && st != 0x0a))
-			continue;
-		a = ntohl(a);
-		if (!a || a == addr || (!addr && a >> 24 != 127)) {
-			ret = 1;
-			break;
-		}
-	}
-	fclose(f);
+	ret = port_in_table(tcp ? "/proc/net/tcp" : "/proc/net/udp", false,
+			    proto, addr, port);
+	if (!ret)	/* dual-stack listeners ([::]) live in the v6 table */
+		ret = port_in_table(tcp ? "/proc/net/tcp6" : "/proc/net/udp6",
+				    true, proto, addr, port);
 	return ret;
 }
 

@@ -63,6 +63,9 @@ enum dp_dev {
  *		another; false on both networks: they route to each other
  * @source_binding: true (default): an address in @bind may be used as a
  *		source only by its MAC address
+ * @endpoint_addresses: with @source_binding, addresses not in @bind that
+ *		one bridge port may send from (each is that port's alone
+ *		while in use)
  * @closed:	the network's configuration could not be loaded: only its
  *		fail-closed state is installed (nothing from its bridge is
  *		routed or translated), no address, no steering
@@ -80,6 +83,7 @@ struct dp_net {
 	unsigned nprefix;
 	bool isolation;
 	bool source_binding;
+	uint8_t endpoint_addresses;
 	bool closed;
 };
 
@@ -147,6 +151,8 @@ enum dp_drop {
 	DP_DROP_ISOLATED,	/* "isolated": between two networks */
 	DP_DROP_UNSOLICITED,	/* "to-internal": to an internal address from
 				 * anywhere but its bridge */
+	DP_DROP_ADDRS,		/* "endpoint-addresses": a bridge port sends
+				 * from more addresses than its network allows */
 	DP_DROP_N
 };
 

@@ -46,6 +46,7 @@ struct net_info {
 	uint32_t host_addr;	/* network order */
 	uint8_t mac[6];
 	uint8_t pad[2];
+	uint32_t max_addrs;
 };
 
 struct targets {
@@ -326,6 +327,7 @@ int steer_set_nets(struct steer *s, const struct steer_net *nets, unsigned n)
 			v.flags = nets[i].flags;
 			v.host_addr = htonl(nets[i].host_addr);
 			memcpy(v.mac, nets[i].mac, 6);
+			v.max_addrs = nets[i].max_addrs;
 		}
 		ret = bpf_map_update_elem(s->net_map, &key, &v, BPF_ANY);
 		if (ret)

@@ -20,7 +20,7 @@
 #define STEER_NET_BINDING 2
 #define STEER_NET_CLOSED 4
 
-#define STEER_DROP_N 3	/* = DP_DROP_N, in that order */
+#define STEER_DROP_N 4	/* = DP_DROP_N, in that order */
 
 /**
  * struct steer_net - a network as the bridge program sees it
@@ -29,6 +29,7 @@
  * @flags:	STEER_NET_*
  * @host_addr:	the host's stand-in address, host order, 0 if none
  * @mac:	the bridge's MAC address
+ * @max_addrs:	addresses not bound one bridge port may send from
  */
 struct steer_net {
 	unsigned id;
@@ -36,6 +37,7 @@ struct steer_net {
 	uint32_t flags;
 	uint32_t host_addr;
 	uint8_t mac[6];
+	uint32_t max_addrs;
 };
 
 /**

@@ -63,7 +63,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csum.h"
 #include "dhcp.h"
+#include "pkt.h"
 
 #define BOOTREQUEST 1
 #define BOOTREPLY 2
@@ -152,47 +154,6 @@ static const char *const drop_names[DHCP_DROP_MAX] = {
 	[DHCP_DROP_UDP_CSUM] = "bad_udp_checksum",
 	[DHCP_DROP_NOT_SERVER] = "not_to_server",
 };
-
-/* --- bytes -------------------------------------------------------------- */
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* RFC 1071 one's complement sum of @len bytes, added to @sum */
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)get_be16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
 
 /* --- parsing ------------------------------------------------------------ */
 
@@ -946,7 +907,7 @@ static uint16_t udp_csum(uint32_t src, uint32_t dst, const uint8_t *udp,
 	ph[8] = 0;
 	ph[9] = IPPROTO_UDP_;
 	put_be16(ph + 10, (uint16_t)ulen);
-	return (uint16_t)~csum_add(csum_add(0, ph, sizeof(ph)), udp, ulen);
+	return csum_fold(csum_add(csum_add(0, ph, sizeof(ph)), udp, ulen));
 }
 
 /* the IPv4 and UDP headers of a request: 0 and the payload, or a reason */
@@ -963,7 +924,7 @@ static enum dhcp_drop ip_check(const struct dhcp_server *srv,
 	hlen = (pkt[0] & 0xfu) * 4u;
 	tot = get_be16(pkt + 2);
 	if (hlen < DHCP_IP_HLEN || tot < hlen || tot > len ||
-	    csum_add(0, pkt, hlen) != 0xffff || pkt[9] != IPPROTO_UDP_ ||
+	    csum_fold(csum_add(0, pkt, hlen)) || pkt[9] != IPPROTO_UDP_ ||
 	    (get_be16(pkt + 6) & (IP_MF | IP_OFFMASK)))
 		return DHCP_DROP_IP_HEADER;
 	udp = pkt + hlen;
@@ -1000,7 +961,7 @@ static void ip_frame(const struct dhcp_server *srv, const struct dhcp_dest *d,
 	ip[9] = IPPROTO_UDP_;
 	put_be32(ip + 12, srv->cfg.server_id);
 	put_be32(ip + 16, d->addr);
-	put_be16(ip + 10, (uint16_t)~csum_add(0, ip, DHCP_IP_HLEN));
+	put_be16(ip + 10, csum_fold(csum_add(0, ip, DHCP_IP_HLEN)));
 	put_be16(udp, DHCP_SERVER_PORT);
 	put_be16(udp + 2, d->port);
 	put_be16(udp + 4, (uint16_t)ulen);

@@ -105,7 +105,7 @@ int dp_host_addrs(struct dp *dp, struct dp_addr *out, unsigned max)
 	unsigned n = dp->nhost < max ? dp->nhost : max;
 
 	memcpy(out, dp->host, n * sizeof(*out));
-	return (int)n;
+	return (int)dp->nhost;
 }
 
 int dp_if_addr(struct dp *dp, const char *ifname, uint32_t *addr)
@@ -372,6 +372,7 @@ const char *dp_drop_name(unsigned reason)
 {
 	static const char *const names[DP_DROP_N] = {
 		"spoofed-source", "isolated", "to-internal",
+		"endpoint-addresses",
 	};
 
 	return reason < DP_DROP_N ? names[reason] : "?";

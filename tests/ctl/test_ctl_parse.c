@@ -157,8 +157,18 @@ static void test_settings_parse_their_values(void **state)
 	/* the message lists every key, from the table */
 	assert_non_null(strstr(err, "dhcp-client-limit, isolation, "
 				    "source-binding, port-share,"));
-	assert_non_null(strstr(err, "mapping-inbound-limit or "
-				    "remote-inbound-limit"));
+	assert_non_null(strstr(err, "mapping-inbound-limit, "
+				    "remote-inbound-limit or "
+				    "endpoint-addresses"));
+	/* addresses one bridge port may use: 1 to the program's 8 slots */
+	assert_int_equal(parse_setting_key("endpoint-addresses", &k, err,
+					   sizeof(err)), 0);
+	assert_int_equal(parse_setting_value(k, "8", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(parse_setting_value(k, "9", &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(parse_setting_value(k, "0", &v, err, sizeof(err)),
+			 -EINVAL);
 }
 
 /* issue 10: the fairness limits are settings (the engine gives their

@@ -157,6 +157,17 @@ endpoint_add() {
 	ip -n "$P-$n" route add default via "$gw"
 }
 
+# client_ns NAME MAC: namespace P-NAME with eth0 (MAC) on br0, no address
+# (a DHCP client's)
+client_ns() {
+	ns_add "$1" || return 1
+	ip link add eth0 netns "$P-$1" address "$2" type veth \
+		peer name "v-$1" netns "$P-host" || return 1
+	ip -n "$P-host" link set "v-$1" master br0 || return 1
+	ip -n "$P-host" link set "v-$1" up
+	ip -n "$P-$1" link set eth0 up
+}
+
 # topo_up: inet, host (up0, br0), c1, c2; plain routing, no NAT yet
 topo_up() {
 	local n

@@ -29,13 +29,33 @@ Every client has a timeout and says why it failed:
         holds for ADDR drops below N (an ICMP "fragmentation needed"
         arrived) or S seconds pass; prints "mtu M emsgsize" or "mtu M";
         exit 0 when the MTU dropped, 2 when not
+  flood udp|tcp ADDR PORT --count N [--sport-from P] [--rate R]
+        [--passes K] [--max-time S]
+        from a raw socket: one UDP datagram ("flood") or TCP SYN from each
+        of N source ports P..P+N-1 (default 20000), R packets a second
+        (default 8000), all ports K times (default 1: later passes fill
+        what an overrun queue lost), never more than S seconds (default
+        20); the kernel's own sockets are not involved (answers meet no
+        socket); prints "sent K errors E"; exit 0
+  udp-flows ADDR PORT N [--sport-from P] [--batch B] [--timeout S]
+        N UDP flows from N source ports (P.. or the kernel's, default),
+        B sockets at a time (default 250), each sends "whoami" (once more
+        after S/2 s without an answer) and waits S seconds (default 3) for
+        the answer; prints "answered K/N"; exit 0 iff K=N
+  frag-flood SRC DST --count N [--rate R] [--max-time S]
+        N bogus 28-byte IPv4 fragments (IP_HDRINCL): non-first (offset 8
+        bytes or more), MF set, protocol UDP, random identifications,
+        8 bytes of payload, SRC -> DST, R a second (default 8000);
+        prints "sent K errors E"; exit 0
 """
 import argparse
 import hashlib
 import os
+import random
 import selectors
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -280,6 +300,154 @@ def pmtu(a):
     return 2
 
 
+def csum16(data):
+    if len(data) % 2:
+        data += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+
+
+def flood(a):
+    proto = socket.IPPROTO_UDP if a.proto == "udp" else socket.IPPROTO_TCP
+    # the source address the kernel's route picks for ADDR
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.connect((a.addr, a.port))
+    src = r.getsockname()[0]
+    r.close()
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(a.addr)
+    pkts = []
+    for i in range(a.count):
+        sport = a.sport_from + i
+        if a.proto == "udp":
+            body = b"flood %d" % sport
+            hdr = struct.pack("!HHHH", sport, a.port, 8 + len(body), 0)
+            seg = hdr + body
+            c = csum16(pseudo + struct.pack("!BBH", 0, proto, len(seg)) + seg)
+            seg = seg[:6] + struct.pack("!H", c or 0xffff) + seg[8:]
+        else:
+            seq = random.getrandbits(32)
+            # SYN, window 64240, MSS 1460
+            hdr = struct.pack("!HHIIBBHHH", sport, a.port, seq, 0,
+                              6 << 4, 0x02, 64240, 0, 0) + b"\x02\x04\x05\xb4"
+            c = csum16(pseudo + struct.pack("!BBH", 0, proto, len(hdr)) + hdr)
+            seg = hdr[:16] + struct.pack("!H", c) + hdr[18:]
+        pkts.append(seg)
+    start = time.monotonic()
+    sent = errors = 0
+    n = 0
+    for _ in range(a.passes):
+        for seg in pkts:
+            if time.monotonic() - start > a.max_time:
+                break
+            due = start + n / a.rate
+            n += 1
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            try:
+                s.sendto(seg, (a.addr, 0))
+                sent += 1
+            except OSError:
+                errors += 1
+    print("sent %d errors %d" % (sent, errors))
+    return 0
+
+
+def udp_flows(a):
+    answered = 0
+    errors = {}
+    sport = a.sport_from
+    left = a.n
+    while left:
+        k = min(a.batch, left)
+        left -= k
+        sel = selectors.DefaultSelector()
+        socks = []
+        for _ in range(k):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if sport:
+                s.bind(("0.0.0.0", sport))
+                sport += 1
+            s.connect((a.addr, a.port))
+            s.setblocking(False)
+            try:
+                s.send(b"whoami")
+            except OSError as e:
+                errors[str(e)] = errors.get(str(e), 0) + 1
+                s.close()
+                continue
+            socks.append(s)
+            sel.register(s, selectors.EVENT_READ)
+        t0 = time.monotonic()
+        deadline = t0 + a.timeout
+        resent = False
+        pending = len(socks)
+        while pending and time.monotonic() < deadline:
+            if not resent and time.monotonic() > t0 + a.timeout / 2:
+                resent = True
+                for key in list(sel.get_map().values()):
+                    try:
+                        key.fileobj.send(b"whoami")
+                    except OSError:
+                        pass
+            for key, _ in sel.select(timeout=0.1):
+                s = key.fileobj
+                try:
+                    d = s.recv(2048)
+                except OSError as e:
+                    d = None
+                    errors[str(e)] = errors.get(str(e), 0) + 1
+                sel.unregister(s)
+                pending -= 1
+                if d and b" saw " in d:
+                    answered += 1
+                elif d is not None:
+                    errors["other answer"] = errors.get("other answer", 0) + 1
+        if pending:
+            errors["timeout"] = errors.get("timeout", 0) + pending
+        for s in socks:
+            s.close()
+        sel.close()
+    print("answered %d/%d%s" % (answered, a.n,
+                                (" errors: %s" % errors) if errors else ""))
+    return 0 if answered == a.n else 1
+
+
+def frag_flood(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    src, dst = socket.inet_aton(a.src), socket.inet_aton(a.dst)
+    start = time.monotonic()
+    sent = errors = 0
+    for i in range(a.count):
+        now = time.monotonic()
+        if now - start > a.max_time:
+            break
+        due = start + i / a.rate
+        if due > now:
+            time.sleep(due - now)
+        ident = random.getrandbits(16)
+        off = random.randint(1, 8000)  # 8-byte units, not the first
+        h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, ident, 0x2000 | off,
+                        64, socket.IPPROTO_UDP, 0, src, dst)
+        h = h[:10] + struct.pack("!H", csum16(h)) + h[12:]
+        try:
+            s.sendto(h + os.urandom(8), (a.dst, 0))
+            sent += 1
+        except OSError:
+            errors += 1
+            time.sleep(0.001)
+    print("sent %d errors %d" % (sent, errors))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -323,10 +491,34 @@ def main():
     q.add_argument("--size", type=int, default=1400)
     q.add_argument("--sport", type=int, default=0)
     q.add_argument("--timeout", type=float, default=5)
+    q = sub.add_parser("flood")
+    q.add_argument("proto", choices=("udp", "tcp"))
+    q.add_argument("addr")
+    q.add_argument("port", type=int)
+    q.add_argument("--count", type=int, required=True)
+    q.add_argument("--sport-from", type=int, default=20000)
+    q.add_argument("--rate", type=float, default=8000)
+    q.add_argument("--passes", type=int, default=1)
+    q.add_argument("--max-time", type=float, default=20)
+    q = sub.add_parser("udp-flows")
+    q.add_argument("addr")
+    q.add_argument("port", type=int)
+    q.add_argument("n", type=int)
+    q.add_argument("--sport-from", type=int, default=0)
+    q.add_argument("--batch", type=int, default=250)
+    q.add_argument("--timeout", type=float, default=3)
+    q = sub.add_parser("frag-flood")
+    q.add_argument("src")
+    q.add_argument("dst")
+    q.add_argument("--count", type=int, required=True)
+    q.add_argument("--rate", type=float, default=8000)
+    q.add_argument("--max-time", type=float, default=20)
     a = p.parse_args()
     fn = {"tcp-server": tcp_server, "udp-server": udp_server,
           "tcp-client": tcp_client, "udp-client": udp_client,
-          "conc": conc, "udp-stream": udp_stream, "pmtu": pmtu}[a.cmd]
+          "conc": conc, "udp-stream": udp_stream, "pmtu": pmtu,
+          "flood": flood, "udp-flows": udp_flows,
+          "frag-flood": frag_flood}[a.cmd]
     return fn(a) or 0
 
 

@@ -25,16 +25,6 @@ LEASE=60	# s, the shortest lease time: T1 30 s
 RESERVED=172.16.7.7
 MAC_U=02:00:00:00:d1:02	# udhcpc's MAC, with a reservation
 
-# client_ns NAME MAC: namespace P-NAME with eth0 (MAC) on br0, no address
-client_ns() {
-	ns_add "$1" || return 1
-	ip link add eth0 netns "$P-$1" address "$2" type veth \
-		peer name "v-$1" netns "$P-host" || return 1
-	ip -n "$P-host" link set "v-$1" master br0 || return 1
-	ip -n "$P-host" link set "v-$1" up
-	ip -n "$P-$1" link set eth0 up
-}
-
 # the clients' scripts: log "EVENT ADDRESS ROUTER DNS LEASE", configure
 cat >"$T/dhclient.sh" <<EOS
 #!/bin/sh

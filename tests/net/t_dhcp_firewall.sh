@@ -25,16 +25,6 @@ MAC_U=02:00:00:00:f1:01		# udhcpc, no broadcast flag
 MAC_D=02:00:00:00:f1:02		# dhclient (never sets the flag)
 MAC_B=02:00:00:00:f1:03		# udhcpc -B: broadcast flag
 
-# client_ns NAME MAC: namespace P-NAME with eth0 (MAC) on br0, no address
-client_ns() {
-	ns_add "$1" || return 1
-	ip link add eth0 netns "$P-$1" address "$2" type veth \
-		peer name "v-$1" netns "$P-host" || return 1
-	ip -n "$P-host" link set "v-$1" master br0 || return 1
-	ip -n "$P-host" link set "v-$1" up
-	ip -n "$P-$1" link set eth0 up
-}
-
 # the host namespace's input policy: drop, as ufw's; nothing for port 67
 ns host nft -f - <<'EOF' || { bad setup "nft input policy drop"; finish; }
 table inet hnfw {

@@ -26,16 +26,6 @@ ip -n "$P-host" addr flush dev br0
 check_cmd "network add on a /26 pool" hn network add $NET \
 	--prefix 172.16.0.0/26 --bridge br0 --external up0
 
-# client_ns NAME MAC: namespace P-NAME with eth0 (MAC) on br0, no address
-client_ns() {
-	ns_add "$1" || return 1
-	ip link add eth0 netns "$P-$1" address "$2" type veth \
-		peer name "v-$1" netns "$P-host" || return 1
-	ip -n "$P-host" link set "v-$1" master br0 || return 1
-	ip -n "$P-host" link set "v-$1" up
-	ip -n "$P-$1" link set eth0 up
-}
-
 # udhcpc runs with its own script per victim: log "EVENT ADDRESS"
 victim_script() { # NAME
 	cat >"$T/$1.sh" <<EOF

@@ -12,7 +12,7 @@ ip -n $P-c1 addr add 10.9.9.9/32 dev eth0
 
 cap_start inet veth0 "$T/inet.pcap" || bad setup tcpdump
 cap1=$CAP_PID
-cap_start host br0 "$T/br0.pcap" host 10.9.9.9 || bad setup tcpdump
+cap_start c1 eth0 "$T/br0.pcap" host 10.9.9.9 || bad setup tcpdump
 ns c1 timeout 10 $NT udp-client $INET 7000 --src 10.9.9.9 --timeout 2 >"$T/u.out" 2>&1
 ns c1 ping -c 2 -i 0.2 -W 1 -I 10.9.9.9 $INET >/dev/null 2>&1
 ns c1 curl -s --max-time 2 --interface 10.9.9.9 http://$INET/ >/dev/null 2>&1
@@ -22,7 +22,7 @@ cap_stop
 CAP_PID=$cap1
 cap_stop
 
-check_match "control: c1 sent spoofed packets (seen on br0)" "IP 10\.9\.9\.9" \
+check_match "control: c1 sent spoofed packets (seen on its eth0)" "IP 10\.9\.9\.9" \
 	"$(cap_show "$T/br0.pcap")"
 check_eq "spoofed udp from 10.9.9.9 gets no answer" timeout "$(cat "$T/u.out")"
 pk=$(cap_show "$T/inet.pcap")

@@ -69,7 +69,8 @@
 #define DROP_SPOOFED 0
 #define DROP_ISOLATED 1
 #define DROP_UNSOLICITED 2
-#define DROP_N 3
+#define DROP_ADDRS 3
+#define DROP_N 4
 
 #define MAX_NETS 32
 #define AF_INET 2
@@ -91,6 +92,26 @@ struct net_info {
 	__u32 host_addr; /* network order, 0 if none */
 	__u8 mac[6];	/* the bridge's */
 	__u8 pad[2];
+	__u32 max_addrs; /* addresses not bound one port may use, <= PORT_ADDRS */
+};
+
+#define PORT_ADDRS 8
+#define ADDR_HOLD_S 60	/* s an address stays a port's after its last use */
+
+/* the addresses (not bound to a MAC by hostnat) a bridge port sends from */
+struct port_addrs {
+	__u32 addr[PORT_ADDRS];	/* network order, 0: free */
+	__u32 seen[PORT_ADDRS];	/* s (bpf_ktime_get_ns() >> 30), last use */
+};
+
+struct src_key {
+	__u32 net;
+	__u32 addr;
+};
+
+struct src_val {
+	__u32 ifindex;	/* the port that uses the address */
+	__u32 seen;	/* s, last use */
 };
 
 struct port_val {
@@ -186,6 +207,20 @@ struct {
 	__type(key, __u64);
 	__type(value, struct port_val);
 } port_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);		/* bridge port ifindex */
+	__type(value, struct port_addrs);
+} port_addr_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct src_key);
+	__type(value, struct src_val);
+} src_map SEC(".maps");
 
 /* a steering hint, not flow state: losing one costs a fragment */
 struct {
@@ -377,11 +412,62 @@ static __always_inline int tun_out(struct __sk_buff *skb, __u8 *ip)
 	return bpf_redirect(fib.ifindex, 0);
 }
 
+/*
+ * port_addr_ok() - with source binding, an address that hostnat did not
+ * give out is a bridge port's alone while it uses it (ADDR_HOLD_S after the
+ * last packet), and a port uses at most @ni->max_addrs of them: limits kept
+ * per address stay limits per endpoint. Return: 0, or the drop reason.
+ */
+static __always_inline int port_addr_ok(__u32 port, __u32 net, __u32 saddr,
+					struct net_info *ni)
+{
+	struct src_key sk = { net, saddr };
+	struct src_val sv, *cur;
+	struct port_addrs *pa, fresh = {};
+	__u32 now = (__u32)(bpf_ktime_get_ns() >> 30), i;
+	int slot = -1, room = -1;
+
+	cur = bpf_map_lookup_elem(&src_map, &sk);
+	if (cur && cur->ifindex != port && now - cur->seen < ADDR_HOLD_S)
+		return DROP_SPOOFED;
+	pa = bpf_map_lookup_elem(&port_addr_map, &port);
+	if (!pa) {
+		bpf_map_update_elem(&port_addr_map, &port, &fresh, BPF_NOEXIST);
+		pa = bpf_map_lookup_elem(&port_addr_map, &port);
+		if (!pa)
+			return DROP_ADDRS;
+	}
+	for (i = 0; i < PORT_ADDRS; i++) {
+		if (pa->addr[i] == saddr) {
+			slot = (int)i;
+			break;
+		}
+		if (room < 0 && i < ni->max_addrs &&
+		    (!pa->addr[i] || now - pa->seen[i] >= ADDR_HOLD_S))
+			room = (int)i;
+	}
+	if (slot < 0) {
+		if (room < 0)
+			return DROP_ADDRS;
+		slot = room;
+		pa->addr[slot & (PORT_ADDRS - 1)] = saddr;
+	}
+	if (pa->seen[slot & (PORT_ADDRS - 1)] != now)
+		pa->seen[slot & (PORT_ADDRS - 1)] = now;
+	if (!cur || cur->ifindex != port || cur->seen != now) {
+		sv.ifindex = port;
+		sv.seen = now;
+		bpf_map_update_elem(&src_map, &sk, &sv, BPF_ANY);
+	}
+	return -1;
+}
+
 /* an endpoint's packet at its bridge */
 static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 				       __u8 *ip, void *end,
 				       struct if_role *role,
-				       struct targets *tg, struct net_info *ni)
+				       struct targets *tg, struct net_info *ni,
+				       __u32 port)
 {
 	__u32 net = role->net % MAX_NETS, saddr, daddr, *pn, dn;
 	struct lpm_key k = { 32, 0 };
@@ -412,6 +498,13 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 			bv = bpf_map_lookup_elem(&bind_map, &bk);
 			if (bv && !mac_eq(bv->mac, data + 6))
 				return drop(DROP_SPOOFED);
+			if (!bv && port) {
+				int r = port_addr_ok(port, role->net, saddr,
+						     ni);
+
+				if (r >= 0)
+					return drop((__u32)r);
+			}
 		}
 	}
 
@@ -501,7 +594,7 @@ static __always_inline int at_port(struct __sk_buff *skb, struct if_role *role,
 		    (void *)(ip + 20) > end || (ip[0] >> 4) != 4 ||
 		    (ip[0] & 0xf) < 5)
 			return TC_ACT_OK;
-		return from_bridge(skb, eth, ip, end, role, tg, ni);
+		return from_bridge(skb, eth, ip, end, role, tg, ni, ifindex);
 	}
 	key = mac_key(eth);
 	cur = bpf_map_lookup_elem(&port_map, &key);
@@ -568,7 +661,7 @@ int hostnat_steer(struct __sk_buff *skb)
 		ni = bpf_map_lookup_elem(&net_map, &net);
 		if (!ni)
 			return TC_ACT_SHOT;
-		return from_bridge(skb, (__u8 *)data, ip, end, role, tg, ni);
+		return from_bridge(skb, (__u8 *)data, ip, end, role, tg, ni, 0);
 	case ROLE_UPLINK:
 		k.addr = saddr;
 		if (bpf_map_lookup_elem(&ext_map, &saddr) ||

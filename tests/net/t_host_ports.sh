@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A mapping on a port that a socket of the host holds is refused, naming
+# it (it would take the socket's traffic without a word): IPv4 listeners,
+# and dual-stack ones bound to [::] (they live in /proc/net/tcp6, udp6).
+. "$(dirname "$0")/lib.sh"
+setup
+
+cat >"$T/listen.py" <<'PYEOF'
+import socket, sys, time
+proto, fam, port, ready = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+af = socket.AF_INET6 if fam == "6" else socket.AF_INET
+st = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+s = socket.socket(af, st)
+if af == socket.AF_INET6:
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::" if af == socket.AF_INET6 else "0.0.0.0", port))
+if st == socket.SOCK_STREAM:
+    s.listen(4)
+open(ready, "w").write("ready\n")
+time.sleep(60)
+PYEOF
+
+# listen NAME PROTO FAMILY PORT: a host socket in P-host, ready on return
+listen() {
+	: >"$T/$1.ready"
+	bg host $PY "$T/listen.py" "$2" "$3" "$4" "$T/$1.ready"
+	wait_until 10 grep -q ready "$T/$1.ready"
+}
+
+listen t4 tcp 4 8081 || bad setup "tcp listener on 0.0.0.0:8081"
+listen t6 tcp 6 8082 || bad setup "tcp listener on [::]:8082"
+listen u6 udp 6 8083 || bad setup "udp socket on [::]:8083"
+for x in "tcp 8081 0.0.0.0" "tcp 8082 [::]" "udp 8083 [::]"; do
+	set -- $x
+	out=$(hn map add $NET --proto $1 --internal $C1:80 --external-port $2 2>&1)
+	check_match "map add $1 $2 refused: a host socket on $3:$2 holds it" \
+		"port $2 is in use by a socket of the" "$out"
+done
+check_cmd "map add tcp 8084 (free) works" \
+	hn map add $NET --proto tcp --internal $C1:80 --external-port 8084
+finish
