@@ -104,7 +104,8 @@ int dp_host_addrs(struct dp *dp, struct dp_addr *out, unsigned max)
 {
 	unsigned n = dp->nhost < max ? dp->nhost : max;
 
-	memcpy(out, dp->host, n * sizeof(*out));
+	if (n)
+		memcpy(out, dp->host, n * sizeof(*out));
 	return (int)dp->nhost;
 }
 
