@@ -126,6 +126,7 @@ struct dp {
 	struct nat_port_event *events;
 	uint64_t own_errors;	/* own_map updates that failed (full) */
 	unsigned port_if[DP_MAX_PORTS];	/* bridge ports the program runs on */
+	uint8_t br_mac[DP_MAX_NETS][6];	/* bridges' MACs as last pushed */
 	unsigned nport;
 	char err[256];
 };
@@ -647,6 +648,8 @@ out:
 
 /* ---- bridge ports ---------------------------------------------------------- */
 
+static int nets_push(struct dp *dp, const struct dp_state *st);
+
 static void if_mac(const char *ifname, uint8_t mac[6])
 {
 	char path[64], buf[32];
@@ -677,11 +680,13 @@ static bool port_listed(const unsigned *list, unsigned n, unsigned ifindex)
 }
 
 /* the program on every port of every open network's bridge (veths, taps),
- * off the ports that left; ports come and go with the endpoints, so this
- * runs at every dp_sync() and dp_tick() */
+ * off the ports that left, and the bridges' MAC addresses up to date; ports
+ * come and go with the endpoints, so this runs at every dp_sync() and
+ * dp_tick() */
 static void ports_sync(struct dp *dp)
 {
 	unsigned want[DP_MAX_PORTS], wnet[DP_MAX_PORTS], nwant = 0, i;
+	bool moved = false;
 	struct dirent *e;
 	char path[64];
 	DIR *d;
@@ -709,6 +714,15 @@ static void ports_sync(struct dp *dp)
 		}
 		closedir(d);
 	}
+	for (i = 0; i < dp->cur.nnet; i++) {
+		uint8_t mac[6];
+
+		if_mac(dp->cur.net[i].bridge, mac);
+		if (memcmp(mac, dp->br_mac[dp->cur.net[i].id % DP_MAX_NETS], 6))
+			moved = true;
+	}
+	if (moved && dp->synced)
+		nets_push(dp, &dp->cur);
 	for (i = 0; i < dp->nport; i++)
 		if (!port_listed(want, nwant, dp->port_if[i]))
 			steer_detach(&dp->steer, dp->port_if[i]);
@@ -783,12 +797,37 @@ static int uplinks_sync(struct dp *dp, const struct dp_state *st)
 	return 0;
 }
 
+/* what each network's bridge and port programs allow, with the bridge's
+ * MAC address as it is now (a bridge without a MAC of its own takes the
+ * lowest of its ports': it changes as ports come and go) */
+static int nets_push(struct dp *dp, const struct dp_state *st)
+{
+	struct steer_net nets[DP_MAX_NETS];
+	unsigned i;
+
+	for (i = 0; i < st->nnet; i++) {
+		const struct dp_net *n = &st->net[i];
+
+		nets[i] = (struct steer_net){
+			.id = n->id,
+			.bridge = *bridge_slot(dp, n->id),
+			.flags = (n->isolation ? STEER_NET_ISOLATION : 0) |
+				 (n->source_binding ? STEER_NET_BINDING : 0) |
+				 (n->closed ? STEER_NET_CLOSED : 0),
+			.host_addr = n->host_addr,
+			.max_addrs = n->endpoint_addresses,
+		};
+		if_mac(n->bridge, nets[i].mac);
+		memcpy(dp->br_mac[n->id % DP_MAX_NETS], nets[i].mac, 6);
+	}
+	return steer_set_nets(&dp->steer, nets, st->nnet);
+}
+
 static int maps_sync(struct dp *dp, const struct dp_state *st)
 {
 	uint32_t addrs[DP_MAX_EXT], pfx[DP_MAX_NETS * DP_NET_PREFIXES];
 	uint8_t plen[DP_MAX_NETS * DP_NET_PREFIXES];
 	unsigned pnet[DP_MAX_NETS * DP_NET_PREFIXES];
-	struct steer_net nets[DP_MAX_NETS];
 	unsigned i, j, np = 0, p, nad = 0, nb = 0;
 	char *res, *w;
 	size_t room;
@@ -817,16 +856,6 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 	for (i = 0; i < st->nnet; i++) {
 		const struct dp_net *n = &st->net[i];
 
-		nets[i] = (struct steer_net){
-			.id = n->id,
-			.bridge = *bridge_slot(dp, n->id),
-			.flags = (n->isolation ? STEER_NET_ISOLATION : 0) |
-				 (n->source_binding ? STEER_NET_BINDING : 0) |
-				 (n->closed ? STEER_NET_CLOSED : 0),
-			.host_addr = n->host_addr,
-			.max_addrs = n->endpoint_addresses,
-		};
-		if_mac(n->bridge, nets[i].mac);
 		for (j = 0; j < n->nprefix; j++) {
 			pfx[np] = n->prefix[j];
 			plen[np] = n->plen[j];
@@ -842,7 +871,7 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 	if (!ret)
 		ret = steer_set_prefixes(&dp->steer, pfx, plen, pnet, np);
 	if (!ret)
-		ret = steer_set_nets(&dp->steer, nets, st->nnet);
+		ret = nets_push(dp, st);
 	if (!ret)
 		ret = steer_set_binds(&dp->steer, dp->binds, nb);
 	if (ret) {

@@ -48,6 +48,25 @@ attached "kill -9 + start"
 check_eq "kill -9 + start: hn-own is the same bridge" \
 	"$idx_before" "$(ip -n $P-host -o link show hn-own | cut -d: -f1)"
 
+# a port attached by someone else (as podman's CNI or libvirt would): the
+# programs find it within a second, and the bridge's MAC may change with it
+ns_add e3
+ip link add eth0 netns $P-e3 address 02:00:00:00:00:01 type veth \
+	peer name v-e3 netns $P-host
+ip -n $P-host link set v-e3 master hn-own
+ip -n $P-host link set v-e3 up
+ip -n $P-e3 addr add 10.66.0.50/24 dev eth0
+ip -n $P-e3 link set eth0 up
+ip -n $P-e3 route add default via 10.66.0.1
+A1=$(hn --json endpoint list own | jq -r '.[0].address' | cut -d/ -f1)
+check_cmd "a port attached by hand: e3 pings e1 on the bridge ($A1)" \
+	wait_until 10 ns e3 ping -c 1 -W 1 "$A1"
+check_match "a port attached by hand: e3 reaches inet through the NAT" \
+	"^web saw $EXT:" \
+	"$(ns e3 curl -sS --max-time 5 --retry 3 --retry-all-errors http://$INET/ 2>&1)"
+on_port() { ip netns exec $P-host tc filter show dev v-e3 ingress | grep -q hostnat_steer; }
+check_cmd "the program runs on e3's port within 3 s" wait_until 3 on_port
+
 check_cmd "network del own" hn network del own
 check_eq "network del: hostnat's own bridge hn-own is gone" "" \
 	"$(ip -n $P-host -o link show hn-own 2>/dev/null)"
