@@ -174,6 +174,9 @@ void steer_close(struct steer *s)
 	if (s->obj)
 		bpf_object__close(s->obj);
 	s->obj = NULL;
+	free(s->pushed);
+	s->pushed = NULL;
+	s->npushed = 0;
 }
 
 /**
@@ -366,47 +369,88 @@ int steer_set_prefixes(struct steer *s, const uint32_t *addr,
 	return 0;
 }
 
+static void steer_binds_clear(struct steer *s);
+
+static int bind_cmp(const void *a, const void *b)
+{
+	const struct steer_bind *x = a, *y = b;
+
+	if (x->net != y->net)
+		return x->net < y->net ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+static int bind_put(struct steer *s, const struct steer_bind *b, bool add)
+{
+	struct bind_key k = { b->net, htonl(b->addr) };
+	struct bind_val v = { { 0 }, { 0 } };
+
+	if (!add) {
+		int ret = bpf_map_delete_elem(s->bind_map, &k);
+
+		return ret == -ENOENT ? 0 : ret;
+	}
+	memcpy(v.mac, b->mac, 6);
+	return bpf_map_update_elem(s->bind_map, &k, &v, BPF_ANY);
+}
+
 /**
  * steer_set_binds() - the addresses bound to MAC addresses (source
- * binding): stale ones removed, new ones added
+ * binding): compared with what was pushed last (both sorted), only what
+ * changed goes to the kernel
  * @s:		state
  * @b:		bindings
  * @n:		number
  *
- * Return: 0, -errno
+ * Return: 0, -errno (the map then holds a mix; the next call mends it)
  */
 int steer_set_binds(struct steer *s, const struct steer_bind *b, unsigned n)
 {
-	struct bind_key k, next;
-	struct bind_val v, cur;
-	unsigned i;
-	int ret;
+	struct steer_bind *want = malloc(sizeof(*want) * (n ? n : 1));
+	unsigned i = 0, j = 0;
+	int ret = 0, c;
 
-	/* drop every key that is not in @b (n is small next to a scan) */
-	ret = bpf_map_get_next_key(s->bind_map, NULL, &next);
-	while (!ret) {
-		bool keep = false;
-
-		k = next;
-		ret = bpf_map_get_next_key(s->bind_map, &k, &next);
-		for (i = 0; i < n && !keep; i++)
-			keep = b[i].net == k.net && htonl(b[i].addr) == k.addr;
-		if (!keep)
-			bpf_map_delete_elem(s->bind_map, &k);
+	if (!want)
+		return -ENOMEM;
+	memcpy(want, b, sizeof(*want) * n);
+	qsort(want, n, sizeof(*want), bind_cmp);
+	while (!ret && (i < s->npushed || j < n)) {
+		c = i == s->npushed ? 1 : j == n ? -1 :
+		    bind_cmp(&s->pushed[i], &want[j]);
+		if (c < 0) {
+			ret = bind_put(s, &s->pushed[i++], false);
+		} else if (c > 0) {
+			ret = bind_put(s, &want[j++], true);
+		} else {
+			if (memcmp(s->pushed[i].mac, want[j].mac, 6))
+				ret = bind_put(s, &want[j], true);
+			i++;
+			j++;
+		}
 	}
-	for (i = 0; i < n; i++) {
-		k.net = b[i].net;
-		k.addr = htonl(b[i].addr);
-		memset(&v, 0, sizeof(v));
-		memcpy(v.mac, b[i].mac, 6);
-		if (!bpf_map_lookup_elem(s->bind_map, &k, &cur) &&
-		    !memcmp(&cur, &v, sizeof(v)))
-			continue;
-		ret = bpf_map_update_elem(s->bind_map, &k, &v, BPF_ANY);
-		if (ret)
-			return ret;
+	if (ret) {
+		/* forget what was pushed: the next call rewrites it all */
+		steer_binds_clear(s);
+		free(want);
+		return ret;
 	}
+	free(s->pushed);
+	s->pushed = want;
+	s->npushed = n;
 	return 0;
+}
+
+/* every binding out of the map, and the record of them */
+static void steer_binds_clear(struct steer *s)
+{
+	struct bind_key k, next;
+
+	map_clear(s->bind_map, &k, &next);
+	free(s->pushed);
+	s->pushed = NULL;
+	s->npushed = 0;
 }
 
 /**

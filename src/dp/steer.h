@@ -62,6 +62,8 @@ struct steer {
 	int target_map, drop_map;
 	unsigned attached[STEER_MAX_IFS];	/* ifindexes attached to */
 	unsigned nattached;
+	struct steer_bind *pushed;	/* bind_map's content, sorted */
+	unsigned npushed;
 };
 
 int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,

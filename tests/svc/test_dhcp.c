@@ -319,6 +319,20 @@ static uint8_t t_send(struct t *t, struct cm *m)
 	return t->r.type;
 }
 
+/* a DISCOVER from @mac with transaction @xid and a client id ending in
+ * @idb: what the server answers */
+static uint8_t t_discover_id(struct t *t, const uint8_t mac[6], uint32_t xid,
+			     uint8_t idb)
+{
+	uint8_t id[3] = { 0xff, 0, idb };
+	struct cm m;
+
+	cm_start(&m, DHCP_DISCOVER, mac, xid);
+	cm_opt(&m, DHCP_OPT_CLIENT_ID, id, sizeof(id));
+	cm_end(&m);
+	return t_send(t, &m);
+}
+
 /* DISCOVER, OFFER, REQUEST, ACK for client @n; returns the address */
 static uint32_t dora(struct t *t, const uint8_t *mac)
 {
@@ -1105,53 +1119,33 @@ static void one_mac_new_offers_limited_by_its_bucket(void **state)
 {
 	struct ipam_config ic = { .net = NET, .plen = 24, .max_per_mac = 100 };
 	struct t *t = t_new(&ic, NULL);
-	uint8_t mac[6], id[3] = { 0xff, 0, 0 };
 	unsigned i, offers = 0;
-	struct cm m;
+	uint8_t mac[6];
 
 	*state = t;
 	mac_of(mac, 1);
-	for (i = 0; i < 20; i++) {
-		id[2] = (uint8_t)i;
-		cm_start(&m, DHCP_DISCOVER, mac, i);
-		cm_opt(&m, DHCP_OPT_CLIENT_ID, id, sizeof(id));
-		cm_end(&m);
-		offers += t_send(t, &m) == DHCP_OFFER;
-	}
+	for (i = 0; i < 20; i++)
+		offers += t_discover_id(t, mac, i, (uint8_t)i) == DHCP_OFFER;
 	assert_int_equal(offers, IPAM_MAC_BURST_DEFAULT);
 	assert_int_equal(stats(t)->drop[DHCP_DROP_CLIENT_RATE],
 			 20 - IPAM_MAC_BURST_DEFAULT);
 	/* one more every IPAM_MAC_INTERVAL_DEFAULT seconds */
 	t->now += IPAM_MAC_INTERVAL_DEFAULT;
-	id[2] = 100;
-	cm_start(&m, DHCP_DISCOVER, mac, 100);
-	cm_opt(&m, DHCP_OPT_CLIENT_ID, id, sizeof(id));
-	cm_end(&m);
-	assert_int_equal(t_send(t, &m), DHCP_OFFER);
-	id[2] = 101;
-	cm_start(&m, DHCP_DISCOVER, mac, 101);
-	cm_opt(&m, DHCP_OPT_CLIENT_ID, id, sizeof(id));
-	cm_end(&m);
-	assert_int_equal(t_send(t, &m), 0);
+	assert_int_equal(t_discover_id(t, mac, 100, 100), DHCP_OFFER);
+	assert_int_equal(t_discover_id(t, mac, 101, 101), 0);
 	assert_int_equal(t->r.drop, DHCP_DROP_CLIENT_RATE);
 }
 
 static void one_mac_cycling_client_ids_limited(void **state)
 {
 	struct t *t = t_new(NULL, NULL);
-	uint8_t mac[6], id[3] = { 0xff, 0, 0 };
 	unsigned i, offers = 0;
-	struct cm m;
+	uint8_t mac[6];
 
 	*state = t;
 	mac_of(mac, 1);
-	for (i = 0; i < 50; i++) {
-		id[2] = (uint8_t)i;
-		cm_start(&m, DHCP_DISCOVER, mac, i);
-		cm_opt(&m, DHCP_OPT_CLIENT_ID, id, sizeof(id));
-		cm_end(&m);
-		offers += t_send(t, &m) == DHCP_OFFER;
-	}
+	for (i = 0; i < 50; i++)
+		offers += t_discover_id(t, mac, i, (uint8_t)i) == DHCP_OFFER;
 	assert_int_equal(offers, IPAM_PER_MAC_DEFAULT);
 	assert_int_equal(stats(t)->drop[DHCP_DROP_LIMIT],
 			 50 - IPAM_PER_MAC_DEFAULT);
