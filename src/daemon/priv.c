@@ -82,6 +82,8 @@ static const char *const daemon_calls[] = {
 	/* /proc/sys/net, /proc/net, the state directory */
 	"openat", "newfstatat", "fstat", "lseek", "fcntl", "getdents64",
 	"readlink", "rename", "unlink", "mkdir", "fsync", "fdatasync",
+	/* the same where only the *at forms exist (arm64, riscv64) */
+	"readlinkat", "renameat", "renameat2", "unlinkat", "mkdirat", "statx",
 	/* libc: time, memory, signals, exit */
 	"clock_gettime", "gettimeofday", "mmap", "munmap", "madvise",
 	"mremap", "brk", "rt_sigreturn", "rt_sigprocmask", "getpid",

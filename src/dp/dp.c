@@ -126,6 +126,7 @@ struct dp {
 	struct nat_port_event *events;
 	uint64_t own_errors;	/* own_map updates that failed (full) */
 	unsigned port_if[DP_MAX_PORTS];	/* bridge ports the program runs on */
+	unsigned port_net[DP_MAX_PORTS];	/* ... and their networks */
 	uint8_t br_mac[DP_MAX_NETS][6];	/* bridges' MACs as last pushed */
 	unsigned nport;
 	char err[256];
@@ -685,7 +686,8 @@ static bool port_listed(const unsigned *list, unsigned n, unsigned ifindex)
  * dp_tick() */
 static void ports_sync(struct dp *dp)
 {
-	unsigned want[DP_MAX_PORTS], wnet[DP_MAX_PORTS], nwant = 0, i;
+	unsigned want[DP_MAX_PORTS], wnet[DP_MAX_PORTS], nwant = 0, i, j;
+	unsigned had[DP_MAX_PORTS], had_net[DP_MAX_PORTS], nhad;
 	bool moved = false;
 	struct dirent *e;
 	char path[64];
@@ -726,11 +728,21 @@ static void ports_sync(struct dp *dp)
 	for (i = 0; i < dp->nport; i++)
 		if (!port_listed(want, nwant, dp->port_if[i]))
 			steer_detach(&dp->steer, dp->port_if[i]);
+	/* attach only what is new (or moved to another network's bridge) */
+	memcpy(had, dp->port_if, sizeof(had[0]) * dp->nport);
+	memcpy(had_net, dp->port_net, sizeof(had_net[0]) * dp->nport);
+	nhad = dp->nport;
 	dp->nport = 0;
-	for (i = 0; i < nwant; i++)
-		if (!steer_attach(&dp->steer, want[i], STEER_ROLE_PORT, 14,
-				  wnet[i]))
-			dp->port_if[dp->nport++] = want[i];
+	for (i = 0; i < nwant; i++) {
+		for (j = 0; j < nhad; j++)
+			if (had[j] == want[i] && had_net[j] == wnet[i])
+				break;
+		if (j == nhad && steer_attach(&dp->steer, want[i],
+					      STEER_ROLE_PORT, 14, wnet[i]))
+			continue;
+		dp->port_net[dp->nport] = wnet[i];
+		dp->port_if[dp->nport++] = want[i];
+	}
 }
 
 /* ---- uplinks and maps ----------------------------------------------------- */
@@ -1043,12 +1055,38 @@ void dp_counters(struct dp *dp, uint64_t drops[DP_DROP_N])
 	steer_drops(&dp->steer, drops);
 }
 
+/**
+ * struct own_list - what the engine owns, collected for a resync
+ */
+struct own_list {
+	uint8_t *proto;
+	uint32_t *addr;
+	uint16_t *port;
+	unsigned n, room;
+};
+
 static int own_walk(uint8_t proto, uint32_t addr, uint16_t port, void *ctx)
 {
-	struct dp *dp = ctx;
+	struct own_list *l = ctx;
 
-	if (steer_own(&dp->steer, proto, addr, port, true))
-		dp->own_errors++;
+	if (l->n == l->room) {
+		unsigned room = l->room ? 2 * l->room : 4096;
+		uint8_t *p = realloc(l->proto, room);
+		uint32_t *a = p ? realloc(l->addr, room * sizeof(*a)) : NULL;
+		uint16_t *o = a ? realloc(l->port, room * sizeof(*o)) : NULL;
+
+		if (p)
+			l->proto = p;
+		if (a)
+			l->addr = a;
+		if (!o)
+			return -ENOMEM;
+		l->port = o;
+		l->room = room;
+	}
+	l->proto[l->n] = proto;
+	l->addr[l->n] = addr;
+	l->port[l->n++] = port;
 	return 0;
 }
 
@@ -1068,8 +1106,17 @@ void dp_ports_sync(struct dp *dp, struct nat *nat)
 	do {
 		n = nat_port_events(nat, dp->events, DP_EVENTS, &resync);
 		if (resync) {
-			steer_own_clear(&dp->steer);
-			nat_port_walk(nat, own_walk, dp);
+			struct own_list l = { 0 };
+
+			/* the log overflowed: own_map becomes what the engine
+			 * owns, added before stale keys go */
+			if (!nat_port_walk(nat, own_walk, &l))
+				dp->own_errors += steer_own_replace(
+					&dp->steer, l.proto, l.addr, l.port,
+					l.n);
+			free(l.proto);
+			free(l.addr);
+			free(l.port);
 			return;
 		}
 		for (i = 0; i < n; i++)

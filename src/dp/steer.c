@@ -478,15 +478,70 @@ int steer_own(struct steer *s, uint8_t proto, uint32_t addr, uint16_t port,
 	return bpf_map_update_elem(s->own_map, &k, &one, BPF_ANY);
 }
 
-/**
- * steer_own_clear() - nothing is owned any more (before a full rebuild)
- * @s:		state
- */
-void steer_own_clear(struct steer *s)
+static int own_cmp(const void *a, const void *b)
 {
-	struct own_key k, next;
+	const struct own_key *x = a, *y = b;
 
-	map_clear(s->own_map, &k, &next);
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+/**
+ * steer_own_replace() - make own_map hold exactly what the engine owns
+ * (after its port log overflowed): every owned key is added first, then
+ * the stale ones are deleted, so that no live mapping is ever unsteered
+ * @s:		state
+ * @proto:	per port: 0 TCP, 1 UDP, 2 ICMP
+ * @addr:	per port: external address, host order
+ * @port:	the ports or identifiers
+ * @n:		number
+ *
+ * Return: updates that failed (own_map full)
+ */
+unsigned steer_own_replace(struct steer *s, const uint8_t *proto,
+			   const uint32_t *addr, const uint16_t *port,
+			   unsigned n)
+{
+	struct own_key *want = malloc(sizeof(*want) * (n ? n : 1));
+	struct own_key k, next, *stale = NULL;
+	unsigned i, nstale = 0, room = 0, failed = 0;
+	uint32_t one = 1;
+	int ret;
+
+	if (!want)
+		return n;
+	for (i = 0; i < n; i++) {
+		want[i] = (struct own_key){ htonl(addr[i]), port[i], proto[i],
+					    0 };
+		if (bpf_map_update_elem(s->own_map, &want[i], &one, BPF_ANY))
+			failed++;
+	}
+	qsort(want, n, sizeof(*want), own_cmp);
+	/* the keys first (deleting while walking restarts the walk) */
+	for (ret = bpf_map_get_next_key(s->own_map, NULL, &next); !ret;
+	     ret = bpf_map_get_next_key(s->own_map, &k, &next)) {
+		k = next;
+		if (bsearch(&k, want, n, sizeof(*want), own_cmp))
+			continue;
+		if (nstale == room) {
+			struct own_key *m = realloc(stale, sizeof(*m) *
+						    (room ? 2 * room : 256));
+
+			if (!m)
+				break;
+			stale = m;
+			room = room ? 2 * room : 256;
+		}
+		stale[nstale++] = k;
+	}
+	for (i = 0; i < nstale; i++)
+		bpf_map_delete_elem(s->own_map, &stale[i]);
+	free(stale);
+	free(want);
+	return failed;
 }
 
 /**

@@ -81,7 +81,9 @@ int steer_set_prefixes(struct steer *s, const uint32_t *addr,
 int steer_set_binds(struct steer *s, const struct steer_bind *b, unsigned n);
 int steer_own(struct steer *s, uint8_t proto, uint32_t addr, uint16_t port,
 	      bool owned);
-void steer_own_clear(struct steer *s);
+unsigned steer_own_replace(struct steer *s, const uint8_t *proto,
+			   const uint32_t *addr, const uint16_t *port,
+			   unsigned n);
 void steer_drops(const struct steer *s, uint64_t drops[STEER_DROP_N]);
 
 #endif /* HOSTNAT_STEER_H */

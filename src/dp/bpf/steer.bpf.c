@@ -177,7 +177,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 262144);	/* resized from --max-flows at load */
+	__uint(max_entries, 262144);	/* the default --max-flows; steer_open() may resize */
 	__type(key, struct own_key);
 	__type(value, __u32);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -208,9 +208,12 @@ struct {
 	__type(value, struct port_val);
 } port_map SEC(".maps");
 
+/* LRU: ports come and go with new ifindexes and are never deleted here;
+ * a port whose list is evicted learns it again (src_map keeps each
+ * address its port's meanwhile) */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
 	__type(key, __u32);		/* bridge port ifindex */
 	__type(value, struct port_addrs);
 } port_addr_map SEC(".maps");
@@ -227,7 +230,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, struct frag_key);
-	__type(value, __u32);		/* ifindex it was redirected to */
+	__type(value, __u32);		/* 1: its first fragment was steered */
 } frag_map SEC(".maps");
 
 struct {
@@ -289,11 +292,10 @@ static __always_inline int nat_proto(__u8 ipproto)
  * the NAT: a fragment of a datagram already steered, a port or identifier
  * of a live mapping, or an ICMP error quoting one. Records first fragments.
  * @ip, @end: the packet's IPv4 header, the end of its linear data
- * @target: the device it goes to (recorded for the other fragments)
  */
-static __always_inline int owned_packet(__u8 *ip, void *end, __u32 target)
+static __always_inline int owned_packet(__u8 *ip, void *end)
 {
-	__u32 saddr, daddr, ihl = (ip[0] & 0xf) * 4, iihl;
+	__u32 saddr, daddr, ihl = (ip[0] & 0xf) * 4, iihl, one = 1;
 	__u16 frag = be16_at(ip + 6);
 	struct frag_key fk = {};
 	__u8 *l4, *in;
@@ -337,7 +339,7 @@ static __always_inline int owned_packet(__u8 *ip, void *end, __u32 target)
 		}
 	}
 	if (hit && (frag & 0x2000))
-		bpf_map_update_elem(&frag_map, &fk, &target, BPF_ANY);
+		bpf_map_update_elem(&frag_map, &fk, &one, BPF_ANY);
 	return hit;
 }
 
@@ -534,7 +536,7 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 
 	/* 5. hairpin: to an external address, on a port the NAT owns */
 	if (bpf_map_lookup_elem(&ext_map, &daddr)) {
-		if (owned_packet(ip, end, tg->out_ifindex))
+		if (owned_packet(ip, end))
 			return bpf_redirect(tg->out_ifindex, 0);
 		return TC_ACT_OK;
 	}
@@ -678,7 +680,7 @@ int hostnat_steer(struct __sk_buff *skb)
 	}
 	if (!bpf_map_lookup_elem(&ext_map, &daddr))
 		return TC_ACT_OK;
-	if (!owned_packet(ip, end, tg->in_ifindex))
+	if (!owned_packet(ip, end))
 		return TC_ACT_OK;
 	return bpf_redirect(tg->in_ifindex, 0);
 }
