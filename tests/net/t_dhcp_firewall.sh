@@ -96,7 +96,8 @@ check_match "policy drop: dhclient acquires an address" '^172\.16\.' "$AD"
 n_before=$(grep -c '^renew ' "$T/udhcpc-u.log")
 t_renew=$(date +%s.%N)
 kill -USR1 "$(cat "$T/udhcpc-u.pid" 2>/dev/null)" 2>/dev/null
-wait_until 10 [ "$(grep -c '^renew ' "$T/udhcpc-u.log")" -gt "$n_before" ]
+renewed() { [ "$(grep -c '^renew ' "$T/udhcpc-u.log")" -gt "$n_before" ]; }
+wait_until 10 renewed
 check_match "policy drop: udhcpc renews $AU by unicast" "^renew $AU " \
 	"$(grep '^renew ' "$T/udhcpc-u.log" | tail -n 1)"
 
@@ -189,15 +190,21 @@ check_match "udhcpc -B: the OFFER is broadcast" "> ff:ff:ff:ff:ff:ff, " \
 check_match "udhcpc -B: to 255.255.255.255" "$GW\.67 > 255\.255\.255\.255\.68:" "$RB"
 check_nomatch "udhcpc -B: no reply to its MAC before it has an address" \
 	"> $MAC_B, " "$(ether "$RB" | head -n 2)"
-# the unicast REQUEST (ciaddr) was answered: udhcpc fell back on no
-# broadcast REQUEST, and three replies went to $AU (OFFER, ACK, renewal ACK)
+# the unicast REQUEST (ciaddr) was answered: each REQUEST from $AU to the
+# gateway is followed by an ACK to $AU within half a second. (Whether
+# udhcpc then falls back on a broadcast REQUEST is udhcpc's affair: an ACK
+# that reaches its namespace while its sending socket is still open goes
+# to that socket and is lost, and udhcpc retries.)
 check_match "udhcpc: its renewal is a unicast REQUEST to the gateway" \
 	"$AU\.68 > $GW\.67:" "$(cap_show "$T/fu.pcap" "udp dst port 67")"
-# nothing broadcast by udhcpc after the renewal began (a broadcast would be
-# its retry, as the unicast REQUEST went unanswered)
-check_eq "udhcpc: the unicast renewal is answered (no broadcast retry)" 0 \
-	"$(cap_show "$T/fu.pcap" -tt "udp dst port 67 and ether src $MAC_U and \
-		dst host 255.255.255.255" | awk -v t="$t_renew" '$1 > t' | grep -c .)"
+unanswered=$(cap_show "$T/fu.pcap" -tt "(src host $AU and dst host $GW and \
+	udp dst port 67) or (src host $GW and dst host $AU and udp dst port 68)" |
+	awk -v t="$t_renew" -v gw="$GW" '$1 > t {
+		if ($3 ~ "^" gw "\\.") { for (r in req) if ($1 - req[r] <= 0.5) delete req[r] }
+		else req[NR] = $1
+	} END { n = 0; for (r in req) n++; print n }')
+check_eq "udhcpc: every unicast renewal REQUEST is answered within 0.5 s" 0 \
+	"$unanswered"
 check_int "udhcpc: the renewal's ACK goes to ciaddr at its MAC" -ge 3 \
 	"$(grep -c "$GW\.67 > $AU\.68:" <<<"$RU")"
 BR_MAC=$(ip -n "$P-host" link show br0 | awk '/link\/ether/ {print $2}')
