@@ -360,10 +360,21 @@ static void map_cells(json_t *m, char *ext, size_t elen, char *in,
 	const char *ea = json_string_value(json_object_get(m,
 							   "external_address"));
 
-	snprintf(ext, elen, "%s:%lld", ea ? ea : "*",
-		 jint(m, "external_port"));
-	snprintf(in, ilen, "%s:%lld", jstr(m, "internal_address"),
-		 jint(m, "internal_port"));
+	long long ep = jint(m, "external_port"),
+		  ee = jint(m, "external_port_end"),
+		  ip = jint(m, "internal_port"),
+		  ie = jint(m, "internal_port_end");
+
+	if (ee > ep)
+		snprintf(ext, elen, "%s:%lld-%lld", ea ? ea : "*", ep, ee);
+	else
+		snprintf(ext, elen, "%s:%lld", ea ? ea : "*", ep);
+	if (ie > ip)
+		snprintf(in, ilen, "%s:%lld-%lld",
+			 jstr(m, "internal_address"), ip, ie);
+	else
+		snprintf(in, ilen, "%s:%lld", jstr(m, "internal_address"),
+			 ip);
 }
 
 static void print_maps(json_t *list, bool with_net)
@@ -381,7 +392,7 @@ static void print_maps(json_t *list, bool with_net)
 		  with_net ? "INTERNAL" : "REMOTE",
 		  with_net ? "REMOTE" : "TYPE", "TYPE");
 	json_array_foreach(list, i, m) {
-		char ext[32], in[32];
+		char ext[64], in[64];
 		const char *type = json_is_true(json_object_get(m, "dynamic")) ?
 					   "dynamic" : "static";
 
@@ -683,7 +694,7 @@ static int map_args(const struct cmd *c, int argc, char **argv, bool add,
 {
 	char err[CTL_ERR_MAX];
 	uint32_t a;
-	uint16_t p;
+	uint16_t p, phi;
 	uint8_t l, proto;
 	int i;
 
@@ -705,16 +716,16 @@ static int map_args(const struct cmd *c, int argc, char **argv, bool add,
 				return usage_err(c, "%s", err);
 			json_object_set_new(args, "proto", json_string(v));
 		} else if (add && !strcmp(o, "--internal")) {
-			if (parse_addr_port("--internal", v, &a, &p, err,
-					    sizeof(err)))
+			if (parse_addr_ports("--internal", v, &a, &p, &phi,
+					     err, sizeof(err)))
 				return usage_err(c, "%s", err);
 			json_object_set_new(args, "internal", json_string(v));
 		} else if (!strcmp(o, "--external-port")) {
-			if (parse_port("--external-port", v, &p, err,
-				       sizeof(err)))
+			if (parse_ports("--external-port", v, &p, &phi, err,
+					sizeof(err)))
 				return usage_err(c, "%s", err);
-			json_object_set_new(args, "external_port",
-					    json_integer(p));
+			json_object_set_new(args, "external_port", p == phi ?
+					    json_integer(p) : json_string(v));
 		} else if (!strcmp(o, "--external-address")) {
 			if (parse_addr("--external-address", v, &a, err,
 				       sizeof(err)))
@@ -1303,11 +1314,11 @@ static const struct cmd cmds[] = {
 	{ "network", "set", do_network_set, "NAME KEY VALUE",
 	  "change a setting of a network" },
 	{ "map", "add", do_map_add,
-	  "NAME --proto tcp|udp --internal ADDR:PORT [--external-port PORT] "
+	  "NAME --proto tcp|udp --internal ADDR:PORT[-LAST] [--external-port PORT[-LAST]] "
 	  "[--external-address ADDR] [--remote CIDR]",
 	  "map an external port to an endpoint (no port: one is picked)" },
 	{ "map", "del", do_map_del,
-	  "NAME --proto tcp|udp --external-port PORT "
+	  "NAME --proto tcp|udp --external-port PORT[-LAST] "
 	  "[--external-address ADDR]",
 	  "delete a mapping" },
 	{ "map", "list", do_map_list, "[NAME]", "list the mappings" },

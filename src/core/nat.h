@@ -300,6 +300,9 @@ struct nat_net_cfg {
  * @int_port:	endpoint port
  * @remote_addr: only remotes inside remote_addr/remote_plen may use it
  * @remote_plen: prefix length of the remote restriction, 0 for any remote
+ * @host_only:	only the host itself may use it (its own connections to an
+ *		external address); the remote restriction then applies to the
+ *		address the host connected from
  */
 struct nat_map {
 	uint8_t proto;
@@ -309,6 +312,7 @@ struct nat_map {
 	uint16_t int_port;
 	uint32_t remote_addr;
 	uint8_t remote_plen;
+	bool host_only;
 };
 
 /**

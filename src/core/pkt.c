@@ -65,6 +65,7 @@ static int ip_parse(uint8_t *buf, uint32_t buflen, struct pkt_info *pi,
 	uint16_t totlen, frag;
 	unsigned hlen;
 
+	pi->host_src = 0;
 	if (buflen < IP_HLEN_MIN)
 		return inner ? -NAT_DROP_ICMP_INNER : -NAT_DROP_SHORT;
 	if (buf[0] >> 4 != 4)

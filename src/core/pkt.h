@@ -105,6 +105,8 @@ struct pkt_info {
 	uint8_t icmp_type;
 	uint8_t icmp_code;
 	bool icmp_err;
+	uint32_t host_src;	/* the engine's: the host's own source address
+				 * before it became the network's host_addr */
 };
 
 /**

@@ -330,8 +330,12 @@ static bool in_filter(const struct nat *nat, uint32_t mi,
 		const struct nat_map *m = &nat->statics[mp->stat].m;
 		uint32_t mask = m->remote_plen ?
 			~0u << (32 - m->remote_plen) : 0;
+		/* the host is let in by the address it connected from */
+		uint32_t src = pi->host_src ? pi->host_src : pi->src;
 
-		return (pi->src & mask) == (m->remote_addr & mask);
+		if (m->host_only && !pi->host_src)
+			return false;
+		return (src & mask) == (m->remote_addr & mask);
 	}
 	switch (nat->nets[mp->net].cfg.filter[mp->proto]) {
 	case NAT_FILTER_EIF:
@@ -434,6 +438,7 @@ static bool host_in(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi)
 		nat->st.pkts_local++;
 		return false;
 	}
+	pi->host_src = pi->src;
 	xlate_src(p->data, pi, p->csum_partial, host, pi->sport);
 	return true;
 }

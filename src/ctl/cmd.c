@@ -169,6 +169,13 @@ static bool entry_binds(const struct ipam_entry *e)
  * @x->dps.bind. Return: their number (-ENOSPC past DP_MAX_BINDS), or with
  * @differs, whether they differ from what was pushed last.
  */
+#define LOOPBACK 0x7f000001u	/* 127.0.0.1: a mapping for the host only */
+
+static unsigned map_nports(const struct model_map *mm)
+{
+	return mm->nports > 1 ? mm->nports : 1;
+}
+
 static int binds_walk(struct cmd_ctx *x, const struct model *m,
 		      struct dp_bind *out, bool *differs)
 {
@@ -265,22 +272,42 @@ static int dps_build(struct cmd_ctx *x, const struct model *m,
 		const struct model_map *mm = &m->map[i];
 		const struct model_net *n = &m->net[mm->net];
 
+		bool one;
+		unsigned p;
+
 		if (!mm->used || n->closed)
 			continue;
-		for (j = 0; j < (mm->m.ext_addr ? 1 : n->next); j++) {
-			if (st->nstat == DP_MAX_STATIC) {
-				snprintf(err, errlen, "too many mapped ports "
-					 "to steer: %d (mappings times "
-					 "external addresses) is the limit",
-					 DP_MAX_STATIC);
-				return -ENOSPC;
+		/* on one external address, or on all (127.0.0.1: for the
+		 * host only, on all) */
+		one = mm->m.ext_addr && mm->m.ext_addr != LOOPBACK;
+		for (p = 0; p < map_nports(mm); p++) {
+			uint16_t port = (uint16_t)(mm->m.ext_port + p);
+
+			for (j = 0; j < (one ? 1 : n->next); j++) {
+				if (st->nstat == DP_MAX_STATIC) {
+					snprintf(err, errlen, "too many mapped "
+						 "ports to steer: %d (mapped "
+						 "ports times external "
+						 "addresses) is the limit",
+						 DP_MAX_STATIC);
+					return -ENOSPC;
+				}
+				st->stat[st->nstat++] = (struct dp_static){
+					.proto = mm->m.proto,
+					.addr = one ? mm->m.ext_addr :
+						      n->ext[j].addr,
+					.port = port,
+				};
 			}
-			st->stat[st->nstat++] = (struct dp_static){
-				.proto = mm->m.proto,
-				.addr = mm->m.ext_addr ? mm->m.ext_addr :
-							 n->ext[j].addr,
-				.port = mm->m.ext_port,
-			};
+			/* the host reaches it on each address of its own
+			 * as through its (first) external address */
+			if ((one || n->next) && st->nlocal < DP_MAX_STATIC)
+				st->local[st->nlocal++] = (struct dp_local){
+					.proto = mm->m.proto,
+					.port = port,
+					.ext = one ? mm->m.ext_addr :
+						     n->ext[0].addr,
+				};
 		}
 	}
 	if (!x->bind) {
@@ -569,6 +596,59 @@ static int ext_resolve(struct cmd_ctx *x, const struct ctl_ext_spec *s,
 
 /* ---- the engine ------------------------------------------------------- */
 
+/* the engine's mapping for port @i of a (range) mapping of the model */
+static struct nat_map map_engine(const struct model_map *mm, unsigned i)
+{
+	struct nat_map m = mm->m;
+
+	m.ext_port = (uint16_t)(m.ext_port + i);
+	m.int_port = (uint16_t)(m.int_port + i);
+	if (m.ext_addr == LOOPBACK) {
+		m.ext_addr = 0;
+		m.host_only = true;
+	}
+	return m;
+}
+
+/* a model's mapping into the engine, every port of it or none; a dynamic
+ * one (external port 0) gets the port the engine chose */
+static int map_engine_add(struct cmd_ctx *x, unsigned id,
+			  struct model_map *mm)
+{
+	unsigned i, n = map_nports(mm);
+	int ret = 0;
+
+	for (i = 0; i < n; i++) {
+		struct nat_map m = map_engine(mm, i);
+
+		ret = nat_map_add(x->nat, id, &m);
+		if (ret)
+			break;
+		if (!mm->m.ext_port)
+			mm->m.ext_port = m.ext_port;
+	}
+	if (!ret)
+		return 0;
+	while (i--) {
+		struct nat_map m = map_engine(mm, i);
+
+		nat_map_del(x->nat, id, m.proto, m.ext_addr, m.ext_port);
+	}
+	return ret;
+}
+
+static void map_engine_del(struct cmd_ctx *x, unsigned id,
+			   const struct model_map *mm)
+{
+	unsigned i, n = map_nports(mm);
+
+	for (i = 0; i < n; i++) {
+		struct nat_map m = map_engine(mm, i);
+
+		nat_map_del(x->nat, id, m.proto, m.ext_addr, m.ext_port);
+	}
+}
+
 /*
  * Put network @slot of @m into the engine, with everything it holds. A
  * closed network is put in by name only: no prefix, no external address,
@@ -603,11 +683,9 @@ static int net_apply(struct cmd_ctx *x, struct model *m, unsigned slot,
 			goto undo;
 	}
 	for (i = 0; i < DP_MAX_STATIC; i++) {
-		struct nat_map mm = m->map[i].m;
-
 		if (!m->map[i].used || m->map[i].net != slot)
 			continue;
-		ret = nat_map_add(x->nat, id, &mm);
+		ret = map_engine_add(x, id, &m->map[i]);
 		if (ret)
 			goto undo;
 	}
@@ -1058,16 +1136,21 @@ static int net_show(struct cmd_ctx *x, const struct ctl_req *r,
 static int map_add(struct cmd_ctx *x, const struct ctl_req *r,
 		   json_t **res, char *err, size_t errlen)
 {
-	struct model_map *mm;
-	struct nat_map m = {
-		.proto = r->proto,
-		.ext_addr = r->has_ext_addr ? r->ext_addr : 0,
-		.ext_port = r->has_ext_port ? r->ext_port : 0,
-		.int_addr = r->int_addr,
-		.int_port = r->int_port,
-		.remote_addr = r->remote_addr,
-		.remote_plen = r->remote_plen,
+	struct model_map mm = {
+		.used = true, .dynamic = !r->has_ext_port,
+		.m = {
+			.proto = r->proto,
+			.ext_addr = r->has_ext_addr ? r->ext_addr : 0,
+			.ext_port = r->has_ext_port ? r->ext_port : 0,
+			.int_addr = r->int_addr,
+			.int_port = r->int_port,
+			.remote_addr = r->remote_addr,
+			.remote_plen = r->remote_plen,
+		},
 	};
+	unsigned next = r->has_ext_port ? r->ext_port_hi - r->ext_port + 1u : 1,
+		 nint = r->int_port_hi >= r->int_port ?
+			r->int_port_hi - r->int_port + 1u : 1, i;
 	int slot = net_lookup_open(x, r->net, err, errlen), ms;
 	unsigned id;
 	int ret;
@@ -1075,32 +1158,67 @@ static int map_add(struct cmd_ctx *x, const struct ctl_req *r,
 	if (slot < 0)
 		return slot;
 	id = x->cur.net[slot].id;
+	if (nint > 1 && !r->has_ext_port) {
+		snprintf(err, errlen, "a range of internal ports needs as "
+			 "many external ones: add --external-port %u-%u",
+			 r->int_port, r->int_port_hi);
+		return -EINVAL;
+	}
+	if (next != nint) {
+		snprintf(err, errlen, "external ports %u-%u are %u and "
+			 "internal ports %u-%u are %u: give ranges of the same "
+			 "length, like --external-port 8000-8010 --internal "
+			 "ADDR:8000-8010", r->ext_port, r->ext_port_hi, next,
+			 r->int_port, r->int_port_hi, nint);
+		return -EINVAL;
+	}
+	if (r->has_ext_addr && r->ext_addr >> 24 == 127 &&
+	    r->ext_addr != LOOPBACK) {
+		snprintf(err, errlen, "a mapping for the host only is on "
+			 "127.0.0.1: use --external-address 127.0.0.1");
+		return -EINVAL;
+	}
+	mm.net = (uint8_t)slot;
+	mm.nports = (uint16_t)next;
 	ms = model_map_free_slot(&x->next);
 	if (ms < 0) {
 		snprintf(err, errlen, "no room for another mapping: %d is the "
 			 "limit", DP_MAX_STATIC);
 		return ms;
 	}
-	if (m.ext_port &&
-	    dp_port_in_use(x->dp, m.proto, m.ext_addr, m.ext_port) > 0) {
-		snprintf(err, errlen, "%s port %u is in use by a socket of the "
-			 "host (see 'ss -lntup'); choose another port or stop "
-			 "that service", nat_proto_name(m.proto), m.ext_port);
-		return -EADDRINUSE;
+	for (i = 0; r->has_ext_port && i < next; i++) {
+		uint16_t p = (uint16_t)(r->ext_port + i);
+		int o = next > 1 ? model_map_find(&x->next, (unsigned)slot,
+						  r->proto, mm.m.ext_addr, p) :
+				   -1;
+
+		if (o >= 0) {
+			snprintf(err, errlen, "network '%s' maps %s port %u "
+				 "already (%u-%u); delete that mapping first "
+				 "or choose other ports", r->net,
+				 nat_proto_name(r->proto), p,
+				 x->next.map[o].m.ext_port,
+				 model_map_last(&x->next.map[o]));
+			return -EADDRINUSE;
+		}
+		if (dp_port_in_use(x->dp, r->proto, mm.m.ext_addr, p) > 0) {
+			snprintf(err, errlen, "%s port %u is in use by a socket "
+				 "of the host (see 'ss -lntup'); choose "
+				 "another port or stop that service",
+				 nat_proto_name(r->proto), p);
+			return -EADDRINUSE;
+		}
 	}
-	ret = nat_map_add(x->nat, id, &m);
+	ret = map_engine_add(x, id, &mm);
 	if (ret) {
-		snprintf(err, errlen, "%s", nat_error(x->nat));
+		snprintf(err, errlen, "%s%s", nat_error(x->nat),
+			 next > 1 ? " (nothing of the range was mapped)" : "");
 		return ret;
 	}
-	mm = &x->next.map[ms];
-	*mm = (struct model_map){
-		.used = true, .dynamic = !r->has_ext_port,
-		.net = (uint8_t)slot, .m = m,
-	};
+	x->next.map[ms] = mm;
 	ret = commit(x, err, errlen);
 	if (ret) {
-		nat_map_del(x->nat, id, m.proto, m.ext_addr, m.ext_port);
+		map_engine_del(x, id, &mm);
 		return ret;
 	}
 	*res = model_map_json(&x->cur, (unsigned)ms);
@@ -1111,7 +1229,7 @@ static int map_del(struct cmd_ctx *x, const struct ctl_req *r,
 		   json_t **res, char *err, size_t errlen)
 {
 	char a[PARSE_ADDR_LEN];
-	struct nat_map m;
+	struct model_map mm;
 	uint32_t ext_addr = r->has_ext_addr ? r->ext_addr : 0;
 	int slot = net_lookup_open(x, r->net, err, errlen), ms;
 	unsigned id;
@@ -1130,19 +1248,25 @@ static int map_del(struct cmd_ctx *x, const struct ctl_req *r,
 			 ext_addr ? a : "every external address", r->net);
 		return -ENOENT;
 	}
-	m = x->cur.map[ms].m;
-	ret = nat_map_del(x->nat, id, m.proto, m.ext_addr, m.ext_port);
-	if (ret) {
-		snprintf(err, errlen, "%s", nat_error(x->nat));
-		return ret;
+	mm = x->cur.map[ms];
+	if (r->ext_port_hi != r->ext_port &&
+	    (r->ext_port != mm.m.ext_port ||
+	     r->ext_port_hi != model_map_last(&mm))) {
+		snprintf(err, errlen, "network '%s' maps %s ports %u-%u as one "
+			 "mapping: delete it whole with --external-port %u-%u "
+			 "(or %u)", r->net, nat_proto_name(r->proto),
+			 mm.m.ext_port, model_map_last(&mm), mm.m.ext_port,
+			 model_map_last(&mm), mm.m.ext_port);
+		return -EINVAL;
 	}
+	map_engine_del(x, id, &mm);
 	*res = model_map_json(&x->cur, (unsigned)ms);
 	x->next.map[ms].used = false;
 	ret = commit(x, err, errlen);
 	if (ret) {
 		json_decref(*res);
 		*res = NULL;
-		if (nat_map_add(x->nat, id, &m))
+		if (map_engine_add(x, id, &mm))
 			log_msg(LOG_ERR, "cannot restore a mapping of network "
 				"'%s': %s", r->net, nat_error(x->nat));
 	}

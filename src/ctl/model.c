@@ -88,12 +88,24 @@ int model_map_free_slot(const struct model *m)
 }
 
 /**
+ * model_map_last() - the last external port of a mapping's range
+ * @mm:		the mapping
+ *
+ * Return: its external port, or the last of its range
+ */
+uint16_t model_map_last(const struct model_map *mm)
+{
+	return (uint16_t)(mm->m.ext_port + (mm->nports > 1 ? mm->nports - 1 :
+							     0));
+}
+
+/**
  * model_map_find() - a mapping's slot by what identifies it
  * @m:		configuration
  * @net:	network slot
  * @proto:	NAT_TCP or NAT_UDP
  * @ext_addr:	external address, 0 for every address
- * @ext_port:	external port
+ * @ext_port:	external port: one of the mapping's range
  *
  * Return: slot, -ENOENT
  */
@@ -106,7 +118,8 @@ int model_map_find(const struct model *m, unsigned net, uint8_t proto,
 		const struct model_map *mm = &m->map[i];
 
 		if (mm->used && mm->net == net && mm->m.proto == proto &&
-		    mm->m.ext_addr == ext_addr && mm->m.ext_port == ext_port)
+		    mm->m.ext_addr == ext_addr && ext_port >= mm->m.ext_port &&
+		    ext_port <= model_map_last(mm))
 			return (int)i;
 	}
 	return -ENOENT;
@@ -180,21 +193,28 @@ json_t *model_ext_json(const struct model *m, unsigned net, unsigned ext)
  * @map:	mapping slot
  *
  * Return: {"network", "proto", "internal_address", "internal_port",
- * "external_address" (null: every external address), "external_port",
- * "remote", "dynamic"}, NULL if out of memory
+ * "internal_port_end", "external_address" (null: every external address;
+ * "127.0.0.1": the host only), "external_port", "external_port_end" (the
+ * last port of a range; the same as the first for one port), "remote",
+ * "dynamic"}, NULL if out of memory
  */
 json_t *model_map_json(const struct model *m, unsigned map)
 {
 	const struct model_map *mm = &m->map[map];
+	uint16_t last = model_map_last(mm);
 
-	return json_pack("{s:s, s:s, s:o, s:i, s:o, s:i, s:o, s:b}",
+	return json_pack("{s:s, s:s, s:o, s:i, s:i, s:o, s:i, s:i, s:o, s:b}",
 			 "network", m->net[mm->net].cfg.name,
 			 "proto", nat_proto_name(mm->m.proto),
 			 "internal_address", jaddr(mm->m.int_addr),
 			 "internal_port", (json_int_t)mm->m.int_port,
+			 "internal_port_end", (json_int_t)(mm->m.int_port +
+							   last -
+							   mm->m.ext_port),
 			 "external_address", mm->m.ext_addr ?
 				jaddr(mm->m.ext_addr) : json_null(),
 			 "external_port", (json_int_t)mm->m.ext_port,
+			 "external_port_end", (json_int_t)last,
 			 "remote", jcidr(mm->m.remote_addr, mm->m.remote_plen),
 			 "dynamic", mm->dynamic);
 }
@@ -461,8 +481,9 @@ static int map_from_json(json_t *o, const char *what, struct model_map *mm,
 			 char *err, size_t errlen)
 {
 	static const char *const known[] = { "proto", "internal_address",
-		"internal_port", "external_address", "external_port",
-		"remote", "dynamic", NULL };
+		"internal_port", "internal_port_end", "external_address",
+		"external_port", "external_port_end", "remote", "dynamic",
+		NULL };
 	const char *s;
 	json_int_t n;
 	json_t *ea;
@@ -488,6 +509,33 @@ static int map_from_json(json_t *o, const char *what, struct model_map *mm,
 	if (ret)
 		return ret;
 	mm->m.ext_port = (uint16_t)n;
+	mm->nports = 1;
+	if (json_object_get(o, "external_port_end")) {
+		json_int_t e, ie = 0;
+
+		ret = get_int(o, what, "external_port_end", mm->m.ext_port,
+			      65535, &e, err, errlen);
+		if (!ret && json_object_get(o, "internal_port_end"))
+			ret = get_int(o, what, "internal_port_end", 1, 65535,
+				      &ie, err, errlen);
+		if (ret)
+			return ret;
+		mm->nports = (uint16_t)(e - mm->m.ext_port + 1);
+		if (json_object_get(o, "internal_port_end") &&
+		    ie - mm->m.int_port != e - mm->m.ext_port) {
+			snprintf(err, errlen, "%s: the internal range %u-%u is "
+				 "not as long as the external range %u-%u",
+				 what, mm->m.int_port, (unsigned)ie,
+				 mm->m.ext_port, (unsigned)e);
+			return -EINVAL;
+		}
+		if ((json_int_t)mm->m.int_port + e - mm->m.ext_port > 65535) {
+			snprintf(err, errlen, "%s: the internal range from "
+				 "port %u runs past 65535", what,
+				 mm->m.int_port);
+			return -EINVAL;
+		}
+	}
 	ea = json_object_get(o, "external_address");
 	mm->m.ext_addr = 0;
 	if (ea && !json_is_null(ea)) {

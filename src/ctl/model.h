@@ -79,6 +79,8 @@ struct model_map {
 	bool used;
 	bool dynamic;
 	uint8_t net;
+	uint16_t nports;	/* ports in the range from m.ext_port and
+				 * m.int_port; 0 or 1: one port */
 	struct nat_map m;
 };
 
@@ -95,6 +97,7 @@ struct model {
 int model_net_find(const struct model *m, const char *name);
 int model_net_free_slot(const struct model *m);
 int model_map_free_slot(const struct model *m);
+uint16_t model_map_last(const struct model_map *mm);
 int model_map_find(const struct model *m, unsigned net, uint8_t proto,
 		   uint32_t ext_addr, uint16_t ext_port);
 void model_host_addr(struct model_net *n);

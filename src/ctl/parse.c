@@ -256,6 +256,59 @@ bad:
 }
 
 /**
+ * parse_ports() - read PORT or a range LOW-HIGH of ports
+ * @what:	what the value is, for the message
+ * @s:		the text
+ * @lo:		the port, or the first of the range
+ * @hi:		the last port (@lo for one port)
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_ports(const char *what, const char *s, uint16_t *lo, uint16_t *hi,
+		char *err, size_t errlen)
+{
+	if (!strchr(s, '-')) {
+		int ret = parse_port(what, s, lo, err, errlen);
+
+		if (!ret)
+			*hi = *lo;
+		return ret;
+	}
+	return parse_range(what, s, lo, hi, err, errlen);
+}
+
+/**
+ * parse_addr_ports() - read ADDR:PORT or ADDR:LOW-HIGH
+ * @what:	what the value is, for the message
+ * @s:		the text
+ * @addr:	the address, host order
+ * @lo:		the port, or the first of the range
+ * @hi:		the last port (@lo for one port)
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_addr_ports(const char *what, const char *s, uint32_t *addr,
+		     uint16_t *lo, uint16_t *hi, char *err, size_t errlen)
+{
+	const char *end;
+	uint32_t a;
+
+	if (quad(s, &a, &end) || *end != ':' ||
+	    parse_ports(what, end + 1, lo, hi, err, errlen)) {
+		snprintf(err, errlen, "%s '%.64s' is not ADDRESS:PORT or "
+			 "ADDRESS:LOW-HIGH: use something like 172.16.0.2:80 "
+			 "or 172.16.0.2:8000-8010, ports 1 to 65535", what, s);
+		return -EINVAL;
+	}
+	*addr = a;
+	return 0;
+}
+
+/**
  * parse_addr_port() - read ADDR:PORT
  * @what:	what the value is, for the message
  * @s:		the text

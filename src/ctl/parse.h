@@ -82,6 +82,10 @@ int parse_port(const char *what, const char *s, uint16_t *port, char *err,
 	       size_t errlen);
 int parse_range(const char *what, const char *s, uint16_t *lo, uint16_t *hi,
 		char *err, size_t errlen);
+int parse_ports(const char *what, const char *s, uint16_t *lo, uint16_t *hi,
+		char *err, size_t errlen);
+int parse_addr_ports(const char *what, const char *s, uint32_t *addr,
+		     uint16_t *lo, uint16_t *hi, char *err, size_t errlen);
 int parse_addr_port(const char *what, const char *s, uint32_t *addr,
 		    uint16_t *port, char *err, size_t errlen);
 int parse_name(const char *s, char *err, size_t errlen);

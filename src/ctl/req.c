@@ -312,8 +312,9 @@ static int a_internal_ap(const char *key, json_t *v, struct ctl_req *r,
 	int ret = want_string(key, v, r, &s, err, errlen);
 
 	if (!ret)
-		ret = parse_addr_port("internal", s, &r->int_addr,
-				      &r->int_port, err, errlen);
+		ret = parse_addr_ports("internal", s, &r->int_addr,
+				       &r->int_port, &r->int_port_hi, err,
+				       errlen);
 	if (!ret)
 		r->has_internal = true;
 	return ret;
@@ -337,12 +338,24 @@ static int a_ext_port(const char *key, json_t *v, struct ctl_req *r,
 {
 	json_int_t p = json_is_integer(v) ? json_integer_value(v) : -1;
 
+	if (json_is_string(v) && strchr(json_string_value(v), '-')) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "argument '%s' of %s", key,
+			 cur_cmd(r));
+		if (parse_ports(what, json_string_value(v), &r->ext_port,
+				&r->ext_port_hi, err, errlen))
+			return -EINVAL;
+		r->has_ext_port = true;
+		return 0;
+	}
 	if (p < 1 || p > 65535) {
 		snprintf(err, errlen, "argument '%s' of %s must be a port "
-			 "number from 1 to 65535", key, cur_cmd(r));
+			 "number from 1 to 65535 or a range \"LOW-HIGH\"",
+			 key, cur_cmd(r));
 		return -EINVAL;
 	}
-	r->ext_port = (uint16_t)p;
+	r->ext_port = r->ext_port_hi = (uint16_t)p;
 	r->has_ext_port = true;
 	return 0;
 }

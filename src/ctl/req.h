@@ -92,8 +92,12 @@ struct ctl_ext_spec {
  * @has_internal:	@int_addr (and for map.add @int_port) was given
  * @int_addr:		internal address
  * @int_port:		internal port
+ * @int_port_hi:	last internal port of a range (map.add; @int_port
+ *			for one port)
  * @has_ext_port:	@ext_port was given
  * @ext_port:		external port (map.*)
+ * @ext_port_hi:	last external port of a range (map.*; @ext_port for
+ *			one port)
  * @has_ext_addr:	@ext_addr was given
  * @ext_addr:		external address (map.*)
  * @remote_addr:	remote restriction (map.add), 0/0 for any
@@ -136,8 +140,10 @@ struct ctl_req {
 	bool has_internal;
 	uint32_t int_addr;
 	uint16_t int_port;
+	uint16_t int_port_hi;
 	bool has_ext_port;
 	uint16_t ext_port;
+	uint16_t ext_port_hi;
 	bool has_ext_addr;
 	uint32_t ext_addr;
 	uint32_t remote_addr;

@@ -121,6 +121,7 @@ struct dp {
 	unsigned nuplinks;
 	uint32_t *ports;
 	struct steer_bind *binds;
+	struct steer_local local[DP_MAX_STATIC];	/* local_map, as pushed */
 	bool orig_saved;
 	char reserved_orig[4096];
 	struct nat_port_event *events;
@@ -230,6 +231,9 @@ static void dev_sysctls(const char *name)
 	snprintf(key, sizeof(key), "net/ipv4/conf/%s/rp_filter", name);
 	sysctl_write(key, "0");
 	snprintf(key, sizeof(key), "net/ipv4/conf/%s/forwarding", name);
+	sysctl_write(key, "1");
+	/* answers to the host's connections through 127.0.0.1 */
+	snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", name);
 	sysctl_write(key, "1");
 }
 
@@ -874,6 +878,12 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 			pnet[np++] = n->id;
 		}
 	}
+	for (i = 0; i < st->nlocal && i < DP_MAX_STATIC; i++)
+		dp->local[i] = (struct steer_local){
+			.proto = st->local[i].proto,
+			.port = st->local[i].port,
+			.ext = st->local[i].ext,
+		};
 	for (i = 0; i < st->nbind && st->bind && nb < DP_MAX_BINDS; i++) {
 		dp->binds[nb].net = st->bind[i].net;
 		dp->binds[nb].addr = st->bind[i].addr;
@@ -886,6 +896,8 @@ static int maps_sync(struct dp *dp, const struct dp_state *st)
 		ret = nets_push(dp, st);
 	if (!ret)
 		ret = steer_set_binds(&dp->steer, dp->binds, nb);
+	if (!ret)
+		ret = steer_set_local(&dp->steer, dp->local, st->nlocal);
 	if (ret) {
 		dp_err(dp, "cannot update the steering maps: %s",
 		       strerror(-ret));
@@ -1405,11 +1417,13 @@ static int port_in_table(const char *path, bool v6, uint8_t proto,
 		}
 		if (p != port || (proto == NAT_TCP && st != 0x0a))
 			continue;
-		a = ntohl(a);
-		if (!a || a == addr || (!addr && a >> 24 != 127)) {
-			ret = 1;
-			break;
-		}
+		/* the host reaches every mapping on each address of its
+		 * own, 127.0.0.1 included: a socket on any of them is in the
+		 * way (@addr: which one the mapping names, kept for the
+		 * message's sake) */
+		(void)addr;
+		ret = 1;
+		break;
 	}
 	fclose(f);
 	return ret;
@@ -1417,7 +1431,8 @@ static int port_in_table(const char *path, bool v6, uint8_t proto,
 
 /**
  * dp_port_in_use() - whether a socket of the host listens on (TCP) or is
- * bound to (UDP) a port that would be reachable through an external address
+ * bound to (UDP) a port that a mapping would publish: on any IPv4 address
+ * (the host reaches a mapping through each of its own, 127.0.0.1 included)
  * @dp:		datapath
  * @proto:	NAT_TCP or NAT_UDP
  * @addr:	the external address, or 0 for any of them

@@ -131,6 +131,19 @@ struct dp_static {
 /**
  * struct dp_state - everything the kernel must be set up for
  */
+/**
+ * struct dp_local - a mapped port that the host reaches on any address of
+ * its own (127.0.0.1, a gateway, another interface), as if through @ext
+ * @proto:	NAT_TCP or NAT_UDP
+ * @port:	external port
+ * @ext:	the external address the engine knows the mapping by
+ */
+struct dp_local {
+	uint8_t proto;
+	uint16_t port;
+	uint32_t ext;
+};
+
 struct dp_state {
 	struct dp_net net[DP_MAX_NETS];
 	unsigned nnet;
@@ -138,6 +151,8 @@ struct dp_state {
 	unsigned next;
 	struct dp_static stat[DP_MAX_STATIC];
 	unsigned nstat;
+	struct dp_local local[DP_MAX_STATIC];
+	unsigned nlocal;
 	struct dp_bind *bind;	/* owned by the caller, may be NULL */
 	unsigned nbind;
 };

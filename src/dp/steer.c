@@ -135,7 +135,8 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 	s->bind_map = map_fd(s->obj, "bind_map");
 	s->target_map = map_fd(s->obj, "target_map");
 	s->drop_map = map_fd(s->obj, "drop_map");
-	if (s->if_map < 0 || s->net_map < 0 || s->ext_map < 0 ||
+	s->local_map = map_fd(s->obj, "local_map");
+	if (s->local_map < 0 || s->if_map < 0 || s->net_map < 0 || s->ext_map < 0 ||
 	    s->own_map < 0 || s->prefix_map < 0 || s->bind_map < 0 ||
 	    s->target_map < 0 || s->drop_map < 0) {
 		ret = -ENOENT;
@@ -302,6 +303,61 @@ int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n)
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+struct local_key {
+	uint16_t port;
+	uint8_t proto;
+	uint8_t pad;
+};
+
+/**
+ * steer_set_local() - the mapped ports the host reaches on any of its own
+ * addresses, and the external address each stands for
+ * @s:		state
+ * @l:		ports (a proto and port given twice: the first wins)
+ * @n:		number
+ *
+ * New entries go in before stale ones go, so a port that stays never
+ * misses.
+ *
+ * Return: 0, -errno
+ */
+int steer_set_local(struct steer *s, const struct steer_local *l, unsigned n)
+{
+	static struct local_key stale[STEER_LOCAL_MAX];
+	struct local_key key = { 0 }, next;
+	unsigned i, j, nstale = 0;
+	uint32_t ext;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (l[j].proto == l[i].proto && l[j].port == l[i].port)
+				break;
+		if (j < i)
+			continue;
+		key = (struct local_key){ .port = l[i].port,
+					  .proto = l[i].proto };
+		ext = htonl(l[i].ext);
+		ret = bpf_map_update_elem(s->local_map, &key, &ext, BPF_ANY);
+		if (ret)
+			return ret;
+	}
+	/* stale keys: found first, deleted after (deleting while walking
+	 * would restart the walk) */
+	for (ret = bpf_map_get_next_key(s->local_map, NULL, &next); !ret;
+	     ret = bpf_map_get_next_key(s->local_map, &key, &next)) {
+		key = next;
+		for (i = 0; i < n; i++)
+			if (l[i].proto == key.proto && l[i].port == key.port)
+				break;
+		if (i == n && nstale < STEER_LOCAL_MAX)
+			stale[nstale++] = key;
+	}
+	for (i = 0; i < nstale; i++)
+		bpf_map_delete_elem(s->local_map, &stale[i]);
 	return 0;
 }
 

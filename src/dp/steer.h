@@ -15,6 +15,7 @@
 #define STEER_MAX_EXT 32
 #define STEER_MAX_NETS 32
 #define STEER_MAX_IFS 256
+#define STEER_LOCAL_MAX 8192	/* local_map's size */
 
 #define STEER_NET_ISOLATION 1
 #define STEER_NET_BINDING 2
@@ -53,13 +54,26 @@ struct steer_bind {
 };
 
 /**
+ * struct steer_local - a mapped port as the host reaches it on any of its
+ * own addresses
+ * @proto:	0 TCP, 1 UDP
+ * @port:	the port
+ * @ext:	the external address the engine knows the mapping by, host order
+ */
+struct steer_local {
+	uint8_t proto;
+	uint16_t port;
+	uint32_t ext;
+};
+
+/**
  * struct steer - the loaded programs and their maps
  */
 struct steer {
 	struct bpf_object *obj;
 	int prog_fd;
 	int if_map, net_map, ext_map, own_map, prefix_map, bind_map;
-	int target_map, drop_map;
+	int target_map, drop_map, local_map;
 	unsigned attached[STEER_MAX_IFS];	/* ifindexes attached to */
 	unsigned nattached;
 	struct steer_bind *pushed;	/* bind_map's content, sorted */
@@ -78,6 +92,7 @@ int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n);
 int steer_set_nets(struct steer *s, const struct steer_net *nets, unsigned n);
 int steer_set_prefixes(struct steer *s, const uint32_t *addr,
 		       const uint8_t *plen, const unsigned *net, unsigned n);
+int steer_set_local(struct steer *s, const struct steer_local *l, unsigned n);
 int steer_set_binds(struct steer *s, const struct steer_bind *b, unsigned n);
 int steer_own(struct steer *s, uint8_t proto, uint32_t addr, uint16_t port,
 	      bool owned);

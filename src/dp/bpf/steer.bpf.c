@@ -37,7 +37,14 @@
  *  whose first fragment was redirected (frag_map), ICMP errors that quote
  *  one of those. Everything else is the host's and passes untouched.
  * ROLE_LO: the same steering for the host's own packets to its external
- *  addresses (the host reaching its mapped ports).
+ *  addresses (the host reaching its mapped ports); and a packet to a port
+ *  that a mapping publishes (local_map) on any other address of the host
+ *  (127.0.0.1, a gateway, another interface) gets the external address as
+ *  source and destination and a source port of 10000-32767 (off the
+ *  kernel's ephemeral range: never one of the host's own connections from
+ *  the external address), as if the host had connected from there, and
+ *  goes to DP_IN; loop_map keeps what it had, and at the TUN the engine's
+ *  answer gets it back before it goes to the host (route_localnet).
  * ROLE_TUN (DP_OUT, DP_IN: packets the daemon wrote back): looked up in the
  *  main table; a unicast route -> TTL decremented (the host is one hop) and
  *  redirected out of that device (Ethernet header from the FIB's neighbour,
@@ -232,6 +239,71 @@ struct {
 	__type(key, struct frag_key);
 	__type(value, __u32);		/* 1: its first fragment was steered */
 } frag_map SEC(".maps");
+
+/* a mapped port as the host reaches it on any address of its own
+ * (127.0.0.1 included): proto and port -> the external address that the
+ * engine knows it by */
+struct local_key {
+	__u16 port;	/* host order */
+	__u8 proto;	/* 0 TCP, 1 UDP */
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct local_key);
+	__type(value, __u32);		/* external address, network order */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} local_map SEC(".maps");
+
+/* the host's connections to a mapped port through an address that is not
+ * the external one: the engine sees them from the external address and a
+ * source port of their own (LOOP_PORT_LO + ..., off the kernel's ephemeral
+ * range, so that they never meet the host's own connections from the
+ * external address); loop_map keeps what they had, lfwd_map the way there */
+#define LOOP_PORT_LO 10000
+#define LOOP_PORT_N 22768	/* 10000-32767 */
+#define LOOP_HOLD_S 300		/* s a port stays a connection's after use */
+#define LOOP_TRIES 8
+
+struct loop_key {
+	__u16 host_port;	/* the source port the engine sees */
+	__u16 port;		/* the mapped port */
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct loop_val {
+	__u32 saddr;	/* the host's source address, network order */
+	__u32 daddr;	/* the address it connected to */
+	__u16 sport;	/* its source port */
+	__u16 pad;
+	__u32 seen;	/* s, last use */
+};
+
+struct lfwd_key {
+	__u32 saddr;
+	__u32 daddr;
+	__u16 sport;
+	__u16 port;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct loop_key);
+	__type(value, struct loop_val);
+} loop_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct lfwd_key);
+	__type(value, __u32);		/* the source port the engine sees */
+} lfwd_map SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -605,6 +677,153 @@ static __always_inline int at_port(struct __sk_buff *skb, struct if_role *role,
 	return TC_ACT_OK;
 }
 
+/* both addresses and the source (@sport_off 0) or destination (2) port of
+ * a TCP or UDP packet at L3 offset @l2 rewritten, the checksums updated (a
+ * UDP checksum of 0 stays 0) */
+static __always_inline int readdr(struct __sk_buff *skb, __u32 l2, __u32 ihl,
+				  __u8 proto, __u32 osrc, __u32 odst,
+				  __u32 nsrc, __u32 ndst, __u32 port_off,
+				  __u16 oport, __u16 nport)
+{
+	__u32 csum_off = l2 + ihl + (proto == IPPROTO_TCP ? 16 : 6);
+	__u64 flags = BPF_F_PSEUDO_HDR | 4, pflags = 2;
+	__u16 ob = bpf_htons(oport), nb = bpf_htons(nport);
+
+	if (proto == IPPROTO_UDP) {
+		flags |= BPF_F_MARK_MANGLED_0;
+		pflags |= BPF_F_MARK_MANGLED_0;
+	}
+	if (bpf_l4_csum_replace(skb, csum_off, osrc, nsrc, flags) ||
+	    bpf_l4_csum_replace(skb, csum_off, odst, ndst, flags) ||
+	    bpf_l4_csum_replace(skb, csum_off, ob, nb, pflags) ||
+	    bpf_l3_csum_replace(skb, l2 + 10, osrc, nsrc, 4) ||
+	    bpf_l3_csum_replace(skb, l2 + 10, odst, ndst, 4) ||
+	    bpf_skb_store_bytes(skb, l2 + 12, &nsrc, 4, 0) ||
+	    bpf_skb_store_bytes(skb, l2 + 16, &ndst, 4, 0) ||
+	    bpf_skb_store_bytes(skb, l2 + ihl + port_off, &nb, 2, 0))
+		return -1;
+	return 0;
+}
+
+/* a source port for the engine to see one of the host's connections by */
+static __always_inline int loop_port(struct lfwd_key *fk, __u32 now)
+{
+	struct loop_key lk = { .port = fk->port, .proto = fk->proto };
+	struct loop_val *cur;
+	__u32 h = fk->saddr * 2654435761u ^ fk->daddr * 40503u ^
+		  ((__u32)fk->sport << 16 | fk->port), i;
+
+	for (i = 0; i < LOOP_TRIES; i++) {
+		lk.host_port = (__u16)(LOOP_PORT_LO +
+				       (h + i * 7919u) % LOOP_PORT_N);
+		cur = bpf_map_lookup_elem(&loop_map, &lk);
+		if (!cur || now - cur->seen >= LOOP_HOLD_S)
+			return lk.host_port;
+	}
+	return -1;
+}
+
+/*
+ * to_local_port() - the host's packet (at lo) to a port that a mapping
+ * publishes, on an address of the host's that is not the mapping's
+ * external address (127.0.0.1, the bridge's gateway, another interface):
+ * both addresses become the external address and the source port one of
+ * loop_port()'s, as if the host had connected from there, and the packet
+ * goes to the engine. Return: a tc verdict, or -1 when it is not one.
+ */
+static __always_inline int to_local_port(struct __sk_buff *skb, __u8 *ip,
+					 void *end, __u32 l2, __u32 ihl,
+					 struct targets *tg)
+{
+	__u32 now = (__u32)(bpf_ktime_get_ns() >> 30), *ext, *np, nport;
+	struct local_key lk = {};
+	struct lfwd_key fk = {};
+	struct loop_key ok = {};
+	struct loop_val ov = {};
+	__u8 *l4 = ip + ihl;
+	int p = nat_proto(ip[9]), r;
+
+	if (p != 0 && p != 1)
+		return -1;
+	if (be16_at(ip + 6) & 0x3fff)	/* a fragment */
+		return -1;
+	if ((void *)(l4 + 8) > end)
+		return -1;
+	lk.port = be16_at(l4 + 2);
+	lk.proto = (__u8)p;
+	ext = bpf_map_lookup_elem(&local_map, &lk);
+	if (!ext)
+		return -1;
+	__builtin_memcpy(&fk.saddr, ip + 12, 4);
+	__builtin_memcpy(&fk.daddr, ip + 16, 4);
+	fk.sport = be16_at(l4);
+	fk.port = lk.port;
+	fk.proto = (__u8)p;
+	ok.port = lk.port;
+	ok.proto = (__u8)p;
+	np = bpf_map_lookup_elem(&lfwd_map, &fk);
+	if (np) {
+		nport = *np;
+	} else {
+		r = loop_port(&fk, now);
+		if (r < 0)
+			return TC_ACT_SHOT;	/* all taken: the host retries */
+		nport = (__u32)r;
+		bpf_map_update_elem(&lfwd_map, &fk, &nport, BPF_ANY);
+	}
+	ok.host_port = (__u16)nport;
+	ov.saddr = fk.saddr;
+	ov.daddr = fk.daddr;
+	ov.sport = fk.sport;
+	ov.seen = now;
+	bpf_map_update_elem(&loop_map, &ok, &ov, BPF_ANY);
+	if (readdr(skb, l2, ihl, ip[9], fk.saddr, fk.daddr, *ext, *ext, 0,
+		   fk.sport, (__u16)nport))
+		return TC_ACT_SHOT;
+	return bpf_redirect(tg->in_ifindex, 0);
+}
+
+/*
+ * from_local_port() - the engine's answer (at a TUN) to one of those: from
+ * external address:mapped port to the same external address at a port of
+ * loop_port()'s: addresses and port go back to what the host used.
+ * Return: 0 when it was not one.
+ */
+static __always_inline int from_local_port(struct __sk_buff *skb, __u8 *ip,
+					   void *end, __u32 ihl)
+{
+	struct loop_key ok = {};
+	struct loop_val *ov;
+	__u32 saddr, daddr, osaddr, odaddr;
+	__u8 *l4 = ip + ihl;
+	int p = nat_proto(ip[9]);
+	__u16 osport;
+
+	if (p != 0 && p != 1)
+		return 0;
+	if ((void *)(l4 + 8) > end)
+		return 0;
+	__builtin_memcpy(&saddr, ip + 12, 4);
+	__builtin_memcpy(&daddr, ip + 16, 4);
+	if (saddr != daddr || !bpf_map_lookup_elem(&ext_map, &saddr))
+		return 0;
+	ok.host_port = be16_at(l4 + 2);
+	if (ok.host_port < LOOP_PORT_LO ||
+	    ok.host_port >= LOOP_PORT_LO + LOOP_PORT_N)
+		return 0;
+	ok.port = be16_at(l4);
+	ok.proto = (__u8)p;
+	ov = bpf_map_lookup_elem(&loop_map, &ok);
+	if (!ov)
+		return 0;
+	osaddr = ov->saddr;
+	odaddr = ov->daddr;
+	osport = ov->sport;
+	readdr(skb, 0, ihl, ip[9], saddr, daddr, odaddr, osaddr, 2,
+	       ok.host_port, osport);
+	return 1;
+}
+
 SEC("tc")
 int hostnat_steer(struct __sk_buff *skb)
 {
@@ -616,6 +835,7 @@ int hostnat_steer(struct __sk_buff *skb)
 	struct if_role *role;
 	struct targets *tg;
 	__u32 daddr, saddr, net;
+	int verdict;
 	__u8 *ip;
 
 	role = bpf_map_lookup_elem(&if_map, &ifindex);
@@ -655,6 +875,8 @@ int hostnat_steer(struct __sk_buff *skb)
 
 	switch (role->role) {
 	case ROLE_TUN:
+		if (from_local_port(skb, ip, end, ihl))
+			return TC_ACT_OK; /* to the host (route_localnet) */
 		return tun_out(skb, ip);
 	case ROLE_BRIDGE:
 		if (l2 != 14)
@@ -674,7 +896,11 @@ int hostnat_steer(struct __sk_buff *skb)
 			return drop(DROP_UNSOLICITED);
 		break;
 	case ROLE_LO:
-		break;
+		if (bpf_map_lookup_elem(&ext_map, &daddr) &&
+		    owned_packet(ip, end))
+			return bpf_redirect(tg->in_ifindex, 0);
+		verdict = to_local_port(skb, ip, end, l2, ihl, tg);
+		return verdict < 0 ? TC_ACT_OK : verdict;
 	default:
 		return TC_ACT_OK;
 	}
