@@ -30,6 +30,7 @@
 
 #include <jansson.h>
 
+#include "prom.h"
 #include "ctl.h"
 #include "parse.h"
 #include "req.h"
@@ -1062,11 +1063,42 @@ static void show_stats(json_t *res)
 		show_dhcp_stats(jstr(v, "name"), json_object_get(v, "dhcp"));
 }
 
+static void show_prom(json_t *res)
+{
+	prom_print(stdout, res);
+}
+
 static int do_stats(const struct cli *cli, const struct cmd *c, int argc,
 		    char **argv)
 {
-	return name_only(cli, c, argc, argv, "stats", "network", false,
-			 show_stats);
+	void (*show)(json_t *) = show_stats;
+	json_t *args = json_object();
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *o = argv[i], *v;
+
+		if (o[0] != '-') {
+			if (json_object_get(args, "network"))
+				return BAD(c, "unexpected argument '%s'", o);
+			if (name_arg(c, args, "network", o))
+				return json_decref(args), EXIT_USAGE;
+			continue;
+		}
+		if (strcmp(o, "--format"))
+			return BAD(c, "unknown option '%s'", o);
+		if (!(v = optval(c, argc, argv, &i)))
+			return json_decref(args), EXIT_USAGE;
+		if (!strcmp(v, "prometheus"))
+			show = show_prom;
+		else if (strcmp(v, "text"))
+			return BAD(c, "--format '%s' is not known: use text or "
+				   "prometheus (or --json)", v);
+	}
+	if (cli->json && show == show_prom)
+		return BAD(c, "--json and --format prometheus are two formats: "
+			   "give one");
+	return finish(cli, "stats", args, show);
 }
 
 static void show_leases(json_t *res)
@@ -1346,7 +1378,8 @@ static const struct cmd cmds[] = {
 	  "detach a network namespace and free its address" },
 	{ "endpoint", "list", do_endpoint_list, "[NAME]",
 	  "list the endpoints (present or missing)" },
-	{ "stats", NULL, do_stats, "[NAME]", "show the counters" },
+	{ "stats", NULL, do_stats, "[NAME] [--format text|prometheus]",
+	  "show the counters" },
 	{ "version", NULL, do_version, "", "show the versions" },
 	{ "help", NULL, do_help, "", "show this help" },
 	{ NULL, NULL, NULL, NULL, NULL },

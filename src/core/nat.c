@@ -1586,6 +1586,16 @@ void nat_stats_get(const struct nat *nat, struct nat_stats *st)
 	*st = nat->st;
 }
 
+/**
+ * nat_limits_get() - the limits the engine was created with
+ * @nat:	engine
+ * @lim:	filled in
+ */
+void nat_limits_get(const struct nat *nat, struct nat_limits *lim)
+{
+	*lim = nat->lim;
+}
+
 static const char *const drop_names[] = {
 	[NAT_DROP_NONE] = "none",
 	[NAT_DROP_SHORT] = "short",

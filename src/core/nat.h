@@ -412,6 +412,7 @@ struct nat_mem {
 };
 
 void nat_limits_default(struct nat_limits *lim);
+void nat_limits_get(const struct nat *nat, struct nat_limits *lim);
 void nat_net_cfg_default(struct nat_net_cfg *cfg, const char *name);
 
 int nat_create(struct nat **natp, const struct nat_limits *lim,

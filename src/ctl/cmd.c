@@ -1598,6 +1598,7 @@ static int session_list(struct cmd_ctx *x, const struct ctl_req *r,
 /* the engine's counters, with the drops of the kernel programs (dp.h)
  * added under their names: one "drops" object for the whole NAT */
 static json_t *engine_stats(const struct nat_stats *st,
+			    const struct nat_limits *lim,
 			    const uint64_t dp_drops[DP_DROP_N])
 {
 	json_t *drops = json_object();
@@ -1616,13 +1617,19 @@ static json_t *engine_stats(const struct nat_stats *st,
 	}
 #define C(f) #f, (json_int_t)st->f
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}",
+			 "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o*, "
+			 "s:{s:I, s:I, s:I, s:I, s:I}}",
 			 C(pkts_out), C(pkts_in), C(pkts_hairpin),
 			 C(pkts_local), C(pkts_icmp_err), C(pkts_icmp_sent),
 			 C(frags), C(sessions_created), C(sessions_expired),
 			 C(mappings_created), C(sessions), C(mappings),
 			 C(hosts), C(frag_entries), C(frag_held), C(syn_held),
-			 C(mem_bytes), "drops", drops);
+			 C(mem_bytes), "drops", drops, "limits",
+			 "flows", (json_int_t)lim->max_flows,
+			 "hosts", (json_int_t)lim->max_hosts,
+			 "frags", (json_int_t)lim->max_frags,
+			 "frag_held", (json_int_t)lim->max_frag_held,
+			 "syn_held", (json_int_t)lim->max_syn_held);
 #undef C
 }
 
@@ -1631,6 +1638,7 @@ static int stats(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 {
 	unsigned count[DP_MAX_NETS][NAT_NPROTO] = { { 0 } };
 	uint64_t dp_drops[DP_DROP_N];
+	struct nat_limits lim;
 	struct nat_stats st;
 	int slot = list_filter(x, r, err, errlen);
 	json_t *nets;
@@ -1663,7 +1671,9 @@ static int stats(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 					   json_null()));
 	}
 	dp_counters(x->dp, dp_drops);
-	*res = json_pack("{s:o*, s:o*}", "engine", engine_stats(&st, dp_drops),
+	nat_limits_get(x->nat, &lim);
+	*res = json_pack("{s:o*, s:o*}", "engine",
+			 engine_stats(&st, &lim, dp_drops),
 			 "networks", nets);
 	return *res ? 0 : -ENOMEM;
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# hostnat stats --format prometheus: the text exposition format, checked by
+# promtool (Debian's prometheus package), with the figures a monitoring
+# system needs: the engine's packets and sessions, the tables and their
+# limits, drops by reason, and per network its sessions by protocol, its
+# mappings and its DHCP server's counters; bad --format values refused.
+. "$(dirname "$0")/lib.sh"
+command -v promtool >/dev/null || {
+	bad setup "promtool not installed (scripts/deps installs prometheus)"
+	finish
+}
+setup
+
+serve c1 tcp 0.0.0.0 80 c1web || bad setup "c1 web server"
+serve inet tcp 0.0.0.0 80 inetweb || bad setup "inet web server"
+hn map add $NET --proto tcp --internal $C1:80 --external-port 8080 >/dev/null
+ns c1 curl -sS --max-time 5 http://$INET/ >/dev/null 2>&1
+ns inet curl -sS --max-time 5 http://$EXT:8080/ >/dev/null 2>&1
+ns c2 ping -c 2 -i 0.2 -W 1 $INET >/dev/null 2>&1
+
+m=$(hn stats --format prometheus 2>&1)
+printf '%s\n' "$m" >"$T/metrics.txt"
+out=$(promtool check metrics <"$T/metrics.txt" 2>&1)
+check_eq "promtool check metrics: no problem found" "" "$out"
+val() { # METRIC-LINE-PREFIX: its value
+	awk -v p="$1" 'index($0, p " ") == 1 { print $NF }' "$T/metrics.txt"
+}
+check_int "hostnat_packets_out_total counts the outbound packets" -ge 6 \
+	"$(val hostnat_packets_out_total)"
+check_int "hostnat_packets_in_total counts the inbound packets" -ge 6 \
+	"$(val hostnat_packets_in_total)"
+check_int "hostnat_sessions_created_total counts tcp and icmp sessions" -ge 3 \
+	"$(val hostnat_sessions_created_total)"
+check_int "hostnat_sessions_max is the table's size (--max-flows)" -ge 1024 \
+	"$(val hostnat_sessions_max)"
+check_int "per network: the tcp sessions of $NET" -ge 2 \
+	"$(val "hostnat_network_sessions{network=\"$NET\",proto=\"tcp\"}")"
+check_eq "per network: the mappings of $NET" 1 \
+	"$(val "hostnat_network_mappings{network=\"$NET\"}")"
+check_match "drops: one family, a snake_case reason label" \
+	'^hostnat_drops_total\{reason="spoofed_source"\} [0-9]+$' "$m"
+check_nomatch "no kebab-case in names or labels" '^[a-z_]+\{[^}]*-' "$m"
+check_match "TYPE lines say counter for _total families" \
+	'# TYPE hostnat_packets_out_total counter' "$m"
+# a spoofed packet from c1 counts under its reason
+before=$(val 'hostnat_drops_total{reason="spoofed_source"}')
+ns c1 $PY - "$INET" <<'EOP'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+dst = socket.inet_aton(sys.argv[1])
+hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 1, 0, 64, 17, 0,
+                  socket.inet_aton("10.99.0.1"), dst)
+s.sendto(hdr + struct.pack("!HHHH", 1000, 9, 8, 0), (sys.argv[1], 0))
+EOP
+sleep 0.3
+hn stats --format prometheus >"$T/metrics.txt" 2>&1
+check_int "a spoofed packet from c1 is counted as spoofed_source" -ge \
+	$((before + 1)) "$(val 'hostnat_drops_total{reason="spoofed_source"}')"
+out=$(hn stats --format yaml 2>&1); rc=$?
+check_match "--format yaml is refused, naming the formats" \
+	"text or prometheus" "$out"
+check_eq "--format yaml: exit status 2 (usage)" 2 "$rc"
+out=$(hn --json stats --format prometheus 2>&1)
+check_match "--json with --format prometheus is refused" "two formats" "$out"
+out=$(hn stats $NET --format prometheus 2>&1)
+check_match "stats NAME --format prometheus: only that network" \
+	"hostnat_network_mappings\{network=\"$NET\"\} 1" "$out"
+finish
