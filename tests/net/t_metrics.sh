@@ -6,8 +6,11 @@
 # limits, drops by reason, and per network its sessions by protocol, its
 # mappings and its DHCP server's counters; bad --format values refused.
 . "$(dirname "$0")/lib.sh"
-command -v promtool >/dev/null || {
-	bad setup "promtool not installed (scripts/deps installs prometheus)"
+# promtool: installed, or unpacked by scripts/deps into its cache
+PROMTOOL=$(command -v promtool ||
+	echo "${HOSTNAT_TEST_CACHE:-/var/cache/hostnat-tests}/prometheus/usr/bin/promtool")
+[ -x "$PROMTOOL" ] || {
+	bad setup "no promtool (scripts/deps unpacks Debian's prometheus package)"
 	finish
 }
 setup
@@ -21,7 +24,7 @@ ns c2 ping -c 2 -i 0.2 -W 1 $INET >/dev/null 2>&1
 
 m=$(hn stats --format prometheus 2>&1)
 printf '%s\n' "$m" >"$T/metrics.txt"
-out=$(promtool check metrics <"$T/metrics.txt" 2>&1)
+out=$("$PROMTOOL" check metrics <"$T/metrics.txt" 2>&1)
 check_eq "promtool check metrics: no problem found" "" "$out"
 val() { # METRIC-LINE-PREFIX: its value
 	awk -v p="$1" 'index($0, p " ") == 1 { print $NF }' "$T/metrics.txt"
