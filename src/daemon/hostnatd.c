@@ -31,6 +31,7 @@
  * bridges stay), free the engine. SIGKILL leaves the programs too; the
  * next start adopts and replaces all of it without opening a gap.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -51,6 +52,7 @@
 #include "log.h"
 #include "nat.h"
 #include "nsexec.h"
+#include "metrics.h"
 #include "priv.h"
 
 #define BURST 64		/* packets per read burst */
@@ -100,6 +102,10 @@ static void usage(FILE *f)
 		"  --max-flows N          size of the session table (default "
 		"262144)\n"
 		"  --verbose              log debug messages\n"
+		"  --metrics [ADDR:]PORT  serve Prometheus metrics on "
+		"http://ADDR:PORT/metrics\n"
+		"                         (off by default; ADDR 127.0.0.1 "
+		"when not given)\n"
 		"  --seccomp-log          log system calls outside the "
 		"allow-list instead of\n"
 		"                         ending the process (to find one "
@@ -130,7 +136,8 @@ static void drain(struct nat *nat, struct dp *dp, enum dp_dev dev,
 	}
 }
 
-static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl)
+static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl,
+		 struct metrics *met)
 {
 	struct nat_pkt pkts[BURST];
 	struct itimerspec it = {
@@ -168,6 +175,10 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl)
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.u32 = 4;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	if (met && metrics_fd(met) >= 0) {
+		ev.data.u32 = 5;
+		epoll_ctl(ep, EPOLL_CTL_ADD, metrics_fd(met), &ev);
+	}
 
 	while (!stop) {
 		n = epoll_wait(ep, evs, 8, -1);
@@ -202,8 +213,14 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl)
 				if (k)
 					dp_tx(dp, DP_IN, pkts, k);
 				/* the host's own sockets in the NAT's ranges */
-				if (++tick % (1000 / NAT_POLL_INTERVAL_MS) == 0)
+				if (++tick % (1000 / NAT_POLL_INTERVAL_MS) == 0) {
 					dp_tick(dp, nat);
+					if (met)	/* its idle timeouts */
+						metrics_run(met);
+				}
+				break;
+			case 5:
+				metrics_run(met);
 				break;
 			default:
 				while (read(sfd, &si, sizeof(si)) ==
@@ -238,6 +255,7 @@ int main(int argc, char **argv)
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "seccomp-log", no_argument, NULL, 'L' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -251,7 +269,10 @@ int main(int argc, char **argv)
 	struct nat *nat = NULL;
 	struct dp *dp = NULL;
 	struct ctl *ctl = NULL;
-	bool foreground = false;
+	struct metrics *met = NULL;
+	struct sockaddr_in met_sa;
+	bool foreground = false, want_metrics = false;
+	char merr[256];
 	int c, ret, ready[2] = { -1, -1 };
 	uint64_t seed;
 	char *end;
@@ -287,6 +308,15 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			priv_set_log_only(true);
+			break;
+		case 'M':
+			if (metrics_parse(optarg, &met_sa, merr, sizeof(merr))) {
+				fprintf(stderr, "hostnatd: %s (use PORT or "
+						"ADDRESS:PORT, like 9469 or "
+						"127.0.0.1:9469)\n", merr);
+				return 2;
+			}
+			want_metrics = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -352,6 +382,17 @@ int main(int argc, char **argv)
 	if (ret)
 		goto out;
 	dp_ports_sync(dp, nat);
+	if (want_metrics) {
+		ret = metrics_open(&met, &met_sa, ctl);
+		if (ret) {
+			log_msg(LOG_ERR, "cannot serve metrics on %s:%u: %s",
+				inet_ntoa(met_sa.sin_addr),
+				ntohs(met_sa.sin_port), strerror(-ret));
+			goto out;
+		}
+		log_msg(LOG_INFO, "metrics on http://%s:%u/metrics",
+			inet_ntoa(met_sa.sin_addr), ntohs(met_sa.sin_port));
+	}
 	ret = priv_drop();
 	if (ret)
 		goto out;
@@ -364,8 +405,9 @@ int main(int argc, char **argv)
 		close(ready[1]);
 		ready[1] = -1;
 	}
-	ret = serve(nat, dp, ctl);
+	ret = serve(nat, dp, ctl, met);
 out:
+	metrics_close(met);
 	ctl_close(ctl);
 	dp_close(dp);
 	nat_destroy(nat);

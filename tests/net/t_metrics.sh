@@ -5,6 +5,9 @@
 # system needs: the engine's packets and sessions, the tables and their
 # limits, drops by reason, and per network its sessions by protocol, its
 # mappings and its DHCP server's counters; bad --format values refused.
+# hostnatd --metrics serves the same on http://127.0.0.1:PORT/metrics
+# (under its seccomp filter), to the host only, 404 elsewhere, 405 for
+# other methods; a bad --metrics value stops the start with a clear line.
 . "$(dirname "$0")/lib.sh"
 # promtool: installed, or unpacked by scripts/deps into its cache
 PROMTOOL=$(command -v promtool ||
@@ -69,4 +72,42 @@ check_match "--json with --format prometheus is refused" "two formats" "$out"
 out=$(hn stats $NET --format prometheus 2>&1)
 check_match "stats NAME --format prometheus: only that network" \
 	"hostnat_network_mappings\{network=\"$NET\"\} 1" "$out"
+# ---- hostnatd --metrics ------------------------------------------------------
+out=$(ns host "$HOSTNATD" --foreground --state-dir "$T/state2" \
+	--socket "$T/sock2" --metrics 99999 2>&1); rc=$?
+check_match "--metrics 99999 is refused, saying what to give" \
+	"ADDRESS:PORT" "$out"
+check_eq "--metrics 99999: exit status 2" 2 "$rc"
+hn_stop
+hn_start --metrics 9469 || bad setup "hostnatd with --metrics 9469"
+scrape() { ns host curl -sS --max-time 5 "$@" 2>&1; }
+wait_until 5 ns host curl -sf --max-time 1 -o /dev/null \
+	http://127.0.0.1:9469/metrics
+body=$(scrape http://127.0.0.1:9469/metrics)
+printf '%s\n' "$body" >"$T/scrape.txt"
+check_match "GET /metrics answers the metrics" \
+	'^hostnat_sessions_max [0-9]+$' "$body"
+check_eq "GET /metrics: promtool finds no problem" "" \
+	"$("$PROMTOOL" check metrics <"$T/scrape.txt" 2>&1)"
+check_match "GET /metrics: per network too" \
+	"hostnat_network_mappings\{network=\"$NET\"\} 1" "$body"
+check_match "the content type is the exposition format's" \
+	"text/plain; version=0.0.4" \
+	"$(scrape -o /dev/null -D - http://127.0.0.1:9469/metrics)"
+check_eq "another path: 404" 404 \
+	"$(scrape -o /dev/null -w '%{http_code}' http://127.0.0.1:9469/)"
+check_eq "POST: 405" 405 \
+	"$(scrape -o /dev/null -w '%{http_code}' -X POST -d x http://127.0.0.1:9469/metrics)"
+out=$(ns inet curl -sS --max-time 3 http://$EXT:9469/metrics 2>&1)
+check_nomatch "from outside: nothing (it listens on 127.0.0.1)" "hostnat_" "$out"
+n=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	scrape http://127.0.0.1:9469/metrics | grep -q '^hostnat_sessions ' &&
+		n=$((n + 1))
+done
+check_eq "ten scrapes in a row, each answered" 10 "$n"
+check_cmd "the daemon lives on, under its filter, and answers" \
+	hn network list
+check_nomatch "no seccomp complaint in the log" "seccomp|SIGSYS|Bad system call" \
+	"$(cat "$T/hostnatd.log")"
 finish
