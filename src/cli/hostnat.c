@@ -14,11 +14,16 @@
  * daemon uses (src/ctl/parse.c), so that a typo is reported with the
  * rejected token before anything is sent; the daemon checks again.
  *
+ * `hostnat __complete WORD...`, not in the usage, prints the candidates
+ * for the last word from the same table (dist/bash-completion/hostnat).
+ *
  * Exit status: 0 done; 1 the daemon refused or could not be reached (one
  * line "hostnat: <message>" on stderr); 2 the command line is wrong (the
  * message and the command's usage on stderr).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1333,6 +1338,290 @@ static int do_help(const struct cli *cli, const struct cmd *c, int argc,
 	return 0;
 }
 
+/* ---- completion ------------------------------------------------------- */
+
+/*
+ * hostnat __complete WORD...: the candidates for the last WORD (empty for
+ * a new word), one a line, for dist/bash-completion/hostnat. Hidden: not a
+ * row of cmds[] and not in the usage. Every word comes from where the CLI
+ * itself takes it, so that a new row, option or setting completes without
+ * a second list: objects and commands from cmds[], options and their
+ * finite values ("tcp|udp", "on|off") from each row's usage text, setting
+ * names and values from the settings table of src/ctl/parse.c, network
+ * names from the daemon (network.list; nothing, quietly, when it does not
+ * answer within COMPLETE_TIMEOUT_S), namespaces from /run/netns and
+ * interfaces from /sys/class/net.
+ */
+
+#define COMPLETE_TIMEOUT_S 2	/* s, a daemon that does not answer */
+#define COMPLETE_OPTS 16	/* options in one usage text */
+#define COMPLETE_POS 4		/* positional words in one usage text */
+
+/**
+ * struct usage_words - a usage text of cmds[] read back as words
+ * @opt:	its options, each once
+ * @opt.name:	"--proto"
+ * @opt.value:	the value's placeholder, "tcp|udp"
+ * @opt.repeat:	may be given more than once ("[--prefix CIDR]...")
+ * @nopt:	options in @opt
+ * @pos:	the positional placeholders in order: "NAME", "KEY"
+ * @npos:	words in @pos
+ */
+struct usage_words {
+	struct {
+		char name[32];
+		char value[48];
+		bool repeat;
+	} opt[COMPLETE_OPTS];
+	unsigned nopt;
+	char pos[COMPLETE_POS][16];
+	unsigned npos;
+};
+
+/* the word inside brackets and dots: "[--prefix" -> "--prefix" */
+static void usage_core(const char *tok, char *out, size_t len)
+{
+	size_t n;
+
+	tok += strspn(tok, "[");
+	snprintf(out, len, "%s", tok);
+	n = strlen(out);
+	while (n && (out[n - 1] == ']' || out[n - 1] == '.'))
+		out[--n] = '\0';
+}
+
+static void usage_words_of(const struct cmd *c, struct usage_words *u)
+{
+	char buf[512], *tok, *save = NULL, core[48];
+	int last = -1;		/* the option whose value comes next */
+
+	memset(u, 0, sizeof(*u));
+	snprintf(buf, sizeof(buf), "%s", c->usage);
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		bool rep = strlen(tok) > 3 &&
+			   !strcmp(tok + strlen(tok) - 3, "...");
+		unsigned k;
+
+		usage_core(tok, core, sizeof(core));
+		if (!strncmp(core, "--", 2)) {
+			for (k = 0; k < u->nopt; k++)
+				if (!strcmp(u->opt[k].name, core))
+					break;
+			if (k == COMPLETE_OPTS)
+				continue;
+			if (k == u->nopt)
+				snprintf(u->opt[u->nopt++].name,
+					 sizeof(u->opt[0].name), "%s", core);
+			u->opt[k].repeat |= rep;
+			last = (int)k;
+		} else if (last >= 0) {
+			snprintf(u->opt[last].value, sizeof(u->opt[0].value),
+				 "%s", core);
+			u->opt[last].repeat |= rep;
+			last = -1;
+		} else if (u->npos < COMPLETE_POS) {
+			snprintf(u->pos[u->npos++], sizeof(u->pos[0]), "%s",
+				 core);
+		}
+	}
+}
+
+static int usage_opt_find(const struct usage_words *u, const char *name)
+{
+	unsigned k;
+
+	for (k = 0; k < u->nopt; k++)
+		if (!strcmp(u->opt[k].name, name))
+			return (int)k;
+	return -1;
+}
+
+static void cand(const char *cur, const char *word)
+{
+	if (!strncmp(word, cur, strlen(cur)))
+		printf("%s\n", word);
+}
+
+/* "tcp|udp" -> tcp, udp; a placeholder in capitals ("ADDR") is no list */
+static void cand_alternatives(const char *cur, const char *alts)
+{
+	char buf[48], *w, *save = NULL;
+
+	if (!alts[0] || alts[strspn(alts, "abcdefghijklmnopqrstuvwxyz|")])
+		return;
+	snprintf(buf, sizeof(buf), "%s", alts);
+	for (w = strtok_r(buf, "|", &save); w; w = strtok_r(NULL, "|", &save))
+		cand(cur, w);
+}
+
+/* the names of a directory (network namespaces, interfaces) */
+static void cand_dir(const char *cur, const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			cand(cur, e->d_name);
+	closedir(d);
+}
+
+/* the networks of a running daemon; nothing when it does not answer */
+static void cand_networks(const struct cli *cli, const char *cur)
+{
+	json_t *res, *n;
+	size_t i;
+
+	if (rpc(cli, "network.list", NULL, &res))
+		return;
+	json_array_foreach(res, i, n)
+		if (json_is_string(json_object_get(n, "name")))
+			cand(cur, jstr(n, "name"));
+	json_decref(res);
+}
+
+/* the settings of "network set", or the finite values of one of them */
+static void cand_settings(const char *cur, const char *key_word)
+{
+	char err[CTL_ERR_MAX];
+	enum parse_setting key;
+	const char *seen[8] = { NULL };
+	unsigned k, v;
+
+	if (!key_word) {
+		for (k = 0; k < SET_NKEYS; k++)
+			cand(cur, parse_setting_name((enum parse_setting)k));
+		return;
+	}
+	if (parse_setting_key(key_word, &key, err, sizeof(err)) ||
+	    parse_setting_is_number(key))
+		return;
+	/* the values of a word setting are 0, 1, ...: stop at a repeat */
+	for (v = 0; v < 8; v++) {
+		const char *s = parse_setting_str(key, v);
+
+		if (!s || !strcmp(s, "?") || (v && !strcmp(s, seen[v - 1])))
+			break;
+		seen[v] = s;
+		cand(cur, s);
+	}
+}
+
+/* a positional placeholder of a usage text */
+static void cand_positional(const struct cli *cli, const char *cur,
+			    const char *ph, const char *key_word)
+{
+	if (!strcmp(ph, "NAME"))
+		cand_networks(cli, cur);
+	else if (!strcmp(ph, "KEY"))
+		cand_settings(cur, NULL);
+	else if (!strcmp(ph, "VALUE") && key_word)
+		cand_settings(cur, key_word);
+}
+
+/* the arguments of command @c: argv[0..argc-2] given, argv[argc-1] now */
+static void complete_args(const struct cli *cli, const struct cmd *c, int argc,
+			  char **argv)
+{
+	const char *cur = argv[argc - 1], *key_word = NULL;
+	bool used[COMPLETE_OPTS] = { false };
+	struct usage_words u;
+	unsigned npos = 0, k;
+	int i, o;
+
+	usage_words_of(c, &u);
+	for (i = 0; i < argc - 1; i++) {
+		o = usage_opt_find(&u, argv[i]);
+		if (o >= 0) {
+			used[o] = true;
+			if (i + 1 == argc - 1) {	/* its value now */
+				const char *ph = u.opt[o].value;
+
+				if (!strcmp(argv[i], "--netns"))
+					cand_dir(cur, "/run/netns");
+				else if (strstr(ph, "IFNAME"))
+					cand_dir(cur, "/sys/class/net");
+				else
+					cand_alternatives(cur, ph);
+				return;
+			}
+			i++;
+			continue;
+		}
+		if (argv[i][0] == '-')
+			continue;
+		if (npos == 1)
+			key_word = argv[i];
+		npos++;
+	}
+	if (cur[0] == '-') {
+		for (k = 0; k < u.nopt; k++)
+			if (!used[k] || u.opt[k].repeat)
+				cand(cur, u.opt[k].name);
+		return;
+	}
+	/* the NAME of network add is a new one */
+	if (npos < u.npos && !(c->fn == do_network_add && npos == 0))
+		cand_positional(cli, cur, u.pos[npos], key_word);
+}
+
+static int do_complete(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *c, *r;
+	const char *cur;
+	int i = 0, null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	/* quiet: a message would land in the user's command line */
+	if (null >= 0) {
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	alarm(COMPLETE_TIMEOUT_S);
+	if (argc < 1)
+		return 0;
+	cur = argv[argc - 1];
+	while (i < argc - 1 && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--socket")) {
+			if (i + 1 == argc - 1)
+				return 0;	/* a path: the shell's */
+			cli->sock = argv[++i];
+		}
+		i++;
+	}
+	if (i == argc - 1) {			/* the object */
+		if (cur[0] == '-') {
+			cand(cur, "--socket");
+			cand(cur, "--json");
+			cand(cur, "--help");
+			return 0;
+		}
+		for (c = cmds; c->object; c++) {
+			for (r = cmds; r < c && strcmp(r->object, c->object);
+			     r++)
+				;
+			if (r == c)
+				cand(cur, c->object);
+		}
+		return 0;
+	}
+	for (c = cmds; c->object; c++) {
+		if (strcmp(c->object, argv[i]))
+			continue;
+		if (!c->command) {
+			complete_args(cli, c, argc - i - 1, argv + i + 1);
+			return 0;
+		}
+		if (i + 1 == argc - 1)		/* the command */
+			cand(cur, c->command);
+		else if (!strcmp(c->command, argv[i + 1]))
+			complete_args(cli, c, argc - i - 2, argv + i + 2);
+	}
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "network", "add", do_network_add,
 	  "NAME --prefix CIDR [--prefix CIDR]... [--bridge IFNAME] "
@@ -1391,6 +1680,9 @@ int main(int argc, char **argv)
 	const struct cmd *c;
 	bool object_known = false;
 	int i = 1;
+
+	if (argc > 1 && !strcmp(argv[1], "__complete"))
+		return do_complete(&cli, argc - 2, argv + 2);
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--json")) {

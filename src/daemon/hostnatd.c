@@ -26,6 +26,16 @@
  * new bridge ports and tells the engine the host's own sockets in the
  * NAT's port ranges.
  *
+ * systemd's notify protocol (sd_notify(3); nothing is sent without
+ * NOTIFY_SOCKET, as under Type=simple or from a shell): READY=1 once the
+ * networks are applied, the API socket listens and the privileges are
+ * dropped, with a STATUS= line "serving N networks on SOCKET"; STATUS=
+ * again when the number of networks changes (checked once a second), and
+ * STOPPING=1 when a signal ends the loop. sd_notify() opens an AF_UNIX
+ * datagram socket and sends one message (socket, get/setsockopt, the
+ * process's ids, sendmsg, close), all in the seccomp allow-list of
+ * src/daemon/priv.c.
+ *
  * SIGTERM/SIGINT: leave the loop, close the API, stop the datapath
  * (dp_close: programs and devices go, the fail-closed rules and the
  * bridges stay), free the engine. SIGKILL leaves the programs too; the
@@ -46,6 +56,8 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "ctl.h"
 #include "dp.h"
@@ -85,6 +97,36 @@ static void mem_free(void *ctx, void *p, size_t size)
 {
 	(void)ctx;
 	munmap(p, size);
+}
+
+/* the networks the engine holds, for systemd's STATUS= line */
+static unsigned net_count(const struct nat *nat, uint32_t max_nets)
+{
+	struct nat_net_cfg cfg;
+	unsigned id, n = 0;
+
+	for (id = 0; id < max_nets; id++)
+		n += !nat_net_get(nat, id, &cfg);
+	return n;
+}
+
+/*
+ * Tell systemd (when it listens: NOTIFY_SOCKET) what hostnatd does:
+ * @state ("READY=1\n", "STOPPING=1\n" or "") and the STATUS= line. A
+ * failure is logged once; it never stops the daemon.
+ */
+static void notify(const char *state, unsigned nets, const char *sock)
+{
+	static bool warned;
+	int ret = sd_notifyf(0, "%sSTATUS=serving %u network%s on %s", state,
+			     nets, nets == 1 ? "" : "s", sock);
+
+	if (ret < 0 && !warned) {
+		log_msg(LOG_WARNING, "cannot notify systemd at %s: %s",
+			getenv("NOTIFY_SOCKET") ? getenv("NOTIFY_SOCKET") : "?",
+			strerror(-ret));
+		warned = true;
+	}
 }
 
 static void usage(FILE *f)
@@ -137,6 +179,7 @@ static void drain(struct nat *nat, struct dp *dp, enum dp_dev dev,
 }
 
 static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl,
+		 const struct nat_limits *lim, const char *sock,
 		 struct metrics *met)
 {
 	struct nat_pkt pkts[BURST];
@@ -147,7 +190,7 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl,
 	struct epoll_event ev, evs[8];
 	sigset_t mask;
 	int ep, tfd, sfd, i, n, ret = 0;
-	unsigned tick = 0;
+	unsigned tick = 0, nets = net_count(nat, lim->max_nets), m;
 	bool stop = false;
 
 	sigemptyset(&mask);
@@ -212,12 +255,15 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl,
 				dp_ports_sync(dp, nat);
 				if (k)
 					dp_tx(dp, DP_IN, pkts, k);
+				if (met)	/* its idle timeouts */
+					metrics_run(met);
+				if (++tick % (1000 / NAT_POLL_INTERVAL_MS))
+					break;
 				/* the host's own sockets in the NAT's ranges */
-				if (++tick % (1000 / NAT_POLL_INTERVAL_MS) == 0) {
-					dp_tick(dp, nat);
-					if (met)	/* its idle timeouts */
-						metrics_run(met);
-				}
+				dp_tick(dp, nat);
+				m = net_count(nat, lim->max_nets);
+				if (m != nets)
+					notify("", nets = m, sock);
 				break;
 			case 5:
 				metrics_run(met);
@@ -231,6 +277,9 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl,
 							  "down", si.ssi_signo);
 					stop = true;
 				}
+				if (stop)
+					sd_notify(0, "STOPPING=1\n"
+						     "STATUS=shutting down");
 				break;
 			}
 		}
@@ -405,7 +454,8 @@ int main(int argc, char **argv)
 		close(ready[1]);
 		ready[1] = -1;
 	}
-	ret = serve(nat, dp, ctl, met);
+	notify("READY=1\n", net_count(nat, lim.max_nets), co.sock_path);
+	ret = serve(nat, dp, ctl, &lim, co.sock_path, met);
 out:
 	metrics_close(met);
 	ctl_close(ctl);

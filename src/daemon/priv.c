@@ -88,6 +88,10 @@ static const char *const daemon_calls[] = {
 	"clock_gettime", "gettimeofday", "mmap", "munmap", "madvise",
 	"mremap", "brk", "rt_sigreturn", "rt_sigprocmask", "getpid",
 	"gettid", "getrandom", "wait4", "exit", "exit_group",
+	/* sd_notify() (libsystemd 252): socket(AF_UNIX), get/setsockopt,
+	 * sendmsg, close, and the ids it compares for its credentials;
+	 * tests/net/t_notify.sh runs it in kill mode */
+	"getuid", "geteuid", "getgid", "getegid",
 };
 
 /* the helper: requests, open, fork and setns, rtnetlink inside */
