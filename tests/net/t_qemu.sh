@@ -9,7 +9,8 @@
 # web server in inet through the NAT (the server sees the external address),
 # and serves a mapped port to a client in inet (the guest sees the client's
 # own address). A second guest on a tap made by hand (the plain-tap recipe)
-# gets a lease and reaches inet too. The guests report over the serial
+# gets the address reserved for its MAC, reaches inet and serves the port
+# mapped to that address. The guests report over the serial
 # console; QEMU runs with KVM where a probe guest boots with it, TCG otherwise.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vm.sh"
@@ -135,7 +136,12 @@ else
 		sh -c "[ ! -e '$BRCONF' ] || grep -Eqx 'allow ($BR|all)' '$BRCONF'"
 fi
 
-# ---- a tap of one's own: -nic tap,ifname=vm0,script=no ---------------------
+# ---- a tap of one's own: -nic tap,ifname=vm0,script=no, and a reservation -
+A2=$($PY -c 'import ipaddress, sys; print(ipaddress.ip_network(sys.argv[1])[10])' "$PX")
+check_cmd "lease add nat: $MAC2 reserved $A2" \
+	hn lease add nat --mac "$MAC2" --address "$A2"
+check_cmd "map add nat tcp 2222 -> $A2:80" \
+	hn map add nat --proto tcp --internal "$A2:80" --external-port 2222
 VM_CONSOLE=$T/console2.log
 t0=$SECONDS
 ip -n "$P-host" tuntap add dev $TAP mode tap &&
@@ -146,11 +152,15 @@ vm_start "hn_out=$INET:80" \
 vm_wait 45 LEASE
 lease=$(vm_marker LEASE)
 note "guest 2 lease: '$lease'"
-check_eq "guest 2 (-nic tap): udhcpc gets an address of $PX ($((SECONDS - t0)) s)" \
-	in "$(in_net "$lease")"
+check_eq "guest 2 (-nic tap): udhcpc gets its reserved $A2 ($((SECONDS - t0)) s)" \
+	"$A2 $GW" "$lease"
 vm_wait 20 OUT
 check_match "guest 2: reaches inet's web server, which sees $EXT" \
 	"^web saw $EXT:[0-9]+$" "$(vm_marker OUT)"
+vm_wait 20 READY || bad "guest 2: httpd" "no HN-READY marker"
+out=$(ns inet curl -sS --max-time 10 "http://$EXT:2222/cgi-bin/who" 2>&1)
+check_match "guest 2: inet reaches it through $EXT:2222 and it sees $INET" \
+	"^guest saw $INET:[0-9]+$" "$out"
 [ "$N_BAD" -eq 0 ] || vm_diag
 vm_stop
 ip -n "$P-host" link del $TAP
