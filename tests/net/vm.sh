@@ -161,20 +161,29 @@ vm_stop() {
 
 # vm_accel: VM_ACCEL=kvm if a probe guest boots under KVM within 5 s (it
 # takes well under 1 s where KVM works; where it fails here the guest never
-# prints anything),
-# else tcg (or HN_QEMU_ACCEL)
+# prints anything), else tcg (or HN_QEMU_ACCEL); the answer is kept for
+# the rest of the boot
 vm_accel() {
-	local saved=$VM_CONSOLE
+	local saved=$VM_CONSOLE boot memo
 	VM_ACCEL=${HN_QEMU_ACCEL:-}
 	[ -n "$VM_ACCEL" ] && return 0
 	VM_ACCEL=tcg
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 0
+	# the answer holds until the next boot: kept beside the guest
+	boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)
+	memo=${VM_KERNEL%/*}/kvm-probe
+	if [ -n "$boot" ] && [ "$(cut -d' ' -f1 "$memo" 2>/dev/null)" = "$boot" ]; then
+		VM_ACCEL=$(cut -d' ' -f2 "$memo")
+		note "KVM probe: $VM_ACCEL (as probed earlier in this boot, $memo)"
+		return 0
+	fi
 	VM_CONSOLE=$T/probe.log
 	_vm_run kvm "$VM_CONSOLE" hn_probe=1
 	vm_wait 5 PROBE && VM_ACCEL=kvm
-	note "KVM probe: $([ $VM_ACCEL = kvm ] && echo boots || echo fails): $(grep -a -i -m 1 kvm "$T/qemu.log" | head -c 200)"
+	note "KVM probe: $([ $VM_ACCEL = kvm ] && echo boots || echo fails)"
 	vm_stop
 	VM_CONSOLE=$saved
+	[ -z "$boot" ] || echo "$boot $VM_ACCEL" >"$memo"
 }
 
 # vm_start APPEND NIC...: boot the guest with kernel parameters APPEND and
@@ -190,4 +199,108 @@ vm_diag() {
 	note "QEMU ($VM_ACCEL): $(tail -n 5 "$T/qemu.log" 2>/dev/null | tr '\n' '|')"
 	note "guest console (last 15 lines):"
 	tail -n 15 "$VM_CONSOLE" 2>/dev/null | tr -d '\r' | sed 's/^/  # | /'
+}
+
+# ---- libvirt ---------------------------------------------------------------
+# lv_start runs a libvirtd of the case's own in P-host, in the private mount
+# namespace that ip netns exec gives it: tmpfs on /run, /var/lib, /var/log
+# and /etc/libvirt (its state goes with it), its cache of QEMU's
+# capabilities bound from $HN_VM_CACHE/libvirt (the probe takes seconds),
+# its socket in $T/lv, a user libvirt-qemu in a private copy of /etc/passwd
+# (the QEMU driver looks it up at start; libvirt-daemon-system would create
+# it on the host, with services), QEMU as root without a security driver,
+# cgroups or namespaces, its output to a file (no virtlogd). LV_PID is
+# libvirtd; lv_stop ends the domains' QEMUs and libvirtd by PID.
+
+LV_PID=
+LV_DIR=$T/lv
+VIRSH="virsh -q -c qemu:///system?socket=$LV_DIR/sock/libvirt-sock"
+
+_lv_answers() { # it answers, or it has died (then LV_DEAD=1)
+	ns host $VIRSH version >/dev/null 2>&1 && return 0
+	kill -0 "$LV_PID" 2>/dev/null && return 1
+	LV_DEAD=1
+}
+
+# lv_start: libvirtd up and answering within 30 s
+lv_start() {
+	local cache=${VM_KERNEL%/*}/libvirt
+	mkdir -p "$LV_DIR/etc" "$LV_DIR/sock" "$LV_DIR/caps" "$cache"
+	cat >"$LV_DIR/etc/libvirtd.conf" <<-EOF
+	unix_sock_dir = "$LV_DIR/sock"
+	auth_unix_rw = "none"
+	auth_unix_ro = "none"
+	log_outputs = "3:stderr"
+	EOF
+	cat >"$LV_DIR/etc/qemu.conf" <<-EOF
+	user = "root"
+	group = "root"
+	dynamic_ownership = 0
+	remember_owner = 0
+	security_driver = "none"
+	stdio_handler = "file"
+	namespaces = [ ]
+	cgroup_controllers = [ ]
+	EOF
+	cp /etc/passwd "$LV_DIR/passwd"
+	cp /etc/group "$LV_DIR/group"
+	grep -q '^libvirt-qemu:' /etc/passwd ||
+		echo 'libvirt-qemu:x:64055:64055::/nonexistent:/usr/sbin/nologin' >>"$LV_DIR/passwd"
+	grep -q '^libvirt-qemu:' /etc/group || echo 'libvirt-qemu:x:64055:' >>"$LV_DIR/group"
+	# ip netns exec runs sh in a mount namespace of its own (slave of
+	# the host's): these mounts are the daemon's alone; exec keeps the PID
+	ip netns exec "$P-host" sh -c "
+		mount --bind '$LV_DIR/passwd' /etc/passwd &&
+		mount --bind '$LV_DIR/group' /etc/group &&
+		mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib &&
+		mount -t tmpfs tmpfs /var/log &&
+		mount -t tmpfs tmpfs /etc/libvirt &&
+		cp '$LV_DIR'/etc/*.conf /etc/libvirt/ &&
+		mount --bind '$cache' '$LV_DIR/caps' &&
+		mount -t tmpfs tmpfs /var/cache && mkdir /var/cache/libvirt &&
+		mount --bind '$LV_DIR/caps' /var/cache/libvirt &&
+		exec libvirtd --pid-file '$LV_DIR/libvirtd.pid'" \
+		>"$LV_DIR/libvirtd.log" 2>&1 &
+	LV_PID=$!
+	LV_DEAD=
+	if ! wait_until 30 _lv_answers || [ -n "$LV_DEAD" ]; then
+		note "libvirtd does not answer on $LV_DIR/sock after 30 s: $(grep -v dmidecode "$LV_DIR/libvirtd.log" | tail -n 5 | tr '\n' '|')"
+		return 1
+	fi
+}
+
+# lv_qemu_pid DOMAIN: the PID of DOMAIN's QEMU (libvirt's pid file, seen
+# through libvirtd's root)
+lv_qemu_pid() {
+	cat "/proc/$LV_PID/root/run/libvirt/qemu/$1.pid" 2>/dev/null
+}
+
+# lv_log DOMAIN: QEMU's log of DOMAIN
+lv_log() {
+	cat "/proc/$LV_PID/root/var/log/libvirt/qemu/$1.log" 2>/dev/null
+}
+
+# lv_stop: destroy the domains, end libvirtd (SIGTERM, 10 s, SIGKILL), and
+# any QEMU of ours still running by its PID
+lv_stop() {
+	local d pids=() pid i
+	[ -n "$LV_PID" ] || return 0
+	for d in $(ns host $VIRSH list --name 2>/dev/null); do
+		pid=$(lv_qemu_pid "$d")
+		[ -n "$pid" ] && pids+=("$pid")
+		ns host timeout 10 $VIRSH destroy "$d" >/dev/null 2>&1
+	done
+	kill -TERM "$LV_PID" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$LV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$LV_PID" 2>/dev/null
+	wait "$LV_PID" 2>/dev/null
+	for pid in "${pids[@]}"; do # still QEMU (not a reused PID)?
+		case $(readlink "/proc/$pid/exe" 2>/dev/null) in
+		*qemu-system*) kill -KILL "$pid" ;;
+		esac
+	done
+	LV_PID=
 }
