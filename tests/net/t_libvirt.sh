@@ -48,8 +48,9 @@ lv_start || { bad setup "libvirtd did not start"; finish; }
 ok "libvirtd answers ($((SECONDS - t0)) s)"
 # as the README says, from the directory of hostnat-net.xml
 cp "$T/net.xml" "$T/hostnat-net.xml"
-cd "$T" && check_cmd "virsh net-define hostnat-net.xml" ns host $VIRSH net-define hostnat-net.xml
-cd - >/dev/null
+cd "$T" || { bad setup "cd $T"; finish; }
+check_cmd "virsh net-define hostnat-net.xml" ns host $VIRSH net-define hostnat-net.xml
+cd - >/dev/null || finish
 check_cmd "virsh net-start hostnat" ns host $VIRSH net-start hostnat
 check_cmd "virsh net-autostart hostnat" ns host $VIRSH net-autostart hostnat
 check_match "net-info: hostnat is active on bridge hn-nat" "Active: +yes" \

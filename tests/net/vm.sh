@@ -20,10 +20,12 @@
 # hn_probe=1.
 #
 # vm_accel picks the accelerator: kvm when /dev/kvm is there and a probe
-# guest boots with it (on some machines /dev/kvm exists and KVM fails with
-# "KVM internal error"), tcg otherwise; HN_QEMU_ACCEL=kvm|tcg forces one.
-# vm_start boots the guest in P-host; QEMU's PID is VM_PID, its serial
-# console $T/console.log; vm_stop (called by vm_cleanup) ends it by PID.
+# guest boots with it (on our test machines /dev/kvm exists, but a KVM guest
+# never prints a line, or KVM fails with "KVM internal error"), tcg
+# otherwise; HN_QEMU_ACCEL=kvm|tcg forces one. vm_start boots the guest in
+# P-host; QEMU's PID is VM_PID (ip netns exec execs QEMU: the PID is QEMU's
+# own, and a child of the case's shell until vm_stop reaps it), its serial
+# console $VM_CONSOLE; vm_stop ends it by that PID.
 
 QEMU=${HN_QEMU:-qemu-system-x86_64}
 VM_PID=
