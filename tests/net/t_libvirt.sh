@@ -95,7 +95,7 @@ VM_PID=$(lv_qemu_pid $DOM)
 check_match "its QEMU runs (pid '$VM_PID')" '^[0-9]+$' "$VM_PID"
 check_match "libvirt put its tap on hn-nat" "^vnet" \
 	"$(ip -n "$P-host" -o link show master hn-nat 2>/dev/null | awk -F': ' '{print $2}')"
-vm_wait 60 LEASE
+vm_need 40 LEASE "the domain gets a lease"
 lease=$(vm_marker LEASE)
 A=${lease%% *}
 note "lease: '$lease' (network nat: $PX, gateway $GW)"
@@ -109,10 +109,10 @@ except ValueError:
 print("in" if ok else "out")' "$lease" "$PX" "$GW")"
 check_match "lease list shows $A for $MAC" "lease +$A +$MAC .*bound" \
 	"$(hn lease list nat 2>&1)"
-vm_wait 20 OUT
+vm_need 15 OUT "the domain: an HTTP GET to inet"
 check_match "the domain reaches inet's web server, which sees $EXT" \
 	"^web saw $EXT:[0-9]+$" "$(vm_marker OUT)"
-vm_wait 20 READY || bad "httpd in the domain" "no HN-READY marker"
+vm_need 10 READY "the domain: httpd listens"
 check_cmd "map add nat tcp 8080 -> $A:80" \
 	hn map add nat --proto tcp --internal "$A:80" --external-port 8080
 check_match "inet reaches the domain through $EXT:8080 and it sees $INET" \
@@ -134,12 +134,12 @@ t0=$SECONDS
 check_cmd "virsh create: domain ${DOM}2 with <interface type='bridge'>" \
 	ns host $VIRSH create "$T/domain2.xml"
 VM_PID=$(lv_qemu_pid ${DOM}2)
-vm_wait 60 LEASE
+vm_need 40 LEASE "${DOM}2 gets a lease"
 lease=$(vm_marker LEASE)
 note "lease of ${DOM}2: '$lease'"
 check_match "${DOM}2 gets a lease, listed for $MAC2 ($((SECONDS - t0)) s)" \
 	"lease +${lease%% *} +$MAC2 .*bound" "$(hn lease list nat 2>&1)"
-vm_wait 20 OUT
+vm_need 15 OUT "${DOM}2: an HTTP GET to inet"
 check_match "${DOM}2 reaches inet's web server, which sees $EXT" \
 	"^web saw $EXT:[0-9]+$" "$(vm_marker OUT)"
 if [ "$N_BAD" -gt 0 ]; then

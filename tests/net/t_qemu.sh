@@ -94,15 +94,11 @@ bridge_conf_allow || { bad setup "cannot write $BRCONF"; finish; }
 t0=$SECONDS
 vm_start "hn_out=$INET:80" \
 	-nic "bridge,br=$BR,model=virtio-net-pci,mac=$MAC1"
-if ! vm_wait 60 UP; then
-	bad "guest 1 (-nic bridge): boots with eth0" "no HN-UP marker"
-	vm_diag
-	finish
-fi
+vm_need 40 UP "guest 1 (-nic bridge): boots with eth0"
 ok "guest 1 (-nic bridge): boots with eth0 $(vm_marker UP) ($VM_ACCEL, $((SECONDS - t0)) s)"
 ports=$(ip -n "$P-host" -o link show master $BR 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1)
 check_match "guest 1: qemu-bridge-helper put a tap on $BR" "^tap" "$ports"
-vm_wait 45 LEASE
+vm_need 40 LEASE "guest 1: udhcpc gets a lease"
 lease=$(vm_marker LEASE)
 A1=${lease%% *}
 note "guest 1 lease: '$lease' (network nat: $PX, gateway $GW)"
@@ -110,10 +106,10 @@ check_eq "guest 1: udhcpc gets an address of $PX with router $GW" in \
 	"$(in_net "$lease")"
 check_match "guest 1: lease list shows $A1 for $MAC1" "lease +$A1 +$MAC1 .*bound" \
 	"$(hn lease list nat 2>&1)"
-vm_wait 20 OUT
+vm_need 15 OUT "guest 1: an HTTP GET to inet"
 check_match "guest 1: reaches inet's web server, which sees $EXT" \
 	"^web saw $EXT:[0-9]+$" "$(vm_marker OUT)"
-vm_wait 20 READY || bad "guest 1: httpd" "no HN-READY marker"
+vm_need 10 READY "guest 1: httpd listens"
 check_cmd "map add nat tcp 8080 -> $A1:80" \
 	hn map add nat --proto tcp --internal "$A1:80" --external-port 8080
 out=$(ns inet curl -sS --max-time 10 "http://$EXT:8080/cgi-bin/who" 2>&1)
@@ -149,15 +145,15 @@ ip -n "$P-host" tuntap add dev $TAP mode tap &&
 	bad setup "tap $TAP on $BR"
 vm_start "hn_out=$INET:80" \
 	-nic "tap,ifname=$TAP,script=no,downscript=no,model=virtio-net-pci,mac=$MAC2"
-vm_wait 45 LEASE
+vm_need 40 LEASE "guest 2 (-nic tap): udhcpc gets a lease"
 lease=$(vm_marker LEASE)
 note "guest 2 lease: '$lease'"
 check_eq "guest 2 (-nic tap): udhcpc gets its reserved $A2 ($((SECONDS - t0)) s)" \
 	"$A2 $GW" "$lease"
-vm_wait 20 OUT
+vm_need 15 OUT "guest 2: an HTTP GET to inet"
 check_match "guest 2: reaches inet's web server, which sees $EXT" \
 	"^web saw $EXT:[0-9]+$" "$(vm_marker OUT)"
-vm_wait 20 READY || bad "guest 2: httpd" "no HN-READY marker"
+vm_need 10 READY "guest 2: httpd listens"
 out=$(ns inet curl -sS --max-time 10 "http://$EXT:2222/cgi-bin/who" 2>&1)
 check_match "guest 2: inet reaches it through $EXT:2222 and it sees $INET" \
 	"^guest saw $INET:[0-9]+$" "$out"

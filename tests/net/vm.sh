@@ -147,6 +147,16 @@ vm_wait() {
 	done
 }
 
+# vm_need SECONDS WHAT NAME: vm_wait, or the check NAME fails, the console
+# is shown and the case ends (what follows needs the marker; ending keeps
+# the case's waits within CASE_TIMEOUT)
+vm_need() {
+	vm_wait "$1" "$2" && return 0
+	bad "$3" "no HN-$2 line on the guest's console within $1 s$(_vm_has FAIL && echo ": HN-FAIL $(vm_marker FAIL)")$(kill -0 "$VM_PID" 2>/dev/null || echo ", QEMU exited")"
+	vm_diag
+	finish
+}
+
 # vm_stop: end QEMU (SIGTERM, then SIGKILL after 5 s) and reap it
 vm_stop() {
 	local pid=$VM_PID i
