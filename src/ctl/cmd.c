@@ -86,6 +86,7 @@
  * (pool.c); network.show adds "pool" {prefix, size, used, free, entries}
  * and settings gain dhcp (bool) and dhcp-lease-time (s).
  */
+#define _GNU_SOURCE /* strerrorname_np() */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1098,6 +1099,8 @@ static int map_add(struct cmd_ctx *x, const struct ctl_req *r,
 		.used = true, .dynamic = !r->has_ext_port,
 		.net = (uint8_t)slot, .m = m,
 	};
+	if (r->has_owner)
+		snprintf(mm->owner, sizeof(mm->owner), "%s", r->owner);
 	ret = commit(x, err, errlen);
 	if (ret) {
 		nat_map_del(x->nat, id, m.proto, m.ext_addr, m.ext_port);
@@ -1105,6 +1108,67 @@ static int map_add(struct cmd_ctx *x, const struct ctl_req *r,
 	}
 	*res = model_map_json(&x->cur, (unsigned)ms);
 	return 0;
+}
+
+/* map.del by owner, in one network or all: {"deleted": N, "mappings":
+ * [...]}; none is no error, so that a runtime may repeat it */
+static int map_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
+			 json_t **res, char *err, size_t errlen)
+{
+	json_t *list = json_array();
+	int slot = -1, ret = 0;
+	unsigned i;
+
+	if (!list)
+		return -ENOMEM;
+	if (r->has_net) {
+		slot = net_lookup_open(x, r->net, err, errlen);
+		if (slot < 0) {
+			json_decref(list);
+			return slot;
+		}
+	}
+	for (i = 0; i < DP_MAX_STATIC; i++) {
+		const struct model_map *mm = &x->cur.map[i];
+		const struct nat_map *m = &mm->m;
+
+		if (!mm->used || strcmp(mm->owner, r->owner) ||
+		    (slot >= 0 && mm->net != slot) || x->cur.net[mm->net].closed)
+			continue;
+		ret = nat_map_del(x->nat, x->cur.net[mm->net].id, m->proto,
+				  m->ext_addr, m->ext_port);
+		if (ret) {
+			snprintf(err, errlen, "%s", nat_error(x->nat));
+			break;
+		}
+		if (json_array_append_new(list, model_map_json(&x->cur, i))) {
+			struct nat_map back = *m;
+
+			ret = -ENOMEM;
+			nat_map_add(x->nat, x->cur.net[mm->net].id, &back);
+			break;
+		}
+		x->next.map[i].used = false;
+	}
+	if (!ret && json_array_size(list))
+		ret = commit(x, err, errlen);
+	if (ret) {
+		/* put back into the engine what this request took out */
+		for (i = 0; i < DP_MAX_STATIC; i++) {
+			const struct model_map *mm = &x->cur.map[i];
+			struct nat_map back = mm->m;
+
+			if (mm->used && !x->next.map[i].used &&
+			    nat_map_add(x->nat, x->cur.net[mm->net].id, &back))
+				log_msg(LOG_ERR, "cannot restore a mapping: "
+					"%s", nat_error(x->nat));
+		}
+		json_decref(list);
+		return ret;
+	}
+	*res = json_pack("{s:I, s:o}", "deleted",
+			 (json_int_t)json_array_size(list), "mappings", list);
+	return *res ? 0 : -ENOMEM;
 }
 
 static int map_del(struct cmd_ctx *x, const struct ctl_req *r,
@@ -1591,7 +1655,8 @@ int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
 		ret = map_add(x, r, result, err, errlen);
 		break;
 	case CMD_MAP_DEL:
-		ret = map_del(x, r, result, err, errlen);
+		ret = r->has_owner ? map_del_owner(x, r, result, err, errlen) :
+				     map_del(x, r, result, err, errlen);
 		break;
 	case CMD_MAP_LIST:
 		ret = map_list(x, r, result, err, errlen);
@@ -1681,7 +1746,11 @@ char *cmd_handle(struct cmd_ctx *x, const char *line, size_t len, bool *drop)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
 		log_msg(LOG_INFO, "request refused: %s", err);
-		resp = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+		/* "errno": the kind of refusal, for programs (the CNI
+		 * plugin tells "try again later" from the rest) */
+		resp = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", err,
+				 "errno", strerrorname_np(ret < 0 ? -ret : ret) ?
+				 strerrorname_np(ret < 0 ? -ret : ret) : "EIO");
 	}
 	free(r);
 	out = resp ? json_dumps(resp, JSON_COMPACT | JSON_PRESERVE_ORDER) :

@@ -181,13 +181,13 @@ json_t *model_ext_json(const struct model *m, unsigned net, unsigned ext)
  *
  * Return: {"network", "proto", "internal_address", "internal_port",
  * "external_address" (null: every external address), "external_port",
- * "remote", "dynamic"}, NULL if out of memory
+ * "remote", "dynamic", "owner" (null: none)}, NULL if out of memory
  */
 json_t *model_map_json(const struct model *m, unsigned map)
 {
 	const struct model_map *mm = &m->map[map];
 
-	return json_pack("{s:s, s:s, s:o, s:i, s:o, s:i, s:o, s:b}",
+	return json_pack("{s:s, s:s, s:o, s:i, s:o, s:i, s:o, s:b, s:o}",
 			 "network", m->net[mm->net].cfg.name,
 			 "proto", nat_proto_name(mm->m.proto),
 			 "internal_address", jaddr(mm->m.int_addr),
@@ -196,7 +196,9 @@ json_t *model_map_json(const struct model *m, unsigned map)
 				jaddr(mm->m.ext_addr) : json_null(),
 			 "external_port", (json_int_t)mm->m.ext_port,
 			 "remote", jcidr(mm->m.remote_addr, mm->m.remote_plen),
-			 "dynamic", mm->dynamic);
+			 "dynamic", mm->dynamic,
+			 "owner", mm->owner[0] ? json_string(mm->owner) :
+						 json_null());
 }
 
 static json_t *settings_json(const struct nat_net_cfg *cfg,
@@ -462,7 +464,7 @@ static int map_from_json(json_t *o, const char *what, struct model_map *mm,
 {
 	static const char *const known[] = { "proto", "internal_address",
 		"internal_port", "external_address", "external_port",
-		"remote", "dynamic", NULL };
+		"remote", "dynamic", "owner", NULL };
 	const char *s;
 	json_int_t n;
 	json_t *ea;
@@ -505,6 +507,14 @@ static int map_from_json(json_t *o, const char *what, struct model_map *mm,
 				 &mm->m.remote_plen, err, errlen);
 	if (!ret && json_object_get(o, "dynamic"))
 		ret = get_bool(o, what, "dynamic", &mm->dynamic, err, errlen);
+	/* files older than owners have none; null is none too */
+	s = NULL;
+	if (!ret && !json_is_null(json_object_get(o, "owner")))
+		ret = get_str(o, what, "owner", false, &s, err, errlen);
+	if (!ret && s)
+		ret = parse_owner("owner", s, err, errlen);
+	if (!ret && s)
+		snprintf(mm->owner, sizeof(mm->owner), "%s", s);
 	return ret;
 }
 

@@ -74,12 +74,14 @@ struct model_net {
  * @dynamic:	the engine picked the external port (kept across restarts)
  * @net:	slot of its network in struct model
  * @m:		the mapping as the engine has it (@m.ext_port always set)
+ * @owner:	who made it (a container id), "" for nobody in particular
  */
 struct model_map {
 	bool used;
 	bool dynamic;
 	uint8_t net;
 	struct nat_map m;
+	char owner[PARSE_OWNER_MAX];
 };
 
 /**
