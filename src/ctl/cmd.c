@@ -38,14 +38,15 @@
  *
  * PROTOCOL (version 1). Request: one line {"cmd": C, "args": {...}};
  * response: one line {"ok": true, "result": R} or {"ok": false, "error":
- * "<message>"}. Objects: NETWORK {name, prefixes [CIDR], bridge,
+ * "<message>", "errno": "<ENAME>"} (the kind of refusal, for programs). Objects: NETWORK {name, prefixes [CIDR], bridge,
  * own_bridge, gateway, host_address, externals [EXTERNAL without network],
  * settings {udp-timeout, tcp-established-timeout, tcp-transitory-timeout,
  * icmp-timeout (s), tcp-filtering, udp-filtering (eif|adf|apdf),
  * udp-inbound-refresh (bool)}}; EXTERNAL {network, address, interface,
  * follows_interface, port_low, port_high}; MAPPING {network, proto,
  * internal_address, internal_port, external_address (null: every),
- * external_port, remote (CIDR), dynamic}. Commands (args; result):
+ * external_port, remote (CIDR), dynamic, owner (null: none)}. OWNER is
+ * 1 to 128 of [A-Za-z0-9._:-], a container id. Commands (args; result):
  *	ping ({}; {"pong": true})	version ({}; {version, protocol})
  *	network.add (name, prefixes?, bridge?, gateway?, externals?; NETWORK)
  *	network.del (name; NETWORK)	network.list ({}; [NETWORK])
@@ -53,8 +54,10 @@
  *		overlaps [string])
  *	network.set (name, key, value; NETWORK)
  *	map.add (network, proto, internal "A:P", external_port?,
- *		external_address?, remote?; MAPPING)
+ *		external_address?, remote?, owner?; MAPPING)
  *	map.del (network, proto, external_port, external_address?; MAPPING)
+ *	map.del (owner, network?; {deleted N, mappings [MAPPING]}): none
+ *		is success, deleted 0
  *	map.list (network?; [MAPPING])
  *	external.add (network, external (address or interface), ports?
  *		"LOW-HIGH"; EXTERNAL)
@@ -74,11 +77,16 @@
  *	lease.del (network, mac; ENTRY + network, or {network, ended
  *		[ENTRY]} for dynamic leases)
  *	lease.list (network?; [ENTRY + network])
- *	endpoint.add (network, netns, ifname?, address?, mac?; ENDPOINT)
- *	endpoint.del (network, netns, ifname?; ENDPOINT)
+ *	endpoint.add (network, netns (name or path), ifname?, address?,
+ *		mac?, owner?; ENDPOINT + gateway, prefix_length, routes
+ *		[{dst, gw}], dns [address], dns_domain (null: none))
+ *	endpoint.del (network, netns, ifname?; {deleted N, endpoints
+ *		[ENDPOINT]}): one that is gone already is deleted 0
+ *	endpoint.del (owner, network?, ifname?; {deleted N, endpoints
+ *		[ENDPOINT]})
  *	endpoint.list (network?; [ENDPOINT])
  * ENDPOINT {network, netns, ifname, host_interface, address (CIDR), mac,
- * present, state ("present"|"missing"), reason (null when present)}.
+ * owner (null: none), present, state ("present"|"missing"), reason (null when present)}.
  * API results add to NETWORK "state": "up", or "closed" and
  * "closed_reason" (its leases file or bridge could not be loaded at
  * start); settings gain isolation and source-binding (bool, default on).
