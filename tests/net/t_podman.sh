@@ -83,7 +83,7 @@ pm() {
 serve inet tcp $INET 80 web || bad setup "web server"
 # --rootfs is a flag without value: the options go before it (the first
 # word that is no option, here the rootfs, ends podman's options)
-out=$(pm run -d --name c1 --network hostnat -p 8080:80 --rootfs "$RF" \
+out=$(pm run -d --name c1 --network hostnat -p 8080:80 -p $EXT:8081:80 --rootfs "$RF" \
 	/bin/httpd -f -p 80 -h /www 2>&1)
 rc=$?
 check_eq "podman run -d --network hostnat -p 8080:80: exit 0" 0 "$rc"
@@ -97,13 +97,15 @@ check_match "podman gave the namespace as a path (CNI_NETNS)" "^/run/netns/" \
 	"$(jq -r '.[0].netns' <<<"$EP")"
 check_eq "podman inspect shows hostnat's address" "${A1%/*}" \
 	"$(pm inspect c1 --format '{{(index .NetworkSettings.Networks "hostnat").IPAddress}}' 2>&1)"
-check_eq "map list: tcp 8080 to the container's port 80, owned by it" \
-	"tcp 8080 ${A1%/*} 80 $(jq -r '.[0].owner' <<<"$EP")" \
-	"$(hn --json map list $NET | jq -r '.[] | "\(.proto) \(.external_port) \(.internal_address) \(.internal_port) \(.owner)"')"
+check_eq "map list: tcp 8080 (every address) and $EXT:8081 (hostIP) to port 80, owned by it" \
+	"tcp $EXT:8081 ${A1%/*} 80 $(jq -r '.[0].owner' <<<"$EP")|tcp null:8080 ${A1%/*} 80 $(jq -r '.[0].owner' <<<"$EP")" \
+	"$(hn --json map list $NET | jq -r '[.[] | "\(.proto) \(.external_address):\(.external_port) \(.internal_address) \(.internal_port) \(.owner)"] | sort | join("|")')"
 wait_until 10 ns inet curl -sf --max-time 2 http://$EXT:8080/ ||
 	note "httpd in c1 not reachable through 8080 after 10 s"
 check_eq "inet reaches the container's httpd through port 8080" c1 \
 	"$(ns inet curl -sS --max-time 5 http://$EXT:8080/ 2>&1)"
+check_eq "inet reaches it through $EXT:8081 (hostIP) too" c1 \
+	"$(ns inet curl -sS --max-time 5 http://$EXT:8081/ 2>&1)"
 check_eq "the container sees inet's own address" $INET \
 	"$(ns inet curl -sS --max-time 5 http://$EXT:8080/cgi-bin/ip 2>&1)"
 
