@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Podman (its CNI backend) runs containers on a hostnat network through
-# the CNI plugin: a container started with "-p 8080:80" gets its address
+# the CNI plugin: a container started with "-p 8080:80 -p EXT:8081:80"
+# (hostIP: the network's external address) gets its address
 # from hostnat's pool, reaches inet through the NAT, and inet reaches its
 # busybox httpd through port 8080 (the container sees inet's own address);
 # a second container on the same network reaches the first through the
