@@ -385,18 +385,19 @@ static void map_cells(json_t *m, char *ext, size_t elen, char *in,
 
 static void print_maps(json_t *list, bool with_net)
 {
-	struct table t = { .ncol = 6 };
+	struct table t = { .ncol = 7 };
 	size_t i;
 	json_t *m;
 
 	/* without the network column: the cells shift left by one */
 	if (!with_net)
-		t.ncol = 5;
+		t.ncol = 6;
 	table_row(&t, with_net ? "NETWORK" : "PROTO",
 		  with_net ? "PROTO" : "EXTERNAL",
 		  with_net ? "EXTERNAL" : "INTERNAL",
 		  with_net ? "INTERNAL" : "REMOTE",
-		  with_net ? "REMOTE" : "TYPE", "TYPE");
+		  with_net ? "REMOTE" : "TYPE", with_net ? "TYPE" : "OWNER",
+		  "OWNER");
 	json_array_foreach(list, i, m) {
 		char ext[64], in[64];
 		const char *type = json_is_true(json_object_get(m, "dynamic")) ?
@@ -405,10 +406,12 @@ static void print_maps(json_t *list, bool with_net)
 		map_cells(m, ext, sizeof(ext), in, sizeof(in));
 		if (with_net)
 			table_row(&t, jstr(m, "network"), jstr(m, "proto"), ext,
-				  in, jstr(m, "remote"), type);
+				  in, jstr(m, "remote"), type,
+				  jstr(m, "owner"));
 		else
 			table_row(&t, jstr(m, "proto"), ext, in,
-				  jstr(m, "remote"), type, NULL);
+				  jstr(m, "remote"), type, jstr(m, "owner"),
+				  NULL);
 	}
 	table_print(&t);
 }
@@ -742,9 +745,21 @@ static int map_args(const struct cmd *c, int argc, char **argv, bool add,
 			if (parse_cidr("--remote", v, &a, &l, err, sizeof(err)))
 				return usage_err(c, "%s", err);
 			json_object_set_new(args, "remote", json_string(v));
+		} else if (!strcmp(o, "--owner")) {
+			if (parse_owner("--owner", v, err, sizeof(err)))
+				return usage_err(c, "%s", err);
+			json_object_set_new(args, "owner", json_string(v));
 		} else {
 			return usage_err(c, "unknown option '%s'", o);
 		}
+	}
+	if (!add && json_object_get(args, "owner")) {
+		if (json_object_get(args, "proto") ||
+		    json_object_get(args, "external_port"))
+			return usage_err(c, "map del takes --owner ID alone "
+					 "(or with NAME), or --proto and "
+					 "--external-port");
+		return 0;
 	}
 	if (!json_object_get(args, "network"))
 		return usage_err(c, "map %s needs a NAME", c->command);
@@ -769,6 +784,12 @@ static int do_map_add(const struct cli *cli, const struct cmd *c, int argc,
 	return finish(cli, "map.add", args, dynamic ? show_port : NULL);
 }
 
+/* the answer of a deletion by owner: {"deleted": N, ...} */
+static void show_deleted(json_t *res)
+{
+	printf("deleted %lld\n", jint(res, "deleted"));
+}
+
 static int do_map_del(const struct cli *cli, const struct cmd *c, int argc,
 		      char **argv)
 {
@@ -776,7 +797,8 @@ static int do_map_del(const struct cli *cli, const struct cmd *c, int argc,
 
 	if (map_args(c, argc, argv, false, args))
 		return json_decref(args), EXIT_USAGE;
-	return finish(cli, "map.del", args, NULL);
+	return finish(cli, "map.del", args, json_object_get(args, "owner") ?
+		      show_deleted : NULL);
 }
 
 static void show_maps(json_t *res)
@@ -1209,7 +1231,7 @@ static int do_lease_list(const struct cli *cli, const struct cmd *c,
 
 static void show_endpoints(json_t *res)
 {
-	struct table t = { .ncol = 7 };
+	struct table t = { .ncol = 8 };
 	size_t i;
 	json_t *e;
 
@@ -1222,7 +1244,7 @@ static void show_endpoints(json_t *res)
 		return;
 	}
 	table_row(&t, "NETWORK", "NETNS", "IFNAME", "ADDRESS", "MAC", "HOST-IF",
-		  "STATE");
+		  "OWNER", "STATE");
 	json_array_foreach(res, i, e) {
 		char st[128];
 		json_t *why = json_object_get(e, "reason");
@@ -1236,13 +1258,14 @@ static void show_endpoints(json_t *res)
 			snprintf(st, sizeof(st), "missing");
 		table_row(&t, jstr(e, "network"), jstr(e, "netns"),
 			  jstr(e, "ifname"), jstr(e, "address"), jstr(e, "mac"),
-			  jstr(e, "host_interface"), st);
+			  jstr(e, "host_interface"), jstr(e, "owner"), st);
 	}
 	table_print(&t);
 }
 
-/* endpoint add NAME --netns NS [--ifname IF] [--address A] [--mac M],
- * endpoint del NAME --netns NS [--ifname IF] */
+/* endpoint add NAME --netns NS [--ifname IF] [--address A] [--mac M]
+ * [--owner ID], endpoint del NAME --netns NS [--ifname IF], endpoint del
+ * [NAME] --owner ID [--ifname IF] */
 static int endpoint_change(const struct cli *cli, const struct cmd *c,
 			   int argc, char **argv, bool add)
 {
@@ -1280,9 +1303,19 @@ static int endpoint_change(const struct cli *cli, const struct cmd *c,
 			if (parse_mac("--mac", v, mac, err, sizeof(err)))
 				return BAD(c, "%s", err);
 			json_object_set_new(args, "mac", json_string(v));
+		} else if (!strcmp(o, "--owner")) {
+			if (parse_owner("--owner", v, err, sizeof(err)))
+				return BAD(c, "%s", err);
+			json_object_set_new(args, "owner", json_string(v));
 		} else {
 			return BAD(c, "unknown option '%s'", o);
 		}
+	}
+	if (!add && json_object_get(args, "owner")) {
+		if (json_object_get(args, "netns"))
+			return BAD(c, "endpoint del takes --owner ID or "
+				   "--netns NETNS, not both");
+		return finish(cli, "endpoint.del", args, show_deleted);
 	}
 	if (!json_object_get(args, "network"))
 		return BAD(c, "endpoint %s needs a NAME", add ? "add" : "del");
@@ -1290,7 +1323,7 @@ static int endpoint_change(const struct cli *cli, const struct cmd *c,
 		return BAD(c, "endpoint %s needs --netns NETNS",
 			   add ? "add" : "del");
 	return finish(cli, add ? "endpoint.add" : "endpoint.del", args,
-		      show_endpoints);
+		      add ? show_endpoints : show_deleted);
 }
 
 static int do_endpoint_add(const struct cli *cli, const struct cmd *c,
@@ -1635,13 +1668,14 @@ static const struct cmd cmds[] = {
 	{ "network", "set", do_network_set, "NAME KEY VALUE",
 	  "change a setting of a network" },
 	{ "map", "add", do_map_add,
-	  "NAME --proto tcp|udp --internal ADDR:PORT[-LAST] [--external-port PORT[-LAST]] "
-	  "[--external-address ADDR] [--remote CIDR]",
+	  "NAME --proto tcp|udp --internal ADDR:PORT[-LAST] "
+	  "[--external-port PORT[-LAST]] [--external-address ADDR] "
+	  "[--remote CIDR] [--owner ID]",
 	  "map an external port to an endpoint (no port: one is picked)" },
 	{ "map", "del", do_map_del,
 	  "NAME --proto tcp|udp --external-port PORT[-LAST] "
-	  "[--external-address ADDR]",
-	  "delete a mapping" },
+	  "[--external-address ADDR] | [NAME] --owner ID",
+	  "delete a mapping, or all of an owner's" },
 	{ "map", "list", do_map_list, "[NAME]", "list the mappings" },
 	{ "external", "add", do_external_add, "NAME ADDR [--ports LOW-HIGH]",
 	  "give a network an external address (or interface)" },
@@ -1660,11 +1694,14 @@ static const struct cmd cmds[] = {
 	{ "lease", "list", do_lease_list, "[NAME]",
 	  "list reservations and DHCP leases" },
 	{ "endpoint", "add", do_endpoint_add,
-	  "NAME --netns NETNS [--ifname IF] [--address ADDR] [--mac MAC]",
+	  "NAME --netns NETNS|PATH [--ifname IF] [--address ADDR] [--mac MAC] "
+	  "[--owner ID]",
 	  "attach a network namespace: veth, address, default route" },
 	{ "endpoint", "del", do_endpoint_del,
-	  "NAME --netns NETNS [--ifname IF]",
-	  "detach a network namespace and free its address" },
+	  "NAME --netns NETNS|PATH [--ifname IF] | [NAME] --owner ID "
+	  "[--ifname IF]",
+	  "detach a network namespace (or all of an owner's) and free its "
+	  "address" },
 	{ "endpoint", "list", do_endpoint_list, "[NAME]",
 	  "list the endpoints (present or missing)" },
 	{ "stats", NULL, do_stats, "[NAME] [--format text|prometheus]",

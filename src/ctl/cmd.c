@@ -38,14 +38,15 @@
  *
  * PROTOCOL (version 1). Request: one line {"cmd": C, "args": {...}};
  * response: one line {"ok": true, "result": R} or {"ok": false, "error":
- * "<message>"}. Objects: NETWORK {name, prefixes [CIDR], bridge,
+ * "<message>", "errno": "<ENAME>"} (the kind of refusal, for programs). Objects: NETWORK {name, prefixes [CIDR], bridge,
  * own_bridge, gateway, host_address, externals [EXTERNAL without network],
  * settings {udp-timeout, tcp-established-timeout, tcp-transitory-timeout,
  * icmp-timeout (s), tcp-filtering, udp-filtering (eif|adf|apdf),
  * udp-inbound-refresh (bool)}}; EXTERNAL {network, address, interface,
  * follows_interface, port_low, port_high}; MAPPING {network, proto,
  * internal_address, internal_port, external_address (null: every),
- * external_port, remote (CIDR), dynamic}. Commands (args; result):
+ * external_port, remote (CIDR), dynamic, owner (null: none)}. OWNER is
+ * 1 to 128 of [A-Za-z0-9._:-], a container id. Commands (args; result):
  *	ping ({}; {"pong": true})	version ({}; {version, protocol})
  *	network.add (name, prefixes?, bridge?, gateway?, externals?; NETWORK)
  *	network.del (name; NETWORK)	network.list ({}; [NETWORK])
@@ -53,8 +54,10 @@
  *		overlaps [string])
  *	network.set (name, key, value; NETWORK)
  *	map.add (network, proto, internal "A:P", external_port?,
- *		external_address?, remote?; MAPPING)
+ *		external_address?, remote?, owner?; MAPPING)
  *	map.del (network, proto, external_port, external_address?; MAPPING)
+ *	map.del (owner, network?; {deleted N, mappings [MAPPING]}): none
+ *		is success, deleted 0
  *	map.list (network?; [MAPPING])
  *	external.add (network, external (address or interface), ports?
  *		"LOW-HIGH"; EXTERNAL)
@@ -74,11 +77,16 @@
  *	lease.del (network, mac; ENTRY + network, or {network, ended
  *		[ENTRY]} for dynamic leases)
  *	lease.list (network?; [ENTRY + network])
- *	endpoint.add (network, netns, ifname?, address?, mac?; ENDPOINT)
- *	endpoint.del (network, netns, ifname?; ENDPOINT)
+ *	endpoint.add (network, netns (name or path), ifname?, address?,
+ *		mac?, owner?; ENDPOINT + gateway, prefix_length, routes
+ *		[{dst, gw}], dns [address], dns_domain (null: none))
+ *	endpoint.del (network, netns, ifname?; {deleted N, endpoints
+ *		[ENDPOINT]}): one that is gone already is deleted 0
+ *	endpoint.del (owner, network?, ifname?; {deleted N, endpoints
+ *		[ENDPOINT]})
  *	endpoint.list (network?; [ENDPOINT])
  * ENDPOINT {network, netns, ifname, host_interface, address (CIDR), mac,
- * present, state ("present"|"missing"), reason (null when present)}.
+ * owner (null: none), present, state ("present"|"missing"), reason (null when present)}.
  * API results add to NETWORK "state": "up", or "closed" and
  * "closed_reason" (its leases file or bridge could not be loaded at
  * start); settings gain isolation and source-binding (bool, default on).
@@ -86,6 +94,7 @@
  * (pool.c); network.show adds "pool" {prefix, size, used, free, entries}
  * and settings gain dhcp (bool) and dhcp-lease-time (s).
  */
+#define _GNU_SOURCE /* strerrorname_np() */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1215,6 +1224,8 @@ static int map_add(struct cmd_ctx *x, const struct ctl_req *r,
 			 next > 1 ? " (nothing of the range was mapped)" : "");
 		return ret;
 	}
+	if (r->has_owner)
+		snprintf(mm.owner, sizeof(mm.owner), "%s", r->owner);
 	x->next.map[ms] = mm;
 	ret = commit(x, err, errlen);
 	if (ret) {
@@ -1223,6 +1234,57 @@ static int map_add(struct cmd_ctx *x, const struct ctl_req *r,
 	}
 	*res = model_map_json(&x->cur, (unsigned)ms);
 	return 0;
+}
+
+/* map.del by owner, in one network or all: {"deleted": N, "mappings":
+ * [...]}; none is no error, so that a runtime may repeat it */
+static int map_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
+			 json_t **res, char *err, size_t errlen)
+{
+	json_t *list = json_array();
+	int slot = -1, ret = 0;
+	unsigned i;
+
+	if (!list)
+		return -ENOMEM;
+	if (r->has_net) {
+		slot = net_lookup_open(x, r->net, err, errlen);
+		if (slot < 0) {
+			json_decref(list);
+			return slot;
+		}
+	}
+	for (i = 0; i < DP_MAX_STATIC; i++) {
+		struct model_map *mm = &x->cur.map[i];
+
+		if (!mm->used || strcmp(mm->owner, r->owner) ||
+		    (slot >= 0 && mm->net != slot) || x->cur.net[mm->net].closed)
+			continue;
+		if (json_array_append_new(list, model_map_json(&x->cur, i))) {
+			ret = -ENOMEM;
+			break;
+		}
+		map_engine_del(x, x->cur.net[mm->net].id, mm);
+		x->next.map[i].used = false;
+	}
+	if (!ret && json_array_size(list))
+		ret = commit(x, err, errlen);
+	if (ret) {
+		/* put back into the engine what this request took out */
+		for (i = 0; i < DP_MAX_STATIC; i++) {
+			struct model_map *mm = &x->cur.map[i];
+
+			if (mm->used && !x->next.map[i].used &&
+			    map_engine_add(x, x->cur.net[mm->net].id, mm))
+				log_msg(LOG_ERR, "cannot restore a mapping: "
+					"%s", nat_error(x->nat));
+		}
+		json_decref(list);
+		return ret;
+	}
+	*res = json_pack("{s:I, s:o}", "deleted",
+			 (json_int_t)json_array_size(list), "mappings", list);
+	return *res ? 0 : -ENOMEM;
 }
 
 static int map_del(struct cmd_ctx *x, const struct ctl_req *r,
@@ -1725,7 +1787,8 @@ int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
 		ret = map_add(x, r, result, err, errlen);
 		break;
 	case CMD_MAP_DEL:
-		ret = map_del(x, r, result, err, errlen);
+		ret = r->has_owner ? map_del_owner(x, r, result, err, errlen) :
+				     map_del(x, r, result, err, errlen);
 		break;
 	case CMD_MAP_LIST:
 		ret = map_list(x, r, result, err, errlen);
@@ -1815,7 +1878,11 @@ char *cmd_handle(struct cmd_ctx *x, const char *line, size_t len, bool *drop)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
 		log_msg(LOG_INFO, "request refused: %s", err);
-		resp = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+		/* "errno": the kind of refusal, for programs (the CNI
+		 * plugin tells "try again later" from the rest) */
+		resp = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", err,
+				 "errno", strerrorname_np(ret < 0 ? -ret : ret) ?
+				 strerrorname_np(ret < 0 ? -ret : ret) : "EIO");
 	}
 	free(r);
 	out = resp ? json_dumps(resp, JSON_COMPACT | JSON_PRESERVE_ORDER) :

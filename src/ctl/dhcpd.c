@@ -211,6 +211,23 @@ static unsigned resolvers(uint32_t *dns, unsigned max)
 	return n;
 }
 
+/**
+ * dhcpd_resolvers() - the DNS servers and domain a DHCP server hands out
+ * (the host's, read now), for endpoints that are not DHCP clients
+ * @dns:	filled with up to @max addresses, host order
+ * @max:	room at @dns
+ * @domain:	the domain, "" if none
+ * @len:	room at @domain
+ *
+ * Return: the number of servers
+ */
+unsigned dhcpd_resolvers(uint32_t *dns, unsigned max, char *domain,
+			 size_t len)
+{
+	resolv_domain(domain, len);
+	return resolvers(dns, max);
+}
+
 static void sock_close(struct dhcpd_net *dn)
 {
 	if (dn->fd >= 0)

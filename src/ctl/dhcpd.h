@@ -5,6 +5,8 @@
 #define HOSTNAT_DHCPD_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -20,5 +22,7 @@ bool dhcpd_event(struct dhcpd *d, void *tag);
 void dhcpd_flush(struct dhcpd *d);
 void dhcpd_dirty(struct dhcpd *d, unsigned slot);
 json_t *dhcpd_json(const struct dhcpd *d, unsigned slot);
+unsigned dhcpd_resolvers(uint32_t *dns, unsigned max, char *domain,
+			 size_t len);
 
 #endif /* HOSTNAT_DHCPD_H */

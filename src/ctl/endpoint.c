@@ -19,6 +19,16 @@
  * until deleted. At start, an endpoint whose veth exists but is off its
  * bridge or down (the bridge was made again) is put back and set up.
  *
+ * An endpoint may have an owner (--owner, a container id, saved with the
+ * record): "endpoint del --owner ID [NET] [--ifname IF]" deletes all of
+ * that owner's endpoints, which is what a container runtime (the CNI
+ * plugin, src/cni) does when the container goes, without knowing its
+ * namespace any more. Deleting what is not there succeeds with
+ * "deleted": 0, so that a runtime may repeat a deletion. The answer of
+ * "endpoint add" carries what a runtime reports of the endpoint: the MAC,
+ * the gateway, the prefix length, the routes and the DNS servers the
+ * network's DHCP server would hand out.
+ *
  * Without --mac, hostnat picks the MAC itself: random, locally
  * administered and unicast (02:xx:xx:xx:xx:xx), so that it is known and
  * the address can be bound to it (source binding, cmd.c).
@@ -37,6 +47,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "dhcp.h"
+#include "dhcpd.h"
 #include "log.h"
 #include "pool.h"
 
@@ -110,13 +122,15 @@ static json_t *ep_json(struct cmd_ctx *x, const char *net,
 	fmt_mac(mac, e->mac);
 	reason = ep_reason(dp_endpoint_state(x->dp, host, bridge), host,
 			   bridge, why, sizeof(why));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:s, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:s, s:o}",
 			 "network", net,
 			 "netns", e->netns,
 			 "ifname", ifname,
 			 "host_interface", host,
 			 "address", a,
 			 "mac", e->has_mac ? json_string(mac) : json_null(),
+			 "owner", e->owner[0] ? json_string(e->owner) :
+						json_null(),
 			 "present", !reason,
 			 "state", reason ? "missing" : "present",
 			 "reason", reason ? json_string(reason) : json_null());
@@ -135,6 +149,40 @@ static void random_mac(uint8_t mac[6])
 			mac[i] ^= (uint8_t)(fallback >> (i * 4));
 	}
 	mac[0] = 0x02;		/* IEEE 802: U/L bit set, I/G bit clear */
+}
+
+/* what a runtime reports of a new endpoint (CNI's result): gateway,
+ * prefix length, routes, and the DNS servers the network's DHCP server
+ * would hand out (none when it has DHCP off) */
+static int ep_add_extra(json_t *o, const struct model_net *n, unsigned plen)
+{
+	char gw[PARSE_ADDR_LEN], a[PARSE_ADDR_LEN], domain[DHCP_DOMAIN_MAX];
+	uint32_t dns[DHCP_DNS_MAX];
+	unsigned i, nd = 0;
+	json_t *da = json_array();
+
+	domain[0] = '\0';
+	if (n->svc.dhcp)
+		nd = dhcpd_resolvers(dns, DHCP_DNS_MAX, domain, sizeof(domain));
+	for (i = 0; da && i < nd; i++) {
+		fmt_addr(a, dns[i]);
+		if (json_array_append_new(da, json_string(a))) {
+			json_decref(da);
+			da = NULL;
+		}
+	}
+	if (!da)
+		return -ENOMEM;
+	fmt_addr(gw, n->cfg.gateway);
+	if (json_object_set_new(o, "gateway", json_string(gw)) ||
+	    json_object_set_new(o, "prefix_length", json_integer(plen)) ||
+	    json_object_set_new(o, "routes", json_pack("[{s:s, s:s}]", "dst",
+						       "0.0.0.0/0", "gw", gw)) ||
+	    json_object_set_new(o, "dns", da) ||
+	    json_object_set_new(o, "dns_domain", domain[0] ?
+				json_string(domain) : json_null()))
+		return -ENOMEM;
+	return 0;
 }
 
 static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
@@ -214,6 +262,8 @@ static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		ipam_endpoint_del(p, name);
 		return ret;
 	}
+	if (r->has_owner)
+		ipam_endpoint_set_owner(p, name, r->owner);
 	ret = pool_save(p, x->state_dir, r->net, err, errlen);
 	if (ret) {
 		if (dp_endpoint_del(x->dp, ep.host_if, err2, sizeof(err2)))
@@ -224,52 +274,139 @@ static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	}
 	*res = ep_json(x, r->net, n->bridge,
 		       ipam_find_name(p, IPAM_ENDPOINT, name), ep.plen);
+	if (*res && ep_add_extra(*res, n, ep.plen)) {
+		json_decref(*res);
+		*res = NULL;
+	}
 	return 0;
 }
 
-static int ep_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		  char *err, size_t errlen)
+/* delete one endpoint (its veth, its record); *@out gets its JSON */
+static int ep_del_one(struct cmd_ctx *x, unsigned slot, const char *name,
+		      json_t **out, char *err, size_t errlen)
 {
-	const char *ifn = r->has_ifname ? r->ifname : EP_IFNAME_DEFAULT;
-	char name[IPAM_NAME_MAX], host[DP_IFNAMSIZ];
-	const struct ipam_entry *e;
+	const char *net = x->cur.net[slot].cfg.name;
+	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ];
+	struct ipam *p = x->pool[slot];
+	const struct ipam_entry *e = ipam_find_name(p, IPAM_ENDPOINT, name);
 	struct ipam_entry copy;
-	struct ipam *p;
-	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
+	int ret;
 
-	if (ret)
-		return ret;
-	p = x->pool[slot];
-	host_if(r->netns, ifn, host);
-	snprintf(name, sizeof(name), "%s_%s", host, ifn);
-	e = ipam_find_name(p, IPAM_ENDPOINT, name);
-	if (!e) {
-		snprintf(err, errlen, "network '%s' has no endpoint %s in '%s'; "
-			 "see 'hostnat endpoint list %s'", r->net, ifn,
-			 r->netns, r->net);
+	if (!e || !split_name(e->name, host, ifname))
 		return -ENOENT;
-	}
 	copy = *e;
-	*res = ep_json(x, r->net, x->cur.net[slot].bridge, &copy,
-		       ipam_plen(p));
+	*out = ep_json(x, net, x->cur.net[slot].bridge, &copy, ipam_plen(p));
 	ret = dp_endpoint_del(x->dp, host, err, errlen);
 	if (ret && ret != -ENODEV)
 		goto fail;
 	ret = ipam_endpoint_del(p, name);
 	if (!ret)
-		ret = pool_save(p, x->state_dir, r->net, err, errlen);
+		ret = pool_save(p, x->state_dir, net, err, errlen);
 	if (ret) {
 		/* the veth is gone; the record stays, marked missing */
 		ipam_endpoint_add(p, copy.name, copy.netns,
 				  copy.has_mac ? copy.mac : NULL, copy.addr,
 				  &copy.addr);
+		ipam_endpoint_set_owner(p, copy.name, copy.owner);
 		goto fail;
 	}
 	return 0;
 fail:
-	json_decref(*res);
-	*res = NULL;
+	json_decref(*out);
+	*out = NULL;
 	return ret;
+}
+
+/* {"deleted": N, "endpoints": [...]} */
+static int del_answer(json_t *list, json_t **res)
+{
+	*res = list ? json_pack("{s:I, s:o}", "deleted",
+				(json_int_t)json_array_size(list), "endpoints",
+				list) : NULL;
+	return *res ? 0 : -ENOMEM;
+}
+
+/* endpoint.del by network and netns (and ifname): what is gone already
+ * is no error, so that a runtime may repeat it */
+static int ep_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		  char *err, size_t errlen)
+{
+	const char *ifn = r->has_ifname ? r->ifname : EP_IFNAME_DEFAULT;
+	char name[IPAM_NAME_MAX], host[DP_IFNAMSIZ];
+	json_t *list = json_array(), *one = NULL;
+	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
+
+	if (ret || !list) {
+		json_decref(list);
+		return ret ? ret : -ENOMEM;
+	}
+	host_if(r->netns, ifn, host);
+	snprintf(name, sizeof(name), "%s_%s", host, ifn);
+	ret = ep_del_one(x, (unsigned)slot, name, &one, err, errlen);
+	if (ret == -ENOENT)
+		ret = 0;
+	else if (!ret && json_array_append_new(list, one))
+		ret = -ENOMEM;
+	if (ret) {
+		json_decref(list);
+		return ret;
+	}
+	return del_answer(list, res);
+}
+
+/* endpoint.del by owner, in one network or all, of one ifname or all */
+static int ep_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
+			json_t **res, char *err, size_t errlen)
+{
+	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ];
+	char names[64][IPAM_NAME_MAX];
+	json_t *list = json_array(), *one;
+	unsigned i, k, n;
+	int slot = -1, ret = 0;
+
+	if (!list)
+		return -ENOMEM;
+	if (r->has_net) {
+		ret = cmd_net_pool(x, r->net, &slot, err, errlen);
+		if (ret)
+			goto out;
+	}
+	for (i = 0; i < DP_MAX_NETS && !ret; i++) {
+		const struct ipam_entry *e;
+		uint32_t pos;
+
+		if ((slot >= 0 && i != (unsigned)slot) || !x->cur.net[i].used ||
+		    x->cur.net[i].closed || !x->pool[i])
+			continue;
+		/* collect first: deleting changes what the walk sees; an
+		 * owner with more than fits is done in rounds */
+		do {
+			n = 0;
+			pos = 0;
+			while (n < 64 && (e = ipam_iter(x->pool[i], &pos))) {
+				if (e->kind != IPAM_ENDPOINT ||
+				    strcmp(e->owner, r->owner) ||
+				    !split_name(e->name, host, ifname) ||
+				    (r->has_ifname &&
+				     strcmp(ifname, r->ifname)))
+					continue;
+				snprintf(names[n++], IPAM_NAME_MAX, "%s",
+					 e->name);
+			}
+			for (k = 0; k < n && !ret; k++) {
+				ret = ep_del_one(x, i, names[k], &one, err,
+						 errlen);
+				if (!ret && json_array_append_new(list, one))
+					ret = -ENOMEM;
+			}
+		} while (n == 64 && !ret);
+	}
+out:
+	if (ret) {
+		json_decref(list);
+		return ret;
+	}
+	return del_answer(list, res);
 }
 
 static json_t *ep_entry(struct cmd_ctx *x, unsigned slot,
@@ -385,6 +522,8 @@ int endpoint_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	case CMD_ENDPOINT_ADD:
 		return ep_add(x, r, res, err, errlen);
 	case CMD_ENDPOINT_DEL:
+		if (r->has_owner)
+			return ep_del_owner(x, r, res, err, errlen);
 		return ep_del(x, r, res, err, errlen);
 	case CMD_ENDPOINT_LIST:
 		return ep_list(x, r, res, err, errlen);

@@ -196,14 +196,14 @@ json_t *model_ext_json(const struct model *m, unsigned net, unsigned ext)
  * "internal_port_end", "external_address" (null: every external address;
  * "127.0.0.1": the host only), "external_port", "external_port_end" (the
  * last port of a range; the same as the first for one port), "remote",
- * "dynamic"}, NULL if out of memory
+ * "dynamic", "owner" (null: none)}, NULL if out of memory
  */
 json_t *model_map_json(const struct model *m, unsigned map)
 {
 	const struct model_map *mm = &m->map[map];
 	uint16_t last = model_map_last(mm);
 
-	return json_pack("{s:s, s:s, s:o, s:i, s:i, s:o, s:i, s:i, s:o, s:b}",
+	return json_pack("{s:s, s:s, s:o, s:i, s:i, s:o, s:i, s:i, s:o, s:b, s:o}",
 			 "network", m->net[mm->net].cfg.name,
 			 "proto", nat_proto_name(mm->m.proto),
 			 "internal_address", jaddr(mm->m.int_addr),
@@ -216,7 +216,9 @@ json_t *model_map_json(const struct model *m, unsigned map)
 			 "external_port", (json_int_t)mm->m.ext_port,
 			 "external_port_end", (json_int_t)last,
 			 "remote", jcidr(mm->m.remote_addr, mm->m.remote_plen),
-			 "dynamic", mm->dynamic);
+			 "dynamic", mm->dynamic,
+			 "owner", mm->owner[0] ? json_string(mm->owner) :
+						 json_null());
 }
 
 static json_t *settings_json(const struct nat_net_cfg *cfg,
@@ -483,7 +485,7 @@ static int map_from_json(json_t *o, const char *what, struct model_map *mm,
 	static const char *const known[] = { "proto", "internal_address",
 		"internal_port", "internal_port_end", "external_address",
 		"external_port", "external_port_end", "remote", "dynamic",
-		NULL };
+		"owner", NULL };
 	const char *s;
 	json_int_t n;
 	json_t *ea;
@@ -553,6 +555,14 @@ static int map_from_json(json_t *o, const char *what, struct model_map *mm,
 				 &mm->m.remote_plen, err, errlen);
 	if (!ret && json_object_get(o, "dynamic"))
 		ret = get_bool(o, what, "dynamic", &mm->dynamic, err, errlen);
+	/* files older than owners have none; null is none too */
+	s = NULL;
+	if (!ret && !json_is_null(json_object_get(o, "owner")))
+		ret = get_str(o, what, "owner", false, &s, err, errlen);
+	if (!ret && s)
+		ret = parse_owner("owner", s, err, errlen);
+	if (!ret && s)
+		snprintf(mm->owner, sizeof(mm->owner), "%s", s);
 	return ret;
 }
 

@@ -74,6 +74,7 @@ struct model_net {
  * @dynamic:	the engine picked the external port (kept across restarts)
  * @net:	slot of its network in struct model
  * @m:		the mapping as the engine has it (@m.ext_port always set)
+ * @owner:	who made it (a container id), "" for nobody in particular
  */
 struct model_map {
 	bool used;
@@ -82,6 +83,7 @@ struct model_map {
 	uint16_t nports;	/* ports in the range from m.ext_port and
 				 * m.int_port; 0 or 1: one port */
 	struct nat_map m;
+	char owner[PARSE_OWNER_MAX];
 };
 
 /**

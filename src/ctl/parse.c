@@ -808,6 +808,31 @@ int parse_netns(const char *s, char *err, size_t errlen)
 }
 
 /**
+ * parse_owner() - check an owner: who made an endpoint or mapping, such as
+ * a container id; 1 to PARSE_OWNER_MAX - 1 bytes of [A-Za-z0-9._:-]
+ * @what:	what the value is, for the message
+ * @s:		the text
+ * @err:	message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -EINVAL
+ */
+int parse_owner(const char *what, const char *s, char *err, size_t errlen)
+{
+	size_t i, n = strlen(s);
+	bool ok = n && n < PARSE_OWNER_MAX;
+
+	for (i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)s[i]) || strchr(".:-", s[i]);
+	if (ok)
+		return 0;
+	snprintf(err, errlen, "%s '%.64s%s' is not valid: give 1 to %d "
+		 "letters, digits, '.', ':' or '-' (a container id)", what, s,
+		 n > 64 ? "..." : "", PARSE_OWNER_MAX - 1);
+	return -EINVAL;
+}
+
+/**
  * parse_mac() - read a unicast MAC address, aa:bb:cc:dd:ee:ff
  * @what:	what the value is, for the message
  * @s:		the text

@@ -15,6 +15,7 @@
 #define PARSE_CIDR_LEN 19	/* bytes of "255.255.255.255/32" and NUL */
 #define PARSE_NETNS_MAX 128	/* bytes, with NUL: netns name or path */
 #define PARSE_MAC_LEN 18	/* bytes of "aa:bb:cc:dd:ee:ff" and NUL */
+#define PARSE_OWNER_MAX 129	/* bytes, with NUL: an owner (container id) */
 #define PARSE_PORT_LO_DEFAULT 49152 /* RFC 6335 dynamic ports */
 #define PARSE_PORT_HI_DEFAULT 65535
 
@@ -94,6 +95,7 @@ int parse_proto(const char *s, bool icmp, uint8_t *proto, char *err,
 		size_t errlen);
 int parse_uint(const char *s, uint32_t max, uint32_t *v);
 int parse_netns(const char *s, char *err, size_t errlen);
+int parse_owner(const char *what, const char *s, char *err, size_t errlen);
 int parse_mac(const char *what, const char *s, uint8_t mac[6], char *err,
 	      size_t errlen);
 void fmt_mac(char buf[PARSE_MAC_LEN], const uint8_t mac[6]);

@@ -479,6 +479,21 @@ static int a_ifname(const char *key, json_t *v, struct ctl_req *r,
 	return 0;
 }
 
+static int a_owner(const char *key, json_t *v, struct ctl_req *r,
+		   char *err, size_t errlen)
+{
+	const char *s;
+	int ret = want_string(key, v, r, &s, err, errlen);
+
+	if (!ret)
+		ret = parse_owner("owner", s, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(r->owner, sizeof(r->owner), "%s", s);
+	r->has_owner = true;
+	return 0;
+}
+
 #define REQ true
 static const struct cmd cmds[CMD_N] = {
 	{ "ping", CMD_PING, { { 0 } } },
@@ -506,12 +521,15 @@ static const struct cmd cmds[CMD_N] = {
 		{ "external_port", a_ext_port, false },
 		{ "external_address", a_ext_addr, false },
 		{ "remote", a_remote, false },
+		{ "owner", a_owner, false },
 	} },
+	/* by network, proto and external_port; or all of an owner's */
 	{ "map.del", CMD_MAP_DEL, {
-		{ "network", a_net, REQ },
-		{ "proto", a_proto_map, REQ },
-		{ "external_port", a_ext_port, REQ },
+		{ "network", a_net, false },
+		{ "proto", a_proto_map, false },
+		{ "external_port", a_ext_port, false },
 		{ "external_address", a_ext_addr, false },
+		{ "owner", a_owner, false },
 	} },
 	{ "map.list", CMD_MAP_LIST, { { "network", a_net, false } } },
 	{ "external.add", CMD_EXT_ADD, {
@@ -548,17 +566,59 @@ static const struct cmd cmds[CMD_N] = {
 		{ "ifname", a_ifname, false },
 		{ "address", a_address, false },
 		{ "mac", a_mac, false },
+		{ "owner", a_owner, false },
 	} },
+	/* by network and netns (and ifname); or all of an owner's */
 	{ "endpoint.del", CMD_ENDPOINT_DEL, {
-		{ "network", a_net, REQ },
-		{ "netns", a_netns, REQ },
+		{ "network", a_net, false },
+		{ "netns", a_netns, false },
 		{ "ifname", a_ifname, false },
+		{ "owner", a_owner, false },
 	} },
 	{ "endpoint.list", CMD_ENDPOINT_LIST, {
 		{ "network", a_net, false },
 	} },
 };
 #undef REQ
+
+/* what the table cannot say: arguments needed together, or instead */
+static int check_args(const struct ctl_req *r, char *err, size_t errlen)
+{
+	switch (r->cmd) {
+	case CMD_MAP_DEL:
+		if (r->has_owner && !r->has_proto && !r->has_ext_port)
+			return 0;
+		if (r->has_owner) {
+			snprintf(err, errlen, "map.del takes 'owner' alone (or "
+				 "with 'network'), or 'network', 'proto' and "
+				 "'external_port'");
+			return -EINVAL;
+		}
+		if (!r->has_net || !r->has_proto || !r->has_ext_port) {
+			snprintf(err, errlen, "map.del needs arguments "
+				 "'network', 'proto' and 'external_port', or "
+				 "'owner'");
+			return -EINVAL;
+		}
+		return 0;
+	case CMD_ENDPOINT_DEL:
+		if (r->has_owner && !r->has_netns)
+			return 0;
+		if (r->has_owner) {
+			snprintf(err, errlen, "endpoint.del takes 'owner' or "
+				 "'netns', not both");
+			return -EINVAL;
+		}
+		if (!r->has_net || !r->has_netns) {
+			snprintf(err, errlen, "endpoint.del needs arguments "
+				 "'network' and 'netns', or 'owner'");
+			return -EINVAL;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
 
 /**
  * ctl_cmd_name() - the protocol name of a command
@@ -607,7 +667,7 @@ static int parse_args(const struct cmd *c, json_t *args, struct ctl_req *r,
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return check_args(r, err, errlen);
 }
 
 /**

@@ -115,6 +115,10 @@ struct ctl_ext_spec {
  * @netns:		network namespace (endpoint.*)
  * @has_ifname:		@ifname was given
  * @ifname:		interface inside the namespace (endpoint.*)
+ * @has_owner:		@owner was given
+ * @owner:		who makes or owns it, a container id (endpoint.add,
+ *			map.add); delete everything of that owner
+ *			(endpoint.del, map.del)
  */
 struct ctl_req {
 	enum ctl_cmd cmd;
@@ -159,6 +163,8 @@ struct ctl_req {
 	char netns[PARSE_NETNS_MAX];
 	bool has_ifname;
 	char ifname[PARSE_IFNAMSIZ];
+	bool has_owner;
+	char owner[PARSE_OWNER_MAX];
 };
 
 int ctl_req_parse(const char *line, size_t len, struct ctl_req *req,

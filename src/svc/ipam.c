@@ -63,7 +63,8 @@
  *   system ADDR NAME
  *   static ADDR MAC NAME
  *   lease ADDR offered|bound|free EXPIRES MAC CLIENT-ID-HEX HOSTNAME|-
- *   endpoint ADDR NAME NETNS MAC|-
+ *   endpoint ADDR NAME NETNS MAC|- [OWNER]  (OWNER: a container id;
+ *                                           older files have none)
  *   declined ADDR EXPIRES [MAC]  (MAC: who declined it; older files
  *                                 have none)
  *   end COUNT
@@ -526,6 +527,21 @@ static bool netns_valid(const char *s)
 		      c == '+'))
 			return false;
 	}
+	return true;
+}
+
+/* an endpoint's owner (a container id): [A-Za-z0-9._:-], 1 to 128 */
+static bool owner_valid(const char *s)
+{
+	size_t i;
+
+	if (!s || !s[0])
+		return false;
+	for (i = 0; s[i]; i++)
+		if (i >= IPAM_OWNER_MAX - 1 ||
+		    !(is_alnum(s[i]) || s[i] == '.' || s[i] == ':' ||
+		      s[i] == '-'))
+			return false;
 	return true;
 }
 
@@ -1065,6 +1081,28 @@ int ipam_endpoint_del(struct ipam *ipam, const char *name)
 		return -ENOENT;
 	slot_free(ipam, (uint32_t)((const struct slot *)(const void *)e -
 				   ipam->slots));
+	return 0;
+}
+
+/**
+ * ipam_endpoint_set_owner() - record who owns an endpoint (a container id)
+ * @ipam:	pool
+ * @name:	endpoint name
+ * @owner:	[A-Za-z0-9._:-], 1 to IPAM_OWNER_MAX - 1 bytes; "" for none
+ *
+ * Return: 0, -ENOENT, -EINVAL for a bad owner
+ */
+int ipam_endpoint_set_owner(struct ipam *ipam, const char *name,
+			    const char *owner)
+{
+	struct ipam_entry *e = (struct ipam_entry *)ipam_find_name(
+		ipam, IPAM_ENDPOINT, name);
+
+	if (!e)
+		return -ENOENT;
+	if (owner[0] && !owner_valid(owner))
+		return -EINVAL;
+	snprintf(e->owner, sizeof(e->owner), "%s", owner);
 	return 0;
 }
 
@@ -1698,8 +1736,9 @@ static void save(const struct ipam *ipam, struct out *o)
 				   e->name[0] ? e->name : "-");
 			break;
 		case IPAM_ENDPOINT:
-			out_printf(o, "endpoint %s %s %s %s\n", a, e->name,
-				   e->netns, e->has_mac ? m : "-");
+			out_printf(o, "endpoint %s %s %s %s%s%s\n", a,
+				   e->name, e->netns, e->has_mac ? m : "-",
+				   e->owner[0] ? " " : "", e->owner);
 			break;
 		case IPAM_DECLINED:
 			if (e->has_mac)
@@ -1955,7 +1994,7 @@ static int load_entry(struct loader *ld, char **f, unsigned nf)
 				return fail(ld, "bad host name '%s'", f[6]);
 			strcpy(e.name, f[6]);
 		}
-	} else if (!strcmp(f[0], "endpoint") && nf == 5) {
+	} else if (!strcmp(f[0], "endpoint") && (nf == 5 || nf == 6)) {
 		e.kind = IPAM_ENDPOINT;
 		if (!name_valid(f[2]))
 			return fail(ld, "bad name '%s'", f[2]);
@@ -1967,6 +2006,11 @@ static int load_entry(struct loader *ld, char **f, unsigned nf)
 			if (!parse_mac(f[4], e.mac) || !mac_valid(e.mac))
 				return fail(ld, "bad MAC address '%s'", f[4]);
 			e.has_mac = 1;
+		}
+		if (nf == 6) {
+			if (!owner_valid(f[5]))
+				return fail(ld, "bad owner '%s'", f[5]);
+			strcpy(e.owner, f[5]);
 		}
 		strcpy(e.name, f[2]);
 		strcpy(e.netns, f[3]);

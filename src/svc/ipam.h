@@ -71,6 +71,7 @@
 #define IPAM_NAME_MAX 64 /* bytes, with NUL: names and lease host names */
 #define IPAM_NETNS_MAX 128 /* bytes, with NUL: netns name or path */
 #define IPAM_ID_MAX 64 /* bytes, longest client identifier kept */
+#define IPAM_OWNER_MAX 129 /* bytes, with NUL: an endpoint's owner */
 #define IPAM_ENTRIES_DEFAULT 16384 /* entries, or the pool size if smaller */
 #define IPAM_RESERVE_PCT_DEFAULT 10 /* % of the pool kept from DHCP leases */
 #define IPAM_PER_MAC_DEFAULT 4 /* leases per MAC (one per client id) */
@@ -175,6 +176,7 @@ struct ipam_config {
  * @name:	system, static or endpoint name; lease: client host name
  *		(option 12, sanitised), may be empty
  * @netns:	endpoint network namespace (name or path)
+ * @owner:	endpoint owner (a container id), may be empty
  */
 struct ipam_entry {
 	uint32_t addr;
@@ -187,6 +189,7 @@ struct ipam_entry {
 	int64_t expires;
 	char name[IPAM_NAME_MAX];
 	char netns[IPAM_NETNS_MAX];
+	char owner[IPAM_OWNER_MAX];
 };
 
 /**
@@ -265,6 +268,8 @@ const struct ipam_entry *ipam_static_find(const struct ipam *ipam,
 int ipam_endpoint_add(struct ipam *ipam, const char *name, const char *netns,
 		      const uint8_t *mac, uint32_t want, uint32_t *addr);
 int ipam_endpoint_del(struct ipam *ipam, const char *name);
+int ipam_endpoint_set_owner(struct ipam *ipam, const char *name,
+			    const char *owner);
 const struct ipam_entry *ipam_find_name(const struct ipam *ipam, unsigned kind,
 					const char *name);
 

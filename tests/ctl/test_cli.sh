@@ -112,6 +112,23 @@ run 2 endpoint add pool --netns ../x
 has err 'not valid'
 run 2 endpoint add pool --netns ns1 --mac 01:00:00:00:00:01
 has err 'multicast'
+run 2 endpoint add pool --netns ns1 --owner 'bad/id'
+has err "^hostnat: --owner 'bad/id' is not valid"
+run 2 endpoint del pool --netns ns1 --owner c1
+has err 'not both'
+run 0 endpoint del --owner nobody
+has out '^deleted 0$'
+run 0 endpoint del pool --netns ns-gone
+has out '^deleted 0$'
+run 0 map add pool --proto tcp --internal 10.62.0.9:80 --external-port 8099 --owner ctr-9
+run 0 map list pool
+has out 'ctr-9'
+run 2 map del pool --owner ctr-9 --proto tcp
+has err 'alone'
+run 0 map del --owner ctr-9
+has out '^deleted 1$'
+run 0 map del --owner ctr-9
+has out '^deleted 0$'
 run 0 network del pool
 run 0 network del lab
 run 1 network show lab

@@ -612,11 +612,91 @@ static void test_endpoint_add_del_list_via_datapath_and_pool(void **state)
 		  "\"netns\":\"c3\"}}");
 	json_decref(r);
 	assert_null(fakedp_endpoint(f->dp, 1));
-	refused(f, "{\"cmd\":\"endpoint.del\",\"args\":{\"network\":\"nat\","
-		   "\"netns\":\"c1\"}}", "no endpoint");
+	/* gone already: success, "deleted": 0, so a runtime may repeat it */
+	r = ok(f, "{\"cmd\":\"endpoint.del\",\"args\":{\"network\":\"nat\","
+		  "\"netns\":\"c1\"}}");
+	assert_int_equal(json_integer_value(json_object_get(r, "deleted")), 0);
+	json_decref(r);
 	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"nat\"}}");
 	assert_int_equal(json_integer_value(json_object_get(pool_of(r),
 							    "used")), 3);
+	json_decref(r);
+}
+
+static void test_owner_deletes_its_endpoints_and_mappings_and_persists(
+	void **state)
+{
+	struct fix *f = *state;
+	json_t *r, *rt;
+
+	r = ok(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":\"nat\","
+		  "\"netns\":\"/run/netns/cni-1\",\"owner\":\"ctr-1\"}}");
+	assert_string_equal(json_string_value(json_object_get(r, "owner")),
+			    "ctr-1");
+	/* the answer carries what a runtime reports: the real MAC too */
+	assert_true(json_is_string(json_object_get(r, "mac")));
+	assert_string_equal(json_string_value(json_object_get(r, "gateway")),
+			    "172.16.0.1");
+	assert_int_equal(json_integer_value(json_object_get(r,
+				"prefix_length")), 16);
+	rt = json_array_get(json_object_get(r, "routes"), 0);
+	assert_string_equal(json_string_value(json_object_get(rt, "dst")),
+			    "0.0.0.0/0");
+	assert_string_equal(json_string_value(json_object_get(rt, "gw")),
+			    "172.16.0.1");
+	assert_true(json_is_array(json_object_get(r, "dns")));
+	json_decref(r);
+	json_decref(ok(f, "{\"cmd\":\"endpoint.add\",\"args\":{\"network\":"
+		       "\"nat\",\"netns\":\"c2\",\"owner\":\"ctr-2\"}}"));
+	json_decref(ok(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		       "\"proto\":\"tcp\",\"internal\":\"172.16.0.2:80\","
+		       "\"external_port\":8080,\"owner\":\"ctr-1\"}}"));
+	json_decref(ok(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		       "\"proto\":\"udp\",\"internal\":\"172.16.0.2:53\","
+		       "\"owner\":\"ctr-1\"}}"));
+	json_decref(ok(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		       "\"proto\":\"tcp\",\"internal\":\"172.16.0.3:80\","
+		       "\"external_port\":8081,\"owner\":\"ctr-2\"}}"));
+	refused(f, "{\"cmd\":\"map.add\",\"args\":{\"network\":\"nat\","
+		   "\"proto\":\"tcp\",\"internal\":\"172.16.0.3:81\","
+		   "\"owner\":\"a/b\"}}", "owner 'a/b' is not valid");
+	refused(f, "{\"cmd\":\"map.del\",\"args\":{\"network\":\"nat\","
+		   "\"proto\":\"tcp\"}}", "or 'owner'");
+	refused(f, "{\"cmd\":\"endpoint.del\",\"args\":{\"owner\":\"x\","
+		   "\"netns\":\"c2\"}}", "not both");
+
+	/* owners survive a restart, in the pool file and the state file */
+	assert_int_equal(restart(f), 0);
+	r = ok(f, "{\"cmd\":\"map.list\"}");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		r, 0), "owner")), "ctr-1");
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"map.del\",\"args\":{\"owner\":\"ctr-1\"}}");
+	assert_int_equal(json_integer_value(json_object_get(r, "deleted")), 2);
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"endpoint.del\",\"args\":{\"owner\":\"ctr-1\","
+		  "\"ifname\":\"eth0\"}}");
+	assert_int_equal(json_integer_value(json_object_get(r, "deleted")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(r, "endpoints"), 0), "netns")),
+		"/run/netns/cni-1");
+	json_decref(r);
+	/* again: nothing left, still success */
+	r = ok(f, "{\"cmd\":\"map.del\",\"args\":{\"network\":\"nat\","
+		  "\"owner\":\"ctr-1\"}}");
+	assert_int_equal(json_integer_value(json_object_get(r, "deleted")), 0);
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"endpoint.del\",\"args\":{\"owner\":\"ctr-1\"}}");
+	assert_int_equal(json_integer_value(json_object_get(r, "deleted")), 0);
+	json_decref(r);
+	/* the other owner's are untouched */
+	r = ok(f, "{\"cmd\":\"map.list\"}");
+	assert_int_equal(json_array_size(r), 1);
+	json_decref(r);
+	r = ok(f, "{\"cmd\":\"endpoint.list\"}");
+	assert_int_equal(json_array_size(r), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		r, 0), "owner")), "ctr-2");
 	json_decref(r);
 }
 
@@ -1454,6 +1534,9 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_endpoint_add_del_list_via_datapath_and_pool,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_owner_deletes_its_endpoints_and_mappings_and_persists,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_network_del_removes_its_endpoints, setup,

@@ -6,7 +6,7 @@
 # inet through the NAT. Endpoints survive a restart; one whose veth is gone,
 # off its bridge or down shows as missing, with the reason; a restart puts a
 # veth off its bridge back on it. endpoint del removes the veth and frees
-# the address.
+# the address; again, it succeeds with "deleted 0".
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -100,6 +100,8 @@ check_eq "endpoint del: no $H1 on the host" "" \
 	"$(ip -n $P-host -o link show "$H1" 2>/dev/null)"
 check_eq "endpoint del: no eth0 in e1" "" \
 	"$(ip -n $P-e1 -o link show eth0 2>/dev/null)"
+check_eq "endpoint del of e1 again: success, deleted 0" "deleted 0" \
+	"$(hn endpoint del $NET --netns $P-e1 2>&1)"
 check_cmd "endpoint del of the missing one" \
 	hn endpoint del $NET --netns $P-e2 --ifname net0
 check_eq "endpoint del: both addresses free in network show" "" \

@@ -695,6 +695,13 @@ static struct ipam *pool_full_of_kinds(void)
 	assert_int_equal(
 		ipam_endpoint_add(ipam, "c1", "/run/netns/c1", NULL, 0, &a), 0);
 	assert_int_equal(ipam_endpoint_add(ipam, "c2", "c2", mac, 0, &a), 0);
+	/* an owner is saved as a sixth field; without one, the line is as
+	 * older files have it */
+	assert_int_equal(ipam_endpoint_set_owner(ipam, "c2", "ctr:abc-1.2"), 0);
+	assert_int_equal(ipam_endpoint_set_owner(ipam, "c1", "bad owner"),
+			 -EINVAL);
+	assert_int_equal(ipam_endpoint_set_owner(ipam, "c1", "a_b"), -EINVAL);
+	assert_int_equal(ipam_endpoint_set_owner(ipam, "c9", "x"), -ENOENT);
 	cl_id(&x, 1, 0x1234);
 	x.c.hostname = host;
 	x.c.hostname_len = sizeof(host) - 1;
@@ -712,7 +719,7 @@ static const char full_text[] =
 	"pool 10.0.0.0/24\n"
 	"system 10.0.0.1 gateway\n"
 	"endpoint 10.0.0.2 c1 /run/netns/c1 -\n"
-	"endpoint 10.0.0.3 c2 c2 02:aa:00:00:00:07\n"
+	"endpoint 10.0.0.3 c2 c2 02:aa:00:00:00:07 ctr:abc-1.2\n"
 	"lease 10.0.0.4 bound 1700003600 52:54:00:00:00:01 ff1234 myhost\n"
 	"lease 10.0.0.5 offered 1700000060 52:54:00:00:00:02 01525400000002 -\n"
 	"lease 10.0.0.6 free 1700000001 52:54:00:00:00:03 01525400000003 -\n"
@@ -883,6 +890,9 @@ static const struct {
 	{ "hostnat-ipam 1\npool 10.0.0.0/24\n"
 	  "endpoint 10.0.0.5 c1 ns -\nendpoint 10.0.0.6 c1 ns -\nend 2\n",
 	  "line 4: endpoint name 'c1' used twice" },
+	{ "hostnat-ipam 1\npool 10.0.0.0/24\n"
+	  "endpoint 10.0.0.5 c1 ns - own/er\nend 1\n",
+	  "line 3: bad owner 'own/er'" },
 	{ "hostnat-ipam 1\npool 10.0.0.0/24\ndeclined 10.0.0.5 +5\nend 1\n",
 	  "line 3: bad time '+5'" },
 	{ "hostnat-ipam 1\npool 10.0.0.0/24\nend 01\n",
