@@ -96,7 +96,8 @@ struct nat_sess {
 	uint32_t m_prev;	/* previous session of the same mapping */
 	uint8_t flags;		/* SESS_* */
 	uint8_t net;		/* network id */
-	uint16_t pad;
+	uint8_t fast;		/* the fast path may carry it (fast.c) */
+	uint8_t pad;
 };
 
 /* struct nat_mapping.flags */
@@ -263,6 +264,13 @@ struct nat {
 	uint32_t pev_n;			/* events in the ring */
 	bool pev_lost;			/* overflowed since the last drain */
 
+	struct nat_fast_event *fev;	/* ring of max_port_events (fast.c) */
+	uint32_t fev_head;
+	uint32_t fev_n;
+	bool fev_lost;
+	volatile uint32_t *fast_seen;	/* NULL: no fast path */
+	uint32_t fast_base;		/* t0 in CLOCK_MONOTONIC seconds */
+
 	struct nat_sess *sess;
 	uint32_t sess_free;
 	struct htab sess_h;
@@ -364,6 +372,9 @@ int map_create_static(struct nat *nat, unsigned net, uint32_t stat,
 void map_destroy(struct nat *nat, uint32_t midx);
 void map_claim_outkey(struct nat *nat, uint32_t midx);
 void flow_rebuild(struct nat *nat);
+void fast_publish(struct nat *nat, uint32_t si);
+void fast_unlink(struct nat *nat, uint32_t si);
+uint32_t fast_last(const struct nat *nat, uint32_t si);
 uint32_t flow_timeout(const struct nat *nat, const struct nat_sess *s);
 void flow_expire(struct nat *nat, unsigned budget);
 unsigned flow_kill_if(struct nat *nat,

@@ -473,6 +473,8 @@ static void sess_unlink(struct nat *nat, uint32_t si)
 	struct nat_sess *s = &nat->sess[si];
 	struct nat_mapping *mp = &nat->maps[s->map];
 
+	fast_unlink(nat, si);	/* its keys out of the kernel first */
+
 	htab_remove(&nat->sess_h,
 		    key_hash(nat, KEY_SESS_OUT, s->proto, s->int_addr,
 			     s->int_port, s->rem_addr, s->rem_port),
@@ -695,6 +697,8 @@ void flow_expire(struct nat *nat, unsigned budget)
 			if (!(s->flags & SESS_LIVE)) {
 				sess_free(nat, si);
 			} else {
+				if (s->fast)	/* the fast path's packets */
+					s->last = fast_last(nat, si);
 				exp = s->last + flow_timeout(nat, s);
 				if (exp <= nat->now) {
 					sess_unlink(nat, si);

@@ -213,8 +213,10 @@ int nat_create(struct nat **natp, const struct nat_limits *lim,
 	nat->gen = nat_alloc(nat, (size_t)OUTQ_MAX * GEN_BUF);
 	nat->pev = nat_alloc(nat, (size_t)l.max_port_events *
 					  sizeof(*nat->pev));
+	nat->fev = nat_alloc(nat, (size_t)l.max_port_events *
+					  sizeof(*nat->fev));
 	if (!nat->nets || !nat->prefixes || !nat->exts || !nat->statics ||
-	    !nat->gen || !nat->pev)
+	    !nat->gen || !nat->pev || !nat->fev)
 		goto fail;
 	for (p = 0; p < NAT_NPROTO; p++) {
 		uint64_t *bits = nat_alloc(nat, (size_t)l.max_ext * PORT_WORDS *

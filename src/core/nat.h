@@ -397,6 +397,32 @@ struct nat_port_event {
 	uint32_t addr;		/* external address */
 };
 
+/**
+ * struct nat_fast_event - a session given to the kernel's fast path (ADD),
+ * or taken back (DEL), with both of its keys
+ * @op:		NAT_FAST_ADD or NAT_FAST_DEL
+ * @proto:	NAT_TCP or NAT_UDP
+ * @net:	network id
+ * @idx:	the session's index: its slot in the seen array
+ * @int_addr:	endpoint address and port: the outbound key is
+ *		int:int_port -> rem:rem_port, rewritten to ext:ext_port as source
+ * @ext_addr:	external address and port: the inbound key is
+ *		rem:rem_port -> ext:ext_port, rewritten to int:int_port
+ * @rem_addr:	remote address and port
+ */
+struct nat_fast_event {
+	uint8_t op;
+	uint8_t proto;
+	uint16_t net;
+	uint32_t idx;
+	uint32_t int_addr, ext_addr, rem_addr;
+	uint16_t int_port, ext_port, rem_port;
+	uint16_t pad;
+};
+
+#define NAT_FAST_ADD 1
+#define NAT_FAST_DEL 2
+
 struct nat;
 
 /**
@@ -464,6 +490,13 @@ unsigned nat_port_events(struct nat *nat, struct nat_port_event *out,
 int nat_port_walk(const struct nat *nat,
 		  int (*fn)(uint8_t proto, uint32_t addr, uint16_t port,
 			    void *ctx),
+		  void *ctx);
+void nat_fast_attach(struct nat *nat, volatile uint32_t *seen,
+		     uint64_t now_ms);
+unsigned nat_fast_events(struct nat *nat, struct nat_fast_event *out,
+			 unsigned max, bool *resync);
+int nat_fast_walk(struct nat *nat,
+		  int (*fn)(const struct nat_fast_event *ev, void *ctx),
 		  void *ctx);
 int nat_port_hold(struct nat *nat, uint8_t proto, uint32_t addr,
 		  uint16_t port, bool held);

@@ -285,6 +285,7 @@ void xlate_out_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 	p->verdict = NAT_FORWARD;
 	p->net = s->net;
 	nat->st.pkts_out++;
+	fast_publish(nat, si);
 	if (s->flags & SESS_HAIRPIN)
 		xlate_in(nat, p, pi, true);
 }
@@ -418,6 +419,7 @@ void xlate_in_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 		nat->st.pkts_hairpin++;
 	else
 		nat->st.pkts_in++;
+	fast_publish(nat, si);
 }
 
 /* the host's own packet to an external address: source -> host_addr */

@@ -1699,7 +1699,7 @@ static int stats(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		 char *err, size_t errlen)
 {
 	unsigned count[DP_MAX_NETS][NAT_NPROTO] = { { 0 } };
-	uint64_t dp_drops[DP_DROP_N];
+	uint64_t dp_drops[DP_DROP_N], fast[4];
 	struct nat_limits lim;
 	struct nat_stats st;
 	int slot = list_filter(x, r, err, errlen);
@@ -1733,9 +1733,17 @@ static int stats(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 					   json_null()));
 	}
 	dp_counters(x->dp, dp_drops);
+	dp_fast_counters(x->dp, fast);
+	/* the packets the kernel's fast path translated are translated */
+	st.pkts_out += fast[0];
+	st.pkts_in += fast[2];
 	nat_limits_get(x->nat, &lim);
-	*res = json_pack("{s:o*, s:o*}", "engine",
-			 engine_stats(&st, &lim, dp_drops),
+	*res = json_pack("{s:o*, s:{s:I, s:I, s:I, s:I}, s:o*}", "engine",
+			 engine_stats(&st, &lim, dp_drops), "fast_path",
+			 "out_packets", (json_int_t)fast[0],
+			 "out_bytes", (json_int_t)fast[1],
+			 "in_packets", (json_int_t)fast[2],
+			 "in_bytes", (json_int_t)fast[3],
 			 "networks", nets);
 	return *res ? 0 : -ENOMEM;
 }

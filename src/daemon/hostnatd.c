@@ -148,6 +148,10 @@ static void usage(FILE *f)
 		"http://ADDR:PORT/metrics\n"
 		"                         (off by default; ADDR 127.0.0.1 "
 		"when not given)\n"
+		"  --no-fast-path         every packet through hostnatd (no "
+		"translation in the\n"
+		"                         kernel's programs), for comparison "
+		"and debugging\n"
 		"  --seccomp-log          log system calls outside the "
 		"allow-list instead of\n"
 		"                         ending the process (to find one "
@@ -169,10 +173,14 @@ static void drain(struct nat *nat, struct dp *dp, enum dp_dev dev,
 		/* mappings steered before their answers can come back */
 		dp_ports_sync(dp, nat);
 		dp_tx(dp, dev, pkts, n);
+		/* the batch is out: the sessions' next packets may overtake
+		 * nothing when they take the fast path */
+		dp_fast_sync(dp, nat);
 		k = nat_poll(nat, now_ms(), pkts, BURST);
 		dp_ports_sync(dp, nat);
 		if (k)
 			dp_tx(dp, DP_IN, pkts, k);
+		dp_fast_sync(dp, nat);
 		if (n < BURST)
 			break; /* the device is empty: no read to learn it */
 	}
@@ -247,6 +255,7 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl,
 			case 2:
 				ctl_run(ctl);
 				dp_ports_sync(dp, nat);
+				dp_fast_sync(dp, nat);
 				break;
 			case 3:
 				if (read(tfd, &ticks, sizeof(ticks)) < 0)
@@ -255,12 +264,14 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl,
 				dp_ports_sync(dp, nat);
 				if (k)
 					dp_tx(dp, DP_IN, pkts, k);
+				dp_fast_sync(dp, nat);	/* expired sessions */
 				if (met)	/* its idle timeouts */
 					metrics_run(met);
 				if (++tick % (1000 / NAT_POLL_INTERVAL_MS))
 					break;
 				/* the host's own sockets in the NAT's ranges */
 				dp_tick(dp, nat);
+				dp_fast_alive(dp, now_ms());
 				m = net_count(nat, lim->max_nets);
 				if (m != nets)
 					notify("", nets = m, sock);
@@ -305,6 +316,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "seccomp-log", no_argument, NULL, 'L' },
 		{ "metrics", required_argument, NULL, 'M' },
+		{ "no-fast-path", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -320,7 +332,7 @@ int main(int argc, char **argv)
 	struct ctl *ctl = NULL;
 	struct metrics *met = NULL;
 	struct sockaddr_in met_sa;
-	bool foreground = false, want_metrics = false;
+	bool foreground = false, want_metrics = false, fast = true;
 	char merr[256];
 	int c, ret, ready[2] = { -1, -1 };
 	uint64_t seed;
@@ -357,6 +369,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			priv_set_log_only(true);
+			break;
+		case 'F':
+			fast = false;
 			break;
 		case 'M':
 			if (metrics_parse(optarg, &met_sa, merr, sizeof(merr))) {
@@ -423,10 +438,12 @@ int main(int argc, char **argv)
 			lim.max_flows, strerror(-ret));
 		goto out;
 	}
-	ret = dp_open(&dp, DEV_PREFIX);
+	ret = dp_open_flows(&dp, DEV_PREFIX, lim.max_flows);
 	if (ret)
 		goto out;
 	dp_tick(dp, nat);
+	if (fast)
+		dp_fast_attach(dp, nat, now_ms());
 	ret = ctl_open(&ctl, nat, dp, &co);
 	if (ret)
 		goto out;

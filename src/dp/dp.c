@@ -125,6 +125,9 @@ struct dp {
 	bool orig_saved;
 	char reserved_orig[4096];
 	struct nat_port_event *events;
+	struct nat_fast_event *fevents;
+	bool fast;			/* dp_fast_attach() was called */
+	uint64_t fast_errors;		/* sessions not given to the fast path */
 	uint64_t own_errors;	/* own_map updates that failed (full) */
 	unsigned port_if[DP_MAX_PORTS];	/* bridge ports the program runs on */
 	unsigned port_net[DP_MAX_PORTS];	/* ... and their networks */
@@ -295,6 +298,20 @@ static void orig_put(const char *key, const char *what, const char *val)
  */
 int dp_open(struct dp **dpp, const char *devprefix)
 {
+	return dp_open_flows(dpp, devprefix, 0);
+}
+
+/**
+ * dp_open_flows() - dp_open() with the fast path's maps sized for
+ * @max_flows sessions (0: the programs' default, 262144)
+ * @dpp:	the datapath, on success
+ * @devprefix:	prefix of the TUN devices' names
+ * @max_flows:	the engine's session table size
+ *
+ * Return: 0, -errno
+ */
+int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
+{
 	static const char *const suffix[DP_NDEV] = { "out", "in" };
 	struct dp *dp = calloc(1, sizeof(*dp));
 	int ret, d;
@@ -306,7 +323,8 @@ int dp_open(struct dp **dpp, const char *devprefix)
 	dp->ports = calloc(3 * 65536, sizeof(uint32_t));
 	dp->binds = calloc(DP_MAX_BINDS, sizeof(*dp->binds));
 	dp->events = calloc(DP_EVENTS, sizeof(*dp->events));
-	if (!dp->ports || !dp->binds || !dp->events) {
+	dp->fevents = calloc(DP_EVENTS, sizeof(*dp->fevents));
+	if (!dp->ports || !dp->binds || !dp->events || !dp->fevents) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -344,7 +362,7 @@ int dp_open(struct dp **dpp, const char *devprefix)
 		}
 	}
 	ret = steer_open(&dp->steer, dp->ifindex[DP_OUT], dp->ifindex[DP_IN],
-			 0);
+			 0, max_flows);
 	if (ret) {
 		fprintf(stderr, "hostnatd: cannot load the BPF programs: %s "
 				"(set HOSTNAT_BPF_DEBUG=1 for the verifier's "
@@ -1020,8 +1038,10 @@ void dp_close(struct dp *dp)
 
 	if (!dp)
 		return;
-	if (dp->steer_ok)
+	if (dp->steer_ok) {
+		steer_fast_alive(&dp->steer, 0);	/* nothing carried now */
 		steer_close(&dp->steer);
+	}
 	if (dp->orig_saved)
 		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
 			 dp->reserved_orig);
@@ -1034,6 +1054,7 @@ void dp_close(struct dp *dp)
 	free(dp->ports);
 	free(dp->binds);
 	free(dp->events);
+	free(dp->fevents);
 	free(dp);
 }
 
@@ -1139,6 +1160,102 @@ void dp_ports_sync(struct dp *dp, struct nat *nat)
 				dp->own_errors++;
 	} while (n == DP_EVENTS);
 }
+
+static int fast_put(struct dp *dp, const struct nat_fast_event *e)
+{
+	struct steer_fast f = {
+		.proto = e->proto == NAT_TCP ? IPPROTO_TCP : IPPROTO_UDP,
+		.idx = e->idx,
+		.int_addr = e->int_addr, .ext_addr = e->ext_addr,
+		.rem_addr = e->rem_addr, .int_port = e->int_port,
+		.ext_port = e->ext_port, .rem_port = e->rem_port,
+	};
+
+	if (steer_fast_put(&dp->steer, &f, e->op == NAT_FAST_ADD) &&
+	    e->op == NAT_FAST_ADD)
+		dp->fast_errors++;	/* it stays on the slow path */
+	return 0;
+}
+
+static int fast_walk_put(const struct nat_fast_event *e, void *ctx)
+{
+	return fast_put(ctx, e);
+}
+
+/**
+ * dp_fast_attach() - turn the fast path on: the engine reads the times the
+ * programs write, and the heartbeat starts
+ * @dp:		datapath
+ * @nat:	engine (before its first packet)
+ * @now_ms:	CLOCK_MONOTONIC in ms
+ */
+void dp_fast_attach(struct dp *dp, struct nat *nat, uint64_t now_ms)
+{
+	if (!dp->steer.seen)
+		return;
+	nat_fast_attach(nat, (volatile uint32_t *)(dp->steer.seen + 1),
+			now_ms);
+	dp->fast = true;
+	steer_fast_alive(&dp->steer, (uint32_t)(now_ms / 1000) +
+					     DP_FAST_GRACE_S);
+}
+
+/**
+ * dp_fast_sync() - the engine's fast-path log into the programs' map:
+ * after a batch is written back (its packets first, then the sessions'
+ * later packets), and after configuration changes and expiry
+ * @dp:		datapath
+ * @nat:	engine
+ */
+void dp_fast_sync(struct dp *dp, struct nat *nat)
+{
+	bool resync = false;
+	unsigned n, i;
+
+	if (!dp->fast)
+		return;
+	do {
+		n = nat_fast_events(nat, dp->fevents, DP_EVENTS, &resync);
+		if (resync) {
+			/* the log overflowed: the map becomes the engine's
+			 * list (a moment on the slow path for each session) */
+			steer_fast_clear(&dp->steer);
+			nat_fast_walk(nat, fast_walk_put, dp);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			fast_put(dp, &dp->fevents[i]);
+	} while (n == DP_EVENTS);
+}
+
+/**
+ * dp_fast_alive() - the heartbeat, once a second: the fast path carries
+ * packets for DP_FAST_GRACE_S more seconds; a daemon that stops beating
+ * (killed, hung) leaves every packet to the slow path after that, which
+ * goes nowhere without it
+ * @dp:		datapath
+ * @now_ms:	CLOCK_MONOTONIC in ms
+ */
+void dp_fast_alive(struct dp *dp, uint64_t now_ms)
+{
+	if (dp->fast)
+		steer_fast_alive(&dp->steer, (uint32_t)(now_ms / 1000) +
+						     DP_FAST_GRACE_S);
+}
+
+/**
+ * dp_fast_counters() - the fast path's packets and bytes
+ * @dp:		datapath
+ * @out:	out packets, out bytes, in packets, in bytes
+ */
+void dp_fast_counters(const struct dp *dp, uint64_t out[4])
+{
+	if (dp->fast)
+		steer_fast_stats(&dp->steer, out);
+	else
+		memset(out, 0, 4 * sizeof(out[0]));
+}
+
 /**
  * dp_fd() - file descriptor of a device, for the event loop
  * @dp:		datapath

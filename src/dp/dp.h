@@ -39,6 +39,7 @@
 #define DP_MAX_NETS 32
 #define DP_MAX_EXT 16
 #define DP_MAX_STATIC 4096
+#define DP_FAST_GRACE_S 5	/* s the fast path outlives a silent daemon */
 
 enum dp_dev {
 	DP_OUT = 0,
@@ -215,6 +216,11 @@ struct dp_endpoint {
 struct dp;
 
 int dp_open(struct dp **dpp, const char *devprefix);
+int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows);
+void dp_fast_attach(struct dp *dp, struct nat *nat, uint64_t now_ms);
+void dp_fast_sync(struct dp *dp, struct nat *nat);
+void dp_fast_alive(struct dp *dp, uint64_t now_ms);
+void dp_fast_counters(const struct dp *dp, uint64_t out[4]);
 void dp_close(struct dp *dp);
 int dp_sync(struct dp *dp, const struct dp_state *st);
 const char *dp_error(const struct dp *dp);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -100,13 +101,14 @@ static int map_fd(struct bpf_object *obj, const char *name)
  * Return: 0, -errno
  */
 int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
-	       uint32_t max_owned)
+	       uint32_t max_owned, uint32_t max_flows)
 {
 	struct targets t = { out_ifindex, in_ifindex };
 	struct bpf_program *prog;
-	struct bpf_map *own;
+	struct bpf_map *own, *fast, *seen;
 	uint32_t zero = 0;
-	int ret;
+	long page = sysconf(_SC_PAGESIZE);
+	int ret, fd;
 
 	memset(s, 0, sizeof(*s));
 	libbpf_set_print(quiet);
@@ -118,6 +120,17 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 	own = bpf_object__find_map_by_name(s->obj, "own_map");
 	if (own && max_owned)
 		bpf_map__set_max_entries(own, max_owned);
+	fast = bpf_object__find_map_by_name(s->obj, "fast_map");
+	seen = bpf_object__find_map_by_name(s->obj, "seen_map");
+	if (!fast || !seen) {
+		ret = -ENOENT;
+		goto fail;
+	}
+	if (max_flows) {
+		bpf_map__set_max_entries(fast, 2 * max_flows);
+		bpf_map__set_max_entries(seen, max_flows + 1);
+	}
+	s->max_flows = bpf_map__max_entries(seen) - 1;
 	ret = bpf_object__load(s->obj);
 	if (ret)
 		goto fail;
@@ -136,6 +149,22 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 	s->target_map = map_fd(s->obj, "target_map");
 	s->drop_map = map_fd(s->obj, "drop_map");
 	s->local_map = map_fd(s->obj, "local_map");
+	s->fast_map = map_fd(s->obj, "fast_map");
+	s->fast_stats = map_fd(s->obj, "fast_stats");
+	fd = map_fd(s->obj, "seen_map");
+	if (s->fast_map < 0 || s->fast_stats < 0 || fd < 0) {
+		ret = -ENOENT;
+		goto fail;
+	}
+	s->seen_len = ((size_t)(s->max_flows + 1) * sizeof(uint64_t) +
+		       (size_t)page - 1) & ~((size_t)page - 1);
+	s->seen = mmap(NULL, s->seen_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, 0);
+	if (s->seen == MAP_FAILED) {
+		s->seen = NULL;
+		ret = -errno;
+		goto fail;
+	}
 	if (s->local_map < 0 || s->if_map < 0 || s->net_map < 0 || s->ext_map < 0 ||
 	    s->own_map < 0 || s->prefix_map < 0 || s->bind_map < 0 ||
 	    s->target_map < 0 || s->drop_map < 0) {
@@ -168,6 +197,11 @@ static int detach(unsigned ifindex)
 void steer_close(struct steer *s)
 {
 	unsigned i;
+
+	if (s->seen) {
+		munmap((void *)s->seen, s->seen_len);
+		s->seen = NULL;
+	}
 
 	for (i = 0; i < s->nattached; i++)
 		detach(s->attached[i]);
@@ -304,6 +338,118 @@ int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n)
 			return ret;
 	}
 	return 0;
+}
+
+struct fast_key {
+	uint32_t saddr;
+	uint32_t daddr;
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t pad[3];
+};
+
+struct fast_val {
+	uint32_t addr;
+	uint16_t port;
+	uint16_t dir;
+	uint32_t idx;
+};
+
+/**
+ * steer_fast_put() - give a session to the fast path, or take it back
+ * @s:		state
+ * @f:		the session's keys
+ * @add:	true: add (or replace) both keys; false: delete them
+ *
+ * Return: 0, -errno (-ENOSPC: its index is past seen_map, not added)
+ */
+int steer_fast_put(struct steer *s, const struct steer_fast *f, bool add)
+{
+	struct fast_key out = {
+		.saddr = htonl(f->int_addr), .daddr = htonl(f->rem_addr),
+		.sport = f->int_port, .dport = f->rem_port, .proto = f->proto,
+	};
+	struct fast_key in = {
+		.saddr = htonl(f->rem_addr), .daddr = htonl(f->ext_addr),
+		.sport = f->rem_port, .dport = f->ext_port, .proto = f->proto,
+	};
+	struct fast_val vo = {
+		.addr = htonl(f->ext_addr), .port = f->ext_port,
+		.dir = 0, .idx = f->idx + 1,
+	};
+	struct fast_val vi = {
+		.addr = htonl(f->int_addr), .port = f->int_port,
+		.dir = 1, .idx = f->idx + 1,
+	};
+	int ret;
+
+	if (!add) {
+		bpf_map_delete_elem(s->fast_map, &out);
+		bpf_map_delete_elem(s->fast_map, &in);
+		return 0;
+	}
+	if (f->idx >= s->max_flows)
+		return -ENOSPC;
+	/* inbound first: an answer never finds half a session */
+	ret = bpf_map_update_elem(s->fast_map, &in, &vi, BPF_ANY);
+	if (!ret)
+		ret = bpf_map_update_elem(s->fast_map, &out, &vo, BPF_ANY);
+	if (ret) {
+		bpf_map_delete_elem(s->fast_map, &in);
+		return ret;
+	}
+	return 0;
+}
+
+/**
+ * steer_fast_clear() - take every session from the fast path
+ * @s:		state
+ */
+void steer_fast_clear(struct steer *s)
+{
+	struct fast_key key, next;
+
+	while (!bpf_map_get_next_key(s->fast_map, NULL, &next)) {
+		key = next;
+		if (bpf_map_delete_elem(s->fast_map, &key))
+			break;
+	}
+}
+
+/**
+ * steer_fast_alive() - the heartbeat: the fast path carries packets until
+ * @until_s (CLOCK_MONOTONIC seconds), then leaves every one to the daemon
+ * @s:		state
+ * @until_s:	seconds; 0 stops it at once
+ */
+void steer_fast_alive(struct steer *s, uint32_t until_s)
+{
+	if (s->seen)
+		s->seen[0] = until_s;
+}
+
+/**
+ * steer_fast_stats() - the fast path's packets and bytes, over every CPU
+ * @s:		state
+ * @out:	out packets, out bytes, in packets, in bytes
+ */
+void steer_fast_stats(const struct steer *s, uint64_t out[4])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t v[512];
+	uint32_t k;
+	int c;
+
+	memset(out, 0, 4 * sizeof(out[0]));
+	if (ncpu <= 0 || ncpu > 512)
+		return;
+	for (k = 0; k < 4; k++) {
+		if (bpf_map_lookup_elem(s->fast_stats, &k, v))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[k] += v[c];
+	}
 }
 
 struct local_key {

@@ -67,6 +67,21 @@ struct steer_local {
 };
 
 /**
+ * struct steer_fast - a session for the fast path: its two keys
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @idx:	the session's index in the engine
+ * @int_addr:	endpoint address and port (host order)
+ * @ext_addr:	external address and port
+ * @rem_addr:	remote address and port
+ */
+struct steer_fast {
+	uint8_t proto;
+	uint32_t idx;
+	uint32_t int_addr, ext_addr, rem_addr;
+	uint16_t int_port, ext_port, rem_port;
+};
+
+/**
  * struct steer - the loaded programs and their maps
  */
 struct steer {
@@ -74,6 +89,10 @@ struct steer {
 	int prog_fd;
 	int if_map, net_map, ext_map, own_map, prefix_map, bind_map;
 	int target_map, drop_map, local_map;
+	int fast_map, fast_stats;
+	uint32_t max_flows;		/* sessions seen_map has slots for */
+	volatile uint64_t *seen;	/* seen_map, mapped (slot 0: heartbeat) */
+	size_t seen_len;
 	unsigned attached[STEER_MAX_IFS];	/* ifindexes attached to */
 	unsigned nattached;
 	struct steer_bind *pushed;	/* bind_map's content, sorted */
@@ -81,7 +100,11 @@ struct steer {
 };
 
 int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
-	       uint32_t max_owned);
+	       uint32_t max_owned, uint32_t max_flows);
+int steer_fast_put(struct steer *s, const struct steer_fast *f, bool add);
+void steer_fast_clear(struct steer *s);
+void steer_fast_alive(struct steer *s, uint32_t until_s);
+void steer_fast_stats(const struct steer *s, uint64_t out[4]);
 void steer_close(struct steer *s);
 void steer_cleanup_leftovers(const struct steer *keep);
 int steer_attach(struct steer *s, unsigned ifindex, unsigned role,

@@ -319,6 +319,56 @@ struct {
 	__type(value, __u64);
 } drop_map SEC(".maps");
 
+/* the fast path (fast.c in the engine says which sessions): one key per
+ * direction, as the packet arrives; the value says what to rewrite */
+struct fast_key {
+	__u32 saddr;
+	__u32 daddr;
+	__u16 sport;	/* host order */
+	__u16 dport;
+	__u8 proto;	/* IPPROTO_TCP, IPPROTO_UDP */
+	__u8 pad[3];
+};
+
+struct fast_val {
+	__u32 addr;	/* the new source (out) or destination (in), network order */
+	__u16 port;	/* host order */
+	__u16 dir;	/* FAST_OUT, FAST_IN */
+	__u32 idx;	/* seen_map slot: 1 + the session's index in the engine */
+};
+
+#define FAST_OUT 0
+#define FAST_IN 1
+#define FAST_STAT_N 4	/* out packets, out bytes, in packets, in bytes */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * 262144);	/* steer_open(): 2 * --max-flows */
+	__type(key, struct fast_key);
+	__type(value, struct fast_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} fast_map SEC(".maps");
+
+/* slot 0: until when the daemon is alive (CLOCK_MONOTONIC s, its
+ * heartbeat; after it nothing is carried here); slot 1 + session index:
+ * 2 x u32, the last use from the endpoint and to it (CLOCK_MONOTONIC s);
+ * mapped into the daemon, which writes the heartbeat and whose engine
+ * reads the times */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 262144 + 1);	/* steer_open(): --max-flows + 1 */
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} seen_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FAST_STAT_N);
+	__type(key, __u32);
+	__type(value, __u64);
+} fast_stats SEC(".maps");
+
 static __always_inline int drop(__u32 reason)
 {
 	__u64 *c = bpf_map_lookup_elem(&drop_map, &reason);
@@ -486,6 +536,157 @@ static __always_inline int tun_out(struct __sk_buff *skb, __u8 *ip)
 	return bpf_redirect(fib.ifindex, 0);
 }
 
+static __always_inline void fast_count(__u32 dir, __u32 len)
+{
+	__u32 k = dir * 2;
+	__u64 *c = bpf_map_lookup_elem(&fast_stats, &k);
+
+	if (c)
+		*c += 1;
+	k++;
+	c = bpf_map_lookup_elem(&fast_stats, &k);
+	if (c)
+		*c += len;
+}
+
+/*
+ * fast_path() - an ordinary packet of a session the engine gave to the fast
+ * path: translated and sent on here, or -1 for the slow path (the engine):
+ * no session, not ordinary (an IP option, a fragment, TTL <= 1, a TCP SYN,
+ * FIN or RST), too big for the next hop, no route, the daemon not alive.
+ * Nothing of the packet is changed before every check has passed.
+ * @skb:	the packet, an Ethernet frame
+ * @ip:		its IPv4 header (at offset 14)
+ * @end:	end of the linear data
+ * @tg:		the TUN devices (the FIB lookup is made as if from them, so
+ *		that hostnat's rules for the bridge do not apply)
+ * @want_dir:	FAST_OUT at a bridge port, FAST_IN at an uplink
+ */
+static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
+				     void *end, struct targets *tg,
+				     __u32 want_dir)
+{
+	struct bpf_fib_lookup fib = {};
+	struct fast_key k = {};
+	struct fast_val *v;
+	struct port_val *pv;
+	struct if_role *br;
+	__u8 *l4 = ip + 20, ttl = ip[8], proto = ip[9];
+	__u32 slot, now, mtu = 0, out_if;
+	__u32 oaddr, naddr, csum_off, *t;
+	__u16 oport, nport, ob, nb;
+	__u64 *seen, *alive, mac;
+	__u8 eth[12];
+	long rc;
+
+	if (ip[0] != 0x45 || (be16_at(ip + 6) & 0x3fff) || ttl <= 1)
+		return -1;
+	if (proto == IPPROTO_TCP) {
+		if ((void *)(l4 + 20) > end || (l4[13] & 0x07)) /* FIN SYN RST */
+			return -1;
+		csum_off = 14 + 20 + 16;
+	} else if (proto == IPPROTO_UDP) {
+		if ((void *)(l4 + 8) > end)
+			return -1;
+		csum_off = 14 + 20 + 6;
+	} else {
+		return -1;
+	}
+	__builtin_memcpy(&k.saddr, ip + 12, 4);
+	__builtin_memcpy(&k.daddr, ip + 16, 4);
+	k.sport = be16_at(l4);
+	k.dport = be16_at(l4 + 2);
+	k.proto = proto;
+	v = bpf_map_lookup_elem(&fast_map, &k);
+	if (!v || v->dir != want_dir)
+		return -1;
+	slot = 0;
+	alive = bpf_map_lookup_elem(&seen_map, &slot);
+	now = (__u32)(bpf_ktime_get_ns() / 1000000000ull);
+	if (!alive || now > (__u32)*alive)
+		return -1;	/* no heartbeat: the engine decides */
+
+	/* where it goes, with its new addresses */
+	fib.family = AF_INET;
+	fib.tos = ip[1];
+	fib.l4_protocol = proto;
+	fib.tot_len = skb->gso_size ? 0 : be16_at(ip + 2);
+	if (want_dir == FAST_OUT) {
+		fib.ifindex = tg->out_ifindex;
+		fib.ipv4_src = v->addr;
+		fib.ipv4_dst = k.daddr;
+	} else {
+		fib.ifindex = tg->in_ifindex;
+		fib.ipv4_src = k.saddr;
+		fib.ipv4_dst = v->addr;
+	}
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return -1;	/* local, too big, no neighbour yet, no route */
+	if (skb->gso_size &&
+	    bpf_check_mtu(skb, fib.ifindex, &mtu, 0, BPF_MTU_CHK_SEGS))
+		return -1;
+	out_if = fib.ifindex;
+	if (want_dir == FAST_IN) {
+		/* into the endpoint's own port, never back out of an uplink */
+		br = bpf_map_lookup_elem(&if_map, &fib.ifindex);
+		if (!br || br->role != ROLE_BRIDGE)
+			return -1;
+		mac = mac_key(fib.dmac);
+		pv = bpf_map_lookup_elem(&port_map, &mac);
+		if (!pv || pv->net != br->net)
+			return -1;
+		out_if = pv->ifindex;
+	}
+
+	/* the rewrite (RFC 1624; a partial checksum: the address through
+	 * the pseudo-header, the port not at all, which the helper knows) */
+	if (want_dir == FAST_OUT) {
+		oaddr = k.saddr;
+		oport = k.sport;
+	} else {
+		oaddr = k.daddr;
+		oport = k.dport;
+	}
+	naddr = v->addr;
+	nport = v->port;
+	ob = bpf_htons(oport);
+	nb = bpf_htons(nport);
+	seen = bpf_map_lookup_elem(&seen_map, &v->idx);
+	if (seen) {
+		t = (__u32 *)seen + want_dir;
+		if (*t != now)
+			*t = now;
+	}
+	fast_count(want_dir, skb->len);
+	if (proto == IPPROTO_UDP && !be16_at(l4 + 6)) {
+		/* no UDP checksum: none to update */
+	} else if (bpf_l4_csum_replace(skb, csum_off, oaddr, naddr,
+				       BPF_F_PSEUDO_HDR | 4 |
+				       (proto == IPPROTO_UDP ?
+					BPF_F_MARK_MANGLED_0 : 0)) ||
+		   bpf_l4_csum_replace(skb, csum_off, ob, nb,
+				       2 | (proto == IPPROTO_UDP ?
+					    BPF_F_MARK_MANGLED_0 : 0))) {
+		return TC_ACT_SHOT;
+	}
+	if (bpf_l3_csum_replace(skb, 14 + 10, oaddr, naddr, 4) ||
+	    bpf_skb_store_bytes(skb, want_dir == FAST_OUT ? 14 + 12 : 14 + 16,
+				&naddr, 4, 0) ||
+	    bpf_skb_store_bytes(skb, want_dir == FAST_OUT ? 14 + 20 :
+							    14 + 22,
+				&nb, 2, 0))
+		return TC_ACT_SHOT;
+	ttl_dec(skb, 14, ttl, proto);
+	__builtin_memcpy(eth, fib.dmac, 6);
+	__builtin_memcpy(eth + 6, fib.smac, 6);
+	if (bpf_skb_store_bytes(skb, 0, eth, 12, 0))
+		return TC_ACT_SHOT;
+	/* a constant either way: the caller must know it is no -1 */
+	return bpf_redirect(out_if, 0) == TC_ACT_REDIRECT ? TC_ACT_REDIRECT :
+							      TC_ACT_SHOT;
+}
+
 /*
  * port_addr_ok() - with source binding, an address that hostnat did not
  * give out is a bridge port's alone while it uses it (ADDR_HOLD_S after the
@@ -580,6 +781,14 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 					return drop((__u32)r);
 			}
 		}
+	}
+
+	/* the fast path: an ordinary packet of a session the engine gave it */
+	if (port) {
+		int v = fast_path(skb, ip, end, tg, FAST_OUT);
+
+		if (v >= 0)
+			return v;
 	}
 
 	/* 2., 3. to an internal address */
@@ -894,6 +1103,11 @@ int hostnat_steer(struct __sk_buff *skb)
 		k.addr = daddr;
 		if (bpf_map_lookup_elem(&prefix_map, &k))
 			return drop(DROP_UNSOLICITED);
+		if (l2 == 14 && bpf_map_lookup_elem(&ext_map, &daddr)) {
+			verdict = fast_path(skb, ip, end, tg, FAST_IN);
+			if (verdict >= 0)
+				return verdict;
+		}
 		break;
 	case ROLE_LO:
 		if (bpf_map_lookup_elem(&ext_map, &daddr) &&

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - fast.c: the sessions that the kernel's fast path may carry
+ *
+ * Theory of operation
+ * -------------------
+ * The engine stays the one authority: it creates every session, follows
+ * its TCP state and removes it. What it hands the datapath is the right to
+ * move a session's ordinary packets itself, once the session is settled:
+ *  - TCP: ESTABLISHED (SYN seen both ways). Packets with SYN, FIN or RST
+ *    still come here (the datapath sends them), so every state change is
+ *    the engine's, and a session that leaves ESTABLISHED leaves the fast
+ *    path with the packet that made it leave;
+ *  - UDP: answered (a packet each way);
+ *  - never ICMP, a hairpin, or the host's own sessions (their second
+ *    translation is the engine's).
+ * Each such change appends an event to a ring (nat_fast_events()): ADD with
+ * the session's index and both keys when it becomes fast, DEL with the same
+ * when it stops being fast or is removed (fast_unlink(), from the one
+ * place sessions are unlinked). A ring that overflows is marked lost and
+ * takes nothing until the datapath rebuilds its copy from nat_fast_walk().
+ * Nothing of this happens until nat_fast_attach() turns it on.
+ *
+ * The datapath writes the time it last carried a packet of session i each
+ * way into seen[2i] (from the endpoint) and seen[2i + 1] (to it), in
+ * seconds of CLOCK_MONOTONIC, in memory the engine reads (a BPF array
+ * mapped into the daemon): fast_last() folds that into the session's own
+ * last-use time where the wheel decides expiry (inbound UDP only when the
+ * network's udp-inbound-refresh says so, RFC 4787 REQ-6), so expiry stays
+ * the engine's and no timer runs in the kernel.
+ */
+#include <string.h>
+
+#include "core.h"
+
+static bool fast_eligible(const struct nat *nat, const struct nat_sess *s)
+{
+	if (s->flags & (SESS_HAIRPIN | SESS_HOSTREM))
+		return false;
+	switch (s->proto) {
+	case NAT_TCP:
+		return s->state == NAT_TCP_ESTABLISHED;
+	case NAT_UDP:
+		return sess_answered(s->flags);
+	default:
+		(void)nat;
+		return false;
+	}
+}
+
+static void fast_log(struct nat *nat, uint8_t op, uint32_t si)
+{
+	const struct nat_sess *s = &nat->sess[si];
+	uint32_t cap = nat->lim.max_port_events, slot;
+	struct nat_fast_event *ev;
+
+	if (nat->fev_lost)
+		return;
+	if (nat->fev_n == cap) {
+		nat->fev_lost = true;
+		return;
+	}
+	slot = nat->fev_head + nat->fev_n++;
+	if (slot >= cap)
+		slot -= cap;
+	ev = &nat->fev[slot];
+	*ev = (struct nat_fast_event){
+		.op = op,
+		.proto = s->proto,
+		.net = s->net,
+		.idx = si,
+		.int_addr = s->int_addr,
+		.ext_addr = s->ext_addr,
+		.rem_addr = s->rem_addr,
+		.int_port = s->int_port,
+		.ext_port = s->ext_port,
+		.rem_port = s->rem_port,
+	};
+}
+
+/**
+ * fast_publish() - after a packet of session @si: hand it to the fast path,
+ * or take it back, as its state now says
+ * @nat:	engine
+ * @si:		session
+ */
+void fast_publish(struct nat *nat, uint32_t si)
+{
+	struct nat_sess *s = &nat->sess[si];
+	bool want;
+
+	if (!nat->fast_seen)
+		return;
+	want = fast_eligible(nat, s);
+	if (want == !!s->fast)
+		return;
+	if (want) {
+		/* its times start now: what the slot held was another's */
+		nat->fast_seen[2 * si] = 0;
+		nat->fast_seen[2 * si + 1] = 0;
+	}
+	s->fast = want;
+	fast_log(nat, want ? NAT_FAST_ADD : NAT_FAST_DEL, si);
+}
+
+/**
+ * fast_unlink() - session @si is being removed: out of the fast path first
+ * @nat:	engine
+ * @si:		session
+ */
+void fast_unlink(struct nat *nat, uint32_t si)
+{
+	struct nat_sess *s = &nat->sess[si];
+
+	if (!s->fast)
+		return;
+	s->fast = 0;
+	fast_log(nat, NAT_FAST_DEL, si);
+}
+
+/**
+ * fast_last() - when session @si was last used, the fast path's packets
+ * included, in the engine's clock
+ * @nat:	engine
+ * @si:		session
+ *
+ * Return: seconds since nat_create(), never ahead of now
+ */
+uint32_t fast_last(const struct nat *nat, uint32_t si)
+{
+	const struct nat_sess *s = &nat->sess[si];
+	uint32_t last = s->last, out, in, t;
+
+	if (!s->fast || !nat->fast_seen)
+		return last;
+	out = nat->fast_seen[2 * si];
+	in = nat->fast_seen[2 * si + 1];
+	if (s->proto == NAT_UDP && !nat->nets[s->net].cfg.udp_inbound_refresh)
+		in = 0;
+	t = out > in ? out : in;
+	if (t <= nat->fast_base)
+		return last;
+	t -= nat->fast_base;
+	if (t > nat->now)
+		t = nat->now;
+	return t > last ? t : last;
+}
+
+/**
+ * nat_fast_attach() - turn the fast path's bookkeeping on
+ * @nat:	engine
+ * @seen:	2 * max_flows times of last use, written by the datapath
+ *		(seconds of CLOCK_MONOTONIC; 0: never), read here
+ * @now_ms:	CLOCK_MONOTONIC now, in ms (the clock of nat_process())
+ *
+ * Sessions fast already are not listed again: call it once, before the
+ * first packet.
+ */
+void nat_fast_attach(struct nat *nat, volatile uint32_t *seen,
+		     uint64_t now_ms)
+{
+	(void)now_ms;
+	nat->fast_seen = seen;
+	/* the engine's second 0 in CLOCK_MONOTONIC seconds (rounded down:
+	 * a time read back is at most 1 s late, never early) */
+	nat->fast_base = (uint32_t)(nat->t0_ms / 1000);
+}
+
+/**
+ * nat_fast_events() - drain the log of sessions given to or taken from the
+ * fast path
+ * @nat:	engine
+ * @out:	filled with up to @max events, oldest first
+ * @max:	room in @out
+ * @resync:	set when events were lost (the ring overflowed): nothing is
+ *		returned, and the caller rebuilds its copy from nat_fast_walk()
+ *
+ * Return: number of events in @out
+ */
+unsigned nat_fast_events(struct nat *nat, struct nat_fast_event *out,
+			 unsigned max, bool *resync)
+{
+	uint32_t cap = nat->lim.max_port_events;
+	unsigned k = 0;
+
+	*resync = nat->fev_lost;
+	if (nat->fev_lost) {
+		nat->fev_lost = false;
+		nat->fev_head = 0;
+		nat->fev_n = 0;
+		return 0;
+	}
+	while (k < max && nat->fev_n) {
+		out[k++] = nat->fev[nat->fev_head];
+		if (++nat->fev_head == cap)
+			nat->fev_head = 0;
+		nat->fev_n--;
+	}
+	return k;
+}
+
+/**
+ * nat_fast_walk() - every session the fast path may carry now, as ADD
+ * events (to rebuild a copy after nat_fast_events() said resync)
+ * @nat:	engine
+ * @fn:		called for each; a non-zero return stops the walk
+ * @ctx:	passed to @fn
+ *
+ * Return: 0, or what @fn returned
+ */
+int nat_fast_walk(struct nat *nat,
+		  int (*fn)(const struct nat_fast_event *ev, void *ctx),
+		  void *ctx)
+{
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < nat->lim.max_flows; i++) {
+		const struct nat_sess *s = &nat->sess[i];
+		struct nat_fast_event ev;
+
+		if (!(s->flags & SESS_LIVE) || !s->fast)
+			continue;
+		ev = (struct nat_fast_event){
+			.op = NAT_FAST_ADD, .proto = s->proto, .net = s->net,
+			.idx = i, .int_addr = s->int_addr,
+			.ext_addr = s->ext_addr, .rem_addr = s->rem_addr,
+			.int_port = s->int_port, .ext_port = s->ext_port,
+			.rem_port = s->rem_port,
+		};
+		ret = fn(&ev, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The kernel's fast path: once a session is settled (TCP established, UDP
+# answered) its ordinary packets are translated by the programs at the
+# bridge port and the uplink, not by hostnatd; the engine still decides:
+# 50 MiB each way arrive byte for byte (sha256), outbound and through a
+# mapping, with the fast path's counters carrying nearly all of it; the
+# endpoint sees the client's address; FIN and RST end sessions as before
+# (a new connection on the same ports works); a mapping deleted stops its
+# fast-path flow at once; an idle UDP flow kept alive only by fast-path
+# packets is not expired; hostnatd --no-fast-path carries nothing in the
+# kernel; a hostnatd killed with SIGKILL stops the fast path within its
+# grace period (nothing of the endpoint's flow leaves on the uplink after).
+. "$(dirname "$0")/lib.sh"
+setup
+
+fast() { # out|in: the fast path's bytes that way
+	hn --json stats | jq -r ".fast_path.${1}_bytes // 0"
+}
+MIB40=$((40 * 1024 * 1024))
+head -c $((50 * 1024 * 1024)) /dev/urandom >"$T/blob"
+SUM=$(sha256sum <"$T/blob" | cut -d' ' -f1)
+
+# ---- outbound: c1 fetches 50 MiB from inet, and sends 50 MiB to it ------
+bg inet socat -U TCP-LISTEN:7001,reuseaddr,fork OPEN:"$T/blob",rdonly
+wait_until 10 listening inet tcp 7001 || bad setup "inet sender on 7001"
+bg inet sh -c "socat -u TCP-LISTEN:7002,reuseaddr OPEN:$T/got-up,creat,trunc"
+wait_until 10 listening inet tcp 7002 || bad setup "inet receiver on 7002"
+o0=$(fast out); i0=$(fast in)
+ns c1 timeout 60 socat -u TCP:$INET:7001 OPEN:"$T/got-down",creat,trunc
+check_eq "outbound: 50 MiB from inet arrive in c1 byte for byte" "$SUM" \
+	"$(sha256sum <"$T/got-down" | cut -d' ' -f1)"
+ns c1 timeout 60 socat -u OPEN:"$T/blob",rdonly TCP:$INET:7002
+wait_until 10 [ -s "$T/got-up" ]
+wait_until 10 test "$(stat -c %s "$T/got-up" 2>/dev/null)" = $((50 * 1024 * 1024))
+check_eq "outbound: 50 MiB from c1 arrive in inet byte for byte" "$SUM" \
+	"$(sha256sum <"$T/got-up" | cut -d' ' -f1)"
+o1=$(fast out); i1=$(fast in)
+check_int "outbound: the fast path carried c1's 50 MiB out (>= 40 MiB)" \
+	-ge $MIB40 $((o1 - o0))
+check_int "outbound: the fast path carried inet's 50 MiB in (>= 40 MiB)" \
+	-ge $MIB40 $((i1 - i0))
+note "fast path out $((o1 - o0)) in $((i1 - i0)) bytes"
+
+note "at $SECONDS s: inbound through a mapping"
+# ---- inbound through a mapping, the endpoint sees the client --------------
+serve c1 tcp 0.0.0.0 80 c1web || bad setup "c1 web server"
+hn map add $NET --proto tcp --internal $C1:7003 --external-port 7003 >/dev/null
+bg c1 socat -u TCP-LISTEN:7003,reuseaddr OPEN:"$T/got-in",creat,trunc
+wait_until 10 listening c1 tcp 7003 || bad setup "c1 receiver on 7003"
+i0=$(fast in)
+ns inet timeout 60 socat -u OPEN:"$T/blob",rdonly TCP:$EXT:7003
+wait_until 10 test "$(stat -c %s "$T/got-in" 2>/dev/null)" = $((50 * 1024 * 1024))
+check_eq "inbound: 50 MiB from inet through $EXT:7003 arrive byte for byte" \
+	"$SUM" "$(sha256sum <"$T/got-in" | cut -d' ' -f1)"
+check_int "inbound: the fast path carried them (>= 40 MiB)" -ge $MIB40 \
+	$(( $(fast in) - i0 ))
+hn map add $NET --proto tcp --internal $C1:80 --external-port 8080 >/dev/null
+out=$(ns inet curl -sS --max-time 5 http://$EXT:8080/ 2>&1)
+check_match "inbound: c1 sees inet's own address" "^c1web saw $INET:" "$out"
+
+note "at $SECONDS s: FIN"
+# ---- FIN, then the same ports again ----------------------------------------
+# the client closes last (it reads to the end first), so its port is free
+cat >"$T/same.py" <<'PYEOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 40404))
+s.settimeout(5)
+s.connect((sys.argv[1], 7004))
+s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+d = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    d += b
+s.close()
+print(d.decode().split("\r\n\r\n", 1)[-1].strip())
+PYEOF
+serve inet tcp 0.0.0.0 7004 inetweb || bad setup "inet web server"
+a=$(ns c1 timeout 10 $PY "$T/same.py" $INET 2>&1)
+b=$(ns c1 timeout 10 $PY "$T/same.py" $INET 2>&1)
+check_match "TCP: a connection from port 40404" "inetweb saw " "$a"
+check_match "TCP: after its FIN, a new one on the same ports" "inetweb saw " "$b"
+
+note "at $SECONDS s: a mapping deleted"
+# ---- a mapping deleted stops its flow at once --------------------------------
+bg c1 socat -u TCP-LISTEN:7005,reuseaddr OPEN:/dev/null
+wait_until 10 listening c1 tcp 7005 || bad setup "c1 sink on 7005"
+hn map add $NET --proto tcp --internal $C1:7005 --external-port 7005 >/dev/null
+bg inet sh -c "exec socat -u OPEN:/dev/zero TCP:$EXT:7005"
+FLOW=$BG_PID
+flowing() {
+	[ "$(hn --json session list --proto tcp |
+		jq '[.[] | select(.external_port == 7005)] | length')" -ge 1 ]
+}
+wait_until 10 flowing
+sleep 1
+hn map del $NET --proto tcp --external-port 7005 >/dev/null
+cap_start c1 eth0 "$T/c1.pcap" tcp port 7005 || bad setup "capture in c1"
+sleep 1.5
+CAP=$CAP_PID
+CAP_PID=$CAP cap_stop
+check_eq "map del: nothing of the flow reaches c1 after it" 0 \
+	"$(cap_show "$T/c1.pcap" "src host $INET and tcp[tcpflags] & tcp-rst == 0" | grep -c 'length [1-9]')"
+stop_pid "$FLOW"
+
+note "at $SECONDS s: SIGKILL"
+# ---- SIGKILL: the fast path stops within its grace period --------------------
+bg inet socat -u TCP-LISTEN:7006,reuseaddr OPEN:/dev/null
+wait_until 10 listening inet tcp 7006 || bad setup "inet sink on 7006"
+bg c1 sh -c "exec socat -u OPEN:/dev/zero TCP:$INET:7006"
+FLOW=$BG_PID
+sleep 1.5
+hn_kill9
+sleep 6	# the grace period (5 s) and a second
+cap_start inet veth0 "$T/up.pcap" src host $EXT and tcp port 7006 ||
+	bad setup "capture on the uplink"
+sleep 2
+CAP=$CAP_PID
+CAP_PID=$CAP cap_stop
+check_eq "kill -9: 6 s later nothing of c1's flow leaves on the uplink" 0 \
+	"$(cap_show "$T/up.pcap" | grep -c .)"
+stop_pid "$FLOW"
+hn_start || bad setup "hostnatd after the kill"
+
+note "at $SECONDS s: --no-fast-path"
+# ---- --no-fast-path -------------------------------------------------------
+hn_stop
+hn_start --no-fast-path || bad setup "hostnatd --no-fast-path"
+o0=$(fast out)
+ns c1 timeout 60 socat -u TCP:$INET:7001 OPEN:"$T/got-slow",creat,trunc
+check_eq "--no-fast-path: 50 MiB still arrive byte for byte" "$SUM" \
+	"$(sha256sum <"$T/got-slow" | cut -d' ' -f1)"
+check_eq "--no-fast-path: the fast path carried nothing" 0 "$(fast out)"
+finish
