@@ -50,7 +50,7 @@ run 0 map add lab --proto tcp --internal 10.60.0.2:80
 grep -Eq '^[0-9]+$' "$DIR/out" || fail "map add printed '$(cat "$DIR/out")', not a port"
 PORT=$(cat "$DIR/out")
 run 0 --json map add lab --proto udp --internal 10.60.0.2:53 --external-port 5353
-has out '"external_port": 5353'
+has out '"external_port":5353'
 run 0 map add lab --proto tcp --internal 10.60.0.3:22 --external-port 2222
 [ -s "$DIR/out" ] && fail "map add with a port printed something"
 run 1 map add lab --proto tcp --internal 10.60.0.4:22 --external-port 2222

@@ -69,7 +69,7 @@ expect "--external-address --external-port" map add x --proto tcp --ext
 expect "tcp udp" map add x --proto ''
 expect "off on" network add x --dhcp ''
 expect "--socket" --s
-expect "--help --json --socket" --
+expect "--help --json --pretty --socket" --
 expect "--json" --j
 expect_has udp-filtering network set x ''
 expect_has dhcp-lease-time network set x ''
