@@ -1003,7 +1003,7 @@ static void complete_args(const struct cli *cli, const struct cmd *c, int argc,
 
 	for (i = 0; i < argc - 1; i++) {
 		o = opt_find(c->opts, argv[i]);
-		if (o) {
+		if (o && o - c->opts < OPT_MAX) {
 			used[o - c->opts] = true;
 			if (i + 1 == argc - 1) {	/* its value now */
 				cand_value(cur, o);
@@ -1023,8 +1023,8 @@ static void complete_args(const struct cli *cli, const struct cmd *c, int argc,
 	}
 	if (cur[0] == '-') {
 		for (o = c->opts; o && o->key; o++)
-			if (o->name && (!used[o - c->opts] ||
-					o->flags & OPT_REPEAT))
+			if (o->name && o - c->opts < OPT_MAX &&
+			    (!used[o - c->opts] || o->flags & OPT_REPEAT))
 				cand(cur, o->name);
 		return;
 	}

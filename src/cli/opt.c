@@ -244,6 +244,13 @@ int opt_parse(const struct opt *t, const struct opt *common, int argc,
 	const struct opt *o, *pos = t;
 	int i;
 
+	for (i = 0; t && t[i].key; i++)
+		;
+	if (i > OPT_MAX) {	/* a table too long for first[] */
+		snprintf(err, errlen, "a command of %d options: at most %d",
+			 i, OPT_MAX);
+		return OPT_EINVAL;
+	}
 	for (i = 0; i < argc; i++) {
 		const char *w = argv[i], *v = w;
 		json_t *val, *dst;
