@@ -6,16 +6,22 @@
  * hostnat turns a command line into one API request to hostnatd (a JSON
  * line on the Unix socket, PROTOCOL in src/ctl/cmd.c), waits for the one
  * response line, and prints the result: aligned tables and short texts
- * for people, the daemon's result as JSON with --json.
+ * for people; with -j (--json) the daemon's result as one compact JSON
+ * document, as `ip -j` prints, indented with -p (--pretty).
  *
- * The commands are one table, cmds[], of { object, command, handler, usage,
- * help } rows, as wg and ip have it: the usage text and the dispatch come
- * from it. Arguments are checked here first, with the same parsers the
- * daemon uses (src/ctl/parse.c), so that a typo is reported with the
- * rejected token before anything is sent; the daemon checks again.
+ * The commands are one table, cmds[], of { object, command, API command,
+ * options, handler, show, help } rows, as wg and ip have it: dispatch and
+ * usage text come from it. Each row's options are a table of their own
+ * (struct opt, opt.c): one loop, opt_parse(), reads every command's words
+ * with the parsers the daemon uses (src/ctl/parse.c) and refuses an option
+ * given twice; what is required is the API's table (src/ctl/req.c), asked
+ * by opt_req_check() on the request before it is sent. So a typo is
+ * reported with the rejected word and nothing is sent; the daemon checks
+ * again. Most commands need no handler: the request is sent and the
+ * answer printed by the row's show function.
  *
  * `hostnat __complete WORD...`, not in the usage, prints the candidates
- * for the last word from the same table (dist/bash-completion/hostnat).
+ * for the last word from the same tables (dist/bash-completion/hostnat).
  *
  * Exit status: 0 done; 1 the daemon refused or could not be reached (one
  * line "hostnat: <message>" on stderr); 2 the command line is wrong (the
@@ -37,6 +43,7 @@
 
 #include "prom.h"
 #include "ctl.h"
+#include "opt.h"
 #include "parse.h"
 #include "req.h"
 
@@ -51,29 +58,50 @@
 struct cli {
 	const char *sock;	/* API socket path */
 	bool json;		/* print results as JSON */
+	bool pretty;		/* JSON indented */
 };
 
 struct cmd;
 typedef int (*handler_fn)(const struct cli *cli, const struct cmd *c,
-			  int argc, char **argv);
+			  json_t *args, json_t *local);
 
+/**
+ * struct cmd - a command of the CLI
+ * @object:	first word
+ * @command:	second word, NULL if none
+ * @api:	the API command it sends, NULL for none
+ * @opts:	its arguments (opt.h), NULL for none: the usage text and the
+ *		completion come from them
+ * @fn:		does it with the request's @args and the CLI's own options
+ *		@local; NULL: send @args, print the answer with @show
+ * @show:	prints the answer for people, NULL: nothing
+ * @help:	one line
+ */
 struct cmd {
-	const char *object;	/* first word */
-	const char *command;	/* second word, NULL if none */
-	handler_fn fn;		/* does it; argv holds what follows */
-	const char *usage;	/* arguments */
-	const char *help;	/* one line */
+	const char *object;
+	const char *command;
+	const char *api;
+	const struct opt *opts;
+	handler_fn fn;
+	void (*show)(json_t *res);
+	const char *help;
 };
 
 static const struct cmd cmds[];
+static const struct opt out_opts[];
 
 /* ---- messages --------------------------------------------------------- */
 
+#define USAGE_OPTS "[--socket PATH] [-j|--json] [-p|--pretty]"
+
 static void print_usage_of(FILE *f, const struct cmd *c)
 {
-	fprintf(f, "usage: hostnat [--socket PATH] [--json] %s%s%s%s%s\n",
-		c->object, c->command ? " " : "", c->command ? c->command : "",
-		c->usage[0] ? " " : "", c->usage);
+	char args[512];
+
+	opt_usage(c->opts, args, sizeof(args));
+	fprintf(f, "usage: hostnat " USAGE_OPTS " %s%s%s%s%s\n", c->object,
+		c->command ? " " : "", c->command ? c->command : "",
+		args[0] ? " " : "", args);
 }
 
 static int usage_err(const struct cmd *c, const char *fmt, ...)
@@ -98,19 +126,21 @@ static void usage(FILE *f)
 	const struct cmd *c;
 	unsigned k;
 
-	fputs("usage: hostnat [--socket PATH] [--json] OBJECT COMMAND "
-	      "[ARGS]\n\n", f);
+	fputs("usage: hostnat " USAGE_OPTS " OBJECT COMMAND [ARGS]\n\n", f);
 	for (c = cmds; c->object; c++) {
-		char words[48];
+		char words[48], args[512];
 
 		snprintf(words, sizeof(words), "%s%s%s", c->object,
 			 c->command ? " " : "", c->command ? c->command : "");
 		fprintf(f, "  %-16s %s\n", words, c->help);
-		if (c->usage[0])
-			fprintf(f, "  %-16s   %s\n", "", c->usage);
+		opt_usage(c->opts, args, sizeof(args));
+		if (args[0])
+			fprintf(f, "  %-16s   %s\n", "", args);
 	}
 	fprintf(f, "\n  --socket PATH    API socket of hostnatd (default %s)\n"
-		   "  --json           print the daemon's answer as JSON\n"
+		   "  -j, --json       print the daemon's answer as JSON, one "
+		   "line\n"
+		   "  -p, --pretty     print the JSON indented (implies -j)\n"
 		   "\nnetwork set keys:\n", CTL_SOCKET_DEFAULT);
 	for (k = 0; k < SET_NKEYS; k++)
 		fprintf(f, "  %-24s %s\n",
@@ -178,7 +208,7 @@ static int recv_line(int fd, char **line)
 }
 
 /*
- * Send command @cmd with @args (consumed) and return the whole response
+ * Send command @cmd with @args (borrowed) and return the whole response
  * in *@out (json_decref() it). On failure the message is printed.
  */
 static int rpc_resp(const struct cli *cli, const char *cmd, json_t *args,
@@ -186,7 +216,7 @@ static int rpc_resp(const struct cli *cli, const char *cmd, json_t *args,
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args",
-				args ? args : json_object());
+				args ? json_incref(args) : json_object());
 	char *text = NULL, *line = NULL;
 	json_t *resp = NULL;
 	json_error_t jerr;
@@ -248,7 +278,7 @@ out:
 }
 
 /*
- * Send command @cmd with @args (consumed) and return its result in *@res
+ * Send command @cmd with @args (borrowed) and return its result in *@res
  * (json_decref() it). On failure the message is printed.
  */
 static int rpc(const struct cli *cli, const char *cmd, json_t *args,
@@ -350,10 +380,11 @@ static void join(char *buf, size_t len, json_t *list, const char *key)
 		snprintf(buf, len, "-");
 }
 
-static void print_json(json_t *j)
+/* one JSON document: compact on one line (ip -j), or indented (-p) */
+static void print_json(const struct cli *cli, json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-				    JSON_ENCODE_ANY);
+	char *s = json_dumps(j, (cli->pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+				    JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 
 	if (s)
 		printf("%s\n", s);
@@ -416,139 +447,7 @@ static void print_maps(json_t *list, bool with_net)
 	table_print(&t);
 }
 
-/* ---- argument helpers ------------------------------------------------- */
-
-/* the value of option argv[*i]; usage error if missing */
-static const char *optval(const struct cmd *c, int argc, char **argv,
-			  int *i)
-{
-	if (*i + 1 >= argc) {
-		usage_err(c, "option %s needs a value", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static int check_name(const struct cmd *c, const char *s)
-{
-	char err[CTL_ERR_MAX];
-
-	if (parse_name(s, err, sizeof(err)))
-		return usage_err(c, "%s", err);
-	return 0;
-}
-
-/* set args.network (or .name) from the one positional NAME */
-static int name_arg(const struct cmd *c, json_t *args, const char *key,
-		    const char *s)
-{
-	int ret = check_name(c, s);
-
-	if (!ret)
-		json_object_set_new(args, key, json_string(s));
-	return ret;
-}
-
-#define BAD(c, ...) (json_decref(args), usage_err(c, __VA_ARGS__))
-
-/* ---- handlers --------------------------------------------------------- */
-
-static int finish(const struct cli *cli, const char *cmd, json_t *args,
-		  void (*show)(json_t *res))
-{
-	json_t *res;
-	int ret = rpc(cli, cmd, args, &res);
-
-	if (ret)
-		return ret;
-	if (cli->json)
-		print_json(res);
-	else if (show)
-		show(res);
-	json_decref(res);
-	return 0;
-}
-
-static int do_network_add(const struct cli *cli, const struct cmd *c,
-			  int argc, char **argv)
-{
-	char err[CTL_ERR_MAX];
-	json_t *args = json_object(), *px = json_array(), *ex = json_array();
-	bool has_px = false, has_ex = false;
-	int i;
-
-	json_object_set_new(args, "prefixes", px);
-	json_object_set_new(args, "externals", ex);
-	for (i = 0; i < argc; i++) {
-		const char *o = argv[i], *v;
-		struct ctl_ext_spec e;
-		uint32_t a;
-		uint8_t l;
-
-		if (o[0] != '-') {
-			if (json_object_get(args, "name"))
-				return BAD(c, "unexpected argument '%s'", o);
-			if (name_arg(c, args, "name", o))
-				return json_decref(args), EXIT_USAGE;
-			continue;
-		}
-		if (!(v = optval(c, argc, argv, &i)))
-			return json_decref(args), EXIT_USAGE;
-		if (!strcmp(o, "--prefix")) {
-			if (parse_cidr("--prefix", v, &a, &l, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_array_append_new(px, json_string(v));
-			has_px = true;
-		} else if (!strcmp(o, "--bridge")) {
-			if (parse_ifname("--bridge", v, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "bridge", json_string(v));
-		} else if (!strcmp(o, "--gateway")) {
-			if (parse_addr("--gateway", v, &a, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "gateway", json_string(v));
-		} else if (!strcmp(o, "--external")) {
-			if (ctl_ext_spec_parse("--external", v, &e, err,
-					       sizeof(err)))
-				return BAD(c, "%s", err);
-			json_array_append_new(ex, json_string(v));
-			has_ex = true;
-		} else if (!strcmp(o, "--dhcp")) {
-			if (strcmp(v, "on") && strcmp(v, "off"))
-				return BAD(c, "--dhcp '%s' is not valid: use "
-					   "on or off", v);
-			json_object_set_new(args, "dhcp",
-					    json_boolean(!strcmp(v, "on")));
-		} else {
-			return BAD(c, "unknown option '%s'", o);
-		}
-	}
-	if (!json_object_get(args, "name"))
-		return BAD(c, "network add needs a NAME");
-	if (!has_px)	/* the daemon picks a free private prefix */
-		json_object_del(args, "prefixes");
-	if (!has_ex)	/* the daemon takes the default route's interface */
-		json_object_del(args, "externals");
-	return finish(cli, "network.add", args, NULL);
-}
-
-/* commands whose only argument is a NAME, required or not */
-static int name_only(const struct cli *cli, const struct cmd *c, int argc,
-		     char **argv, const char *cmd, const char *key,
-		     bool required, void (*show)(json_t *))
-{
-	json_t *args = json_object();
-
-	if (argc > 1)
-		return BAD(c, "unexpected argument '%s'", argv[1]);
-	if (argc == 1 && argv[0][0] == '-')
-		return BAD(c, "unknown option '%s'", argv[0]);
-	if (argc == 1 && name_arg(c, args, key, argv[0]))
-		return json_decref(args), EXIT_USAGE;
-	if (required && !argc)
-		return BAD(c, "%s %s needs a NAME", c->object, c->command);
-	return finish(cli, cmd, args, show);
-}
+/* ---- output of each command ------------------------------------------- */
 
 static void show_net_list(json_t *res)
 {
@@ -650,138 +549,9 @@ static void show_net(json_t *n)
 	}
 }
 
-static int do_network_del(const struct cli *cli, const struct cmd *c,
-			  int argc, char **argv)
-{
-	return name_only(cli, c, argc, argv, "network.del", "name", true,
-			 NULL);
-}
-
-static int do_network_list(const struct cli *cli, const struct cmd *c,
-			   int argc, char **argv)
-{
-	if (argc)
-		return usage_err(c, "unexpected argument '%s'", argv[0]);
-	return finish(cli, "network.list", NULL, show_net_list);
-}
-
-static int do_network_show(const struct cli *cli, const struct cmd *c,
-			   int argc, char **argv)
-{
-	return name_only(cli, c, argc, argv, "network.show", "name", true,
-			 show_net);
-}
-
-static int do_network_set(const struct cli *cli, const struct cmd *c,
-			  int argc, char **argv)
-{
-	char err[CTL_ERR_MAX];
-	enum parse_setting key;
-	uint32_t v;
-	json_t *args;
-
-	if (argc != 3)
-		return usage_err(c, "network set needs NAME KEY VALUE");
-	if (check_name(c, argv[0]))
-		return EXIT_USAGE;
-	if (parse_setting_key(argv[1], &key, err, sizeof(err)) ||
-	    parse_setting_value(key, argv[2], &v, err, sizeof(err)))
-		return usage_err(c, "%s", err);
-	args = json_pack("{s:s, s:s, s:s}", "name", argv[0], "key", argv[1],
-			 "value", argv[2]);
-	return finish(cli, "network.set", args, NULL);
-}
-
 static void show_port(json_t *m)
 {
 	printf("%lld\n", jint(m, "external_port"));
-}
-
-/* map add and map del share their options */
-static int map_args(const struct cmd *c, int argc, char **argv, bool add,
-		    json_t *args)
-{
-	char err[CTL_ERR_MAX];
-	uint32_t a;
-	uint16_t p, phi;
-	uint8_t l, proto;
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		const char *o = argv[i], *v;
-
-		if (o[0] != '-') {
-			if (json_object_get(args, "network"))
-				return usage_err(c, "unexpected argument '%s'",
-						 o);
-			if (name_arg(c, args, "network", o))
-				return EXIT_USAGE;
-			continue;
-		}
-		if (!(v = optval(c, argc, argv, &i)))
-			return EXIT_USAGE;
-		if (!strcmp(o, "--proto")) {
-			if (parse_proto(v, false, &proto, err, sizeof(err)))
-				return usage_err(c, "%s", err);
-			json_object_set_new(args, "proto", json_string(v));
-		} else if (add && !strcmp(o, "--internal")) {
-			if (parse_addr_ports("--internal", v, &a, &p, &phi,
-					     err, sizeof(err)))
-				return usage_err(c, "%s", err);
-			json_object_set_new(args, "internal", json_string(v));
-		} else if (!strcmp(o, "--external-port")) {
-			if (parse_ports("--external-port", v, &p, &phi, err,
-					sizeof(err)))
-				return usage_err(c, "%s", err);
-			json_object_set_new(args, "external_port", p == phi ?
-					    json_integer(p) : json_string(v));
-		} else if (!strcmp(o, "--external-address")) {
-			if (parse_addr("--external-address", v, &a, err,
-				       sizeof(err)))
-				return usage_err(c, "%s", err);
-			json_object_set_new(args, "external_address",
-					    json_string(v));
-		} else if (add && !strcmp(o, "--remote")) {
-			if (parse_cidr("--remote", v, &a, &l, err, sizeof(err)))
-				return usage_err(c, "%s", err);
-			json_object_set_new(args, "remote", json_string(v));
-		} else if (!strcmp(o, "--owner")) {
-			if (parse_owner("--owner", v, err, sizeof(err)))
-				return usage_err(c, "%s", err);
-			json_object_set_new(args, "owner", json_string(v));
-		} else {
-			return usage_err(c, "unknown option '%s'", o);
-		}
-	}
-	if (!add && json_object_get(args, "owner")) {
-		if (json_object_get(args, "proto") ||
-		    json_object_get(args, "external_port"))
-			return usage_err(c, "map del takes --owner ID alone "
-					 "(or with NAME), or --proto and "
-					 "--external-port");
-		return 0;
-	}
-	if (!json_object_get(args, "network"))
-		return usage_err(c, "map %s needs a NAME", c->command);
-	if (!json_object_get(args, "proto"))
-		return usage_err(c, "map %s needs --proto tcp|udp", c->command);
-	if (add && !json_object_get(args, "internal"))
-		return usage_err(c, "map add needs --internal ADDR:PORT");
-	if (!add && !json_object_get(args, "external_port"))
-		return usage_err(c, "map del needs --external-port PORT");
-	return 0;
-}
-
-static int do_map_add(const struct cli *cli, const struct cmd *c, int argc,
-		      char **argv)
-{
-	json_t *args = json_object();
-	bool dynamic;
-
-	if (map_args(c, argc, argv, true, args))
-		return json_decref(args), EXIT_USAGE;
-	dynamic = !json_object_get(args, "external_port");
-	return finish(cli, "map.add", args, dynamic ? show_port : NULL);
 }
 
 /* the answer of a deletion by owner: {"deleted": N, ...} */
@@ -790,83 +560,9 @@ static void show_deleted(json_t *res)
 	printf("deleted %lld\n", jint(res, "deleted"));
 }
 
-static int do_map_del(const struct cli *cli, const struct cmd *c, int argc,
-		      char **argv)
-{
-	json_t *args = json_object();
-
-	if (map_args(c, argc, argv, false, args))
-		return json_decref(args), EXIT_USAGE;
-	return finish(cli, "map.del", args, json_object_get(args, "owner") ?
-		      show_deleted : NULL);
-}
-
 static void show_maps(json_t *res)
 {
 	print_maps(res, true);
-}
-
-static int do_map_list(const struct cli *cli, const struct cmd *c, int argc,
-		       char **argv)
-{
-	return name_only(cli, c, argc, argv, "map.list", "network", false,
-			 show_maps);
-}
-
-static int do_external_add(const struct cli *cli, const struct cmd *c,
-			   int argc, char **argv)
-{
-	char err[CTL_ERR_MAX];
-	struct ctl_ext_spec e;
-	json_t *args = json_object();
-	unsigned pos = 0;
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		const char *o = argv[i], *v;
-
-		if (o[0] != '-') {
-			if (pos == 0 && name_arg(c, args, "network", o))
-				return json_decref(args), EXIT_USAGE;
-			if (pos == 1) {
-				if (ctl_ext_spec_parse("ADDR", o, &e, err,
-						       sizeof(err)))
-					return BAD(c, "%s", err);
-				json_object_set_new(args, "external",
-						    json_string(o));
-			}
-			if (pos++ > 1)
-				return BAD(c, "unexpected argument '%s'", o);
-			continue;
-		}
-		if (strcmp(o, "--ports"))
-			return BAD(c, "unknown option '%s'", o);
-		if (!(v = optval(c, argc, argv, &i)))
-			return json_decref(args), EXIT_USAGE;
-		if (parse_range("--ports", v, &e.lo, &e.hi, err, sizeof(err)))
-			return BAD(c, "%s", err);
-		json_object_set_new(args, "ports", json_string(v));
-	}
-	if (pos < 2)
-		return BAD(c, "external add needs NAME and ADDR");
-	return finish(cli, "external.add", args, NULL);
-}
-
-static int do_external_del(const struct cli *cli, const struct cmd *c,
-			   int argc, char **argv)
-{
-	char err[CTL_ERR_MAX];
-	struct ctl_ext_spec e;
-
-	if (argc != 2)
-		return usage_err(c, "external del needs NAME and ADDR");
-	if (check_name(c, argv[0]))
-		return EXIT_USAGE;
-	if (ctl_ext_spec_parse("ADDR", argv[1], &e, err, sizeof(err)))
-		return usage_err(c, "%s", err);
-	return finish(cli, "external.del",
-		      json_pack("{s:s, s:s}", "network", argv[0], "external",
-				argv[1]), NULL);
 }
 
 static void show_exts(json_t *res)
@@ -885,13 +581,6 @@ static void show_exts(json_t *res)
 			  jstr(e, "interface"), ports);
 	}
 	table_print(&t);
-}
-
-static int do_external_list(const struct cli *cli, const struct cmd *c,
-			    int argc, char **argv)
-{
-	return name_only(cli, c, argc, argv, "external.list", "network",
-			 false, show_exts);
 }
 
 static void show_sessions(json_t *res)
@@ -917,113 +606,6 @@ static void show_sessions(json_t *res)
 			  jstr(s, "state"), age, idle);
 	}
 	table_print(&t);
-}
-
-#define SESSION_PAGE_ALL 10000	/* sessions per page when fetching all */
-
-/*
- * session list: without --limit, every page in turn (SESSION_PAGE_ALL
- * sessions each) into one list, printed as a table or, with --json, as
- * one JSON list. With --limit N, one page of N sessions (from --after C):
- * the table, then "more: --after C" on stderr when more remain; with
- * --json, {"sessions": [...], "next": C or null}.
- */
-static int do_session_list(const struct cli *cli, const struct cmd *c,
-			   int argc, char **argv)
-{
-	char err[CTL_ERR_MAX];
-	json_t *args = json_object(), *all = NULL, *resp = NULL, *next;
-	json_int_t limit = 0;
-	uint32_t a;
-	uint8_t p;
-	int i, ret;
-
-	for (i = 0; i < argc; i++) {
-		const char *o = argv[i], *v;
-
-		if (o[0] != '-') {
-			if (json_object_get(args, "network"))
-				return BAD(c, "unexpected argument '%s'", o);
-			if (name_arg(c, args, "network", o))
-				return json_decref(args), EXIT_USAGE;
-			continue;
-		}
-		if (!(v = optval(c, argc, argv, &i)))
-			return json_decref(args), EXIT_USAGE;
-		if (json_object_get(args, o[2] == 'l' ? "limit" :
-					  o[2] == 'a' ? "after" :
-					  o + 2))
-			return BAD(c, "duplicate \"%s\": \"%s\" is the "
-				   "second value", o, v);
-		if (!strcmp(o, "--proto")) {
-			if (parse_proto(v, true, &p, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "proto", json_string(v));
-		} else if (!strcmp(o, "--internal")) {
-			if (parse_addr("--internal", v, &a, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "internal", json_string(v));
-		} else if (!strcmp(o, "--limit")) {
-			char *end;
-			long n = strtol(v, &end, 10);
-
-			if (*end || end == v || n < 1 || n > CTL_PAGE_MAX)
-				return BAD(c, "--limit '%s' must be a number "
-					   "from 1 to %d", v, CTL_PAGE_MAX);
-			limit = n;
-			json_object_set_new(args, "limit", json_integer(n));
-		} else if (!strcmp(o, "--after")) {
-			json_object_set_new(args, "after", json_string(v));
-		} else {
-			return BAD(c, "unknown option '%s'", o);
-		}
-	}
-	if (limit) {		/* one page */
-		ret = rpc_resp(cli, "session.list", args, &resp);
-		if (ret)
-			return ret;
-		next = json_object_get(resp, "next");
-		if (cli->json) {
-			json_t *o = json_pack("{s:O, s:O}", "sessions",
-					      json_object_get(resp, "result"),
-					      "next", next ? next : json_null());
-
-			print_json(o);
-			json_decref(o);
-		} else {
-			show_sessions(json_object_get(resp, "result"));
-			if (json_is_string(next))
-				fprintf(stderr, "more: --after %s\n",
-					json_string_value(next));
-		}
-		json_decref(resp);
-		return 0;
-	}
-	all = json_array();
-	json_object_set_new(args, "limit", json_integer(SESSION_PAGE_ALL));
-	for (;;) {		/* every page */
-		json_t *page = json_deep_copy(args);
-
-		ret = rpc_resp(cli, "session.list", page, &resp);
-		if (ret)
-			goto out;
-		json_array_extend(all, json_object_get(resp, "result"));
-		next = json_object_get(resp, "next");
-		if (!json_is_string(next))
-			break;
-		json_object_set(args, "after", next);
-		json_decref(resp);
-		resp = NULL;
-	}
-	if (cli->json)
-		print_json(all);
-	else
-		show_sessions(all);
-out:
-	json_decref(resp);
-	json_decref(all);
-	json_decref(args);
-	return ret;
 }
 
 static void show_counts(const char *what, json_t *o)
@@ -1095,39 +677,6 @@ static void show_prom(json_t *res)
 	prom_print(stdout, res);
 }
 
-static int do_stats(const struct cli *cli, const struct cmd *c, int argc,
-		    char **argv)
-{
-	void (*show)(json_t *) = show_stats;
-	json_t *args = json_object();
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		const char *o = argv[i], *v;
-
-		if (o[0] != '-') {
-			if (json_object_get(args, "network"))
-				return BAD(c, "unexpected argument '%s'", o);
-			if (name_arg(c, args, "network", o))
-				return json_decref(args), EXIT_USAGE;
-			continue;
-		}
-		if (strcmp(o, "--format"))
-			return BAD(c, "unknown option '%s'", o);
-		if (!(v = optval(c, argc, argv, &i)))
-			return json_decref(args), EXIT_USAGE;
-		if (!strcmp(v, "prometheus"))
-			show = show_prom;
-		else if (strcmp(v, "text"))
-			return BAD(c, "--format '%s' is not known: use text or "
-				   "prometheus (or --json)", v);
-	}
-	if (cli->json && show == show_prom)
-		return BAD(c, "--json and --format prometheus are two formats: "
-			   "give one");
-	return finish(cli, "stats", args, show);
-}
-
 static void show_leases(json_t *res)
 {
 	struct table t = { .ncol = 7 };
@@ -1166,69 +715,6 @@ static void show_leases(json_t *res)
 	table_print(&t);
 }
 
-/* lease add NAME --mac MAC --address ADDR, lease del NAME --mac MAC */
-static int lease_change(const struct cli *cli, const struct cmd *c, int argc,
-			char **argv, bool add)
-{
-	char err[CTL_ERR_MAX];
-	json_t *args = json_object();
-	uint8_t mac[6];
-	uint32_t a;
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		const char *o = argv[i], *v;
-
-		if (o[0] != '-') {
-			if (json_object_get(args, "network"))
-				return BAD(c, "unexpected argument '%s'", o);
-			if (name_arg(c, args, "network", o))
-				return json_decref(args), EXIT_USAGE;
-			continue;
-		}
-		if (!(v = optval(c, argc, argv, &i)))
-			return json_decref(args), EXIT_USAGE;
-		if (!strcmp(o, "--mac")) {
-			if (parse_mac("--mac", v, mac, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "mac", json_string(v));
-		} else if (add && !strcmp(o, "--address")) {
-			if (parse_addr("--address", v, &a, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "address", json_string(v));
-		} else {
-			return BAD(c, "unknown option '%s'", o);
-		}
-	}
-	if (!json_object_get(args, "network"))
-		return BAD(c, "lease %s needs a NAME", add ? "add" : "del");
-	if (!json_object_get(args, "mac"))
-		return BAD(c, "lease %s needs --mac MAC", add ? "add" : "del");
-	if (add && !json_object_get(args, "address"))
-		return BAD(c, "lease add needs --address ADDR");
-	return finish(cli, add ? "lease.add" : "lease.del", args,
-		      show_leases);
-}
-
-static int do_lease_add(const struct cli *cli, const struct cmd *c, int argc,
-			char **argv)
-{
-	return lease_change(cli, c, argc, argv, true);
-}
-
-static int do_lease_del(const struct cli *cli, const struct cmd *c, int argc,
-			char **argv)
-{
-	return lease_change(cli, c, argc, argv, false);
-}
-
-static int do_lease_list(const struct cli *cli, const struct cmd *c,
-			 int argc, char **argv)
-{
-	return name_only(cli, c, argc, argv, "lease.list", "network", false,
-			 show_leases);
-}
-
 static void show_endpoints(json_t *res)
 {
 	struct table t = { .ncol = 8 };
@@ -1263,110 +749,128 @@ static void show_endpoints(json_t *res)
 	table_print(&t);
 }
 
-/* endpoint add NAME --netns NS [--ifname IF] [--address A] [--mac M]
- * [--owner ID], endpoint del NAME --netns NS [--ifname IF], endpoint del
- * [NAME] --owner ID [--ifname IF] */
-static int endpoint_change(const struct cli *cli, const struct cmd *c,
-			   int argc, char **argv, bool add)
-{
-	char err[CTL_ERR_MAX];
-	json_t *args = json_object();
-	uint8_t mac[6];
-	uint32_t a;
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		const char *o = argv[i], *v;
-
-		if (o[0] != '-') {
-			if (json_object_get(args, "network"))
-				return BAD(c, "unexpected argument '%s'", o);
-			if (name_arg(c, args, "network", o))
-				return json_decref(args), EXIT_USAGE;
-			continue;
-		}
-		if (!(v = optval(c, argc, argv, &i)))
-			return json_decref(args), EXIT_USAGE;
-		if (!strcmp(o, "--netns")) {
-			if (parse_netns(v, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "netns", json_string(v));
-		} else if (!strcmp(o, "--ifname")) {
-			if (parse_ifname("--ifname", v, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "ifname", json_string(v));
-		} else if (add && !strcmp(o, "--address")) {
-			if (parse_addr("--address", v, &a, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "address", json_string(v));
-		} else if (add && !strcmp(o, "--mac")) {
-			if (parse_mac("--mac", v, mac, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "mac", json_string(v));
-		} else if (!strcmp(o, "--owner")) {
-			if (parse_owner("--owner", v, err, sizeof(err)))
-				return BAD(c, "%s", err);
-			json_object_set_new(args, "owner", json_string(v));
-		} else {
-			return BAD(c, "unknown option '%s'", o);
-		}
-	}
-	if (!add && json_object_get(args, "owner")) {
-		if (json_object_get(args, "netns"))
-			return BAD(c, "endpoint del takes --owner ID or "
-				   "--netns NETNS, not both");
-		return finish(cli, "endpoint.del", args, show_deleted);
-	}
-	if (!json_object_get(args, "network"))
-		return BAD(c, "endpoint %s needs a NAME", add ? "add" : "del");
-	if (!json_object_get(args, "netns"))
-		return BAD(c, "endpoint %s needs --netns NETNS",
-			   add ? "add" : "del");
-	return finish(cli, add ? "endpoint.add" : "endpoint.del", args,
-		      add ? show_endpoints : show_deleted);
-}
-
-static int do_endpoint_add(const struct cli *cli, const struct cmd *c,
-			   int argc, char **argv)
-{
-	return endpoint_change(cli, c, argc, argv, true);
-}
-
-static int do_endpoint_del(const struct cli *cli, const struct cmd *c,
-			   int argc, char **argv)
-{
-	return endpoint_change(cli, c, argc, argv, false);
-}
-
-static int do_endpoint_list(const struct cli *cli, const struct cmd *c,
-			    int argc, char **argv)
-{
-	return name_only(cli, c, argc, argv, "endpoint.list", "network", false,
-			 show_endpoints);
-}
-
 static void show_version(json_t *res)
 {
 	printf("hostnat %s, hostnatd %s (protocol %lld)\n", HOSTNAT_VERSION,
 	       jstr(res, "version"), jint(res, "protocol"));
 }
 
-static int do_version(const struct cli *cli, const struct cmd *c, int argc,
-		      char **argv)
+/* ---- handlers --------------------------------------------------------- */
+
+/* send @args, print the result with @show (or as JSON) */
+static int finish(const struct cli *cli, const char *cmd, json_t *args,
+		  void (*show)(json_t *res))
 {
-	(void)argv;
-	if (argc)
-		return usage_err(c, "unexpected argument '%s'", argv[0]);
-	return finish(cli, "version", NULL, show_version);
+	json_t *res;
+	int ret = rpc(cli, cmd, args, &res);
+
+	if (ret)
+		return ret;
+	if (cli->json)
+		print_json(cli, res);
+	else if (show)
+		show(res);
+	json_decref(res);
+	return 0;
 }
 
-static int do_help(const struct cli *cli, const struct cmd *c, int argc,
-		   char **argv)
+static int do_map_add(const struct cli *cli, const struct cmd *c,
+		      json_t *args, json_t *local)
+{
+	(void)local;
+	/* no port asked for: say which one was picked */
+	return finish(cli, c->api, args, json_object_get(args, "external_port") ?
+		      NULL : show_port);
+}
+
+static int do_map_del(const struct cli *cli, const struct cmd *c,
+		      json_t *args, json_t *local)
+{
+	(void)local;
+	return finish(cli, c->api, args, json_object_get(args, "owner") ?
+		      show_deleted : NULL);
+}
+
+#define SESSION_PAGE_ALL 10000	/* sessions per page when fetching all */
+
+/*
+ * session list: without --limit, every page in turn (SESSION_PAGE_ALL
+ * sessions each) into one list, printed as a table or, with --json, as
+ * one JSON list. With --limit N, one page of N sessions (from --after C):
+ * the table, then "more: --after C" on stderr when more remain; with
+ * --json, {"sessions": [...], "next": C or null}.
+ */
+static int do_session_list(const struct cli *cli, const struct cmd *c,
+			   json_t *args, json_t *local)
+{
+	json_t *all = NULL, *resp = NULL, *next;
+	int ret;
+
+	(void)local;
+	if (json_object_get(args, "limit")) {	/* one page */
+		ret = rpc_resp(cli, c->api, args, &resp);
+		if (ret)
+			return ret;
+		next = json_object_get(resp, "next");
+		if (cli->json) {
+			json_t *o = json_pack("{s:O, s:O}", "sessions",
+					      json_object_get(resp, "result"),
+					      "next", next ? next : json_null());
+
+			print_json(cli, o);
+			json_decref(o);
+		} else {
+			show_sessions(json_object_get(resp, "result"));
+			if (json_is_string(next))
+				fprintf(stderr, "more: --after %s\n",
+					json_string_value(next));
+		}
+		json_decref(resp);
+		return 0;
+	}
+	all = json_array();
+	json_object_set_new(args, "limit", json_integer(SESSION_PAGE_ALL));
+	for (;;) {		/* every page */
+		ret = rpc_resp(cli, c->api, args, &resp);
+		if (ret)
+			goto out;
+		json_array_extend(all, json_object_get(resp, "result"));
+		next = json_object_get(resp, "next");
+		if (!json_is_string(next))
+			break;
+		json_object_set(args, "after", next);
+		json_decref(resp);
+		resp = NULL;
+	}
+	if (cli->json)
+		print_json(cli, all);
+	else
+		show_sessions(all);
+out:
+	json_decref(resp);
+	json_decref(all);
+	return ret;
+}
+
+static int do_stats(const struct cli *cli, const struct cmd *c, json_t *args,
+		    json_t *local)
+{
+	const char *fmt = json_string_value(json_object_get(local, "format"));
+	bool prom = fmt && !strcmp(fmt, "prometheus");
+
+	if (cli->json && prom)
+		return usage_err(c, "--json and --format prometheus are two "
+				 "formats: give one");
+	return finish(cli, c->api, args, prom ? show_prom : show_stats);
+}
+
+static int do_help(const struct cli *cli, const struct cmd *c, json_t *args,
+		   json_t *local)
 {
 	(void)cli;
 	(void)c;
-	(void)argc;
-	(void)argv;
+	(void)args;
+	(void)local;
 	usage(stdout);
 	return 0;
 }
@@ -1379,7 +883,7 @@ static int do_help(const struct cli *cli, const struct cmd *c, int argc,
  * row of cmds[] and not in the usage. Every word comes from where the CLI
  * itself takes it, so that a new row, option or setting completes without
  * a second list: objects and commands from cmds[], options and their
- * finite values ("tcp|udp", "on|off") from each row's usage text, setting
+ * finite values ("tcp|udp", "on|off") from each row's option table, setting
  * names and values from the settings table of src/ctl/parse.c, network
  * names from the daemon (network.list; nothing, quietly, when it does not
  * answer within COMPLETE_TIMEOUT_S), namespaces from /run/netns and
@@ -1387,88 +891,6 @@ static int do_help(const struct cli *cli, const struct cmd *c, int argc,
  */
 
 #define COMPLETE_TIMEOUT_S 2	/* s, a daemon that does not answer */
-#define COMPLETE_OPTS 16	/* options in one usage text */
-#define COMPLETE_POS 4		/* positional words in one usage text */
-
-/**
- * struct usage_words - a usage text of cmds[] read back as words
- * @opt:	its options, each once
- * @opt.name:	"--proto"
- * @opt.value:	the value's placeholder, "tcp|udp"
- * @opt.repeat:	may be given more than once ("[--prefix CIDR]...")
- * @nopt:	options in @opt
- * @pos:	the positional placeholders in order: "NAME", "KEY"
- * @npos:	words in @pos
- */
-struct usage_words {
-	struct {
-		char name[32];
-		char value[48];
-		bool repeat;
-	} opt[COMPLETE_OPTS];
-	unsigned nopt;
-	char pos[COMPLETE_POS][16];
-	unsigned npos;
-};
-
-/* the word inside brackets and dots: "[--prefix" -> "--prefix" */
-static void usage_core(const char *tok, char *out, size_t len)
-{
-	size_t n;
-
-	tok += strspn(tok, "[");
-	snprintf(out, len, "%s", tok);
-	n = strlen(out);
-	while (n && (out[n - 1] == ']' || out[n - 1] == '.'))
-		out[--n] = '\0';
-}
-
-static void usage_words_of(const struct cmd *c, struct usage_words *u)
-{
-	char buf[512], *tok, *save = NULL, core[48];
-	int last = -1;		/* the option whose value comes next */
-
-	memset(u, 0, sizeof(*u));
-	snprintf(buf, sizeof(buf), "%s", c->usage);
-	for (tok = strtok_r(buf, " ", &save); tok;
-	     tok = strtok_r(NULL, " ", &save)) {
-		bool rep = strlen(tok) > 3 &&
-			   !strcmp(tok + strlen(tok) - 3, "...");
-		unsigned k;
-
-		usage_core(tok, core, sizeof(core));
-		if (!strncmp(core, "--", 2)) {
-			for (k = 0; k < u->nopt; k++)
-				if (!strcmp(u->opt[k].name, core))
-					break;
-			if (k == COMPLETE_OPTS)
-				continue;
-			if (k == u->nopt)
-				snprintf(u->opt[u->nopt++].name,
-					 sizeof(u->opt[0].name), "%s", core);
-			u->opt[k].repeat |= rep;
-			last = (int)k;
-		} else if (last >= 0) {
-			snprintf(u->opt[last].value, sizeof(u->opt[0].value),
-				 "%s", core);
-			u->opt[last].repeat |= rep;
-			last = -1;
-		} else if (u->npos < COMPLETE_POS) {
-			snprintf(u->pos[u->npos++], sizeof(u->pos[0]), "%s",
-				 core);
-		}
-	}
-}
-
-static int usage_opt_find(const struct usage_words *u, const char *name)
-{
-	unsigned k;
-
-	for (k = 0; k < u->nopt; k++)
-		if (!strcmp(u->opt[k].name, name))
-			return (int)k;
-	return -1;
-}
 
 static void cand(const char *cur, const char *word)
 {
@@ -1543,16 +965,31 @@ static void cand_settings(const char *cur, const char *key_word)
 	}
 }
 
-/* a positional placeholder of a usage text */
-static void cand_positional(const struct cli *cli, const char *cur,
-			    const char *ph, const char *key_word)
+/* the value of option @o */
+static void cand_value(const char *cur, const struct opt *o)
 {
-	if (!strcmp(ph, "NAME"))
+	if (o->kind == OPT_NETNS)
+		cand_dir(cur, "/run/netns");
+	else if (o->kind == OPT_IFNAME || o->kind == OPT_EXT)
+		cand_dir(cur, "/sys/class/net");
+	else
+		cand_alternatives(cur, opt_meta(o));
+}
+
+/* a positional word */
+static void cand_positional(const struct cli *cli, const char *cur,
+			    const struct opt *o, const char *key_word)
+{
+	if (o->flags & OPT_NEW)
+		return;
+	if (o->kind == OPT_NAME)
 		cand_networks(cli, cur);
-	else if (!strcmp(ph, "KEY"))
+	else if (o->kind == OPT_SET_KEY)
 		cand_settings(cur, NULL);
-	else if (!strcmp(ph, "VALUE") && key_word)
+	else if (o->kind == OPT_SET_VALUE && key_word)
 		cand_settings(cur, key_word);
+	else
+		cand_value(cur, o);
 }
 
 /* the arguments of command @c: argv[0..argc-2] given, argv[argc-1] now */
@@ -1560,25 +997,16 @@ static void complete_args(const struct cli *cli, const struct cmd *c, int argc,
 			  char **argv)
 {
 	const char *cur = argv[argc - 1], *key_word = NULL;
-	bool used[COMPLETE_OPTS] = { false };
-	struct usage_words u;
-	unsigned npos = 0, k;
-	int i, o;
+	bool used[OPT_MAX] = { false };
+	const struct opt *o, *pos = c->opts;
+	int i;
 
-	usage_words_of(c, &u);
 	for (i = 0; i < argc - 1; i++) {
-		o = usage_opt_find(&u, argv[i]);
-		if (o >= 0) {
-			used[o] = true;
+		o = opt_find(c->opts, argv[i]);
+		if (o && o - c->opts < OPT_MAX) {
+			used[o - c->opts] = true;
 			if (i + 1 == argc - 1) {	/* its value now */
-				const char *ph = u.opt[o].value;
-
-				if (!strcmp(argv[i], "--netns"))
-					cand_dir(cur, "/run/netns");
-				else if (strstr(ph, "IFNAME"))
-					cand_dir(cur, "/sys/class/net");
-				else
-					cand_alternatives(cur, ph);
+				cand_value(cur, o);
 				return;
 			}
 			i++;
@@ -1586,24 +1014,30 @@ static void complete_args(const struct cli *cli, const struct cmd *c, int argc,
 		}
 		if (argv[i][0] == '-')
 			continue;
-		if (npos == 1)
+		while (pos && pos->key && pos->name)
+			pos++;
+		if (pos && pos->key && pos->kind == OPT_SET_KEY)
 			key_word = argv[i];
-		npos++;
+		if (pos && pos->key)
+			pos++;
 	}
 	if (cur[0] == '-') {
-		for (k = 0; k < u.nopt; k++)
-			if (!used[k] || u.opt[k].repeat)
-				cand(cur, u.opt[k].name);
+		for (o = c->opts; o && o->key; o++)
+			if (o->name && o - c->opts < OPT_MAX &&
+			    (!used[o - c->opts] || o->flags & OPT_REPEAT))
+				cand(cur, o->name);
 		return;
 	}
-	/* the NAME of network add is a new one */
-	if (npos < u.npos && !(c->fn == do_network_add && npos == 0))
-		cand_positional(cli, cur, u.pos[npos], key_word);
+	while (pos && pos->key && pos->name)
+		pos++;
+	if (pos && pos->key)
+		cand_positional(cli, cur, pos, key_word);
 }
 
 static int do_complete(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *c, *r;
+	const struct opt *o;
 	const char *cur;
 	int i = 0, null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
@@ -1627,8 +1061,10 @@ static int do_complete(struct cli *cli, int argc, char **argv)
 	if (i == argc - 1) {			/* the object */
 		if (cur[0] == '-') {
 			cand(cur, "--socket");
-			cand(cur, "--json");
 			cand(cur, "--help");
+			for (o = out_opts; o->key; o++)
+				if (o->name[1] == '-')
+					cand(cur, o->name);
 			return 0;
 		}
 		for (c = cmds; c->object; c++) {
@@ -1655,65 +1091,211 @@ static int do_complete(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* ---- the commands ----------------------------------------------------- */
+
+/*
+ * The options of each command, one row each (src/cli/opt.h): positional
+ * words in order, then options. OPT_REQ marks what the API requires (the
+ * usage text shows it bare); req.c decides, opt_req_check() asks it.
+ */
+#define R OPT_REQ
+static const struct opt o_name_req[] = {	/* network del, show */
+	{ NULL, OPT_NAME, "name", R, NULL },
+	{ 0 },
+};
+static const struct opt o_net[] = {	/* the lists: [NAME] */
+	{ NULL, OPT_NAME, "network", 0, NULL },
+	{ 0 },
+};
+static const struct opt o_network_add[] = {
+	{ NULL, OPT_NAME, "name", R | OPT_NEW, NULL },
+	{ "--prefix", OPT_CIDR, "prefixes", OPT_REPEAT, NULL },
+	{ "--bridge", OPT_IFNAME, "bridge", 0, NULL },
+	{ "--gateway", OPT_ADDR, "gateway", 0, NULL },
+	{ "--external", OPT_EXT, "externals", OPT_REPEAT, NULL },
+	{ "--dhcp", OPT_ONOFF, "dhcp", 0, NULL },
+	{ 0 },
+};
+static const struct opt o_network_set[] = {
+	{ NULL, OPT_NAME, "name", R, NULL },
+	{ NULL, OPT_SET_KEY, "key", R, NULL },
+	{ NULL, OPT_SET_VALUE, "value", R, NULL },
+	{ 0 },
+};
+static const struct opt o_map_add[] = {
+	{ NULL, OPT_NAME, "network", R, NULL },
+	{ "--proto", OPT_PROTO, "proto", R, NULL },
+	{ "--internal", OPT_ADDR_PORTS, "internal", R, NULL },
+	{ "--external-port", OPT_PORTS, "external_port", 0, NULL },
+	{ "--external-address", OPT_ADDR, "external_address", 0, NULL },
+	{ "--remote", OPT_CIDR, "remote", 0, NULL },
+	{ "--owner", OPT_OWNER, "owner", 0, NULL },
+	{ 0 },
+};
+/* NAME --proto P --external-port PORT [...] | [NAME] --owner ID */
+static const struct opt o_map_del[] = {
+	{ NULL, OPT_NAME, "network", R | OPT_ALT, NULL },
+	{ "--proto", OPT_PROTO, "proto", R, NULL },
+	{ "--external-port", OPT_PORTS, "external_port", R, NULL },
+	{ "--external-address", OPT_ADDR, "external_address", 0, NULL },
+	{ "--owner", OPT_OWNER, "owner", OPT_ALT_ONLY, NULL },
+	{ 0 },
+};
+static const struct opt o_external_add[] = {
+	{ NULL, OPT_NAME, "network", R, NULL },
+	{ NULL, OPT_EXT, "external", R, "ADDR" },
+	{ "--ports", OPT_RANGE, "ports", 0, NULL },
+	{ 0 },
+};
+static const struct opt o_external_del[] = {
+	{ NULL, OPT_NAME, "network", R, NULL },
+	{ NULL, OPT_EXT, "external", R, "ADDR" },
+	{ 0 },
+};
+static const struct opt o_session_list[] = {
+	{ NULL, OPT_NAME, "network", 0, NULL },
+	{ "--proto", OPT_PROTO_ANY, "proto", 0, NULL },
+	{ "--internal", OPT_ADDR, "internal", 0, NULL },
+	{ "--limit", OPT_LIMIT, "limit", 0, NULL },
+	{ "--after", OPT_CURSOR, "after", 0, NULL },
+	{ 0 },
+};
+static const struct opt o_lease_add[] = {
+	{ NULL, OPT_NAME, "network", R, NULL },
+	{ "--mac", OPT_MAC, "mac", R, NULL },
+	{ "--address", OPT_ADDR, "address", R, NULL },
+	{ 0 },
+};
+static const struct opt o_lease_del[] = {
+	{ NULL, OPT_NAME, "network", R, NULL },
+	{ "--mac", OPT_MAC, "mac", R, NULL },
+	{ 0 },
+};
+static const struct opt o_endpoint_add[] = {
+	{ NULL, OPT_NAME, "network", R, NULL },
+	{ "--netns", OPT_NETNS, "netns", R, NULL },
+	{ "--ifname", OPT_NSIF, "ifname", 0, NULL },
+	{ "--address", OPT_ADDR, "address", 0, NULL },
+	{ "--mac", OPT_MAC, "mac", 0, NULL },
+	{ "--owner", OPT_OWNER, "owner", 0, NULL },
+	{ 0 },
+};
+/* NAME --netns NS [--ifname IF] | [NAME] --owner ID [--ifname IF] */
+static const struct opt o_endpoint_del[] = {
+	{ NULL, OPT_NAME, "network", R | OPT_ALT, NULL },
+	{ "--netns", OPT_NETNS, "netns", R, NULL },
+	{ "--owner", OPT_OWNER, "owner", OPT_ALT_ONLY, NULL },
+	{ "--ifname", OPT_NSIF, "ifname", OPT_ALT, NULL },
+	{ 0 },
+};
+static const struct opt o_stats[] = {
+	{ NULL, OPT_NAME, "network", 0, NULL },
+	{ "--format", OPT_CHOICE, "format", OPT_LOCAL, "text|prometheus" },
+	{ 0 },
+};
+#undef R
+
+/* the output options, before the object or after the command */
+static const struct opt out_opts[] = {
+	{ "-j", OPT_FLAG, "json", OPT_LOCAL, NULL },
+	{ "--json", OPT_FLAG, "json", OPT_LOCAL, NULL },
+	{ "-p", OPT_FLAG, "pretty", OPT_LOCAL, NULL },
+	{ "--pretty", OPT_FLAG, "pretty", OPT_LOCAL, NULL },
+	{ 0 },
+};
+
 static const struct cmd cmds[] = {
-	{ "network", "add", do_network_add,
-	  "NAME --prefix CIDR [--prefix CIDR]... [--bridge IFNAME] "
-	  "[--gateway ADDR] [--external IFNAME|ADDR]... [--dhcp on|off]",
+	{ "network", "add", "network.add", o_network_add, NULL, NULL,
 	  "create a NAT network" },
-	{ "network", "del", do_network_del, "NAME",
+	{ "network", "del", "network.del", o_name_req, NULL, NULL,
 	  "delete a network with its mappings" },
-	{ "network", "list", do_network_list, "", "list the networks" },
-	{ "network", "show", do_network_show, "NAME",
+	{ "network", "list", "network.list", NULL, NULL, show_net_list,
+	  "list the networks" },
+	{ "network", "show", "network.show", o_name_req, NULL, show_net,
 	  "show a network: settings, mappings, sessions" },
-	{ "network", "set", do_network_set, "NAME KEY VALUE",
+	{ "network", "set", "network.set", o_network_set, NULL, NULL,
 	  "change a setting of a network" },
-	{ "map", "add", do_map_add,
-	  "NAME --proto tcp|udp --internal ADDR:PORT[-LAST] "
-	  "[--external-port PORT[-LAST]] [--external-address ADDR] "
-	  "[--remote CIDR] [--owner ID]",
+	{ "map", "add", "map.add", o_map_add, do_map_add, NULL,
 	  "map an external port to an endpoint (no port: one is picked)" },
-	{ "map", "del", do_map_del,
-	  "NAME --proto tcp|udp --external-port PORT[-LAST] "
-	  "[--external-address ADDR] | [NAME] --owner ID",
+	{ "map", "del", "map.del", o_map_del, do_map_del, NULL,
 	  "delete a mapping, or all of an owner's" },
-	{ "map", "list", do_map_list, "[NAME]", "list the mappings" },
-	{ "external", "add", do_external_add, "NAME ADDR [--ports LOW-HIGH]",
+	{ "map", "list", "map.list", o_net, NULL, show_maps,
+	  "list the mappings" },
+	{ "external", "add", "external.add", o_external_add, NULL, NULL,
 	  "give a network an external address (or interface)" },
-	{ "external", "del", do_external_del, "NAME ADDR",
+	{ "external", "del", "external.del", o_external_del, NULL, NULL,
 	  "take an external address from a network" },
-	{ "external", "list", do_external_list, "[NAME]",
+	{ "external", "list", "external.list", o_net, NULL, show_exts,
 	  "list the external addresses" },
-	{ "session", "list", do_session_list,
-	  "[NAME] [--proto P] [--internal ADDR] [--limit N [--after CURSOR]]",
-	  "list the sessions (all, or one page of N; --json then gives "
+	{ "session", "list", "session.list", o_session_list, do_session_list,
+	  NULL, "list the sessions (all, or one page of N; --json then gives "
 	  "{sessions, next})" },
-	{ "lease", "add", do_lease_add, "NAME --mac MAC --address ADDR",
+	{ "lease", "add", "lease.add", o_lease_add, NULL, show_leases,
 	  "reserve an address of a network's pool for a MAC address" },
-	{ "lease", "del", do_lease_del, "NAME --mac MAC",
+	{ "lease", "del", "lease.del", o_lease_del, NULL, show_leases,
 	  "delete a MAC's reservation, or end its leases" },
-	{ "lease", "list", do_lease_list, "[NAME]",
+	{ "lease", "list", "lease.list", o_net, NULL, show_leases,
 	  "list reservations and DHCP leases" },
-	{ "endpoint", "add", do_endpoint_add,
-	  "NAME --netns NETNS|PATH [--ifname IF] [--address ADDR] [--mac MAC] "
-	  "[--owner ID]",
+	{ "endpoint", "add", "endpoint.add", o_endpoint_add, NULL,
+	  show_endpoints,
 	  "attach a network namespace: veth, address, default route" },
-	{ "endpoint", "del", do_endpoint_del,
-	  "NAME --netns NETNS|PATH [--ifname IF] | [NAME] --owner ID "
-	  "[--ifname IF]",
+	{ "endpoint", "del", "endpoint.del", o_endpoint_del, NULL, show_deleted,
 	  "detach a network namespace (or all of an owner's) and free its "
 	  "address" },
-	{ "endpoint", "list", do_endpoint_list, "[NAME]",
+	{ "endpoint", "list", "endpoint.list", o_net, NULL, show_endpoints,
 	  "list the endpoints (present or missing)" },
-	{ "stats", NULL, do_stats, "[NAME] [--format text|prometheus]",
+	{ "stats", NULL, "stats", o_stats, do_stats, NULL,
 	  "show the counters" },
-	{ "version", NULL, do_version, "", "show the versions" },
-	{ "help", NULL, do_help, "", "show this help" },
-	{ NULL, NULL, NULL, NULL, NULL },
+	{ "version", NULL, "version", NULL, NULL, show_version,
+	  "show the versions" },
+	{ "help", NULL, NULL, NULL, do_help, NULL, "show this help" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
+
+/*
+ * Command @c with the words after it: the one option loop, the API's
+ * check of the request, then the command's handler (or: send it, print
+ * the answer with @c->show). Nothing is sent when a word is wrong.
+ */
+static int run_cmd(struct cli *cli, const struct cmd *c, int argc,
+		   char **argv)
+{
+	json_t *args = json_object(), *local = json_object();
+	char err[CTL_ERR_MAX], words[48];
+	int ret;
+
+	snprintf(words, sizeof(words), "%s%s%s", c->object,
+		 c->command ? " " : "", c->command ? c->command : "");
+	ret = opt_parse(c->opts, out_opts, argc, argv, args, local, err,
+			sizeof(err));
+	if (ret == OPT_EDUP) {		/* one line, as ip's duparg() */
+		fprintf(stderr, "hostnat: %s\n", err);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (!ret && c->api)
+		ret = opt_req_check(c->opts, c->api, words, args, err,
+				    sizeof(err));
+	if (ret) {
+		ret = usage_err(c, "%s", err);
+		goto out;
+	}
+	cli->pretty |= json_is_true(json_object_get(local, "pretty"));
+	cli->json |= cli->pretty || json_is_true(json_object_get(local, "json"));
+	if (c->fn)
+		ret = c->fn(cli, c, args, local);
+	else
+		ret = finish(cli, c->api, args, c->show);
+out:
+	json_decref(args);
+	json_decref(local);
+	return ret;
+}
 
 int main(int argc, char **argv)
 {
 	struct cli cli = { .sock = CTL_SOCKET_DEFAULT };
+	const struct opt *o;
 	const struct cmd *c;
 	bool object_known = false;
 	int i = 1;
@@ -1722,8 +1304,9 @@ int main(int argc, char **argv)
 		return do_complete(&cli, argc - 2, argv + 2);
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			cli.json = true;
+		if ((o = opt_find(out_opts, argv[i]))) {
+			cli.json = true;	/* -p: indented JSON */
+			cli.pretty |= !strcmp(o->key, "pretty");
 		} else if (!strcmp(argv[i], "--socket")) {
 			if (i + 1 == argc)
 				return usage_err(NULL, "option --socket needs "
@@ -1748,14 +1331,14 @@ int main(int argc, char **argv)
 			continue;
 		object_known = true;
 		if (!c->command)
-			return c->fn(&cli, c, argc - i - 1, argv + i + 1);
+			return run_cmd(&cli, c, argc - i - 1, argv + i + 1);
 		if (i + 1 < argc && !strcmp(c->command, argv[i + 1])) {
 			if (i + 2 < argc && (!strcmp(argv[i + 2], "--help") ||
 					     !strcmp(argv[i + 2], "help"))) {
 				print_usage_of(stdout, c);
 				return 0;
 			}
-			return c->fn(&cli, c, argc - i - 2, argv + i + 2);
+			return run_cmd(&cli, c, argc - i - 2, argv + i + 2);
 		}
 	}
 	if (!object_known) {

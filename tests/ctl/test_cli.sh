@@ -50,7 +50,7 @@ run 0 map add lab --proto tcp --internal 10.60.0.2:80
 grep -Eq '^[0-9]+$' "$DIR/out" || fail "map add printed '$(cat "$DIR/out")', not a port"
 PORT=$(cat "$DIR/out")
 run 0 --json map add lab --proto udp --internal 10.60.0.2:53 --external-port 5353
-has out '"external_port": 5353'
+has out '"external_port":5353'
 run 0 map add lab --proto tcp --internal 10.60.0.3:22 --external-port 2222
 [ -s "$DIR/out" ] && fail "map add with a port printed something"
 run 1 map add lab --proto tcp --internal 10.60.0.4:22 --external-port 2222
@@ -129,6 +129,64 @@ run 0 map del --owner ctr-9
 has out '^deleted 1$'
 run 0 map del --owner ctr-9
 has out '^deleted 0$'
+# an option given twice is refused: one line, exit status 2, nothing sent
+# (against a socket that is not there, reaching it would be exit status 1)
+# twice OPTION ARGS...: hostnat ARGS is refused for OPTION given twice
+twice() {
+	opt=$1
+	shift
+	"$CLI" --socket "$DIR/nope.sock" "$@" >"$DIR/out" 2>"$DIR/err"
+	got=$?
+	[ "$got" = 2 ] || fail "hostnat $*: exit $got, want 2"
+	[ -s "$DIR/out" ] && fail "hostnat $*: printed something"
+	[ "$(wc -l <"$DIR/err")" = 1 ] || fail "hostnat $*: not one line"
+	grep -q -- "^hostnat: $opt given twice ('.*', then '.*'); give it once$" \
+		"$DIR/err" || fail "hostnat $*: no '$opt given twice'"
+}
+twice --bridge network add dup --bridge br1 --bridge br2
+twice --dhcp network add dup --dhcp on --dhcp off
+twice --proto map add lab --proto tcp --proto udp --internal 10.60.0.2:80
+twice --external-port map del lab --proto tcp --external-port 1 --external-port 2
+twice --ports external add lab 10.0.0.9 --ports 1000-2000 --ports 3000-4000
+twice --proto session list --proto tcp --proto udp
+twice --limit session list --limit 5 --limit 6
+twice --mac lease add pool --mac 02:00:00:00:00:01 --mac 02:00:00:00:00:02 --address 10.62.0.9
+twice --mac lease del pool --mac 02:00:00:00:00:01 --mac 02:00:00:00:00:02
+twice --netns endpoint add pool --netns ns1 --netns ns2
+twice --owner endpoint del --owner a --owner b
+twice --format stats --format text --format prometheus
+# ... and against the daemon: nothing made
+run 2 network add dup --prefix 10.66.0.0/24 --bridge br1 --bridge br2
+has err "^hostnat: --bridge given twice ('br1', then 'br2'); give it once$"
+run 1 network show dup
+has err "network 'dup' does not exist"
+# a repeatable option: every value goes
+run 0 network add rep --prefix 10.64.0.0/24 --prefix 10.65.0.0/24
+run 0 network show rep
+has out '10.64.0.0/24,10.65.0.0/24'
+run 0 network del rep
+# what the API requires is said in the command line's words, nothing sent
+run 2 map add lab --proto tcp
+has err '^hostnat: map add needs --internal ADDR:PORT\[-LAST\]$'
+run 2 external add lab
+has err '^hostnat: external add needs ADDR$'
+run 2 session list --after nonsense
+has err '^hostnat: --after of session list must be'
+# -j: one compact JSON document on one line, before or after the command
+run 0 -j network show lab
+[ "$(wc -l <"$DIR/out")" = 1 ] || fail "-j printed more than one line"
+has out '^{"name":"lab",'
+run 0 network list --json
+[ "$(wc -l <"$DIR/out")" = 1 ] || fail "--json after the command: not one line"
+has out '^\[{"name":'
+# -p: indented, with or without -j
+run 0 -p network show lab
+[ "$(wc -l <"$DIR/out")" -gt 5 ] || fail "-p printed no indented JSON"
+has out '^  "name": "lab",$'
+run 0 -j --pretty network show lab
+has out '^  "name": "lab",$'
+run 0 map list -p
+has out '^    "proto": '
 run 0 network del pool
 run 0 network del lab
 run 1 network show lab

@@ -69,7 +69,7 @@ expect "--external-address --external-port" map add x --proto tcp --ext
 expect "tcp udp" map add x --proto ''
 expect "off on" network add x --dhcp ''
 expect "--socket" --s
-expect "--help --json --socket" --
+expect "--help --json --pretty --socket" --
 expect "--json" --j
 expect_has udp-filtering network set x ''
 expect_has dhcp-lease-time network set x ''
@@ -81,6 +81,12 @@ expect "" network set x dhcp-lease-time ''
 # --prefix may come again, --bridge not
 expect "--prefix" network add x --prefix 10.1.0.0/24 --bridge br0 --pre
 expect "" network add x --bridge br0 --br
+# options and their values from each command's option table
+expect "--after --internal --limit --proto" session list x --
+expect "icmp tcp udp" session list --proto ''
+expect "prometheus text" stats --format ''
+expect "--ifname --netns --owner" endpoint del x -
+expect "--pretty" --p
 # network names from the daemon, honouring --socket
 expect "lab nat" --socket "$SOCK" network show ''
 expect "lab" --socket "$SOCK" map list l

@@ -34,7 +34,7 @@ done
 # the commands: the first column of the table part of the help text
 sed -n '3,/^$/p' "$DIR/help" | grep '^  [a-z]' | cut -c3-18 |
 	sed 's/ *$//' >"$DIR/commands"
-# the options of every usage text, hostnat's own --socket and --json
+# the options of every usage text, hostnat's own --socket, --json and --pretty
 grep -o -- '--[a-z][a-z-]*' "$DIR/help" | sort -u >"$DIR/options"
 # the settings of network set
 sed -n '/^network set keys:/,$p' "$DIR/help" | sed 1d | awk '{print $1}' \
