@@ -1057,7 +1057,7 @@ static int net_del(struct cmd_ctx *x, const struct ctl_req *r,
 		log_msg(LOG_ERR, "cannot restore network '%s' in the engine: "
 			"%s", r->net, err2);
 	if (!ret) {
-		endpoint_del_all(x, (unsigned)slot);
+		attach_del_all(x, (unsigned)slot);
 		ipam_destroy(x->pool[slot]);
 		x->pool[slot] = NULL;
 		pool_remove(x->state_dir, r->net);
@@ -1816,7 +1816,7 @@ int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
 	case CMD_ENDPOINT_ADD:
 	case CMD_ENDPOINT_DEL:
 	case CMD_ENDPOINT_LIST:
-		ret = endpoint_exec(x, r, result, err, errlen);
+		ret = attach_exec(x, r, result, err, errlen);
 		break;
 	default:
 		snprintf(err, errlen, "command %d is not implemented", r->cmd);
@@ -2079,7 +2079,7 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	}
 	ret = commit(x, why, sizeof(why));
 	if (!ret) {
-		endpoint_check(x);
+		attach_check(x);
 		return 0;
 	}
 	snprintf(err, errlen, "%s", why);

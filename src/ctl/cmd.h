@@ -89,10 +89,10 @@ char *cmd_handle(struct cmd_ctx *x, const char *line, size_t len,
 void cmd_close(struct cmd_ctx *x);
 int lease_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	       char *err, size_t errlen);
-int endpoint_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+int attach_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		  char *err, size_t errlen);
-void endpoint_check(struct cmd_ctx *x);
-void endpoint_del_all(struct cmd_ctx *x, unsigned slot);
+void attach_check(struct cmd_ctx *x);
+void attach_del_all(struct cmd_ctx *x, unsigned slot);
 int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
 		 size_t errlen);
 uint64_t cmd_now_ms(void);

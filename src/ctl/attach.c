@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * hostnat - endpoint.c: the endpoint commands: containers attached in one
+ * hostnat - attach.c: the endpoint commands: containers attached in one
  * command
  *
  * Theory of operation
@@ -424,13 +424,13 @@ static int ep_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 }
 
 /**
- * endpoint_check() - at start, put back on their bridge (and up) the
+ * attach_check() - at start, put back on their bridge (and up) the
  * endpoints whose veth exists but is not, and log those whose veth is gone
  * (they keep their record and address, and show as missing)
  * @x:		context, with the configuration and pools loaded and the
  *		kernel synced (the bridges exist)
  */
-void endpoint_check(struct cmd_ctx *x)
+void attach_check(struct cmd_ctx *x)
 {
 	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ], why[96], err[CTL_ERR_MAX];
 	unsigned i;
@@ -481,12 +481,12 @@ void endpoint_check(struct cmd_ctx *x)
 }
 
 /**
- * endpoint_del_all() - delete the veths of a network's endpoints (the
+ * attach_del_all() - delete the veths of a network's endpoints (the
  * network is being deleted; its pool, the records, goes with it)
  * @x:		context
  * @slot:	network slot
  */
-void endpoint_del_all(struct cmd_ctx *x, unsigned slot)
+void attach_del_all(struct cmd_ctx *x, unsigned slot)
 {
 	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ], err[CTL_ERR_MAX];
 	const struct ipam_entry *e;
@@ -506,7 +506,7 @@ void endpoint_del_all(struct cmd_ctx *x, unsigned slot)
 }
 
 /**
- * endpoint_exec() - carry out endpoint.add, endpoint.del or endpoint.list
+ * attach_exec() - carry out endpoint.add, endpoint.del or endpoint.list
  * @x:		context
  * @r:		the request
  * @res:	the result on success
@@ -515,7 +515,7 @@ void endpoint_del_all(struct cmd_ctx *x, unsigned slot)
  *
  * Return: 0, -errno (nothing changed)
  */
-int endpoint_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+int attach_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		  char *err, size_t errlen)
 {
 	switch (r->cmd) {
