@@ -185,8 +185,19 @@ static int ep_add_extra(json_t *o, const struct model_net *n, unsigned plen)
 	return 0;
 }
 
-static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		  char *err, size_t errlen)
+/**
+ * attach_add() - endpoint.add: an address of the pool and a veth into a
+ * namespace
+ * @x:		context
+ * @r:		the request
+ * @res:	the result on success
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -errno (nothing changed)
+ */
+int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	       char *err, size_t errlen)
 {
 	const char *ifn = r->has_ifname ? r->ifname : EP_IFNAME_DEFAULT;
 	char name[IPAM_NAME_MAX], a[PARSE_ADDR_LEN], err2[CTL_ERR_MAX];
@@ -416,8 +427,19 @@ static json_t *ep_entry(struct cmd_ctx *x, unsigned slot,
 		       e, ipam_plen(x->pool[slot]));
 }
 
-static int ep_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		   char *err, size_t errlen)
+/**
+ * attach_list() - endpoint.list: the endpoints of one network or all,
+ * present or missing
+ * @x:		context
+ * @r:		the request
+ * @res:	the result on success
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -errno (nothing changed)
+ */
+int attach_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		char *err, size_t errlen)
 {
 	return cmd_pool_list(x, r, 1u << IPAM_ENDPOINT, ep_entry, res, err,
 			     errlen);
@@ -506,7 +528,8 @@ void attach_del_all(struct cmd_ctx *x, unsigned slot)
 }
 
 /**
- * attach_exec() - carry out endpoint.add, endpoint.del or endpoint.list
+ * attach_del() - endpoint.del: by namespace (and interface), or every
+ * endpoint of an owner
  * @x:		context
  * @r:		the request
  * @res:	the result on success
@@ -515,19 +538,10 @@ void attach_del_all(struct cmd_ctx *x, unsigned slot)
  *
  * Return: 0, -errno (nothing changed)
  */
-int attach_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		  char *err, size_t errlen)
+int attach_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	       char *err, size_t errlen)
 {
-	switch (r->cmd) {
-	case CMD_ENDPOINT_ADD:
-		return ep_add(x, r, res, err, errlen);
-	case CMD_ENDPOINT_DEL:
-		if (r->has_owner)
-			return ep_del_owner(x, r, res, err, errlen);
-		return ep_del(x, r, res, err, errlen);
-	case CMD_ENDPOINT_LIST:
-		return ep_list(x, r, res, err, errlen);
-	default:
-		return -EINVAL;
-	}
+	if (r->has_owner)
+		return ep_del_owner(x, r, res, err, errlen);
+	return ep_del(x, r, res, err, errlen);
 }
