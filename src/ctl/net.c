@@ -421,6 +421,25 @@ int net_set(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 	return 0;
 }
 
+/* network.show's "units": the unit of each numeric setting, by its key,
+ * beside "settings" (whose values stay plain numbers) */
+static json_t *units_json(void)
+{
+	json_t *o = json_object();
+	unsigned k;
+
+	for (k = 0; o && k < SET_NKEYS; k++) {
+		const char *u = parse_setting_unit((enum parse_setting)k);
+
+		if (u && json_object_set_new(o, parse_setting_name(
+				(enum parse_setting)k), json_string(u))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 /**
  * net_show() - network.show: a network with its mappings, sessions,
  * overlaps and pool
@@ -461,7 +480,8 @@ int net_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	}
 	if (x->pool[slot])
 		ipam_expire(x->pool[slot], pool_now());
-	if (json_object_set_new(o, "pool", pool_json(x->pool[slot]))) {
+	if (json_object_set_new(o, "pool", pool_json(x->pool[slot])) ||
+	    json_object_set_new(o, "units", units_json())) {
 		json_decref(o);
 		return -ENOMEM;
 	}
