@@ -5,7 +5,7 @@
  * -------------------
  * hostnatd serves its API on a Unix stream socket (mode 0600: root only).
  * A client writes requests, one JSON object per line, and reads one
- * response line for each, in order (PROTOCOL in cmd.c). The server never
+ * response line for each, in order (docs/PROTOCOL.md). The server never
  * blocks: ctl_fd() is an epoll instance of its own holding the listening
  * socket and every client, which the daemon adds to its event loop;
  * ctl_run() then handles whatever is ready and returns.

@@ -12,7 +12,7 @@
  * the change.
  *
  * One JSON shape per object serves both the API results and the state file
- * (PROTOCOL in cmd.c): a network object holds its externals, settings and,
+ * (docs/PROTOCOL.md): a network object holds its externals, settings and,
  * in the state file and network.show, its mappings. The state file is
  *
  *	{"version": 1, "networks": [ <network>, ... ]}
