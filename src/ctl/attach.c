@@ -213,6 +213,7 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		return ret;
 	n = &x->cur.net[slot];
 	p = x->pool[slot];
+	/* 1. the interface's name, the record's name, not taken yet */
 	for (i = 0; ifn[i]; i++) {
 		if (!strchr("._-", ifn[i]) &&
 		    !((ifn[i] >= 'a' && ifn[i] <= 'z') ||
@@ -232,7 +233,8 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 			 r->netns, r->net);
 		return -EEXIST;
 	}
-	/* the MAC is known either way, so the address can be bound to it */
+	/* 2. the MAC and an address of the pool; the MAC is known either
+	 * way, so the address can be bound to it */
 	if (r->has_mac)
 		memcpy(ep.mac, r->mac, sizeof(ep.mac));
 	else
@@ -262,6 +264,7 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 				 strerror(-ret));
 		return ret;
 	}
+	/* 3. the veth pair, configured inside the namespace */
 	snprintf(ep.netns, sizeof(ep.netns), "%s", r->netns);
 	snprintf(ep.ifname, sizeof(ep.ifname), "%s", ifn);
 	snprintf(ep.bridge, sizeof(ep.bridge), "%s", n->bridge);
@@ -275,6 +278,7 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	}
 	if (r->has_owner)
 		ipam_endpoint_set_owner(p, name, r->owner);
+	/* 4. the leases file; then the answer */
 	ret = pool_save(p, x->state_dir, r->net, err, errlen);
 	if (ret) {
 		if (dp_endpoint_del(x->dp, ep.host_if, err2, sizeof(err2)))

@@ -140,6 +140,7 @@ static int binds_walk(struct cmd_ctx *x, const struct model *m,
 	return (int)n;
 }
 
+/* the kernel state of configuration @m, derived whole (never edited) */
 static int dps_build(struct cmd_ctx *x, const struct model *m,
 		     struct dp_state *st, char *err, size_t errlen)
 {
@@ -147,6 +148,7 @@ static int dps_build(struct cmd_ctx *x, const struct model *m,
 	int nb;
 
 	memset(st, 0, sizeof(*st));
+	/* 1. each network; a closed one with its bridge and prefixes only */
 	for (i = 0; i < DP_MAX_NETS; i++) {
 		const struct model_net *n = &m->net[i];
 		struct dp_net *d;
@@ -172,6 +174,7 @@ static int dps_build(struct cmd_ctx *x, const struct model *m,
 		d->gateway = n->cfg.gateway;
 		d->gw_plen = n->gw_plen;
 		d->host_addr = n->cfg.host_addr;
+		/* 2. its external addresses, each (address, range) once */
 		for (j = 0; j < n->next; j++) {
 			const struct model_ext *e = &n->ext[j];
 			struct dp_ext *xe;
@@ -199,6 +202,8 @@ static int dps_build(struct cmd_ctx *x, const struct model *m,
 			}
 		}
 	}
+	/* 3. every mapped port, on each external address it is mapped on,
+	 * and as a dp_local entry */
 	for (i = 0; i < DP_MAX_STATIC; i++) {
 		const struct model_map *mm = &m->map[i];
 		const struct model_net *n = &m->net[mm->net];
@@ -241,6 +246,7 @@ static int dps_build(struct cmd_ctx *x, const struct model *m,
 				};
 		}
 	}
+	/* 4. the source bindings, into the table allocated once */
 	if (!x->bind) {
 		x->bind = calloc(DP_MAX_BINDS, sizeof(*x->bind));
 		if (!x->bind) {
@@ -629,6 +635,8 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	unsigned i;
 	int ret;
 
+	/* 1. the state file; without one, the default network (a first
+	 * start) */
 	memset(&x->cur, 0, sizeof(x->cur));
 	ret = model_load(&x->next, x->state_dir, err, errlen);
 	if (ret == -ENOENT) {
@@ -657,6 +665,8 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	}
 	if (ret)
 		return ret;
+	/* 2. each network's bridge and pool: what cannot be loaded closes
+	 * that network alone */
 	for (i = 0; i < DP_MAX_NETS; i++) {
 		struct model_net *n = &x->next.net[i];
 
@@ -677,8 +687,10 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 			"server: %s; then restart hostnatd", n->cfg.name,
 			n->bridge, why);
 	}
+	/* 3. the host as it is now: interfaces' addresses, overlaps */
 	ext_refresh(x, &x->next);
 	host_warn_overlaps(x, &x->next);
+	/* 4. the engine, network by network; then kernel and file */
 	snprintf(path, sizeof(path), "%s/%s", x->state_dir, MODEL_FILE);
 	for (i = 0; i < DP_MAX_NETS; i++) {
 		if (!x->next.net[i].used)

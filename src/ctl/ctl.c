@@ -164,6 +164,11 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/*
+ * Listen on the API socket at @path, mode 0600, its directory made; a
+ * stale socket (nobody answers) is replaced, a live one or another file
+ * refused.
+ */
 static int sock_open(struct ctl *c, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -670,6 +675,8 @@ static struct ctl_client *client_victim(struct ctl *c, uint64_t now)
 	return idle ? idle : stalled;
 }
 
+/* a new client: a free slot, or the one idle the longest gives way to it;
+ * with no slot at all, it is told "busy" and closed */
 static void client_accept(struct ctl *c)
 {
 	static const char busy[] = "{\"ok\":false,\"error\":\"busy: 64 "

@@ -139,6 +139,7 @@ int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	if (slot < 0)
 		return slot;
 	id = x->cur.net[slot].id;
+	/* 1. what the engine cannot tell: ranges of one length, 127.0.0.1 */
 	if (nint > 1 && !r->has_ext_port) {
 		snprintf(err, errlen, "a range of internal ports needs as "
 			 "many external ones: add --external-port %u-%u",
@@ -159,6 +160,8 @@ int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 			 "127.0.0.1: use --external-address 127.0.0.1");
 		return -EINVAL;
 	}
+	/* 2. a slot; no port of the range mapped already or held by a
+	 * socket of the host */
 	mm.net = (uint8_t)slot;
 	mm.nports = (uint16_t)next;
 	ms = model_map_free_slot(&x->next);
@@ -190,6 +193,7 @@ int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 			return -EADDRINUSE;
 		}
 	}
+	/* 3. the engine, every port or none; then the commit */
 	ret = mapping_engine_add(x, id, &mm);
 	if (ret) {
 		snprintf(err, errlen, "%s%s", nat_error(x->nat),

@@ -230,6 +230,7 @@ int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 	unsigned i;
 	int slot, ret;
 
+	/* 1. a new name, a free slot, the defaults */
 	if (model_net_find(m, r->net) >= 0) {
 		snprintf(err, errlen, "network '%s' exists already; choose "
 			 "another name", r->net);
@@ -247,6 +248,7 @@ int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 	parse_svc_default(&n->svc);
 	if (r->has_dhcp)
 		n->svc.dhcp = r->dhcp;
+	/* 2. the bridge: the one given, checked, or "hn-<name>" */
 	if (r->has_bridge) {
 		ret = net_bridge_check(x, m, (unsigned)slot, r->bridge, err,
 				   errlen);
@@ -260,6 +262,8 @@ int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 		bridge_name(m, r->net, n->bridge);
 		n->own_bridge = true;
 	}
+	/* 3. the prefixes: the ones given, if they overlap nothing on the
+	 * host, or the first free private one */
 	if (r->has_prefixes) {
 		n->nprefix = r->nprefix;
 		memcpy(n->prefix, r->prefix, sizeof(n->prefix));
@@ -277,11 +281,13 @@ int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 			return ret;
 		n->nprefix = 1;
 	}
+	/* 4. gateway and host address */
 	n->cfg.gateway = r->has_gateway ? r->gateway : n->prefix[0] + 1;
 	ret = model_gateway_check(n, err, errlen);
 	if (ret)
 		return ret;
 	model_host_addr(n);
+	/* 5. the external addresses: the ones given, or the default route's */
 	if (r->has_externals) {
 		for (i = 0; i < r->next; i++) {
 			ret = ext_resolve(x, &r->ext[i], &n->ext[i], err,
@@ -309,7 +315,8 @@ int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 				strerror(-ret), r->net);
 		}
 	}
-	/* with its own externals known: not its own uplink either (step 1) */
+	/* 6. with its own externals known, the bridge is not its own uplink
+	 * either; no prefix overlaps a closed network's */
 	ret = net_bridge_check(x, m, (unsigned)slot, n->bridge, err, errlen);
 	if (ret)
 		return ret;
@@ -319,6 +326,7 @@ int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 		if (ret)
 			return ret;
 	}
+	/* 7. its address pool, then the engine, then the commit */
 	ret = pool_open(&pool, n, x->state_dir, false, err, errlen);
 	if (ret)
 		return ret;
