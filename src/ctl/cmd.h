@@ -51,8 +51,99 @@ struct cmd_ctx {
 	char closed_why[DP_MAX_NETS][CTL_ERR_MAX];
 };
 
+/*
+ * A command's handler: carry out a validated request. Every command of
+ * enum ctl_cmd has one, in the table of cmd.c.
+ * @x:		context; @x->next is a copy of @x->cur to change
+ * @r:		the request
+ * @res:	the result on success
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ * Return: 0, -errno (nothing changed)
+ */
+typedef int (*cmd_fn)(struct cmd_ctx *x, const struct ctl_req *r,
+		      json_t **res, char *err, size_t errlen);
+
+/* cmd.c: the transaction, the state at start, what the commands share */
+int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
+	     size_t errlen);
+int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
+	     char *err, size_t errlen);
+char *cmd_handle(struct cmd_ctx *x, const char *line, size_t len,
+		 bool *drop);
+void cmd_close(struct cmd_ctx *x);
+int cmd_commit(struct cmd_ctx *x, char *err, size_t errlen);
+void cmd_bindings_changed(struct cmd_ctx *x);
+uint64_t cmd_now_ms(void);
+int cmd_net_lookup(const struct cmd_ctx *x, const char *name, char *err,
+		   size_t errlen);
+int cmd_net_lookup_open(const struct cmd_ctx *x, const char *name,
+			char *err, size_t errlen);
+int cmd_list_filter(struct cmd_ctx *x, const struct ctl_req *r, char *err,
+		    size_t errlen);
+int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
+		 size_t errlen);
+typedef json_t *(*cmd_entry_fn)(struct cmd_ctx *x, unsigned slot,
+				const struct ipam_entry *e);
+int cmd_pool_list(struct cmd_ctx *x, const struct ctl_req *r, unsigned kinds,
+		  cmd_entry_fn fn, json_t **res, char *err, size_t errlen);
+
+/* net.c: network.add, del, list, show, set */
+int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	    char *err, size_t errlen);
+int net_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	    char *err, size_t errlen);
+int net_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	     char *err, size_t errlen);
+int net_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	     char *err, size_t errlen);
+int net_set(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	    char *err, size_t errlen);
+int net_apply(struct cmd_ctx *x, struct model *m, unsigned slot, char *err,
+	      size_t errlen);
+int net_bridge_check(struct cmd_ctx *x, const struct model *m,
+		     unsigned slot, const char *name, char *err,
+		     size_t errlen);
+
+/* ext.c: external.add, del, list */
+int ext_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	    char *err, size_t errlen);
+int ext_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	    char *err, size_t errlen);
+int ext_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	     char *err, size_t errlen);
+int ext_resolve(struct cmd_ctx *x, const struct ctl_ext_spec *s,
+		struct model_ext *e, char *err, size_t errlen);
+void ext_refresh(struct cmd_ctx *x, struct model *m);
+
+/* mapping.c: map.add, del, list; a mapping of the model in the engine */
+#define MAPPING_HOST_ONLY 0x7f000001u	/* 127.0.0.1: for the host only */
+int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		char *err, size_t errlen);
+int mapping_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		char *err, size_t errlen);
+int mapping_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		 char *err, size_t errlen);
+unsigned mapping_nports(const struct model_map *mm);
+int mapping_engine_add(struct cmd_ctx *x, unsigned id, struct model_map *mm);
+
+/* host.c: the networks' prefixes against the host's addresses and routes */
+int host_check(struct cmd_ctx *x, const struct model *m, const char *bridge,
+	       uint32_t prefix, unsigned plen, json_t *list, char *err,
+	       size_t errlen);
+int host_closed_overlap(struct cmd_ctx *x, const struct model *m,
+			uint32_t prefix, unsigned plen, char *err,
+			size_t errlen);
+int host_auto_prefix(struct cmd_ctx *x, const struct model *m,
+		     const char *bridge, uint32_t *prefix, uint8_t *plen,
+		     char *err, size_t errlen);
+void host_changed(struct cmd_ctx *x);
+void host_warn_overlaps(struct cmd_ctx *x, const struct model *m);
+
+/* session.c: session.list, a page at a time or in slices (ctl.c) */
+
 /**
- * struct cmd_sess_iter - a page of session.list being made
+ * struct session_iter - a page of session.list being made
  * @id:			network id to list, -1 for all
  * @has_proto:		list only @proto
  * @proto:		enum nat_proto
@@ -62,7 +153,7 @@ struct cmd_ctx {
  * @left:		sessions still to give in this page
  * @end:		the table was looked at to its end
  */
-struct cmd_sess_iter {
+struct session_iter {
 	int id;
 	bool has_proto;
 	uint8_t proto;
@@ -74,33 +165,36 @@ struct cmd_sess_iter {
 };
 
 /* given each session of a page as SESSION (not consumed): 0 or -errno */
-typedef int (*cmd_sess_fn)(json_t *session, void *ctx);
+typedef int (*session_fn)(json_t *session, void *ctx);
 
-int cmd_session_begin(struct cmd_ctx *x, const struct ctl_req *r,
-		      struct cmd_sess_iter *it, char *err, size_t errlen);
-int cmd_session_step(struct cmd_ctx *x, struct cmd_sess_iter *it,
-		     uint32_t slots, uint32_t max, cmd_sess_fn fn, void *ctx);
-int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
-	     size_t errlen);
-int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
-	     char *err, size_t errlen);
-char *cmd_handle(struct cmd_ctx *x, const char *line, size_t len,
-		 bool *drop);
-void cmd_close(struct cmd_ctx *x);
-int lease_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+int session_begin(struct cmd_ctx *x, const struct ctl_req *r,
+		  struct session_iter *it, char *err, size_t errlen);
+int session_step(struct cmd_ctx *x, struct session_iter *it, uint32_t slots,
+		 uint32_t max, session_fn fn, void *ctx);
+int session_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		 char *err, size_t errlen);
+
+/* stats.c: stats */
+int stats_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	       char *err, size_t errlen);
-int endpoint_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		  char *err, size_t errlen);
-void endpoint_check(struct cmd_ctx *x);
-void endpoint_del_all(struct cmd_ctx *x, unsigned slot);
-int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
-		 size_t errlen);
-uint64_t cmd_now_ms(void);
-void cmd_host_changed(struct cmd_ctx *x);
-void cmd_bindings_changed(struct cmd_ctx *x);
-typedef json_t *(*cmd_entry_fn)(struct cmd_ctx *x, unsigned slot,
-				const struct ipam_entry *e);
-int cmd_pool_list(struct cmd_ctx *x, const struct ctl_req *r, unsigned kinds,
-		  cmd_entry_fn fn, json_t **res, char *err, size_t errlen);
+void stats_count(struct cmd_ctx *x, unsigned count[DP_MAX_NETS][NAT_NPROTO]);
+
+/* lease.c: lease.add, del, list */
+int lease_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	      char *err, size_t errlen);
+int lease_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	      char *err, size_t errlen);
+int lease_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	       char *err, size_t errlen);
+
+/* attach.c: endpoint.add, del, list */
+int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	       char *err, size_t errlen);
+int attach_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	       char *err, size_t errlen);
+int attach_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		char *err, size_t errlen);
+void attach_check(struct cmd_ctx *x);
+void attach_del_all(struct cmd_ctx *x, unsigned slot);
 
 #endif /* HOSTNAT_CMD_H */

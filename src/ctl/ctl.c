@@ -5,7 +5,7 @@
  * -------------------
  * hostnatd serves its API on a Unix stream socket (mode 0600: root only).
  * A client writes requests, one JSON object per line, and reads one
- * response line for each, in order (PROTOCOL in cmd.c). The server never
+ * response line for each, in order (docs/PROTOCOL.md). The server never
  * blocks: ctl_fd() is an epoll instance of its own holding the listening
  * socket and every client, which the daemon adds to its event loop;
  * ctl_run() then handles whatever is ready and returns.
@@ -15,7 +15,7 @@
  *  - one request per event per client: a client that sends many lines in
  *    one go has them answered one by one, as its socket takes the
  *    answers, between packet bursts;
- *  - session.list is made in slices (cmd_session_step(): CTL_SLICE_SLOTS
+ *  - session.list is made in slices (session_step(): CTL_SLICE_SLOTS
  *    slots of the session table, CTL_SLICE_SESSIONS sessions) while less
  *    than CTL_OUT_LOW bytes wait to be sent, so a page of any size costs
  *    little memory and no long pause;
@@ -110,7 +110,7 @@ struct ctl_client {
 	bool eof;
 	bool paging;
 	bool first;
-	struct cmd_sess_iter it;
+	struct session_iter it;
 	uint64_t active_ms;
 	uint32_t events;
 	bool local;
@@ -164,6 +164,11 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/*
+ * Listen on the API socket at @path, mode 0600, its directory made; a
+ * stale socket (nobody answers) is replaced, a live one or another file
+ * refused.
+ */
 static int sock_open(struct ctl *c, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -457,7 +462,7 @@ static int page_slice(struct ctl *c, struct ctl_client *cl, uint32_t slots,
 		      uint32_t max)
 {
 	char tail[32 + CTL_CURSOR_MAX];
-	int ret = cmd_session_step(&c->x, &cl->it, slots, max, page_session,
+	int ret = session_step(&c->x, &cl->it, slots, max, page_session,
 				   cl);
 
 	if (ret <= 0)
@@ -484,7 +489,7 @@ static int respond(struct ctl *c, struct ctl_client *cl, const char *line,
 
 	if (r && !ctl_req_parse(line, len, r, err, sizeof(err)) &&
 	    r->cmd == CMD_SESSION_LIST &&
-	    !cmd_session_begin(&c->x, r, &cl->it, err, sizeof(err))) {
+	    !session_begin(&c->x, r, &cl->it, err, sizeof(err))) {
 		free(r);
 		cl->paging = true;
 		cl->first = true;
@@ -670,6 +675,8 @@ static struct ctl_client *client_victim(struct ctl *c, uint64_t now)
 	return idle ? idle : stalled;
 }
 
+/* a new client: a free slot, or the one idle the longest gives way to it;
+ * with no slot at all, it is told "busy" and closed */
 static void client_accept(struct ctl *c)
 {
 	static const char busy[] = "{\"ok\":false,\"error\":\"busy: 64 "
@@ -767,7 +774,7 @@ void ctl_run(struct ctl *c)
 			}
 			if (ev[i].data.ptr == &c->wtag) {
 				if (dp_watch_drain(c->wfd))
-					cmd_host_changed(&c->x);
+					host_changed(&c->x);
 				continue;
 			}
 			if (ev[i].data.ptr == &c->ttag) {

@@ -556,6 +556,8 @@ static bool csum_known(struct msghdr *mh)
 	return false;
 }
 
+/* the packet socket of network @dn is readable: each datagram waiting to
+ * dhcp_handle_ip(), its reply sent, its drops counted */
 static void readable(struct dhcpd *d, struct dhcpd_net *dn)
 {
 	uint8_t out[DHCP_HDRS_LEN + DHCP_REPLY_MAX];

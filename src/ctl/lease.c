@@ -31,8 +31,18 @@ static json_t *with_net(json_t *o, const char *net)
 	return o;
 }
 
-static int lease_add(struct cmd_ctx *x, const struct ctl_req *r,
-		     json_t **res, char *err, size_t errlen)
+/**
+ * lease_add() - lease.add: reserve an address of a network's pool for a MAC
+ * @x:		context
+ * @r:		the request
+ * @res:	the result on success
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -errno (nothing changed)
+ */
+int lease_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	      char *err, size_t errlen)
 {
 	char name[IPAM_NAME_MAX], mac[PARSE_MAC_LEN], a[PARSE_ADDR_LEN];
 	const struct ipam_entry *e;
@@ -81,8 +91,18 @@ static int lease_add(struct cmd_ctx *x, const struct ctl_req *r,
 	return 0;
 }
 
-static int lease_del(struct cmd_ctx *x, const struct ctl_req *r,
-		     json_t **res, char *err, size_t errlen)
+/**
+ * lease_del() - lease.del: end a MAC's reservation, or else its dynamic leases
+ * @x:		context
+ * @r:		the request
+ * @res:	the result on success
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -errno (nothing changed)
+ */
+int lease_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	      char *err, size_t errlen)
 {
 	char mac[PARSE_MAC_LEN];
 	const struct ipam_entry *e;
@@ -149,15 +169,8 @@ static json_t *lease_entry(struct cmd_ctx *x, unsigned slot,
 	return with_net(pool_entry_json(e), x->cur.net[slot].cfg.name);
 }
 
-static int lease_list(struct cmd_ctx *x, const struct ctl_req *r,
-		      json_t **res, char *err, size_t errlen)
-{
-	return cmd_pool_list(x, r, 1u << IPAM_STATIC | 1u << IPAM_LEASE,
-			     lease_entry, res, err, errlen);
-}
-
 /**
- * lease_exec() - carry out lease.add, lease.del or lease.list
+ * lease_list() - lease.list: the reservations and leases of one network or all
  * @x:		context
  * @r:		the request
  * @res:	the result on success
@@ -166,17 +179,9 @@ static int lease_list(struct cmd_ctx *x, const struct ctl_req *r,
  *
  * Return: 0, -errno (nothing changed)
  */
-int lease_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+int lease_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	       char *err, size_t errlen)
 {
-	switch (r->cmd) {
-	case CMD_LEASE_ADD:
-		return lease_add(x, r, res, err, errlen);
-	case CMD_LEASE_DEL:
-		return lease_del(x, r, res, err, errlen);
-	case CMD_LEASE_LIST:
-		return lease_list(x, r, res, err, errlen);
-	default:
-		return -EINVAL;
-	}
+	return cmd_pool_list(x, r, 1u << IPAM_STATIC | 1u << IPAM_LEASE,
+			     lease_entry, res, err, errlen);
 }

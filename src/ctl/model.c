@@ -12,7 +12,7 @@
  * the change.
  *
  * One JSON shape per object serves both the API results and the state file
- * (PROTOCOL in cmd.c): a network object holds its externals, settings and,
+ * (docs/PROTOCOL.md): a network object holds its externals, settings and,
  * in the state file and network.show, its mappings. The state file is
  *
  *	{"version": 1, "networks": [ <network>, ... ]}
@@ -435,6 +435,8 @@ static int ext_from_json(json_t *o, const char *what, struct model_ext *e,
 	return 0;
 }
 
+/* a network's "settings" of the state file: each key of parse.c's table,
+ * of its type, with its value checked as network.set checks it */
 static int settings_from_json(json_t *o, const char *what,
 			      struct nat_net_cfg *cfg,
 			      struct parse_svc_cfg *svc, char *err,
@@ -479,6 +481,8 @@ static int settings_from_json(json_t *o, const char *what,
 	return 0;
 }
 
+/* one mapping of a network's "mappings" in the state file, checked as
+ * map.add checks it */
 static int map_from_json(json_t *o, const char *what, struct model_map *mm,
 			 char *err, size_t errlen)
 {
@@ -598,6 +602,10 @@ int model_gateway_check(struct model_net *n, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/*
+ * One network of the state file into slot @slot of @m, every member
+ * checked as the API checks it; its mappings into free slots of @m.
+ */
 static int net_from_json(json_t *o, const char *what, struct model *m,
 			 unsigned slot, char *err, size_t errlen)
 {
@@ -611,6 +619,7 @@ static int net_from_json(json_t *o, const char *what, struct model *m,
 	size_t i;
 	int ret = members(o, what, known, err, errlen);
 
+	/* 1. the name, unique in the file */
 	if (!ret)
 		ret = get_str(o, what, "name", true, &s, err, errlen);
 	if (!ret)
@@ -624,6 +633,7 @@ static int net_from_json(json_t *o, const char *what, struct model *m,
 		snprintf(err, errlen, "%s appears twice", w);
 		return -EINVAL;
 	}
+	/* 2. the prefixes */
 	px = json_object_get(o, "prefixes");
 	if (!json_is_array(px) || !json_array_size(px) ||
 	    json_array_size(px) > DP_NET_PREFIXES) {
@@ -642,6 +652,7 @@ static int net_from_json(json_t *o, const char *what, struct model *m,
 			return ret;
 	}
 	n->nprefix = (unsigned)json_array_size(px);
+	/* 3. bridge, gateway; the host address is derived again */
 	ret = get_str(o, w, "bridge", true, &s, err, errlen);
 	if (!ret)
 		ret = parse_ifname("bridge", s, err, errlen);
@@ -668,6 +679,7 @@ static int net_from_json(json_t *o, const char *what, struct model *m,
 	if (ret)
 		return ret;
 	model_host_addr(n);
+	/* 4. external addresses, settings */
 	ex = json_object_get(o, "externals");
 	if (ex && (!json_is_array(ex) ||
 		   json_array_size(ex) > CTL_NET_EXT_MAX)) {
@@ -688,6 +700,7 @@ static int net_from_json(json_t *o, const char *what, struct model *m,
 		if (ret)
 			return ret;
 	}
+	/* 5. mappings, each in a slot of its own */
 	ma = json_object_get(o, "mappings");
 	if (ma && !json_is_array(ma)) {
 		snprintf(err, errlen, "%s: \"mappings\" must be a list", w);

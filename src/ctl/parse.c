@@ -33,48 +33,62 @@ enum setting_type {
 	SETTING_BOOL,		/* on or off */
 };
 
+/*
+ * The unit of a setting's value, as the API (network.show's "units") and
+ * the CLI show it beside the number: PARSE_UNIT_S for seconds,
+ * PARSE_UNIT_COUNT for a number of things (the help text says which),
+ * PARSE_UNIT_FRACTION for a divisor N meaning 1/N of a whole; NULL for a
+ * setting whose value is a word (on/off, eif/adf/apdf).
+ */
 static const struct {
 	const char *name;	/* key as written by "network set" */
 	enum setting_type type;	/* what its value is */
+	const char *unit;	/* of a number: PARSE_UNIT_*; NULL for a word */
 	const char *help;	/* its value, for the usage text */
 } settings[] = {
-	[SET_UDP_TIMEOUT] = { "udp-timeout", SETTING_SECONDS, "seconds" },
+	[SET_UDP_TIMEOUT] = { "udp-timeout", SETTING_SECONDS, PARSE_UNIT_S,
+			      "seconds" },
 	[SET_TCP_EST_TIMEOUT] = { "tcp-established-timeout", SETTING_SECONDS,
-				  "seconds" },
+				  PARSE_UNIT_S, "seconds" },
 	[SET_TCP_TRANS_TIMEOUT] = { "tcp-transitory-timeout", SETTING_SECONDS,
-				    "seconds" },
-	[SET_ICMP_TIMEOUT] = { "icmp-timeout", SETTING_SECONDS, "seconds" },
-	[SET_TCP_FILTERING] = { "tcp-filtering", SETTING_FILTER,
+				    PARSE_UNIT_S, "seconds" },
+	[SET_ICMP_TIMEOUT] = { "icmp-timeout", SETTING_SECONDS, PARSE_UNIT_S,
+			       "seconds" },
+	[SET_TCP_FILTERING] = { "tcp-filtering", SETTING_FILTER, NULL,
 				"eif|adf|apdf" },
-	[SET_UDP_FILTERING] = { "udp-filtering", SETTING_FILTER,
+	[SET_UDP_FILTERING] = { "udp-filtering", SETTING_FILTER, NULL,
 				"eif|adf|apdf" },
 	[SET_UDP_INBOUND_REFRESH] = { "udp-inbound-refresh", SETTING_BOOL,
-				      "on|off" },
-	[SET_DHCP] = { "dhcp", SETTING_BOOL, "on|off" },
+				      NULL, "on|off" },
+	[SET_DHCP] = { "dhcp", SETTING_BOOL, NULL, "on|off" },
 	[SET_DHCP_LEASE_TIME] = { "dhcp-lease-time", SETTING_SECONDS,
-				  "seconds" },
+				  PARSE_UNIT_S, "seconds" },
 	[SET_DHCP_CLIENT_LIMIT] = { "dhcp-client-limit", SETTING_COUNT,
+				    PARSE_UNIT_COUNT,
 				    "leases one client may hold" },
-	[SET_ISOLATION] = { "isolation", SETTING_BOOL,
+	[SET_ISOLATION] = { "isolation", SETTING_BOOL, NULL,
 			    "on|off: no routing to other networks" },
-	[SET_SOURCE_BINDING] = { "source-binding", SETTING_BOOL,
+	[SET_SOURCE_BINDING] = { "source-binding", SETTING_BOOL, NULL,
 				 "on|off: a given address only from its MAC" },
-	[SET_PORT_SHARE] = { "port-share", SETTING_COUNT,
+	[SET_PORT_SHARE] = { "port-share", SETTING_COUNT, PARSE_UNIT_FRACTION,
 			     "N: an endpoint takes at most 1/N of an external "
 			     "address's ports per protocol (1: all)" },
 	[SET_UDP_UNANSWERED_TIMEOUT] = { "udp-unanswered-timeout",
-					 SETTING_SECONDS,
+					 SETTING_SECONDS, PARSE_UNIT_S,
 					 "seconds: UDP flows never answered" },
 	[SET_INBOUND_UNANSWERED_TIMEOUT] = {
-		"inbound-unanswered-timeout", SETTING_SECONDS,
+		"inbound-unanswered-timeout", SETTING_SECONDS, PARSE_UNIT_S,
 		"seconds: UDP flows from outside the endpoint never answered" },
 	[SET_MAPPING_INBOUND_LIMIT] = { "mapping-inbound-limit", SETTING_COUNT,
+					PARSE_UNIT_COUNT,
 					"flows from outside one mapping may "
 					"have" },
 	[SET_REMOTE_INBOUND_LIMIT] = { "remote-inbound-limit", SETTING_COUNT,
+				       PARSE_UNIT_COUNT,
 				       "flows from outside one remote address "
 				       "may have on one mapping" },
 	[SET_ENDPOINT_ADDRESSES] = { "endpoint-addresses", SETTING_COUNT,
+				     PARSE_UNIT_COUNT,
 				     "N: addresses not given out by hostnat "
 				     "one bridge port may use (1-8)" },
 };
@@ -605,6 +619,41 @@ bool parse_setting_is_bool(enum parse_setting key)
 const char *parse_setting_help(enum parse_setting key)
 {
 	return (unsigned)key < SET_NKEYS ? settings[key].help : "?";
+}
+
+/**
+ * parse_setting_unit() - the unit of a setting's value
+ * @key:	which setting
+ *
+ * Return: PARSE_UNIT_S, PARSE_UNIT_COUNT, PARSE_UNIT_FRACTION, or NULL for
+ * a setting whose value is a word (on/off, eif/adf/apdf)
+ */
+const char *parse_setting_unit(enum parse_setting key)
+{
+	return (unsigned)key < SET_NKEYS ? settings[key].unit : NULL;
+}
+
+/**
+ * parse_setting_fmt() - a setting's value for people, with its unit
+ * @key:	which setting
+ * @v:		value, as parse_setting_value() returns it
+ * @buf:	the text: "300 s", "4", "1/8", "on", "eif"
+ * @len:	room at @buf
+ */
+void parse_setting_fmt(enum parse_setting key, uint32_t v, char *buf,
+		       size_t len)
+{
+	const char *unit = parse_setting_unit(key);
+
+	if (!unit)
+		snprintf(buf, len, "%s", parse_setting_str(key, v) ?
+			 parse_setting_str(key, v) : "?");
+	else if (!strcmp(unit, PARSE_UNIT_S))
+		snprintf(buf, len, "%u s", v);
+	else if (!strcmp(unit, PARSE_UNIT_FRACTION))
+		snprintf(buf, len, "1/%u", v);
+	else
+		snprintf(buf, len, "%u", v);
 }
 
 /**

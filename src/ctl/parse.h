@@ -44,6 +44,11 @@ enum parse_setting {
 	SET_NKEYS
 };
 
+/* units of a setting's value (parse_setting_unit()) */
+#define PARSE_UNIT_S "s"		/* seconds */
+#define PARSE_UNIT_COUNT "count"	/* a number of things */
+#define PARSE_UNIT_FRACTION "fraction"	/* N: 1/N of a whole */
+
 #define PARSE_DHCP_LEASE_DEFAULT 3600 /* s, as DHCP_LEASE_DEFAULT */
 #define PARSE_DHCP_LEASE_MIN 60 /* s, as DHCP_LEASE_MIN */
 #define PARSE_DHCP_LEASE_MAX 31536000 /* s, as DHCP_LEASE_MAX: one year */
@@ -115,6 +120,9 @@ void parse_setting_put(struct nat_net_cfg *cfg, struct parse_svc_cfg *svc,
 		       enum parse_setting key, uint32_t v);
 const char *parse_setting_str(enum parse_setting key, uint32_t v);
 const char *parse_setting_help(enum parse_setting key);
+const char *parse_setting_unit(enum parse_setting key);
+void parse_setting_fmt(enum parse_setting key, uint32_t v, char *buf,
+		       size_t len);
 
 void fmt_addr(char buf[PARSE_ADDR_LEN], uint32_t addr);
 void fmt_cidr(char buf[PARSE_CIDR_LEN], uint32_t addr, unsigned plen);

@@ -23,6 +23,7 @@
  * (the server answers and then drops the client: it does not speak the
  * protocol), -EINVAL when it is a well-formed request with a bad value.
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,7 +46,6 @@ struct arg {
 
 struct cmd {
 	const char *name;	/* "cmd" value */
-	enum ctl_cmd cmd;
 	struct arg args[ARGS_MAX];
 };
 
@@ -495,10 +495,10 @@ static int a_owner(const char *key, json_t *v, struct ctl_req *r,
 }
 
 #define REQ true
-static const struct cmd cmds[CMD_N] = {
-	{ "ping", CMD_PING, { { 0 } } },
-	{ "version", CMD_VERSION, { { 0 } } },
-	{ "network.add", CMD_NET_ADD, {
+static const struct cmd cmds[] = {
+	[CMD_PING] = { "ping", { { 0 } } },
+	[CMD_VERSION] = { "version", { { 0 } } },
+	[CMD_NET_ADD] = { "network.add", {
 		{ "name", a_net, REQ },
 		{ "prefixes", a_prefixes, false },
 		{ "bridge", a_bridge, false },
@@ -506,15 +506,15 @@ static const struct cmd cmds[CMD_N] = {
 		{ "externals", a_externals, false },
 		{ "dhcp", a_dhcp, false },
 	} },
-	{ "network.del", CMD_NET_DEL, { { "name", a_net, REQ } } },
-	{ "network.list", CMD_NET_LIST, { { 0 } } },
-	{ "network.show", CMD_NET_SHOW, { { "name", a_net, REQ } } },
-	{ "network.set", CMD_NET_SET, {
+	[CMD_NET_DEL] = { "network.del", { { "name", a_net, REQ } } },
+	[CMD_NET_LIST] = { "network.list", { { 0 } } },
+	[CMD_NET_SHOW] = { "network.show", { { "name", a_net, REQ } } },
+	[CMD_NET_SET] = { "network.set", {
 		{ "name", a_net, REQ },
 		{ "key", a_key, REQ },
 		{ "value", a_value, REQ },
 	} },
-	{ "map.add", CMD_MAP_ADD, {
+	[CMD_MAP_ADD] = { "map.add", {
 		{ "network", a_net, REQ },
 		{ "proto", a_proto_map, REQ },
 		{ "internal", a_internal_ap, REQ },
@@ -524,43 +524,43 @@ static const struct cmd cmds[CMD_N] = {
 		{ "owner", a_owner, false },
 	} },
 	/* by network, proto and external_port; or all of an owner's */
-	{ "map.del", CMD_MAP_DEL, {
+	[CMD_MAP_DEL] = { "map.del", {
 		{ "network", a_net, false },
 		{ "proto", a_proto_map, false },
 		{ "external_port", a_ext_port, false },
 		{ "external_address", a_ext_addr, false },
 		{ "owner", a_owner, false },
 	} },
-	{ "map.list", CMD_MAP_LIST, { { "network", a_net, false } } },
-	{ "external.add", CMD_EXT_ADD, {
+	[CMD_MAP_LIST] = { "map.list", { { "network", a_net, false } } },
+	[CMD_EXT_ADD] = { "external.add", {
 		{ "network", a_net, REQ },
 		{ "external", a_external, REQ },
 		{ "ports", a_ports, false },
 	} },
-	{ "external.del", CMD_EXT_DEL, {
+	[CMD_EXT_DEL] = { "external.del", {
 		{ "network", a_net, REQ },
 		{ "external", a_external, REQ },
 	} },
-	{ "external.list", CMD_EXT_LIST, { { "network", a_net, false } } },
-	{ "session.list", CMD_SESSION_LIST, {
+	[CMD_EXT_LIST] = { "external.list", { { "network", a_net, false } } },
+	[CMD_SESSION_LIST] = { "session.list", {
 		{ "network", a_net, false },
 		{ "proto", a_proto_any, false },
 		{ "internal", a_internal_addr, false },
 		{ "limit", a_limit, false },
 		{ "after", a_after, false },
 	} },
-	{ "stats", CMD_STATS, { { "network", a_net, false } } },
-	{ "lease.add", CMD_LEASE_ADD, {
+	[CMD_STATS] = { "stats", { { "network", a_net, false } } },
+	[CMD_LEASE_ADD] = { "lease.add", {
 		{ "network", a_net, REQ },
 		{ "mac", a_mac, REQ },
 		{ "address", a_address, REQ },
 	} },
-	{ "lease.del", CMD_LEASE_DEL, {
+	[CMD_LEASE_DEL] = { "lease.del", {
 		{ "network", a_net, REQ },
 		{ "mac", a_mac, REQ },
 	} },
-	{ "lease.list", CMD_LEASE_LIST, { { "network", a_net, false } } },
-	{ "endpoint.add", CMD_ENDPOINT_ADD, {
+	[CMD_LEASE_LIST] = { "lease.list", { { "network", a_net, false } } },
+	[CMD_ENDPOINT_ADD] = { "endpoint.add", {
 		{ "network", a_net, REQ },
 		{ "netns", a_netns, REQ },
 		{ "ifname", a_ifname, false },
@@ -569,17 +569,19 @@ static const struct cmd cmds[CMD_N] = {
 		{ "owner", a_owner, false },
 	} },
 	/* by network and netns (and ifname); or all of an owner's */
-	{ "endpoint.del", CMD_ENDPOINT_DEL, {
+	[CMD_ENDPOINT_DEL] = { "endpoint.del", {
 		{ "network", a_net, false },
 		{ "netns", a_netns, false },
 		{ "ifname", a_ifname, false },
 		{ "owner", a_owner, false },
 	} },
-	{ "endpoint.list", CMD_ENDPOINT_LIST, {
+	[CMD_ENDPOINT_LIST] = { "endpoint.list", {
 		{ "network", a_net, false },
 	} },
 };
 #undef REQ
+static_assert(sizeof(cmds) / sizeof(cmds[0]) == CMD_N,
+	      "one row per command of enum ctl_cmd");
 
 /* what the table cannot say: arguments needed together, or instead */
 static int check_args(const struct ctl_req *r, char *err, size_t errlen)
@@ -628,12 +630,70 @@ static int check_args(const struct ctl_req *r, char *err, size_t errlen)
  */
 const char *ctl_cmd_name(enum ctl_cmd cmd)
 {
-	return (unsigned)cmd < CMD_N ? cmds[cmd].name : "?";
+	return (unsigned)cmd < CMD_N && cmds[cmd].name ? cmds[cmd].name : "?";
+}
+
+/**
+ * ctl_cmd_arg() - an argument of a command, as req.c's table has it
+ * @cmd:	command
+ * @i:		which argument, from 0
+ * @required:	set: the argument must be given (NULL: not asked)
+ *
+ * Return: the argument's name, NULL past the last one (or for a command
+ * out of range)
+ */
+const char *ctl_cmd_arg(enum ctl_cmd cmd, unsigned i, bool *required)
+{
+	if ((unsigned)cmd >= CMD_N || i >= ARGS_MAX || !cmds[cmd].args[i].name)
+		return NULL;
+	if (required)
+		*required = cmds[cmd].args[i].required;
+	return cmds[cmd].args[i].name;
 }
 
 static const char *cur_cmd(const struct ctl_req *r)
 {
 	return ctl_cmd_name(r->cmd);
+}
+
+/* is command @i of the same object as the one before ("map.del" after
+ * "map.add")? */
+static bool same_object(unsigned i)
+{
+	const char *dot = strchr(cmds[i].name, '.');
+
+	return dot && i && !strncmp(cmds[i - 1].name, cmds[i].name,
+				    (size_t)(dot - cmds[i].name) + 1);
+}
+
+/*
+ * The refusal of an unknown command, listing the commands from the table:
+ * those of one object together ("map.add|del|list"), in table order.
+ */
+static void no_such_cmd(const char *name, char *err, size_t errlen)
+{
+	unsigned i, last = 0;
+	size_t off = 0;
+	int w;
+
+#define PUT(...)							\
+	do {								\
+		w = snprintf(err + off, errlen - off, __VA_ARGS__);	\
+		off += w > 0 && (size_t)w < errlen - off ? (size_t)w :	\
+		       errlen - off - 1;				\
+	} while (0)
+	PUT("command '%.64s' does not exist: use", name);
+	for (i = 0; i < CMD_N; i++)
+		if (!same_object(i))
+			last = i;
+	for (i = 0; i < CMD_N && off + 1 < errlen; i++) {
+		if (same_object(i))
+			PUT("|%s", strchr(cmds[i].name, '.') + 1);
+		else
+			PUT("%s %s", !i ? "" : i == last ? " or" : ",",
+			    cmds[i].name);
+	}
+#undef PUT
 }
 
 static int parse_args(const struct cmd *c, json_t *args, struct ctl_req *r,
@@ -731,14 +791,10 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
 		if (!strcmp(name, cmds[i].name))
 			break;
 	if (i == CMD_N) {
-		snprintf(err, errlen, "command '%.64s' does not exist: use "
-			 "network.add|del|list|show|set, map.add|del|list, "
-			 "external.add|del|list, lease.add|del|list, "
-			 "endpoint.add|del|list, session.list, stats, version "
-			 "or ping", name);
+		no_such_cmd(name, err, errlen);
 		goto out;
 	}
-	req->cmd = cmds[i].cmd;
+	req->cmd = (enum ctl_cmd)i;
 	if (args && !json_is_object(args)) {
 		snprintf(err, errlen, "\"args\" of %s must be an object",
 			 cmds[i].name);

@@ -170,6 +170,7 @@ struct ctl_req {
 int ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
 		  char *err, size_t errlen);
 const char *ctl_cmd_name(enum ctl_cmd cmd);
+const char *ctl_cmd_arg(enum ctl_cmd cmd, unsigned i, bool *required);
 int ctl_ext_spec_parse(const char *what, const char *s,
 		       struct ctl_ext_spec *e, char *err, size_t errlen);
 

@@ -419,6 +419,15 @@ static void test_settings_respect_rfc_floors(void **state)
 		r, "settings"), "udp-timeout")), 600);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 		r, "settings"), "udp-filtering")), "apdf");
+	/* each number's unit beside it; words have none */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		r, "units"), "udp-timeout")), "s");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		r, "units"), "dhcp-client-limit")), "count");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		r, "units"), "port-share")), "fraction");
+	assert_null(json_object_get(json_object_get(r, "units"),
+				    "udp-filtering"));
 	json_decref(r);
 }
 

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -357,6 +358,61 @@ static void test_request_errors_name_the_problem(void **state)
 	assert_int_equal(req("{\"cmd\":\"stats\",\"args\":{}}", &r), 0);
 }
 
+/* every number has a unit, no word has one; dhcp-client-limit is no
+ * number of seconds */
+static void test_settings_have_units(void **state)
+{
+	char buf[32];
+	unsigned k;
+
+	(void)state;
+	for (k = 0; k < SET_NKEYS; k++) {
+		enum parse_setting key = (enum parse_setting)k;
+
+		if (parse_setting_is_number(key))
+			assert_non_null(parse_setting_unit(key));
+		else
+			assert_null(parse_setting_unit(key));
+	}
+	assert_string_equal(parse_setting_unit(SET_UDP_TIMEOUT), "s");
+	assert_string_equal(parse_setting_unit(SET_DHCP_CLIENT_LIMIT), "count");
+	parse_setting_fmt(SET_DHCP_CLIENT_LIMIT, 2, buf, sizeof(buf));
+	assert_string_equal(buf, "2");
+	parse_setting_fmt(SET_DHCP_LEASE_TIME, 3600, buf, sizeof(buf));
+	assert_string_equal(buf, "3600 s");
+	parse_setting_fmt(SET_PORT_SHARE, 8, buf, sizeof(buf));
+	assert_string_equal(buf, "1/8");
+	parse_setting_fmt(SET_ISOLATION, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "on");
+	parse_setting_fmt(SET_UDP_FILTERING, 2, buf, sizeof(buf));
+	assert_string_equal(buf, "apdf");
+}
+
+/* the table has a row for every command, and the refusal of an unknown
+ * one lists them all, from the table */
+static void test_unknown_command_lists_every_command(void **state)
+{
+	char msg[CTL_ERR_MAX], obj[32];
+	struct ctl_req r;
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(req("{\"cmd\":\"frob\"}", &r), -EINVAL);
+	snprintf(msg, sizeof(msg), "%s", err);
+	assert_non_null(strstr(msg, "network.add|del|list|show|set"));
+	assert_non_null(strstr(msg, "map.add|del|list"));
+	for (i = 0; i < CMD_N; i++) {
+		const char *name = ctl_cmd_name((enum ctl_cmd)i);
+		const char *dot = strchr(name, '.');
+
+		assert_string_not_equal(name, "?");
+		snprintf(obj, sizeof(obj), " %.*s%s", dot ? (int)(dot - name) :
+			 (int)strlen(name), name, dot ? "." : "");
+		assert_non_null(strstr(msg, obj));
+		assert_non_null(strstr(msg, dot ? dot + 1 : name));
+	}
+}
+
 static void test_garbage_is_a_protocol_error(void **state)
 {
 	struct ctl_req r;
@@ -391,6 +447,8 @@ int main(void)
 		cmocka_unit_test(test_request_network_set_value_follows_key),
 		cmocka_unit_test(test_request_errors_name_the_problem),
 		cmocka_unit_test(test_garbage_is_a_protocol_error),
+		cmocka_unit_test(test_unknown_command_lists_every_command),
+		cmocka_unit_test(test_settings_have_units),
 		cmocka_unit_test(test_fairness_settings_default_and_range),
 	};
 

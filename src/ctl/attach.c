@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * hostnat - endpoint.c: the endpoint commands: containers attached in one
+ * hostnat - attach.c: the endpoint commands: containers attached in one
  * command
  *
  * Theory of operation
@@ -185,8 +185,19 @@ static int ep_add_extra(json_t *o, const struct model_net *n, unsigned plen)
 	return 0;
 }
 
-static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		  char *err, size_t errlen)
+/**
+ * attach_add() - endpoint.add: an address of the pool and a veth into a
+ * namespace
+ * @x:		context
+ * @r:		the request
+ * @res:	the result on success
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -errno (nothing changed)
+ */
+int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	       char *err, size_t errlen)
 {
 	const char *ifn = r->has_ifname ? r->ifname : EP_IFNAME_DEFAULT;
 	char name[IPAM_NAME_MAX], a[PARSE_ADDR_LEN], err2[CTL_ERR_MAX];
@@ -202,6 +213,7 @@ static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		return ret;
 	n = &x->cur.net[slot];
 	p = x->pool[slot];
+	/* 1. the interface's name, the record's name, not taken yet */
 	for (i = 0; ifn[i]; i++) {
 		if (!strchr("._-", ifn[i]) &&
 		    !((ifn[i] >= 'a' && ifn[i] <= 'z') ||
@@ -221,7 +233,8 @@ static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 			 r->netns, r->net);
 		return -EEXIST;
 	}
-	/* the MAC is known either way, so the address can be bound to it */
+	/* 2. the MAC and an address of the pool; the MAC is known either
+	 * way, so the address can be bound to it */
 	if (r->has_mac)
 		memcpy(ep.mac, r->mac, sizeof(ep.mac));
 	else
@@ -251,6 +264,7 @@ static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 				 strerror(-ret));
 		return ret;
 	}
+	/* 3. the veth pair, configured inside the namespace */
 	snprintf(ep.netns, sizeof(ep.netns), "%s", r->netns);
 	snprintf(ep.ifname, sizeof(ep.ifname), "%s", ifn);
 	snprintf(ep.bridge, sizeof(ep.bridge), "%s", n->bridge);
@@ -264,6 +278,7 @@ static int ep_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	}
 	if (r->has_owner)
 		ipam_endpoint_set_owner(p, name, r->owner);
+	/* 4. the leases file; then the answer */
 	ret = pool_save(p, x->state_dir, r->net, err, errlen);
 	if (ret) {
 		if (dp_endpoint_del(x->dp, ep.host_if, err2, sizeof(err2)))
@@ -416,21 +431,32 @@ static json_t *ep_entry(struct cmd_ctx *x, unsigned slot,
 		       e, ipam_plen(x->pool[slot]));
 }
 
-static int ep_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		   char *err, size_t errlen)
+/**
+ * attach_list() - endpoint.list: the endpoints of one network or all,
+ * present or missing
+ * @x:		context
+ * @r:		the request
+ * @res:	the result on success
+ * @err:	one-line message on failure
+ * @errlen:	room at @err
+ *
+ * Return: 0, -errno (nothing changed)
+ */
+int attach_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+		char *err, size_t errlen)
 {
 	return cmd_pool_list(x, r, 1u << IPAM_ENDPOINT, ep_entry, res, err,
 			     errlen);
 }
 
 /**
- * endpoint_check() - at start, put back on their bridge (and up) the
+ * attach_check() - at start, put back on their bridge (and up) the
  * endpoints whose veth exists but is not, and log those whose veth is gone
  * (they keep their record and address, and show as missing)
  * @x:		context, with the configuration and pools loaded and the
  *		kernel synced (the bridges exist)
  */
-void endpoint_check(struct cmd_ctx *x)
+void attach_check(struct cmd_ctx *x)
 {
 	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ], why[96], err[CTL_ERR_MAX];
 	unsigned i;
@@ -481,12 +507,12 @@ void endpoint_check(struct cmd_ctx *x)
 }
 
 /**
- * endpoint_del_all() - delete the veths of a network's endpoints (the
+ * attach_del_all() - delete the veths of a network's endpoints (the
  * network is being deleted; its pool, the records, goes with it)
  * @x:		context
  * @slot:	network slot
  */
-void endpoint_del_all(struct cmd_ctx *x, unsigned slot)
+void attach_del_all(struct cmd_ctx *x, unsigned slot)
 {
 	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ], err[CTL_ERR_MAX];
 	const struct ipam_entry *e;
@@ -506,7 +532,8 @@ void endpoint_del_all(struct cmd_ctx *x, unsigned slot)
 }
 
 /**
- * endpoint_exec() - carry out endpoint.add, endpoint.del or endpoint.list
+ * attach_del() - endpoint.del: by namespace (and interface), or every
+ * endpoint of an owner
  * @x:		context
  * @r:		the request
  * @res:	the result on success
@@ -515,19 +542,10 @@ void endpoint_del_all(struct cmd_ctx *x, unsigned slot)
  *
  * Return: 0, -errno (nothing changed)
  */
-int endpoint_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		  char *err, size_t errlen)
+int attach_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
+	       char *err, size_t errlen)
 {
-	switch (r->cmd) {
-	case CMD_ENDPOINT_ADD:
-		return ep_add(x, r, res, err, errlen);
-	case CMD_ENDPOINT_DEL:
-		if (r->has_owner)
-			return ep_del_owner(x, r, res, err, errlen);
-		return ep_del(x, r, res, err, errlen);
-	case CMD_ENDPOINT_LIST:
-		return ep_list(x, r, res, err, errlen);
-	default:
-		return -EINVAL;
-	}
+	if (r->has_owner)
+		return ep_del_owner(x, r, res, err, errlen);
+	return ep_del(x, r, res, err, errlen);
 }
