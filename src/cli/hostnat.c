@@ -529,8 +529,17 @@ static void show_net(json_t *n)
 		       jstr(v, "address"), jstr(v, "interface"),
 		       jint(v, "port_low"), jint(v, "port_high"));
 	json_object_foreach(json_object_get(n, "settings"), key, v) {
-		if (json_is_integer(v))
-			printf("  %-24s %lld s\n", key,
+		enum parse_setting k;
+		char val[32], e[CTL_ERR_MAX];
+
+		if (json_is_integer(v) &&
+		    !parse_setting_key(key, &k, e, sizeof(e))) {
+			/* with the setting's own unit (s, a count, 1/N) */
+			parse_setting_fmt(k, (uint32_t)json_integer_value(v),
+					  val, sizeof(val));
+			printf("  %-24s %s\n", key, val);
+		} else if (json_is_integer(v))	/* a key this CLI lacks */
+			printf("  %-24s %lld\n", key,
 			       (long long)json_integer_value(v));
 		else if (json_is_boolean(v))
 			printf("  %-24s %s\n", key,

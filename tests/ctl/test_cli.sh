@@ -46,6 +46,10 @@ run 0 network add lab --prefix 10.60.0.0/24 --prefix 10.61.0.0/24 --external eth
 run 0 network show lab
 has out 'hn-lab'
 has out '10.60.0.254'
+# each setting with its own unit: seconds, a count, a share
+has out 'udp-timeout  *300 s$'
+has out 'dhcp-client-limit  *[0-9][0-9]*$'
+has out 'port-share  *1/[0-9][0-9]*$'
 run 0 map add lab --proto tcp --internal 10.60.0.2:80
 grep -Eq '^[0-9]+$' "$DIR/out" || fail "map add printed '$(cat "$DIR/out")', not a port"
 PORT=$(cat "$DIR/out")
