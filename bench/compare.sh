@@ -10,8 +10,9 @@
 #
 #   bench/compare.sh [BUILD_DIR]
 #
-# Environment: RUNS (default 1) alternates kernel and hostnat RUNS times and
-# reports the median of each figure; BENCH_DIR is the reference scripts'
+# Environment: RUNS (default 1) alternates the kernel, hostnat and hostnat
+# --no-fast-path (its user-space datapath alone; SLOW=0 leaves it out) RUNS
+# times and reports the median of each figure; BENCH_DIR is the reference scripts'
 # directory (default: ../shared/bench next to the repository, the project's
 # reference topology). Needs root, iperf3, sockperf, wrk, nginx-light
 # (scripts/deps --bench).
@@ -55,18 +56,21 @@ trap 'exit 130' INT TERM
 
 echo "reference scripts: $BENCH_DIR; hostnat: $HOSTNAT_BUILD; runs: $RUNS"
 for r in $(seq "$RUNS"); do
-	for nat in kernel hostnat; do
+	for nat in kernel hostnat $([ "${SLOW:-1}" = 0 ] || echo slow); do
 		p=hncmp$$$nat$r
 		PREFIXES+=("$p")
+		args=
 		if [ $nat = kernel ]; then
 			script=$BENCH_DIR/nat-kernel.sh
 		else
 			script=$D/hostnat/nat-hostnat.sh
+			[ $nat = slow ] && args=--no-fast-path
 		fi
 		echo "run $r: $nat NAT ..." >&2
-		timeout 300 bash "$BENCH_DIR/bench.sh" "$p" "$script" >"$W/$nat.$r" 2>&1
+		HOSTNATD_ARGS=$args timeout 300 bash "$BENCH_DIR/bench.sh" "$p" \
+			"$script" >"$W/$nat.$r" 2>&1
 		sed 's/^/    /' "$W/$nat.$r" >&2
-		if [ $nat = hostnat ] && [ -s "/tmp/$p-hostnat/hostnatd.log" ]; then
+		if [ $nat != kernel ] && [ -s "/tmp/$p-hostnat/hostnatd.log" ]; then
 			grep -iE 'warn|err|crit' "/tmp/$p-hostnat/hostnatd.log" | head -n 5 | sed 's/^/    hostnatd: /' >&2
 		fi
 	done
@@ -75,8 +79,11 @@ done
 python3 - "$W" "$RUNS" <<'PY'
 import statistics, sys
 w, runs = sys.argv[1], int(sys.argv[2])
-order, unit, vals, notes = [], {}, {"kernel": {}, "hostnat": {}}, []
-for nat in ("kernel", "hostnat"):
+import os
+nats = [n for n in ("kernel", "hostnat", "slow")
+        if os.path.exists("%s/%s.1" % (w, n))]
+order, unit, vals, notes = [], {}, {n: {} for n in nats}, []
+for nat in nats:
     for r in range(1, runs + 1):
         for line in open("%s/%s.%d" % (w, nat, r)):
             f = line.split()
@@ -95,11 +102,13 @@ for nat in ("kernel", "hostnat"):
             vals[nat].setdefault(f[0], []).append(v)
 lower_better = {"usec"}
 print()
-print("%-18s %14s %14s %8s  %s" % ("figure", "kernel", "hostnat", "ratio", "goal (hostnat vs kernel)"))
+slow = "slow" in nats
+print("%-18s %14s %14s %8s  %-28s" % ("figure", "kernel", "hostnat", "ratio", "goal (hostnat vs kernel)") +
+      ("  %14s %8s" % ("no-fast-path", "ratio") if slow else ""))
 for k in order:
-    ks, hs = vals["kernel"].get(k), vals["hostnat"].get(k)
-    kv = statistics.median(ks) if ks else None
-    hv = statistics.median(hs) if hs else None
+    med = lambda n: statistics.median(vals[n][k]) if vals[n].get(k) else None
+    kv, hv = med("kernel"), med("hostnat")
+    sv = med("slow") if slow else None
     fmt = lambda v: "-" if v is None else ("%.2f" % v if v < 100 else "%.0f" % v)
     lb = unit[k] in lower_better
     if kv and hv is not None:
@@ -108,7 +117,10 @@ for k in order:
         goal = ("met" if met else "NOT met") + (" (lower is better)" if lb else "")
     else:
         ratio, goal = "-", "no figure"
-    print("%-18s %14s %14s %8s  %s" % (k, fmt(kv) + " " + unit[k], fmt(hv) + " " + unit[k], ratio, goal))
+    line = "%-18s %14s %14s %8s  %-28s" % (k, fmt(kv) + " " + unit[k], fmt(hv) + " " + unit[k], ratio, goal)
+    if slow:
+        line += "  %14s %8s" % (fmt(sv) + " " + unit[k], "%.2f" % (sv / kv) if kv and sv is not None else "-")
+    print(line)
 print("\nratio = hostnat / kernel, medians of %d run(s) each, same machine, same run" % runs)
 for n in notes:
     print("note: " + n)

@@ -10,6 +10,7 @@
 # that bench.sh's "topo.sh down" ends it with the namespace's other
 # processes. Its state, socket and log are in /tmp/P-hostnat/.
 # Binaries: $HOSTNAT_BUILD (default: ./build of the repository).
+# HOSTNATD_ARGS: more options for hostnatd (compare.sh: --no-fast-path).
 set -u
 P=${1:?prefix}
 D=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +22,7 @@ H="ip netns exec $P-host"
 hn() { $H timeout 10 "$BUILD/src/cli/hostnat" --socket "$W/sock" "$@"; }
 
 $H "$BUILD/src/daemon/hostnatd" --state-dir "$W/state" --socket "$W/sock" \
-	--no-default-network </dev/null >>"$W/hostnatd.log" 2>&1 ||
+	--no-default-network ${HOSTNATD_ARGS:-} </dev/null >>"$W/hostnatd.log" 2>&1 ||
 	{ echo "nat-hostnat.sh: hostnatd did not start: $(tail -n 3 "$W/hostnatd.log")" >&2; exit 1; }
 for _ in $(seq 100); do
 	hn network list >/dev/null 2>&1 && break

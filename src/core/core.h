@@ -97,7 +97,7 @@ struct nat_sess {
 	uint8_t flags;		/* SESS_* */
 	uint8_t net;		/* network id */
 	uint8_t fast;		/* the fast path may carry it (fast.c) */
-	uint8_t pad;
+	uint8_t npkts;		/* packets the engine saw, up to 255 */
 };
 
 /* struct nat_mapping.flags */

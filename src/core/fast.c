@@ -12,7 +12,12 @@
  *    path with the packet that made it leave;
  *  - UDP: answered (a packet each way);
  *  - never ICMP, a hairpin, or the host's own sessions (their second
- *    translation is the engine's).
+ *    translation is the engine's);
+ *  - only after FAST_MIN_PKTS packets through the engine: short exchanges
+ *    (an HTTP/1.0 request, a DNS query) end sooner than giving them to
+ *    the kernel and taking them back would pay (two map updates, two
+ *    deletes), so they stay here; longer flows go down within a few
+ *    round trips.
  * Each such change appends an event to a ring (nat_fast_events()): ADD with
  * the session's index and both keys when it becomes fast, DEL with the same
  * when it stops being fast or is removed (fast_unlink(), from the one
@@ -32,10 +37,17 @@
 
 #include "core.h"
 
+/* packets a session shows the engine before the fast path takes it: a
+ * connection that ends within them (an HTTP/1.0 request, a DNS query) is
+ * cheaper left here than given to the kernel and taken back */
+#define FAST_MIN_PKTS 12
+
 static bool fast_eligible(const struct nat *nat, const struct nat_sess *s)
 {
 	if (s->flags & (SESS_HAIRPIN | SESS_HOSTREM))
 		return false;
+	if (s->npkts < FAST_MIN_PKTS)
+		return false;	/* a short exchange ends before it pays */
 	switch (s->proto) {
 	case NAT_TCP:
 		return s->state == NAT_TCP_ESTABLISHED;
@@ -88,6 +100,8 @@ void fast_publish(struct nat *nat, uint32_t si)
 	struct nat_sess *s = &nat->sess[si];
 	bool want;
 
+	if (s->npkts < 255)
+		s->npkts++;
 	if (!nat->fast_seen)
 		return;
 	want = fast_eligible(nat, s);

@@ -586,6 +586,8 @@ int sess_create(struct nat *nat, uint32_t map, uint32_t rem_addr,
 	s->last = s->created = nat->now;
 	s->net = mp->net;
 	s->flags = SESS_LIVE;
+	s->fast = 0;
+	s->npkts = 0;
 	if (inbound)
 		s->flags |= SESS_INBOUND;
 	if (mp->flags & MAP_STATIC)
