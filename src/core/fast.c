@@ -100,6 +100,10 @@ void fast_publish(struct nat *nat, uint32_t si)
 	struct nat_sess *s = &nat->sess[si];
 	bool want;
 
+	/* counted per connection: a new one on the same tuple starts over */
+	if (s->proto == NAT_TCP && (s->state == NAT_TCP_OUT_INIT ||
+				    s->state == NAT_TCP_IN_INIT))
+		s->npkts = 0;
 	if (s->npkts < 255)
 		s->npkts++;
 	if (!nat->fast_seen)
