@@ -270,6 +270,7 @@ struct nat {
 	bool fev_lost;
 	volatile uint32_t *fast_seen;	/* NULL: no fast path */
 	uint32_t fast_base;		/* t0 in CLOCK_MONOTONIC seconds */
+	uint32_t fast_n;		/* sessions fast_seen has room for */
 
 	struct nat_sess *sess;
 	uint32_t sess_free;

@@ -106,7 +106,7 @@ void fast_publish(struct nat *nat, uint32_t si)
 		s->npkts = 0;
 	if (s->npkts < 255)
 		s->npkts++;
-	if (!nat->fast_seen)
+	if (!nat->fast_seen || si >= nat->fast_n)
 		return;
 	want = fast_eligible(nat, s);
 	if (want == !!s->fast)
@@ -166,18 +166,21 @@ uint32_t fast_last(const struct nat *nat, uint32_t si)
 /**
  * nat_fast_attach() - turn the fast path's bookkeeping on
  * @nat:	engine
- * @seen:	2 * max_flows times of last use, written by the datapath
+ * @seen:	2 * @nslots times of last use, written by the datapath
  *		(seconds of CLOCK_MONOTONIC; 0: never), read here
+ * @nslots:	sessions the datapath has room for: those past it stay on
+ *		the slow path
  * @now_ms:	CLOCK_MONOTONIC now, in ms (the clock of nat_process())
  *
  * Sessions fast already are not listed again: call it once, before the
  * first packet.
  */
 void nat_fast_attach(struct nat *nat, volatile uint32_t *seen,
-		     uint64_t now_ms)
+		     uint32_t nslots, uint64_t now_ms)
 {
 	(void)now_ms;
 	nat->fast_seen = seen;
+	nat->fast_n = nslots;
 	/* the engine's second 0 in CLOCK_MONOTONIC seconds (rounded down:
 	 * a time read back is at most 1 s late, never early) */
 	nat->fast_base = (uint32_t)(nat->t0_ms / 1000);

@@ -492,7 +492,7 @@ int nat_port_walk(const struct nat *nat,
 			    void *ctx),
 		  void *ctx);
 void nat_fast_attach(struct nat *nat, volatile uint32_t *seen,
-		     uint64_t now_ms);
+		     uint32_t nslots, uint64_t now_ms);
 unsigned nat_fast_events(struct nat *nat, struct nat_fast_event *out,
 			 unsigned max, bool *resync);
 int nat_fast_walk(struct nat *nat,

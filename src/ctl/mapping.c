@@ -170,6 +170,24 @@ int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 			 "limit", DP_MAX_STATIC);
 		return ms;
 	}
+	{
+		/* room for the whole range first: the engine's per-port adds
+		 * each make way (dynamic mappings go), so a range must not
+		 * fail half-way for want of room */
+		struct nat_limits lim;
+		unsigned used = 0, j;
+
+		nat_limits_get(x->nat, &lim);
+		for (j = 0; j < DP_MAX_STATIC; j++)
+			if (x->next.map[j].used)
+				used += mapping_nports(&x->next.map[j]);
+		if (used + next > lim.max_static) {
+			snprintf(err, errlen, "no room for %u more mapped ports: "
+				 "%u of %u are in use; delete a mapping first",
+				 next, used, lim.max_static);
+			return -ENOSPC;
+		}
+	}
 	for (i = 0; r->has_ext_port && i < next; i++) {
 		uint16_t p = (uint16_t)(r->ext_port + i);
 		int o = next > 1 ? model_map_find(&x->next, (unsigned)slot,

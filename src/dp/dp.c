@@ -1194,7 +1194,7 @@ void dp_fast_attach(struct dp *dp, struct nat *nat, uint64_t now_ms)
 	if (!dp->steer.seen)
 		return;
 	nat_fast_attach(nat, (volatile uint32_t *)(dp->steer.seen + 1),
-			now_ms);
+			dp->steer.max_flows, now_ms);
 	dp->fast = true;
 	steer_fast_alive(&dp->steer, (uint32_t)(now_ms / 1000) +
 					     DP_FAST_GRACE_S);

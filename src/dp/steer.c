@@ -409,11 +409,15 @@ int steer_fast_put(struct steer *s, const struct steer_fast *f, bool add)
 void steer_fast_clear(struct steer *s)
 {
 	struct fast_key key, next;
+	bool more;
 
-	while (!bpf_map_get_next_key(s->fast_map, NULL, &next)) {
+	/* the next key is found before the current one goes: a walk from
+	 * the start after each deletion would be quadratic in the buckets */
+	more = !bpf_map_get_next_key(s->fast_map, NULL, &key);
+	while (more) {
+		more = !bpf_map_get_next_key(s->fast_map, &key, &next);
+		bpf_map_delete_elem(s->fast_map, &key);
 		key = next;
-		if (bpf_map_delete_elem(s->fast_map, &key))
-			break;
 	}
 }
 

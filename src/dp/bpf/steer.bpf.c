@@ -264,7 +264,13 @@ struct {
  * external address); loop_map keeps what they had, lfwd_map the way there */
 #define LOOP_PORT_LO 10000
 #define LOOP_PORT_N 22768	/* 10000-32767 */
-#define LOOP_HOLD_S 300		/* s a port stays a connection's after use */
+/* s a port stays a connection's after its last packet: longer than the
+ * engine keeps the session (RFC 5382's 2 h 4 min for an established TCP
+ * connection, 240 s once it closes; RFC 4787's 5 min for UDP), so that an
+ * idle connection finds its port again and no other takes it meanwhile */
+#define LOOP_HOLD_TCP_S 7500
+#define LOOP_HOLD_CLOSED_S 300
+#define LOOP_HOLD_UDP_S 600
 #define LOOP_TRIES 8
 
 struct loop_key {
@@ -278,7 +284,8 @@ struct loop_val {
 	__u32 saddr;	/* the host's source address, network order */
 	__u32 daddr;	/* the address it connected to */
 	__u16 sport;	/* its source port */
-	__u16 pad;
+	__u8 closed;	/* a TCP FIN or RST went by */
+	__u8 pad;
 	__u32 seen;	/* s, last use */
 };
 
@@ -572,6 +579,7 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	struct port_val *pv;
 	struct if_role *br;
 	__u8 *l4 = ip + 20, ttl = ip[8], proto = ip[9];
+	__u16 frag = be16_at(ip + 6), ipid = be16_at(ip + 4);
 	__u32 slot, now, mtu = 0, out_if;
 	__u32 oaddr, naddr, csum_off, *t;
 	__u16 oport, nport, ob, nb;
@@ -579,7 +587,7 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	__u8 eth[12];
 	long rc;
 
-	if (ip[0] != 0x45 || (be16_at(ip + 6) & 0x3fff) || ttl <= 1)
+	if (ip[0] != 0x45 || (frag & 0x3fff) || ttl <= 1)
 		return -1;
 	if (proto == IPPROTO_TCP) {
 		if ((void *)(l4 + 20) > end || (l4[13] & 0x07)) /* FIN SYN RST */
@@ -677,6 +685,16 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 							    14 + 22,
 				&nb, 2, 0))
 		return TC_ACT_SHOT;
+	if (want_dir == FAST_OUT && !(frag & 0x4000)) {
+		/* not atomic (DF clear): an ID of the NAT's own, so that the
+		 * endpoints behind one address never share a sequence (RFC
+		 * 7857 section 10, RFC 6864), as the engine does */
+		__u16 oid = bpf_htons(ipid), nid = (__u16)bpf_get_prandom_u32();
+
+		if (bpf_l3_csum_replace(skb, 14 + 10, oid, nid, 2) ||
+		    bpf_skb_store_bytes(skb, 14 + 4, &nid, 2, 0))
+			return TC_ACT_SHOT;
+	}
 	ttl_dec(skb, 14, ttl, proto);
 	__builtin_memcpy(eth, fib.dmac, 6);
 	__builtin_memcpy(eth + 6, fib.smac, 6);
@@ -914,6 +932,13 @@ static __always_inline int readdr(struct __sk_buff *skb, __u32 l2, __u32 ihl,
 	return 0;
 }
 
+static __always_inline __u32 loop_hold(__u8 proto, const struct loop_val *v)
+{
+	if (proto != 0)		/* UDP */
+		return LOOP_HOLD_UDP_S;
+	return v->closed ? LOOP_HOLD_CLOSED_S : LOOP_HOLD_TCP_S;
+}
+
 /* a source port for the engine to see one of the host's connections by */
 static __always_inline int loop_port(struct lfwd_key *fk, __u32 now)
 {
@@ -926,8 +951,21 @@ static __always_inline int loop_port(struct lfwd_key *fk, __u32 now)
 		lk.host_port = (__u16)(LOOP_PORT_LO +
 				       (h + i * 7919u) % LOOP_PORT_N);
 		cur = bpf_map_lookup_elem(&loop_map, &lk);
-		if (!cur || now - cur->seen >= LOOP_HOLD_S)
+		if (!cur || now - cur->seen >= loop_hold(fk->proto, cur)) {
+			if (cur) {
+				/* the old owner's way there goes with it */
+				struct lfwd_key old = {
+					.saddr = cur->saddr,
+					.daddr = cur->daddr,
+					.sport = cur->sport,
+					.port = fk->port,
+					.proto = fk->proto,
+				};
+
+				bpf_map_delete_elem(&lfwd_map, &old);
+			}
 			return lk.host_port;
+		}
 	}
 	return -1;
 }
@@ -972,8 +1010,16 @@ static __always_inline int to_local_port(struct __sk_buff *skb, __u8 *ip,
 	ok.proto = (__u8)p;
 	np = bpf_map_lookup_elem(&lfwd_map, &fk);
 	if (np) {
+		struct loop_val *own;
+
 		nport = *np;
-	} else {
+		ok.host_port = (__u16)nport;
+		own = bpf_map_lookup_elem(&loop_map, &ok);
+		if (own && (own->saddr != fk.saddr || own->daddr != fk.daddr ||
+			    own->sport != fk.sport))
+			np = NULL;	/* its port was given to another */
+	}
+	if (!np) {
 		r = loop_port(&fk, now);
 		if (r < 0)
 			return TC_ACT_SHOT;	/* all taken: the host retries */
@@ -985,6 +1031,14 @@ static __always_inline int to_local_port(struct __sk_buff *skb, __u8 *ip,
 	ov.daddr = fk.daddr;
 	ov.sport = fk.sport;
 	ov.seen = now;
+	if (p == 0 && (l4 + 14 <= (__u8 *)end) && (l4[13] & 0x05)) /* FIN RST */
+		ov.closed = 1;
+	else if (p == 0) {
+		struct loop_val *prev = bpf_map_lookup_elem(&loop_map, &ok);
+
+		ov.closed = prev && prev->saddr == fk.saddr &&
+			    prev->sport == fk.sport ? prev->closed : 0;
+	}
 	bpf_map_update_elem(&loop_map, &ok, &ov, BPF_ANY);
 	if (readdr(skb, l2, ihl, ip[9], fk.saddr, fk.daddr, *ext, *ext, 0,
 		   fk.sport, (__u16)nport))
