@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "core.h"
 #include "csum.h"
 
@@ -460,12 +461,6 @@ static bool name_ok(const char *name)
 	return true;
 }
 
-static void fmt_addr(char *buf, size_t len, uint32_t a)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
-		 (a >> 8) & 0xff, a & 0xff);
-}
-
 static int cfg_check(struct nat *nat, const struct nat_net_cfg *cfg)
 {
 	const struct nat_timeouts *to = &cfg->to;
@@ -515,9 +510,9 @@ static int cfg_check(struct nat *nat, const struct nat_net_cfg *cfg)
 		}
 	}
 	if (cfg->gateway && !pkt_addr_unicast(cfg->gateway)) {
-		char a[16];
+		char a[LIB_ADDR_LEN];
 
-		fmt_addr(a, sizeof(a), cfg->gateway);
+		lib_addr_fmt(a, cfg->gateway);
 		nat_err(nat, "gateway %s is not a unicast address", a);
 		return -EINVAL;
 	}
@@ -710,21 +705,21 @@ int nat_net_del(struct nat *nat, unsigned id)
 int nat_prefix_add(struct nat *nat, unsigned net, uint32_t addr,
 		   unsigned plen)
 {
-	char a[16], b[16];
+	char a[LIB_ADDR_LEN], b[LIB_ADDR_LEN];
 	uint32_t mask;
 	unsigned i;
 	int ret = net_check(nat, net), free_slot = -1;
 
 	if (ret)
 		return ret;
-	fmt_addr(a, sizeof(a), addr);
+	lib_addr_fmt(a, addr);
 	if (plen < 1 || plen > 30) {
 		nat_err(nat, "prefix %s/%u: length must be 1 to 30", a, plen);
 		return -EINVAL;
 	}
-	mask = ~0u << (32 - plen);
+	mask = lib_prefix_mask(plen);
 	if (addr & ~mask) {
-		fmt_addr(b, sizeof(b), addr & mask);
+		lib_addr_fmt(b, addr & mask);
 		nat_err(nat, "prefix %s/%u has host bits set; did you mean "
 			     "%s/%u?", a, plen, b, plen);
 		return -EINVAL;
@@ -745,7 +740,7 @@ int nat_prefix_add(struct nat *nat, unsigned net, uint32_t addr,
 		}
 		m2 = mask & px->mask;
 		if ((addr & m2) == (px->addr & m2)) {
-			fmt_addr(b, sizeof(b), px->addr);
+			lib_addr_fmt(b, px->addr);
 			nat_err(nat, "prefix %s/%u overlaps prefix %s/%u of "
 				     "network '%s'; choose another prefix", a,
 				plen, b, px->plen,
@@ -757,7 +752,7 @@ int nat_prefix_add(struct nat *nat, unsigned net, uint32_t addr,
 		const struct nat_ext *e = &nat->exts[i];
 
 		if (e->nets && (e->addr & mask) == addr) {
-			fmt_addr(b, sizeof(b), e->addr);
+			lib_addr_fmt(b, e->addr);
 			nat_err(nat, "prefix %s/%u holds external address %s; "
 				     "choose another prefix", a, plen, b);
 			return -EADDRINUSE;
@@ -802,13 +797,13 @@ int nat_prefix_del(struct nat *nat, unsigned net, uint32_t addr,
 		   unsigned plen)
 {
 	struct prefix_ctx c;
-	char a[16], b[16];
+	char a[LIB_ADDR_LEN], b[LIB_ADDR_LEN];
 	unsigned i;
 	int ret = net_check(nat, net);
 
 	if (ret)
 		return ret;
-	fmt_addr(a, sizeof(a), addr);
+	lib_addr_fmt(a, addr);
 	for (i = 0; i < nat->lim.max_prefixes; i++) {
 		struct nat_prefix *px = &nat->prefixes[i];
 
@@ -828,7 +823,7 @@ int nat_prefix_del(struct nat *nat, unsigned net, uint32_t addr,
 
 		if (sm->used && sm->net == net &&
 		    (sm->m.int_addr & c.mask) == c.addr) {
-			fmt_addr(b, sizeof(b), sm->m.int_addr);
+			lib_addr_fmt(b, sm->m.int_addr);
 			nat_err(nat, "prefix %s/%u has mappings to %s; delete "
 				     "them first", a, plen, b);
 			return -EBUSY;
@@ -872,14 +867,14 @@ int nat_ext_add(struct nat *nat, unsigned net, uint32_t addr,
 {
 	struct nat_net *n;
 	struct hairpin_ctx hc;
-	char a[16];
+	char a[LIB_ADDR_LEN];
 	int ret = net_check(nat, net), ext, owner;
 	unsigned i;
 
 	if (ret)
 		return ret;
 	n = &nat->nets[net];
-	fmt_addr(a, sizeof(a), addr);
+	lib_addr_fmt(a, addr);
 	if (!pkt_addr_unicast(addr)) {
 		nat_err(nat, "external address %s is not a unicast address",
 			a);
@@ -980,14 +975,14 @@ int nat_ext_del(struct nat *nat, unsigned net, uint32_t addr)
 {
 	struct nat_net *n;
 	struct ext_ctx c = { addr, net };
-	char a[16];
+	char a[LIB_ADDR_LEN];
 	int ret = net_check(nat, net), ext = nat_ext_find(nat, addr);
 	unsigned i, j;
 
 	if (ret)
 		return ret;
 	n = &nat->nets[net];
-	fmt_addr(a, sizeof(a), addr);
+	lib_addr_fmt(a, addr);
 	for (i = 0; ext >= 0 && i < n->n_ext; i++)
 		if (n->ext[i].ext == ext)
 			break;
@@ -1076,7 +1071,7 @@ int nat_map_add(struct nat *nat, unsigned net, struct nat_map *map)
 	struct nat_map m;
 	int ext[NET_EXT_MAX];
 	unsigned next = 0, i;
-	char a[16], b[16];
+	char a[LIB_ADDR_LEN], b[LIB_ADDR_LEN];
 	int ret = net_check(nat, net);
 	uint32_t st, mi;
 
@@ -1084,7 +1079,7 @@ int nat_map_add(struct nat *nat, unsigned net, struct nat_map *map)
 		return ret;
 	n = &nat->nets[net];
 	m = *map;
-	fmt_addr(a, sizeof(a), m.int_addr);
+	lib_addr_fmt(a, m.int_addr);
 	if (m.proto != NAT_TCP && m.proto != NAT_UDP) {
 		nat_err(nat, "protocol %u cannot be mapped: use tcp or udp",
 			m.proto);
@@ -1104,11 +1099,11 @@ int nat_map_add(struct nat *nat, unsigned net, struct nat_map *map)
 			     "32", m.remote_plen);
 		return -EINVAL;
 	}
-	m.remote_addr &= m.remote_plen ? ~0u << (32 - m.remote_plen) : 0;
+	m.remote_addr &= lib_prefix_mask(m.remote_plen);
 	if (m.ext_addr) {
 		int e = nat_ext_find(nat, m.ext_addr);
 
-		fmt_addr(b, sizeof(b), m.ext_addr);
+		lib_addr_fmt(b, m.ext_addr);
 		if (e < 0 || !net_ext(n, e)) {
 			nat_err(nat, "%s is not an external address of network "
 				     "'%s'", b, n->cfg.name);
@@ -1168,8 +1163,8 @@ int nat_map_add(struct nat *nat, unsigned net, struct nat_map *map)
 		if (mi != NONE32 && (nat->maps[mi].flags & MAP_STATIC)) {
 			const struct nat_mapping *o = &nat->maps[mi];
 
-			fmt_addr(b, sizeof(b), o->ext_addr);
-			fmt_addr(a, sizeof(a), o->int_addr);
+			lib_addr_fmt(b, o->ext_addr);
+			lib_addr_fmt(a, o->int_addr);
 			nat_err(nat, "%s port %u on %s is mapped to %s:%u "
 				     "(network '%s') already; choose another "
 				     "port or delete that mapping",
@@ -1234,9 +1229,9 @@ int nat_map_del(struct nat *nat, unsigned net, uint8_t proto,
 			break;
 	}
 	if (st == nat->lim.max_static) {
-		char a[16];
+		char a[LIB_ADDR_LEN];
 
-		fmt_addr(a, sizeof(a), ext_addr);
+		lib_addr_fmt(a, ext_addr);
 		nat_err(nat, "network '%s' has no %s mapping on %s port %u",
 			nat->nets[net].cfg.name,
 			proto < NAT_NPROTO ? nat_proto_name(proto) : "?",

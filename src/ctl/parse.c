@@ -198,7 +198,7 @@ int parse_cidr(const char *what, const char *s, uint32_t *addr,
 			 what, s);
 		return -EINVAL;
 	}
-	mask = len ? ~0u << (32 - len) : 0;
+	mask = lib_prefix_mask(len);
 	if (a & ~mask) {
 		fmt_cidr(fix, a & mask, len);
 		snprintf(err, errlen, "%s '%.64s' has host bits set; did you "
@@ -935,17 +935,6 @@ void fmt_mac(char buf[PARSE_MAC_LEN], const uint8_t mac[6])
 {
 	snprintf(buf, PARSE_MAC_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
 		 mac[1], mac[2], mac[3], mac[4], mac[5]);
-}
-
-/**
- * fmt_addr() - write an address in dotted-quad notation
- * @buf:	PARSE_ADDR_LEN bytes
- * @addr:	address, host order
- */
-void fmt_addr(char buf[PARSE_ADDR_LEN], uint32_t addr)
-{
-	snprintf(buf, PARSE_ADDR_LEN, "%u.%u.%u.%u", addr >> 24,
-		 (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff);
 }
 
 /**

@@ -81,6 +81,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "ipam.h"
 #include "rate.h"
 
@@ -1698,12 +1699,6 @@ out_printf(struct out *o, const char *fmt, ...)
 	o->len += (size_t)n;
 }
 
-static void fmt_addr(char *s, uint32_t a)
-{
-	sprintf(s, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-		a & 255);
-}
-
 static void fmt_mac(char *s, const uint8_t *m)
 {
 	sprintf(s, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
@@ -1713,13 +1708,13 @@ static void fmt_mac(char *s, const uint8_t *m)
 static void save(const struct ipam *ipam, struct out *o)
 {
 	const struct ipam_entry *e;
-	char a[16], m[18], id[2 * IPAM_ID_MAX + 1];
+	char a[LIB_ADDR_LEN], m[18], id[2 * IPAM_ID_MAX + 1];
 	uint32_t pos = 0, n = 0, i;
 
-	fmt_addr(a, ipam->net);
+	lib_addr_fmt(a, ipam->net);
 	out_printf(o, "hostnat-ipam 1\npool %s/%u\n", a, ipam->cfg.plen);
 	while ((e = ipam_iter(ipam, &pos))) {
-		fmt_addr(a, e->addr);
+		lib_addr_fmt(a, e->addr);
 		fmt_mac(m, e->mac);
 		switch (e->kind) {
 		case IPAM_SYSTEM:
@@ -2078,9 +2073,9 @@ static int load_line(struct loader *ld, char *s, size_t len)
 		return 0;
 	}
 	if (ld->line == 2) {
-		char want[24], a[16];
+		char want[24], a[LIB_ADDR_LEN];
 
-		fmt_addr(a, ld->ipam->net);
+		lib_addr_fmt(a, ld->ipam->net);
 		snprintf(want, sizeof(want), "%s/%u", a, ld->ipam->cfg.plen);
 		if (nf != 2 || strcmp(f[0], "pool"))
 			return fail(ld, "expected 'pool PREFIX'");
