@@ -66,7 +66,7 @@
 #include "addr.h"
 #include "csum.h"
 #include "dhcp.h"
-#include "pkt.h"
+#include "be.h"
 
 #define BOOTREQUEST 1
 #define BOOTREPLY 2
