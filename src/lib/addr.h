@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#define LIB_ADDR_LEN 16	/* bytes of "255.255.255.255" and NUL */
+#define LIB_ADDR_LEN 16 /* bytes of "255.255.255.255" and NUL */
 
 /**
  * lib_prefix_mask() - the network mask of a prefix length

@@ -14,7 +14,7 @@
  */
 #include "hash.h"
 
-#define FNV1A_PRIME 16777619u	/* FNV 32-bit prime */
+#define FNV1A_PRIME 16777619u /* FNV 32-bit prime */
 
 /**
  * lib_fnv1a() - fold a string into a 32-bit FNV-1a hash

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#define LIB_FNV1A_INIT 2166136261u	/* FNV-1a 32-bit offset basis */
+#define LIB_FNV1A_INIT 2166136261u /* FNV-1a 32-bit offset basis */
 
 uint32_t lib_fnv1a(const char *s, uint32_t h);
 
