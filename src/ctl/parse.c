@@ -945,7 +945,8 @@ void fmt_mac(char buf[PARSE_MAC_LEN], const uint8_t mac[6])
  */
 void fmt_cidr(char buf[PARSE_CIDR_LEN], uint32_t addr, unsigned plen)
 {
-	snprintf(buf, PARSE_CIDR_LEN, "%u.%u.%u.%u/%u", addr >> 24,
-		 (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff,
-		 plen & 63);
+	char a[LIB_ADDR_LEN];
+
+	lib_addr_fmt(a, addr);
+	snprintf(buf, PARSE_CIDR_LEN, "%s/%u", a, plen & 63);
 }
