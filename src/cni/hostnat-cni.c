@@ -495,7 +495,7 @@ static int read_caps(struct cni *c)
 }
 
 /* the address asked for, without its prefix length ("10.0.0.5/24") */
-static int want_addr(const struct cni *c, char out[PARSE_ADDR_LEN])
+static int want_addr(const struct cni *c, char out[LIB_ADDR_LEN])
 {
 	char err[CTL_ERR_MAX], buf[64];
 	uint32_t a;
@@ -508,7 +508,7 @@ static int want_addr(const struct cni *c, char out[PARSE_ADDR_LEN])
 	if (parse_addr("IP", buf, &a, err, sizeof(err)))
 		return fail(c, CNI_ERR_CONFIG, err, "the address asked for is "
 			    "not valid");
-	fmt_addr(out, a);
+	lib_addr_fmt(out, a);
 	return 0;
 }
 
@@ -526,7 +526,7 @@ struct pm {
 	int host_port;
 	int cont_port;
 	char proto[8];
-	char host_ip[PARSE_ADDR_LEN];
+	char host_ip[LIB_ADDR_LEN];
 	bool skip;
 };
 
@@ -565,7 +565,7 @@ static int pm_read(const struct cni *c, json_t *e, struct pm *p)
 		if (parse_addr("hostIP", ip, &a, err, sizeof(err)))
 			return fail(c, CNI_ERR_CONFIG, err, "portMappings hostIP "
 				    "is not valid");
-		fmt_addr(p->host_ip, a);
+		lib_addr_fmt(p->host_ip, a);
 	}
 	return 0;
 }
@@ -633,7 +633,7 @@ static json_t *result_json(const struct cni *c, json_t *ep)
 
 static int cmd_add(struct cni *c)
 {
-	char addr[PARSE_ADDR_LEN], err[CTL_ERR_MAX], ia[PARSE_ADDR_LEN + 8];
+	char addr[LIB_ADDR_LEN], err[CTL_ERR_MAX], ia[LIB_ADDR_LEN + 8];
 	json_t *args, *ep = NULL, *res, *pms, *e;
 	struct api_err ae;
 	uint8_t mac[6];

@@ -356,6 +356,14 @@ bool nat_port_owned(const struct nat *nat, uint32_t addr, uint8_t proto,
 bool nat_isolated(const struct nat *nat, unsigned net, uint32_t dst);
 bool nat_icmp_token(struct nat *nat);
 struct nat_pkt *nat_outq_push(struct nat *nat);
+void nat_clock(struct nat *nat, uint64_t now_ms);
+
+/* config.c */
+int nat_net_check(struct nat *nat, unsigned id);
+
+/* static.c */
+int static_place(struct nat *nat, uint32_t st, unsigned ext_idx);
+void static_destroy(struct nat *nat, uint32_t st);
 
 /* flow.c */
 int flow_setup(struct nat *nat);

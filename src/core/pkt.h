@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "be.h"
+
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
@@ -39,31 +41,6 @@
 #define ICMP_PARAMPROB 12
 #define ICMP_UNREACH_PORT 3
 #define ICMP_UNREACH_ADMIN 13	/* communication administratively prohibited */
-
-static inline uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t get_be32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return __builtin_bswap32(v);
-}
-
-static inline void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void put_be32(uint8_t *p, uint32_t v)
-{
-	v = __builtin_bswap32(v);
-	memcpy(p, &v, 4);
-}
 
 /**
  * struct pkt_info - what pkt_parse() found in a packet

@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "addr.h"
 #include "core.h"
 
 #define EVEN_BITS 0x5555555555555555ull
@@ -361,10 +362,12 @@ int nat_port_hold(struct nat *nat, uint8_t proto, uint32_t addr,
 	if (addr) {
 		ext = nat_ext_find(nat, addr);
 		if (ext < 0) {
-			nat_err(nat, "%u.%u.%u.%u is not an external address; "
+			char a[LIB_ADDR_LEN];
+
+			lib_addr_fmt(a, addr);
+			nat_err(nat, "%s is not an external address; "
 				     "hold the port on 0.0.0.0 for every one",
-				addr >> 24, (addr >> 16) & 0xff,
-				(addr >> 8) & 0xff, addr & 0xff);
+				a);
 			return -ENOENT;
 		}
 		map = nat->exts[ext].held[proto];

@@ -53,6 +53,7 @@
  * ports itself). UDP checksum 0 (none) stays 0, and a computed 0 is sent as
  * 0xffff (RFC 768).
  */
+#include "addr.h"
 #include "core.h"
 #include "csum.h"
 
@@ -329,8 +330,7 @@ static bool in_filter(const struct nat *nat, uint32_t mi,
 
 	if (mp->flags & MAP_STATIC) {
 		const struct nat_map *m = &nat->statics[mp->stat].m;
-		uint32_t mask = m->remote_plen ?
-			~0u << (32 - m->remote_plen) : 0;
+		uint32_t mask = lib_prefix_mask(m->remote_plen);
 		/* the host is let in by the address it connected from */
 		uint32_t src = pi->host_src ? pi->host_src : pi->src;
 

@@ -49,23 +49,19 @@
 #include "cmd.h"
 #include "dhcp.h"
 #include "dhcpd.h"
+#include "hash.h"
 #include "log.h"
 #include "pool.h"
 
 #define EP_IFNAME_DEFAULT "eth0"
 #define EP_HOST_PREFIX "hne"
 
-static uint32_t fnv1a(const char *s, uint32_t h)
-{
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
-
 static void host_if(const char *netns, const char *ifname,
 		    char out[DP_IFNAMSIZ])
 {
-	uint32_t h = fnv1a(ifname, fnv1a("\n", fnv1a(netns, 2166136261u)));
+	uint32_t h = lib_fnv1a(netns, LIB_FNV1A_INIT);
+
+	h = lib_fnv1a(ifname, lib_fnv1a("\n", h));
 
 	snprintf(out, DP_IFNAMSIZ, EP_HOST_PREFIX "%08x", h);
 }
@@ -156,7 +152,7 @@ static void random_mac(uint8_t mac[6])
  * would hand out (none when it has DHCP off) */
 static int ep_add_extra(json_t *o, const struct model_net *n, unsigned plen)
 {
-	char gw[PARSE_ADDR_LEN], a[PARSE_ADDR_LEN], domain[DHCP_DOMAIN_MAX];
+	char gw[LIB_ADDR_LEN], a[LIB_ADDR_LEN], domain[DHCP_DOMAIN_MAX];
 	uint32_t dns[DHCP_DNS_MAX];
 	unsigned i, nd = 0;
 	json_t *da = json_array();
@@ -165,7 +161,7 @@ static int ep_add_extra(json_t *o, const struct model_net *n, unsigned plen)
 	if (n->svc.dhcp)
 		nd = dhcpd_resolvers(dns, DHCP_DNS_MAX, domain, sizeof(domain));
 	for (i = 0; da && i < nd; i++) {
-		fmt_addr(a, dns[i]);
+		lib_addr_fmt(a, dns[i]);
 		if (json_array_append_new(da, json_string(a))) {
 			json_decref(da);
 			da = NULL;
@@ -173,7 +169,7 @@ static int ep_add_extra(json_t *o, const struct model_net *n, unsigned plen)
 	}
 	if (!da)
 		return -ENOMEM;
-	fmt_addr(gw, n->cfg.gateway);
+	lib_addr_fmt(gw, n->cfg.gateway);
 	if (json_object_set_new(o, "gateway", json_string(gw)) ||
 	    json_object_set_new(o, "prefix_length", json_integer(plen)) ||
 	    json_object_set_new(o, "routes", json_pack("[{s:s, s:s}]", "dst",
@@ -200,7 +196,7 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	       char *err, size_t errlen)
 {
 	const char *ifn = r->has_ifname ? r->ifname : EP_IFNAME_DEFAULT;
-	char name[IPAM_NAME_MAX], a[PARSE_ADDR_LEN], err2[CTL_ERR_MAX];
+	char name[IPAM_NAME_MAX], a[LIB_ADDR_LEN], err2[CTL_ERR_MAX];
 	const struct model_net *n;
 	struct dp_endpoint ep = { 0 };
 	const struct ipam_entry *e;
@@ -243,7 +239,7 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	ret = ipam_endpoint_add(p, name, r->netns, ep.mac,
 				r->has_addr ? r->addr : 0, &addr);
 	if (ret) {
-		fmt_addr(a, r->addr);
+		lib_addr_fmt(a, r->addr);
 		e = r->has_addr ? ipam_lookup(p, r->addr) : NULL;
 		if (ret == -ERANGE)
 			snprintf(err, errlen, "address %s is not in the pool of "

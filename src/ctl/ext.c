@@ -38,7 +38,7 @@
 int ext_resolve(struct cmd_ctx *x, const struct ctl_ext_spec *s,
 		struct model_ext *e, char *err, size_t errlen)
 {
-	char a[PARSE_ADDR_LEN];
+	char a[LIB_ADDR_LEN];
 	int ret;
 
 	memset(e, 0, sizeof(*e));
@@ -62,7 +62,7 @@ int ext_resolve(struct cmd_ctx *x, const struct ctl_ext_spec *s,
 	e->addr = s->addr;
 	ret = dp_addr_if(x->dp, s->addr, e->uplink);
 	if (ret) {
-		fmt_addr(a, s->addr);
+		lib_addr_fmt(a, s->addr);
 		snprintf(err, errlen, "address %s is not assigned to an "
 			 "interface of this host (%s); assign it first or give "
 			 "an interface", a, strerror(-ret));
@@ -143,9 +143,9 @@ int ext_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 			break;
 	}
 	if (i == n->next) {
-		char a[PARSE_ADDR_LEN];
+		char a[LIB_ADDR_LEN];
 
-		fmt_addr(a, s->addr);
+		lib_addr_fmt(a, s->addr);
 		snprintf(err, errlen, "network '%s' has no external address "
 			 "%s %s; see 'hostnat external list %s'", r->net,
 			 s->is_if ? "on interface" : "", s->is_if ? s->ifname :
@@ -221,7 +221,7 @@ int ext_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
  */
 void ext_refresh(struct cmd_ctx *x, struct model *m)
 {
-	char a[PARSE_ADDR_LEN], b[PARSE_ADDR_LEN];
+	char a[LIB_ADDR_LEN], b[LIB_ADDR_LEN];
 	unsigned i, j;
 
 	for (i = 0; i < DP_MAX_NETS; i++) {
@@ -233,11 +233,11 @@ void ext_refresh(struct cmd_ctx *x, struct model *m)
 			uint32_t addr;
 			int ret;
 
-			fmt_addr(a, e->addr);
+			lib_addr_fmt(a, e->addr);
 			if (e->is_if) {
 				ret = dp_if_addr(x->dp, e->given, &addr);
 				if (!ret && addr != e->addr) {
-					fmt_addr(b, addr);
+					lib_addr_fmt(b, addr);
 					log_msg(LOG_NOTICE, "network '%s': "
 						"interface %s has address %s "
 						"now (was %s)", n->cfg.name,

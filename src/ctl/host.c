@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "cmd.h"
 #include "log.h"
 
@@ -48,14 +49,9 @@ static const struct {
 	{ 0xc0a8c800, 24 },		/* 192.168.200.0/24 */
 };
 
-static uint32_t mask_of(unsigned plen)
-{
-	return plen ? ~0u << (32 - plen) : 0;
-}
-
 static bool overlaps(uint32_t a, unsigned alen, uint32_t b, unsigned blen)
 {
-	uint32_t m = mask_of(alen < blen ? alen : blen);
+	uint32_t m = lib_prefix_mask(alen < blen ? alen : blen);
 
 	return (a & m) == (b & m);
 }

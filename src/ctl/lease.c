@@ -44,7 +44,7 @@ static json_t *with_net(json_t *o, const char *net)
 int lease_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	      char *err, size_t errlen)
 {
-	char name[IPAM_NAME_MAX], mac[PARSE_MAC_LEN], a[PARSE_ADDR_LEN];
+	char name[IPAM_NAME_MAX], mac[PARSE_MAC_LEN], a[LIB_ADDR_LEN];
 	const struct ipam_entry *e;
 	struct ipam *p;
 	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
@@ -53,10 +53,10 @@ int lease_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		return ret;
 	p = x->pool[slot];
 	fmt_mac(mac, r->mac);
-	fmt_addr(a, r->addr);
+	lib_addr_fmt(a, r->addr);
 	e = ipam_static_find(p, r->mac);
 	if (e) {
-		fmt_addr(a, e->addr);
+		lib_addr_fmt(a, e->addr);
 		snprintf(err, errlen, "MAC %s has a reservation already (%s); "
 			 "delete it first with 'hostnat lease del %s --mac %s'",
 			 mac, a, r->net, mac);

@@ -285,7 +285,7 @@ static int mapping_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
 static int mapping_del_port(struct cmd_ctx *x, const struct ctl_req *r,
 			    json_t **res, char *err, size_t errlen)
 {
-	char a[PARSE_ADDR_LEN];
+	char a[LIB_ADDR_LEN];
 	struct model_map mm;
 	uint32_t ext_addr = r->has_ext_addr ? r->ext_addr : 0;
 	int slot = cmd_net_lookup_open(x, r->net, err, errlen), ms;
@@ -298,7 +298,7 @@ static int mapping_del_port(struct cmd_ctx *x, const struct ctl_req *r,
 	ms = model_map_find(&x->cur, (unsigned)slot, r->proto, ext_addr,
 			    r->ext_port);
 	if (ms < 0) {
-		fmt_addr(a, ext_addr);
+		lib_addr_fmt(a, ext_addr);
 		snprintf(err, errlen, "network '%s' has no %s mapping of port "
 			 "%u on %s; see 'hostnat map list %s'", r->net,
 			 nat_proto_name(r->proto), r->ext_port,

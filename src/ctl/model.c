@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "model.h"
 
 /**
@@ -138,7 +139,7 @@ void model_host_addr(struct model_net *n)
 	n->cfg.host_addr = 0;
 	if (!n->nprefix || n->plen[0] < 1 || n->plen[0] > 30)
 		return;
-	mask = ~0u << (32 - n->plen[0]);
+	mask = lib_prefix_mask(n->plen[0]);
 	last = (n->prefix[0] | ~mask) - 1;
 	if (last == n->cfg.gateway)
 		last--;
@@ -150,9 +151,9 @@ void model_host_addr(struct model_net *n)
 
 static json_t *jaddr(uint32_t a)
 {
-	char buf[PARSE_ADDR_LEN];
+	char buf[LIB_ADDR_LEN];
 
-	fmt_addr(buf, a);
+	lib_addr_fmt(buf, a);
 	return json_string(buf);
 }
 
@@ -581,11 +582,11 @@ static int map_from_json(json_t *o, const char *what, struct model_map *mm,
  */
 int model_gateway_check(struct model_net *n, char *err, size_t errlen)
 {
-	char a[PARSE_ADDR_LEN];
+	char a[LIB_ADDR_LEN];
 	unsigned i;
 
 	for (i = 0; i < n->nprefix; i++) {
-		uint32_t mask = n->plen[i] ? ~0u << (32 - n->plen[i]) : 0;
+		uint32_t mask = lib_prefix_mask(n->plen[i]);
 
 		if ((n->cfg.gateway & mask) != n->prefix[i])
 			continue;
@@ -595,7 +596,7 @@ int model_gateway_check(struct model_net *n, char *err, size_t errlen)
 		n->gw_plen = n->plen[i];
 		return 0;
 	}
-	fmt_addr(a, n->cfg.gateway);
+	lib_addr_fmt(a, n->cfg.gateway);
 	snprintf(err, errlen, "gateway %s is not a usable address of the "
 		 "network's prefixes; give an address inside one of them",
 		 a);

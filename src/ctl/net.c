@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "hash.h"
 #include "log.h"
 #include "pool.h"
 
@@ -110,14 +111,6 @@ static json_t *net_json(const struct cmd_ctx *x, unsigned slot, bool maps)
 }
 
 
-static uint32_t fnv1a(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
 
 static bool bridge_used(const struct model *m, const char *bridge)
 {
@@ -150,7 +143,7 @@ static bool bridge_used(const struct model *m, const char *bridge)
 int net_bridge_check(struct cmd_ctx *x, const struct model *m, unsigned slot,
 		     const char *name, char *err, size_t errlen)
 {
-	char ifn[DP_IFNAMSIZ], a[PARSE_ADDR_LEN];
+	char ifn[DP_IFNAMSIZ], a[LIB_ADDR_LEN];
 	uint32_t addr;
 	unsigned i, j;
 
@@ -169,7 +162,7 @@ int net_bridge_check(struct cmd_ctx *x, const struct model *m, unsigned slot,
 			if (strcmp(n->ext[j].uplink, name) &&
 			    strcmp(n->ext[j].given, name))
 				continue;
-			fmt_addr(a, n->ext[j].addr);
+			lib_addr_fmt(a, n->ext[j].addr);
 			snprintf(err, errlen, "device %s is an uplink (network "
 				 "'%s' has its external address %s on it), "
 				 "not a bridge; give a bridge or a new name "
@@ -203,7 +196,7 @@ static void bridge_name(const struct model *m, const char *name,
 
 		snprintf(seed, sizeof(seed), "%s/%u", name, salt);
 		snprintf(out, DP_IFNAMSIZ, "hn-%.7s-%04x", name,
-			 fnv1a(seed) & 0xffff);
+			 lib_fnv1a(seed, LIB_FNV1A_INIT) & 0xffff);
 		if (!bridge_used(m, out))
 			return;
 	}

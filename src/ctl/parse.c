@@ -198,7 +198,7 @@ int parse_cidr(const char *what, const char *s, uint32_t *addr,
 			 what, s);
 		return -EINVAL;
 	}
-	mask = len ? ~0u << (32 - len) : 0;
+	mask = lib_prefix_mask(len);
 	if (a & ~mask) {
 		fmt_cidr(fix, a & mask, len);
 		snprintf(err, errlen, "%s '%.64s' has host bits set; did you "
@@ -938,17 +938,6 @@ void fmt_mac(char buf[PARSE_MAC_LEN], const uint8_t mac[6])
 }
 
 /**
- * fmt_addr() - write an address in dotted-quad notation
- * @buf:	PARSE_ADDR_LEN bytes
- * @addr:	address, host order
- */
-void fmt_addr(char buf[PARSE_ADDR_LEN], uint32_t addr)
-{
-	snprintf(buf, PARSE_ADDR_LEN, "%u.%u.%u.%u", addr >> 24,
-		 (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff);
-}
-
-/**
  * fmt_cidr() - write a prefix as ADDR/LEN
  * @buf:	PARSE_CIDR_LEN bytes
  * @addr:	prefix address, host order
@@ -956,7 +945,8 @@ void fmt_addr(char buf[PARSE_ADDR_LEN], uint32_t addr)
  */
 void fmt_cidr(char buf[PARSE_CIDR_LEN], uint32_t addr, unsigned plen)
 {
-	snprintf(buf, PARSE_CIDR_LEN, "%u.%u.%u.%u/%u", addr >> 24,
-		 (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff,
-		 plen & 63);
+	char a[LIB_ADDR_LEN];
+
+	lib_addr_fmt(a, addr);
+	snprintf(buf, PARSE_CIDR_LEN, "%s/%u", a, plen & 63);
 }

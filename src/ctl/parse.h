@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "nat.h"
 
 #define PARSE_IFNAMSIZ 16	/* bytes, with the NUL: Linux IFNAMSIZ */
-#define PARSE_ADDR_LEN 16	/* bytes of "255.255.255.255" and NUL */
 #define PARSE_CIDR_LEN 19	/* bytes of "255.255.255.255/32" and NUL */
 #define PARSE_NETNS_MAX 128	/* bytes, with NUL: netns name or path */
 #define PARSE_MAC_LEN 18	/* bytes of "aa:bb:cc:dd:ee:ff" and NUL */
@@ -124,7 +124,6 @@ const char *parse_setting_unit(enum parse_setting key);
 void parse_setting_fmt(enum parse_setting key, uint32_t v, char *buf,
 		       size_t len);
 
-void fmt_addr(char buf[PARSE_ADDR_LEN], uint32_t addr);
 void fmt_cidr(char buf[PARSE_CIDR_LEN], uint32_t addr, unsigned plen);
 
 #endif /* HOSTNAT_PARSE_H */

@@ -64,7 +64,7 @@ static int pool_system(struct ipam *p, const struct model_net *n, char *err,
 		{ n->cfg.gateway, "gateway" },
 		{ n->cfg.host_addr, "host" },
 	};
-	char a[PARSE_ADDR_LEN];
+	char a[LIB_ADDR_LEN];
 	unsigned i;
 	int ret;
 
@@ -74,7 +74,7 @@ static int pool_system(struct ipam *p, const struct model_net *n, char *err,
 		ret = ipam_system_add(p, sys[i].addr, sys[i].name);
 		if (!ret)
 			continue;
-		fmt_addr(a, sys[i].addr);
+		lib_addr_fmt(a, sys[i].addr);
 		snprintf(err, errlen, "network '%s': cannot keep %s address "
 			 "%s in the pool: %s; free it (hostnat lease del or "
 			 "endpoint del) or move the leases file away",
@@ -209,9 +209,9 @@ void pool_remove(const char *dir, const char *net)
  */
 json_t *pool_entry_json(const struct ipam_entry *e)
 {
-	char a[PARSE_ADDR_LEN], mac[PARSE_MAC_LEN];
+	char a[LIB_ADDR_LEN], mac[PARSE_MAC_LEN];
 
-	fmt_addr(a, e->addr);
+	lib_addr_fmt(a, e->addr);
 	fmt_mac(mac, e->mac);
 	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o}",
 			 "kind", ipam_kind_name(e->kind),

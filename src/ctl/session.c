@@ -44,9 +44,9 @@ static const char *net_name_of(const struct model *m, unsigned id)
 
 static json_t *jaddr(uint32_t a)
 {
-	char buf[PARSE_ADDR_LEN];
+	char buf[LIB_ADDR_LEN];
 
-	fmt_addr(buf, a);
+	lib_addr_fmt(buf, a);
 	return json_string(buf);
 }
 

@@ -81,6 +81,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "csum.h"
 #include "dp.h"
 #include "nl.h"
@@ -159,15 +160,9 @@ const char *dp_error(const struct dp *dp)
 	return dp->err;
 }
 
-static void fmt_addr(char *buf, size_t len, uint32_t a)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
-		 (a >> 8) & 0xff, a & 0xff);
-}
-
 static bool in_prefix(uint32_t addr, uint32_t prefix, unsigned plen)
 {
-	uint32_t mask = plen ? ~0u << (32 - plen) : 0;
+	uint32_t mask = lib_prefix_mask(plen);
 
 	return (addr & mask) == (prefix & mask);
 }
@@ -410,7 +405,7 @@ static unsigned *bridge_slot(struct dp *dp, unsigned id)
  * daemon finds most of it in place */
 static int net_up(struct dp *dp, const struct dp_net *n)
 {
-	char key[96], addr[16];
+	char key[96], addr[LIB_ADDR_LEN];
 	unsigned i, idx;
 	int ret;
 
@@ -469,7 +464,7 @@ static int net_up(struct dp *dp, const struct dp_net *n)
 	}
 	ret = nl_addr(&dp->nl, true, idx, n->gateway, n->gw_plen);
 	if (ret && ret != -EEXIST) {
-		fmt_addr(addr, sizeof(addr), n->gateway);
+		lib_addr_fmt(addr, n->gateway);
 		dp_err(dp, "cannot add gateway %s/%u to %s: %s", addr,
 		       n->gw_plen, n->bridge, strerror(-ret));
 		return ret;
@@ -481,7 +476,7 @@ static int net_up(struct dp *dp, const struct dp_net *n)
 		ret = nl_route(&dp->nl, true, RT_TABLE_MAIN, n->prefix[i],
 			       n->plen[i], idx, false, 0);
 		if (ret && ret != -EEXIST) {
-			fmt_addr(addr, sizeof(addr), n->prefix[i]);
+			lib_addr_fmt(addr, n->prefix[i]);
 			dp_err(dp, "cannot route %s/%u to %s: %s", addr,
 			       n->plen[i], n->bridge, strerror(-ret));
 			return ret;
@@ -493,7 +488,7 @@ static int net_up(struct dp *dp, const struct dp_net *n)
 		if (!ret || ret == -EEXIST)
 			ret = nl_neigh_proxy(&dp->nl, true, idx, n->host_addr);
 		if (ret && ret != -EEXIST) {
-			fmt_addr(addr, sizeof(addr), n->host_addr);
+			lib_addr_fmt(addr, n->host_addr);
 			dp_err(dp, "cannot route host address %s: %s", addr,
 			       strerror(-ret));
 			return ret;

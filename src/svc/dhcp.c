@@ -63,9 +63,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "csum.h"
 #include "dhcp.h"
-#include "pkt.h"
+#include "be.h"
 
 #define BOOTREQUEST 1
 #define BOOTREPLY 2
@@ -590,7 +591,7 @@ end:
 int dhcp_server_create(struct dhcp_server **out, const struct dhcp_config *cfg,
 		       struct ipam *ipam)
 {
-	uint32_t mask = UINT32_MAX << (32 - ipam_plen(ipam));
+	uint32_t mask = lib_prefix_mask(ipam_plen(ipam));
 	struct dhcp_server *srv;
 
 	if (!ipam_contains(ipam, cfg->server_id) ||

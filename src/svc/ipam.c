@@ -15,7 +15,7 @@
  * address is on the address hash chain, a lease's slot also on the chain
  * of its client identifier, and a static or lease slot on the chain of its
  * MAC. A slot is changed only while detached: detach() takes it off its
- * chains and out of the bitmaps and counters, attach() puts it back as it
+ * chains and out of the bitmaps and counters, ipam_slot_attach() puts it back as it
  * now is, so the bitmaps and counters cannot drift from the table. Each
  * address has at most one slot, which bounds the table by the pool size.
  *
@@ -56,24 +56,7 @@
  *     not told apart from real clients: that needs the bridge port, which
  *     the caller does not learn.
  *
- * The state file (ipam_save(), ipam_load()) is text, one entry a line:
- *
- *   hostnat-ipam 1
- *   pool 10.0.0.0/24
- *   system ADDR NAME
- *   static ADDR MAC NAME
- *   lease ADDR offered|bound|free EXPIRES MAC CLIENT-ID-HEX HOSTNAME|-
- *   endpoint ADDR NAME NETNS MAC|- [OWNER]  (OWNER: a container id;
- *                                           older files have none)
- *   declined ADDR EXPIRES [MAC]  (MAC: who declined it; older files
- *                                 have none)
- *   end COUNT
- *
- * Entries come in address order, fields are separated by one space, every
- * line ends in a newline and the trailer counts the entries, so a file cut
- * short is refused. Loading checks every field and every rule the pool
- * keeps (addresses in the prefix and used once, names, MACs and client
- * identifiers unique) and names the line and the problem when it refuses.
+ * The state file, its format and its loader, are ipam_file.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -82,125 +65,8 @@
 #include <string.h>
 
 #include "ipam.h"
+#include "ipam_int.h"
 #include "rate.h"
-
-#define NIL UINT32_MAX /* end of a hash chain, no slot */
-#define LINE_MAX_LEN 512 /* bytes, longest state file line accepted */
-#define FIELDS_MAX 8 /* fields in a state file line */
-
-/**
- * struct slot - an entry and its place in the tables
- * @e:		the entry
- * @live:	attached: on the chains and counted
- * @next_addr:	next slot on the address chain
- * @next_id:	next slot on the client identifier chain (leases)
- * @next_mac:	next slot on the MAC chain (static and lease)
- */
-struct slot {
-	struct ipam_entry e;
-	uint8_t live;
-	uint32_t next_addr;
-	uint32_t next_id;
-	uint32_t next_mac;
-};
-
-/**
- * struct mac_slot - what the pool keeps of a MAC address that asked
- * @mac:	the MAC
- * @live:	in use
- * @seen:	s, last asked
- * @refused_at:	s, last refused for the new-client rate; 0: not since
- *		last admitted
- * @offers:	its bucket of new offers
- */
-struct mac_slot {
-	uint8_t mac[6];
-	uint8_t live;
-	int64_t seen;
-	int64_t refused_at;
-	struct rate_bucket offers;
-};
-
-/**
- * struct ipam - one pool
- * @cfg:	configuration with defaults applied
- * @net:	network address
- * @nbits:	addresses in the prefix, network and broadcast included
- * @size:	usable addresses
- * @nwords:	64-bit words per bitmap
- * @used:	address taken (bit per offset from @net)
- * @mem:	address free but remembered by a past lease
- * @slots:	entry table, @cfg.max_entries slots
- * @free_slots:	stack of unused slot indices
- * @nfree:	depth of @free_slots
- * @h_addr:	hash chain heads by address
- * @h_id:	hash chain heads by client identifier
- * @h_mac:	hash chain heads by MAC
- * @hmask:	hash table size minus one
- * @nused:	usable addresses in use
- * @nkind:	attached entries per kind (leases: offered and bound only)
- * @nmem:	free leases remembered
- * @next_expiry: s, earliest expiry of an offered or bound lease or of a
- *		quarantine; INT64_MAX if none
- * @macs:	MACs that asked, 2-way sets of @macmask + 1
- * @macmask:	number of sets minus one
- * @new_rate:	shape of the new-client bucket
- * @retry_rate:	shape of the retransmission bucket
- * @mac_rate:	shape of each MAC's bucket of new offers
- * @new_bucket:	new clients
- * @retry_bucket: new clients that come back after a refusal
- * @offer_hold:	s, hold of the last offer made (to tell an offer's age)
- * @refused_limit: leases refused by the pool or per-MAC cap
- * @refused_rate: leases refused by the new-client rate
- * @refused_full: allocations refused for want of an address or slot
- * @refused_client_rate: offers refused by the MAC's own bucket
- * @refused_declined: offers refused to a MAC held off for its declines
- * @admitted_retry: new clients admitted from the retransmission bucket
- * @offers_evicted: offers that gave way to a new one
- * @quarantines_ended: quarantines ended early for a new one
- */
-struct ipam {
-	struct ipam_config cfg;
-	uint32_t net;
-	uint32_t nbits;
-	uint32_t size;
-	uint32_t nwords;
-	uint64_t *used;
-	uint64_t *mem;
-	struct slot *slots;
-	uint32_t *free_slots;
-	uint32_t nfree;
-	uint32_t *h_addr;
-	uint32_t *h_id;
-	uint32_t *h_mac;
-	uint32_t hmask;
-	uint32_t nused;
-	uint32_t nkind[IPAM_KIND_MAX];
-	uint32_t nmem;
-	int64_t next_expiry;
-	struct mac_slot *macs;
-	uint32_t macmask;
-	struct rate_limit new_rate;
-	struct rate_limit retry_rate;
-	struct rate_limit mac_rate;
-	struct rate_bucket new_bucket;
-	struct rate_bucket retry_bucket;
-	uint32_t offer_hold;
-	uint64_t refused_limit;
-	uint64_t refused_rate;
-	uint64_t refused_full;
-	uint64_t refused_client_rate;
-	uint64_t refused_declined;
-	uint64_t admitted_retry;
-	uint64_t offers_evicted;
-	uint64_t quarantines_ended;
-};
-
-/* A client identity: option 61, or htype (1, Ethernet) + chaddr */
-struct key {
-	uint8_t len;
-	uint8_t id[IPAM_ID_MAX];
-};
 
 static const char *const kind_names[IPAM_KIND_MAX] = {
 	[IPAM_SYSTEM] = "system",     [IPAM_STATIC] = "static",
@@ -334,7 +200,7 @@ static void chain_del(struct ipam *ipam, uint32_t *head, uint32_t i,
 }
 
 /* put slot @i into the chains, bitmaps and counters as it now is */
-static void attach(struct ipam *ipam, uint32_t i)
+void ipam_slot_attach(struct ipam *ipam, uint32_t i)
 {
 	struct slot *s = &ipam->slots[i];
 	struct ipam_entry *e = &s->e;
@@ -393,7 +259,7 @@ static void detach(struct ipam *ipam, uint32_t i)
 	s->live = 0;
 }
 
-static void slot_free(struct ipam *ipam, uint32_t i)
+void ipam_slot_free(struct ipam *ipam, uint32_t i)
 {
 	if (ipam->slots[i].live)
 		detach(ipam, i);
@@ -417,14 +283,14 @@ static int slot_new(struct ipam *ipam, uint32_t *out)
 		}
 		if (best == NIL)
 			return -ENOSPC;
-		slot_free(ipam, best);
+		ipam_slot_free(ipam, best);
 	}
 	*out = ipam->free_slots[--ipam->nfree];
 	memset(&ipam->slots[*out].e, 0, sizeof(ipam->slots[*out].e));
 	return 0;
 }
 
-static uint32_t find_addr(const struct ipam *ipam, uint32_t addr)
+uint32_t ipam_slot_by_addr(const struct ipam *ipam, uint32_t addr)
 {
 	uint32_t i = *addr_head(ipam, addr);
 
@@ -433,7 +299,7 @@ static uint32_t find_addr(const struct ipam *ipam, uint32_t addr)
 	return i;
 }
 
-static uint32_t find_id(const struct ipam *ipam, const struct key *k)
+uint32_t ipam_slot_by_id(const struct ipam *ipam, const struct key *k)
 {
 	uint32_t i = *id_head(ipam, k->id, k->len);
 
@@ -450,7 +316,7 @@ static uint32_t find_id(const struct ipam *ipam, const struct key *k)
 /* first slot on the MAC chain of @mac with @kind; @state < 0: any state,
  * else for leases the state wanted (IPAM_FREE) or any active (IPAM_BOUND)
  */
-static uint32_t find_mac(const struct ipam *ipam, const uint8_t *mac,
+uint32_t ipam_slot_by_mac(const struct ipam *ipam, const uint8_t *mac,
 			 unsigned kind, int state)
 {
 	uint32_t i = *mac_head(ipam, mac);
@@ -500,7 +366,7 @@ static bool name_char(int c)
 }
 
 /* names: [A-Za-z0-9][A-Za-z0-9._-]*, shorter than IPAM_NAME_MAX */
-static bool name_valid(const char *s)
+bool ipam_name_valid(const char *s)
 {
 	size_t i;
 
@@ -513,7 +379,7 @@ static bool name_valid(const char *s)
 }
 
 /* netns: a name or a path, [A-Za-z0-9/][A-Za-z0-9._/:@+-]* */
-static bool netns_valid(const char *s)
+bool ipam_netns_valid(const char *s)
 {
 	size_t i;
 
@@ -531,7 +397,7 @@ static bool netns_valid(const char *s)
 }
 
 /* an endpoint's owner (a container id): [A-Za-z0-9._:-], 1 to 128 */
-static bool owner_valid(const char *s)
+bool ipam_owner_valid(const char *s)
 {
 	size_t i;
 
@@ -560,7 +426,7 @@ static void hostname_copy(char *dst, const uint8_t *src, size_t len)
 	dst[n] = '\0';
 }
 
-static bool mac_valid(const uint8_t *mac)
+bool ipam_mac_valid(const uint8_t *mac)
 {
 	static const uint8_t zero[6];
 
@@ -782,7 +648,7 @@ void ipam_stats(const struct ipam *ipam, struct ipam_stats *st)
  */
 const struct ipam_entry *ipam_lookup(const struct ipam *ipam, uint32_t addr)
 {
-	uint32_t i = find_addr(ipam, addr);
+	uint32_t i = ipam_slot_by_addr(ipam, addr);
 
 	return i == NIL ? NULL : &ipam->slots[i].e;
 }
@@ -875,9 +741,9 @@ static int take_addr(struct ipam *ipam, uint32_t addr)
 		return -ERANGE;
 	if (bit_test(ipam->used, addr - ipam->net))
 		return -EADDRINUSE;
-	i = find_addr(ipam, addr);
+	i = ipam_slot_by_addr(ipam, addr);
 	if (i != NIL)
-		slot_free(ipam, i);
+		ipam_slot_free(ipam, i);
 	return 0;
 }
 
@@ -907,9 +773,9 @@ int ipam_system_add(struct ipam *ipam, uint32_t addr, const char *name)
 	uint32_t i;
 	int ret;
 
-	if (!name_valid(name))
+	if (!ipam_name_valid(name))
 		return -EINVAL;
-	i = find_addr(ipam, addr);
+	i = ipam_slot_by_addr(ipam, addr);
 	if (i != NIL && ipam->slots[i].e.kind == IPAM_SYSTEM) {
 		strcpy(ipam->slots[i].e.name, name);
 		return 0;
@@ -923,7 +789,7 @@ int ipam_system_add(struct ipam *ipam, uint32_t addr, const char *name)
 	ipam->slots[i].e.addr = addr;
 	ipam->slots[i].e.kind = IPAM_SYSTEM;
 	strcpy(ipam->slots[i].e.name, name);
-	attach(ipam, i);
+	ipam_slot_attach(ipam, i);
 	return 0;
 }
 
@@ -949,12 +815,12 @@ int ipam_static_add(struct ipam *ipam, const char *name, const uint8_t mac[6],
 	uint32_t i;
 	int ret;
 
-	if (!name_valid(name) || !mac_valid(mac))
+	if (!ipam_name_valid(name) || !ipam_mac_valid(mac))
 		return -EINVAL;
 	if (ipam_find_name(ipam, IPAM_STATIC, name) ||
-	    find_mac(ipam, mac, IPAM_STATIC, -1) != NIL)
+	    ipam_slot_by_mac(ipam, mac, IPAM_STATIC, -1) != NIL)
 		return -EEXIST;
-	i = find_addr(ipam, addr);
+	i = ipam_slot_by_addr(ipam, addr);
 	if (i != NIL && is_active_lease(&ipam->slots[i].e) &&
 	    !memcmp(ipam->slots[i].e.mac, mac, 6)) {
 		detach(ipam, i);
@@ -973,7 +839,7 @@ int ipam_static_add(struct ipam *ipam, const char *name, const uint8_t mac[6],
 	e->has_mac = 1;
 	memcpy(e->mac, mac, 6);
 	strcpy(e->name, name);
-	attach(ipam, i);
+	ipam_slot_attach(ipam, i);
 	return 0;
 }
 
@@ -990,7 +856,7 @@ int ipam_static_del(struct ipam *ipam, const char *name)
 
 	if (!e)
 		return -ENOENT;
-	slot_free(ipam, (uint32_t)((const struct slot *)(const void *)e -
+	ipam_slot_free(ipam, (uint32_t)((const struct slot *)(const void *)e -
 				   ipam->slots));
 	return 0;
 }
@@ -1005,7 +871,7 @@ int ipam_static_del(struct ipam *ipam, const char *name)
 const struct ipam_entry *ipam_static_find(const struct ipam *ipam,
 					  const uint8_t mac[6])
 {
-	uint32_t i = find_mac(ipam, mac, IPAM_STATIC, -1);
+	uint32_t i = ipam_slot_by_mac(ipam, mac, IPAM_STATIC, -1);
 
 	return i == NIL ? NULL : &ipam->slots[i].e;
 }
@@ -1032,8 +898,8 @@ int ipam_endpoint_add(struct ipam *ipam, const char *name, const char *netns,
 	uint32_t i, a = want;
 	int ret;
 
-	if (!name_valid(name) || !netns_valid(netns) ||
-	    (mac && !mac_valid(mac)))
+	if (!ipam_name_valid(name) || !ipam_netns_valid(netns) ||
+	    (mac && !ipam_mac_valid(mac)))
 		return -EINVAL;
 	if (ipam_find_name(ipam, IPAM_ENDPOINT, name))
 		return -EEXIST;
@@ -1061,7 +927,7 @@ int ipam_endpoint_add(struct ipam *ipam, const char *name, const char *netns,
 	}
 	strcpy(e->name, name);
 	strcpy(e->netns, netns);
-	attach(ipam, i);
+	ipam_slot_attach(ipam, i);
 	*addr = a;
 	return 0;
 }
@@ -1079,7 +945,7 @@ int ipam_endpoint_del(struct ipam *ipam, const char *name)
 
 	if (!e)
 		return -ENOENT;
-	slot_free(ipam, (uint32_t)((const struct slot *)(const void *)e -
+	ipam_slot_free(ipam, (uint32_t)((const struct slot *)(const void *)e -
 				   ipam->slots));
 	return 0;
 }
@@ -1100,7 +966,7 @@ int ipam_endpoint_set_owner(struct ipam *ipam, const char *name,
 
 	if (!e)
 		return -ENOENT;
-	if (owner[0] && !owner_valid(owner))
+	if (owner[0] && !ipam_owner_valid(owner))
 		return -EINVAL;
 	snprintf(e->owner, sizeof(e->owner), "%s", owner);
 	return 0;
@@ -1128,9 +994,9 @@ void ipam_expire(struct ipam *ipam, int64_t now)
 		if (is_active_lease(e) && e->expires <= now) {
 			detach(ipam, i);
 			e->state = IPAM_FREE;
-			attach(ipam, i);
+			ipam_slot_attach(ipam, i);
 		} else if (e->kind == IPAM_DECLINED && e->expires <= now) {
-			slot_free(ipam, i);
+			ipam_slot_free(ipam, i);
 			continue;
 		}
 		if ((is_active_lease(e) || e->kind == IPAM_DECLINED) &&
@@ -1306,7 +1172,7 @@ static void lease_set(struct ipam *ipam, uint32_t i, const struct key *k,
 		hostname_copy(e->name, c->hostname, c->hostname_len);
 	else
 		strcpy(e->name, name);
-	attach(ipam, i);
+	ipam_slot_attach(ipam, i);
 }
 
 /* the client's lease moves elsewhere (a reservation): it ends now */
@@ -1319,7 +1185,7 @@ static void lease_end(struct ipam *ipam, uint32_t i, int64_t now)
 	detach(ipam, i);
 	e->state = IPAM_FREE;
 	e->expires = now;
-	attach(ipam, i);
+	ipam_slot_attach(ipam, i);
 }
 
 /*
@@ -1331,8 +1197,8 @@ static int lease_new(struct ipam *ipam, uint32_t ei, const struct key *k,
 		     const struct ipam_client *c, uint32_t addr, unsigned state,
 		     int64_t now, int64_t expires)
 {
-	bool fresh = ei == NIL && find_mac(ipam, c->mac, IPAM_LEASE, -1) == NIL;
-	uint32_t owner = find_addr(ipam, addr), i = ei;
+	bool fresh = ei == NIL && ipam_slot_by_mac(ipam, c->mac, IPAM_LEASE, -1) == NIL;
+	uint32_t owner = ipam_slot_by_addr(ipam, addr), i = ei;
 	bool displaces = owner != NIL && owner != ei &&
 			 is_active_lease(&ipam->slots[owner].e);
 	struct ticket t;
@@ -1353,7 +1219,7 @@ static int lease_new(struct ipam *ipam, uint32_t ei, const struct key *k,
 	 * it leaves a slot to take
 	 */
 	if (owner != NIL && owner != ei)
-		slot_free(ipam, owner);
+		ipam_slot_free(ipam, owner);
 	if (i == NIL) {
 		ret = slot_new(ipam, &i);
 		if (ret) {
@@ -1408,10 +1274,10 @@ int ipam_lease_offer(struct ipam *ipam, const struct ipam_client *c,
 		return ret;
 	ipam_expire(ipam, now);
 	ipam->offer_hold = hold;
-	ei = find_id(ipam, &k);
+	ei = ipam_slot_by_id(ipam, &k);
 	if (ei != NIL)
 		e = &ipam->slots[ei].e;
-	st = find_mac(ipam, c->mac, IPAM_STATIC, -1);
+	st = ipam_slot_by_mac(ipam, c->mac, IPAM_STATIC, -1);
 	if (st != NIL) {
 		if (e)
 			lease_end(ipam, ei, now);
@@ -1422,7 +1288,7 @@ int ipam_lease_offer(struct ipam *ipam, const struct ipam_client *c,
 		if (e->state == IPAM_OFFERED && e->expires < now + hold) {
 			detach(ipam, ei);
 			e->expires = now + hold;
-			attach(ipam, ei);
+			ipam_slot_attach(ipam, ei);
 		}
 		*addr = e->addr;
 		return 0;
@@ -1433,7 +1299,7 @@ int ipam_lease_offer(struct ipam *ipam, const struct ipam_client *c,
 	} else if (e) {
 		a = e->addr; /* remembered for this client: free */
 	} else {
-		uint32_t m = find_mac(ipam, c->mac, IPAM_LEASE, IPAM_FREE);
+		uint32_t m = ipam_slot_by_mac(ipam, c->mac, IPAM_LEASE, IPAM_FREE);
 
 		a = m != NIL ? ipam->slots[m].e.addr : pick_lowest(ipam);
 	}
@@ -1489,10 +1355,10 @@ int ipam_lease_bind(struct ipam *ipam, const struct ipam_client *c,
 	if (ret)
 		return ret;
 	ipam_expire(ipam, now);
-	ei = find_id(ipam, &k);
+	ei = ipam_slot_by_id(ipam, &k);
 	if (ei != NIL)
 		e = &ipam->slots[ei].e;
-	st = find_mac(ipam, c->mac, IPAM_STATIC, -1);
+	st = ipam_slot_by_mac(ipam, c->mac, IPAM_STATIC, -1);
 	if (st != NIL) {
 		if (ipam->slots[st].e.addr != addr)
 			return -EPERM;
@@ -1544,7 +1410,7 @@ int ipam_lease_release(struct ipam *ipam, const struct ipam_client *c,
 	st = ipam_static_find(ipam, c->mac);
 	if (st && st->addr == addr)
 		return 0;
-	ei = find_id(ipam, &k);
+	ei = ipam_slot_by_id(ipam, &k);
 	if (ei == NIL || !is_active_lease(&ipam->slots[ei].e) ||
 	    ipam->slots[ei].e.addr != addr)
 		return -ENOENT;
@@ -1571,7 +1437,7 @@ int ipam_lease_cancel(struct ipam *ipam, const struct ipam_client *c,
 	ret = client_key(c, &k);
 	if (ret)
 		return ret;
-	ei = find_id(ipam, &k);
+	ei = ipam_slot_by_id(ipam, &k);
 	if (ei == NIL || ipam->slots[ei].e.kind != IPAM_LEASE ||
 	    ipam->slots[ei].e.state != IPAM_OFFERED)
 		return -ENOENT;
@@ -1612,7 +1478,7 @@ int ipam_lease_decline(struct ipam *ipam, const struct ipam_client *c,
 	st = ipam_static_find(ipam, c->mac);
 	if (st && st->addr == addr)
 		return -EPERM;
-	ei = find_id(ipam, &k);
+	ei = ipam_slot_by_id(ipam, &k);
 	if (ei == NIL || !is_active_lease(&ipam->slots[ei].e) ||
 	    ipam->slots[ei].e.addr != addr)
 		return -ENOENT;
@@ -1626,7 +1492,7 @@ int ipam_lease_decline(struct ipam *ipam, const struct ipam_client *c,
 						     ipam->slots[first].e.expires))
 				first = i;
 		if (first != NIL) {
-			slot_free(ipam, first);
+			ipam_slot_free(ipam, first);
 			ipam->quarantines_ended++;
 		}
 	}
@@ -1638,7 +1504,7 @@ int ipam_lease_decline(struct ipam *ipam, const struct ipam_client *c,
 	e->has_mac = 1;
 	memcpy(e->mac, c->mac, 6);
 	e->expires = now + hold;
-	attach(ipam, ei);
+	ipam_slot_attach(ipam, ei);
 	return 0;
 }
 
@@ -1657,571 +1523,8 @@ const struct ipam_entry *ipam_lease_find(const struct ipam *ipam,
 
 	if (client_key(c, &k))
 		return NULL;
-	i = find_id(ipam, &k);
+	i = ipam_slot_by_id(ipam, &k);
 	return i == NIL ? NULL : &ipam->slots[i].e;
-}
-
-/* --- state file: writing ------------------------------------------------ */
-
-struct out {
-	char *buf;
-	size_t size;
-	size_t len;
-	FILE *f;
-	int err;
-};
-
-__attribute__((format(printf, 2, 3))) static void
-out_printf(struct out *o, const char *fmt, ...)
-{
-	char line[LINE_MAX_LEN];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line)) {
-		o->err = -EOVERFLOW;
-		return;
-	}
-	if (o->f) {
-		if (fwrite(line, 1, (size_t)n, o->f) != (size_t)n && !o->err)
-			o->err = -EIO;
-	} else if (o->buf && o->len < o->size) {
-		size_t room = o->size - o->len - 1;
-
-		memcpy(o->buf + o->len, line,
-		       (size_t)n < room ? (size_t)n : room);
-		o->buf[o->len + ((size_t)n < room ? (size_t)n : room)] = '\0';
-	}
-	o->len += (size_t)n;
-}
-
-static void fmt_addr(char *s, uint32_t a)
-{
-	sprintf(s, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-		a & 255);
-}
-
-static void fmt_mac(char *s, const uint8_t *m)
-{
-	sprintf(s, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
-		m[4], m[5]);
-}
-
-static void save(const struct ipam *ipam, struct out *o)
-{
-	const struct ipam_entry *e;
-	char a[16], m[18], id[2 * IPAM_ID_MAX + 1];
-	uint32_t pos = 0, n = 0, i;
-
-	fmt_addr(a, ipam->net);
-	out_printf(o, "hostnat-ipam 1\npool %s/%u\n", a, ipam->cfg.plen);
-	while ((e = ipam_iter(ipam, &pos))) {
-		fmt_addr(a, e->addr);
-		fmt_mac(m, e->mac);
-		switch (e->kind) {
-		case IPAM_SYSTEM:
-			out_printf(o, "system %s %s\n", a, e->name);
-			break;
-		case IPAM_STATIC:
-			out_printf(o, "static %s %s %s\n", a, m, e->name);
-			break;
-		case IPAM_LEASE:
-			for (i = 0; i < e->id_len; i++)
-				sprintf(id + 2 * i, "%02x", e->id[i]);
-			out_printf(o, "lease %s %s %" PRId64 " %s %s %s\n", a,
-				   state_names[e->state], e->expires, m, id,
-				   e->name[0] ? e->name : "-");
-			break;
-		case IPAM_ENDPOINT:
-			out_printf(o, "endpoint %s %s %s %s%s%s\n", a,
-				   e->name, e->netns, e->has_mac ? m : "-",
-				   e->owner[0] ? " " : "", e->owner);
-			break;
-		case IPAM_DECLINED:
-			if (e->has_mac)
-				out_printf(o, "declined %s %" PRId64 " %s\n",
-					   a, e->expires, m);
-			else
-				out_printf(o, "declined %s %" PRId64 "\n", a,
-					   e->expires);
-			break;
-		}
-		n++;
-	}
-	out_printf(o, "end %u\n", n);
-}
-
-/**
- * ipam_save() - write the pool as text (the state file)
- * @ipam:	pool
- * @buf:	where to write, NUL-terminated; NULL to only measure
- * @size:	its size
- *
- * Like snprintf(): the text is cut to fit, and the full length returned.
- *
- * Return: length of the full text (without NUL), or -EOVERFLOW
- */
-ssize_t ipam_save(const struct ipam *ipam, char *buf, size_t size)
-{
-	struct out o = { .buf = buf, .size = size };
-
-	if (buf && size)
-		buf[0] = '\0';
-	save(ipam, &o);
-	return o.err ? o.err : (ssize_t)o.len;
-}
-
-/**
- * ipam_save_file() - write the pool as text to a stream
- * @ipam:	pool
- * @f:		stream
- *
- * Return: 0, -EIO on a write error
- */
-int ipam_save_file(const struct ipam *ipam, FILE *f)
-{
-	struct out o = { .f = f };
-
-	save(ipam, &o);
-	if (!o.err && ferror(f))
-		o.err = -EIO;
-	return o.err;
-}
-
-/* --- state file: reading ------------------------------------------------ */
-
-/**
- * struct loader - state of ipam_load()
- * @ipam:	pool being filled
- * @line:	line number, from 1
- * @n:		entries loaded
- * @ended:	the trailer was seen
- * @err:	message buffer
- * @errlen:	its size
- */
-struct loader {
-	struct ipam *ipam;
-	unsigned line;
-	uint32_t n;
-	bool ended;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 2, 3))) static int fail(struct loader *ld,
-						      const char *fmt, ...)
-{
-	size_t n = 0;
-	va_list ap;
-
-	if (ld->err && ld->errlen) {
-		int r = snprintf(ld->err, ld->errlen, "line %u: ", ld->line);
-
-		n = r > 0 ? (size_t)r : 0;
-		if (n < ld->errlen) {
-			va_start(ap, fmt);
-			vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
-			va_end(ap);
-		}
-	}
-	return -EINVAL;
-}
-
-/* decimal, canonical (no sign, no leading zero), at most @max */
-static bool parse_u64(const char *s, uint64_t max, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (!*s || (s[0] == '0' && s[1]))
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		if (x > (max - (uint64_t)(*s - '0')) / 10)
-			return false;
-		x = x * 10 + (uint64_t)(*s - '0');
-	}
-	*v = x;
-	return true;
-}
-
-static bool parse_addr(const char *s, uint32_t *a)
-{
-	uint32_t x = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		char part[4];
-		uint64_t v;
-		size_t n = 0;
-
-		while (*s >= '0' && *s <= '9' && n < 3)
-			part[n++] = *s++;
-		part[n] = '\0';
-		if (!n || !parse_u64(part, 255, &v))
-			return false;
-		x = x << 8 | (uint32_t)v;
-		if (i < 3 && *s++ != '.')
-			return false;
-	}
-	if (*s)
-		return false;
-	*a = x;
-	return true;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* lower-case hex bytes, @sep between them (0: none); exactly @max bytes
- * if @exact, else 2 to @max
- */
-static bool parse_hex(const char *s, char sep, uint8_t *out, size_t max,
-		      bool exact, size_t *len)
-{
-	size_t n = 0;
-
-	while (*s) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
-
-		if (hi < 0 || lo < 0 || n >= max)
-			return false;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-		if (sep && *s) {
-			if (*s != sep || !s[1])
-				return false;
-			s++;
-		}
-	}
-	if (exact ? n != max : n < 2)
-		return false;
-	*len = n;
-	return true;
-}
-
-static bool parse_mac(const char *s, uint8_t *mac)
-{
-	size_t n;
-
-	return parse_hex(s, ':', mac, 6, true, &n);
-}
-
-static bool parse_time(const char *s, int64_t *t)
-{
-	uint64_t v;
-
-	if (!parse_u64(s, INT64_MAX, &v))
-		return false;
-	*t = (int64_t)v;
-	return true;
-}
-
-/* an address field: valid, in the pool, not yet used by another line */
-static int load_addr(struct loader *ld, const char *s, uint32_t *a)
-{
-	if (!parse_addr(s, a))
-		return fail(ld, "bad address '%s'", s);
-	if (!ipam_contains(ld->ipam, *a))
-		return fail(ld, "address %s is not a host address of the pool",
-			    s);
-	if (find_addr(ld->ipam, *a) != NIL)
-		return fail(ld, "address %s appears twice", s);
-	return 0;
-}
-
-static int load_entry(struct loader *ld, char **f, unsigned nf)
-{
-	struct ipam *ipam = ld->ipam;
-	struct ipam_entry e = { 0 };
-	uint32_t i;
-	size_t n;
-	int ret;
-
-	memset(&e, 0, sizeof(e));
-	if (!strcmp(f[0], "system") && nf == 3) {
-		e.kind = IPAM_SYSTEM;
-		if (!name_valid(f[2]))
-			return fail(ld, "bad name '%s'", f[2]);
-		strcpy(e.name, f[2]);
-	} else if (!strcmp(f[0], "static") && nf == 4) {
-		e.kind = IPAM_STATIC;
-		e.has_mac = 1;
-		if (!parse_mac(f[2], e.mac) || !mac_valid(e.mac))
-			return fail(ld, "bad MAC address '%s'", f[2]);
-		if (!name_valid(f[3]))
-			return fail(ld, "bad name '%s'", f[3]);
-		if (find_mac(ipam, e.mac, IPAM_STATIC, -1) != NIL)
-			return fail(ld, "MAC address %s reserved twice", f[2]);
-		if (ipam_find_name(ipam, IPAM_STATIC, f[3]))
-			return fail(ld, "reservation name '%s' used twice",
-				    f[3]);
-		strcpy(e.name, f[3]);
-	} else if (!strcmp(f[0], "lease") && nf == 7) {
-		struct key k;
-
-		e.kind = IPAM_LEASE;
-		e.has_mac = 1;
-		for (i = 0; i < IPAM_STATE_MAX; i++)
-			if (!strcmp(f[2], state_names[i]))
-				break;
-		if (i == IPAM_STATE_MAX)
-			return fail(ld, "bad lease state '%s'", f[2]);
-		e.state = (uint8_t)i;
-		if (!parse_time(f[3], &e.expires))
-			return fail(ld, "bad time '%s'", f[3]);
-		if (!parse_mac(f[4], e.mac) || !mac_valid(e.mac))
-			return fail(ld, "bad MAC address '%s'", f[4]);
-		if (!parse_hex(f[5], 0, e.id, IPAM_ID_MAX, false, &n))
-			return fail(ld, "bad client identifier '%s'", f[5]);
-		e.id_len = (uint8_t)n;
-		k.len = e.id_len;
-		memcpy(k.id, e.id, n);
-		if (find_id(ipam, &k) != NIL)
-			return fail(ld, "client identifier %s leased twice",
-				    f[5]);
-		if (strcmp(f[6], "-")) {
-			if (!name_valid(f[6]))
-				return fail(ld, "bad host name '%s'", f[6]);
-			strcpy(e.name, f[6]);
-		}
-	} else if (!strcmp(f[0], "endpoint") && (nf == 5 || nf == 6)) {
-		e.kind = IPAM_ENDPOINT;
-		if (!name_valid(f[2]))
-			return fail(ld, "bad name '%s'", f[2]);
-		if (ipam_find_name(ipam, IPAM_ENDPOINT, f[2]))
-			return fail(ld, "endpoint name '%s' used twice", f[2]);
-		if (!netns_valid(f[3]))
-			return fail(ld, "bad network namespace '%s'", f[3]);
-		if (strcmp(f[4], "-")) {
-			if (!parse_mac(f[4], e.mac) || !mac_valid(e.mac))
-				return fail(ld, "bad MAC address '%s'", f[4]);
-			e.has_mac = 1;
-		}
-		if (nf == 6) {
-			if (!owner_valid(f[5]))
-				return fail(ld, "bad owner '%s'", f[5]);
-			strcpy(e.owner, f[5]);
-		}
-		strcpy(e.name, f[2]);
-		strcpy(e.netns, f[3]);
-	} else if (!strcmp(f[0], "declined") && (nf == 3 || nf == 4)) {
-		e.kind = IPAM_DECLINED;
-		if (!parse_time(f[2], &e.expires))
-			return fail(ld, "bad time '%s'", f[2]);
-		if (nf == 4) {
-			if (!parse_mac(f[3], e.mac) || !mac_valid(e.mac))
-				return fail(ld, "bad MAC address '%s'", f[3]);
-			e.has_mac = 1;
-		}
-	} else {
-		return fail(ld,
-			    "unknown entry '%s' or wrong number of fields (%u)",
-			    f[0], nf);
-	}
-	ret = load_addr(ld, f[1], &e.addr);
-	if (ret)
-		return ret;
-	if (!ipam->nfree)
-		return fail(ld, "more entries than the table holds (%u)",
-			    ipam->cfg.max_entries);
-	i = ipam->free_slots[--ipam->nfree];
-	ipam->slots[i].e = e;
-	attach(ipam, i);
-	ld->n++;
-	return 0;
-}
-
-static int load_line(struct loader *ld, char *s, size_t len)
-{
-	char *f[FIELDS_MAX + 1];
-	unsigned nf = 0;
-	size_t i;
-
-	ld->line++;
-	if (ld->ended)
-		return fail(ld, "text after the end line");
-	if (len > LINE_MAX_LEN)
-		return fail(ld, "line longer than %d bytes", LINE_MAX_LEN);
-	for (i = 0; i < len; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e)
-			return fail(ld, "control or non-ASCII byte 0x%02x",
-				    (unsigned char)s[i]);
-	/* split on single spaces; empty fields are errors */
-	f[nf++] = s;
-	for (i = 0; i < len; i++) {
-		if (s[i] != ' ')
-			continue;
-		s[i] = '\0';
-		if (nf > FIELDS_MAX)
-			return fail(ld, "too many fields");
-		f[nf++] = s + i + 1;
-	}
-	for (i = 0; i < nf; i++)
-		if (!*f[i])
-			return fail(ld, "empty field %zu (stray space?)",
-				    i + 1);
-
-	if (ld->line == 1) {
-		if (nf != 2 || strcmp(f[0], "hostnat-ipam") ||
-		    strcmp(f[1], "1"))
-			return fail(ld, "not a hostnat-ipam version 1 file");
-		return 0;
-	}
-	if (ld->line == 2) {
-		char want[24], a[16];
-
-		fmt_addr(a, ld->ipam->net);
-		snprintf(want, sizeof(want), "%s/%u", a, ld->ipam->cfg.plen);
-		if (nf != 2 || strcmp(f[0], "pool"))
-			return fail(ld, "expected 'pool PREFIX'");
-		if (strcmp(f[1], want))
-			return fail(ld,
-				    "pool %s does not match this network's %s",
-				    f[1], want);
-		return 0;
-	}
-	if (!strcmp(f[0], "end")) {
-		uint64_t n;
-
-		if (nf != 2 || !parse_u64(f[1], UINT32_MAX, &n))
-			return fail(ld, "expected 'end COUNT'");
-		if (n != ld->n)
-			return fail(ld,
-				    "end says %" PRIu64
-				    " entries, the file has %u",
-				    n, ld->n);
-		ld->ended = true;
-		return 0;
-	}
-	return load_entry(ld, f, nf);
-}
-
-static void reset(struct ipam *ipam)
-{
-	uint32_t i;
-
-	for (i = 0; i < ipam->cfg.max_entries; i++)
-		if (ipam->slots[i].live)
-			slot_free(ipam, i);
-	ipam->next_expiry = INT64_MAX;
-}
-
-static int load_finish(struct loader *ld, int ret)
-{
-	if (!ret && !ld->ended) {
-		ld->line++;
-		ret = fail(ld, "no end line: file cut short");
-	}
-	if (ret) {
-		reset(ld->ipam);
-		return ret;
-	}
-	if (ld->err && ld->errlen)
-		ld->err[0] = '\0';
-	return 0;
-}
-
-/**
- * ipam_load() - fill an empty pool from its state file text
- * @ipam:	pool, with no entries
- * @text:	the text ipam_save() wrote
- * @len:	its length
- * @err:	on failure, a message naming the line and the problem
- * @errlen:	size of @err
- *
- * All or nothing: on failure the pool is left empty.
- *
- * Return: 0, -EBUSY if the pool has entries, -EINVAL for bad text
- */
-int ipam_load(struct ipam *ipam, const char *text, size_t len, char *err,
-	      size_t errlen)
-{
-	struct loader ld = { .ipam = ipam, .err = err, .errlen = errlen };
-	char line[LINE_MAX_LEN + 1];
-	size_t pos = 0;
-	int ret = 0;
-
-	if (ipam->nfree != ipam->cfg.max_entries) {
-		snprintf(err, errlen, "pool already has entries");
-		return -EBUSY;
-	}
-	while (pos < len && !ret) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-
-		if (!nl) {
-			ld.line++;
-			ret = fail(&ld,
-				   "no newline at the end: file cut short");
-			break;
-		}
-		if (n > LINE_MAX_LEN) {
-			ld.line++;
-			ret = fail(&ld, "line longer than %d bytes",
-				   LINE_MAX_LEN);
-			break;
-		}
-		memcpy(line, text + pos, n);
-		line[n] = '\0';
-		ret = load_line(&ld, line, n);
-		pos += n + 1;
-	}
-	return load_finish(&ld, ret);
-}
-
-/**
- * ipam_load_file() - fill an empty pool from its state file
- * @ipam:	pool, with no entries
- * @f:		stream
- * @err:	on failure, a message naming the line and the problem
- * @errlen:	size of @err
- *
- * Return: 0, -EBUSY if the pool has entries, -EINVAL for bad text, -EIO
- */
-int ipam_load_file(struct ipam *ipam, FILE *f, char *err, size_t errlen)
-{
-	struct loader ld = { .ipam = ipam, .err = err, .errlen = errlen };
-	char line[LINE_MAX_LEN + 2];
-	int ret = 0;
-
-	if (ipam->nfree != ipam->cfg.max_entries) {
-		snprintf(err, errlen, "pool already has entries");
-		return -EBUSY;
-	}
-	while (!ret && fgets(line, sizeof(line), f)) {
-		size_t n = strlen(line);
-
-		if (n && line[n - 1] == '\n') {
-			line[n - 1] = '\0';
-			ret = load_line(&ld, line, n - 1);
-			continue;
-		}
-		ld.line++;
-		if (n == sizeof(line) - 1)
-			ret = fail(&ld, "line longer than %d bytes",
-				   LINE_MAX_LEN);
-		else if (!feof(f))
-			ret = fail(&ld, "NUL byte in the line");
-		else
-			ret = fail(&ld,
-				   "no newline at the end: file cut short");
-	}
-	if (!ret && ferror(f)) {
-		snprintf(err, errlen, "read error");
-		reset(ipam);
-		return -EIO;
-	}
-	return load_finish(&ld, ret);
 }
 
 /**

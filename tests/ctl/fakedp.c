@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "fakedp.h"
 
 #define FAKE_ADDRS 32
@@ -168,7 +169,7 @@ static void add(struct dp *dp, const char *ifname, uint32_t addr,
 void fakedp_add_addr(struct dp *dp, const char *ifname, uint32_t addr,
 		     unsigned plen)
 {
-	uint32_t mask = plen ? ~0u << (32 - plen) : 0;
+	uint32_t mask = lib_prefix_mask(plen);
 
 	add(dp, ifname, addr, plen, false);
 	add(dp, ifname, addr & mask, plen, true);	/* connected route */

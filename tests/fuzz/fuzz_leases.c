@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "addr.h"
 #include "ipam.h"
 #include "log.h"
 #include "model.h"
@@ -132,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!p)
 		die("no pool for a prefix that has one", data, size);
-	s.mask = ~0u << (32 - n.plen[0]);
+	s.mask = lib_prefix_mask(n.plen[0]);
 	s.bit = calloc(1, (1u << (32 - n.plen[0])) / 8 + 1);
 	if (!s.bit)
 		abort();

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "addr.h"
 #include "dhcp.h"
 
 #define A(a, b, c, d)                                                     \
@@ -313,7 +314,7 @@ static uint8_t t_send(struct t *t, struct cm *m)
 		assert_false(has_opt(&t->rep, DHCP_OPT_ROUTER));
 	} else {
 		assert_int_equal(opt32(&t->rep, DHCP_OPT_SUBNET_MASK),
-				 UINT32_MAX << (32 - ipam_plen(t->ipam)));
+				 lib_prefix_mask(ipam_plen(t->ipam)));
 		assert_int_equal(opt32(&t->rep, DHCP_OPT_ROUTER), GW);
 	}
 	return t->r.type;

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * hostnat - test_lib.c: the bottom layer's small words (src/lib)
+ *
+ * The hash values are pinned: they name kernel interfaces (attach.c's
+ * host-side "hne" + 8 hex digits, net.c's default bridge "hn-NAME-XXXX")
+ * that outlive a daemon, so a new build must find the names an old one made.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "addr.h"
+#include "be.h"
+#include "hash.h"
+
+static void test_addr_fmt_writes_dotted_quad(void **state)
+{
+	char buf[LIB_ADDR_LEN];
+
+	(void)state;
+	lib_addr_fmt(buf, 0xac110004);
+	assert_string_equal(buf, "172.17.0.4");
+	lib_addr_fmt(buf, 0);
+	assert_string_equal(buf, "0.0.0.0");
+	lib_addr_fmt(buf, UINT32_MAX);
+	assert_string_equal(buf, "255.255.255.255");
+}
+
+static void test_prefix_mask_is_zero_for_slash_0(void **state)
+{
+	(void)state;
+	assert_int_equal(lib_prefix_mask(0), 0);
+	assert_int_equal(lib_prefix_mask(1), 0x80000000u);
+	assert_int_equal(lib_prefix_mask(24), 0xffffff00u);
+	assert_int_equal(lib_prefix_mask(31), 0xfffffffeu);
+	assert_int_equal(lib_prefix_mask(32), 0xffffffffu);
+}
+
+static void test_fnv1a_values_are_pinned(void **state)
+{
+	(void)state;
+	assert_int_equal(lib_fnv1a("", LIB_FNV1A_INIT), 0x811c9dc5u);
+	assert_int_equal(lib_fnv1a("a", LIB_FNV1A_INIT), 0xe40c292cu);
+	/* net.c: default bridge of network "nat", salt 0 */
+	assert_int_equal(lib_fnv1a("nat/0", LIB_FNV1A_INIT) & 0xffff, 0x9e4b);
+}
+
+static void test_fnv1a_host_side_name_unchanged(void **state)
+{
+	/* attach.c's host_if(): netns, "\n", ifname, chained */
+	uint32_t h = lib_fnv1a("/var/run/netns/c1", LIB_FNV1A_INIT);
+	char name[16];
+
+	(void)state;
+	h = lib_fnv1a("eth0", lib_fnv1a("\n", h));
+	snprintf(name, sizeof(name), "hne%08x", h);
+	assert_string_equal(name, "hne697e8dba");
+}
+
+static void test_be_helpers_round_trip(void **state)
+{
+	uint8_t b[4];
+
+	(void)state;
+	put_be32(b, 0x01020304);
+	assert_int_equal(b[0], 1);
+	assert_int_equal(b[3], 4);
+	assert_int_equal(get_be32(b), 0x01020304);
+	put_be16(b, 0xabcd);
+	assert_int_equal(b[0], 0xab);
+	assert_int_equal(get_be16(b), 0xabcd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_fmt_writes_dotted_quad),
+		cmocka_unit_test(test_prefix_mask_is_zero_for_slash_0),
+		cmocka_unit_test(test_fnv1a_values_are_pinned),
+		cmocka_unit_test(test_fnv1a_host_side_name_unchanged),
+		cmocka_unit_test(test_be_helpers_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
