@@ -26,7 +26,9 @@
 static void sess_info(const struct nat *nat, const struct nat_sess *s,
 		      struct nat_session_info *si)
 {
-	uint32_t to = flow_timeout(nat, s), idle = nat->now - s->last;
+	/* with the fast path's packets: the kernel's last-use times */
+	uint32_t to = flow_timeout(nat, s),
+		 idle = nat->now - fast_last(nat, (uint32_t)(s - nat->sess));
 
 	*si = (struct nat_session_info){
 		.net = s->net,
