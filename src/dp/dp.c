@@ -365,6 +365,25 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 		goto fail;
 	}
 	dp->steer_ok = true;
+	{
+		/* the host's connections to its mapped ports through another
+		 * address of its own get source ports 10000-32767 (steer.bpf.c
+		 * LOOP_PORT_LO): say so when the kernel's own range overlaps */
+		char range[64];
+		unsigned lo = 0, hi = 0;
+
+		if (!sysctl_read("net/ipv4/ip_local_port_range", range,
+				 sizeof(range)) &&
+		    sscanf(range, "%u %u", &lo, &hi) == 2 && lo < 32768 &&
+		    hi >= 10000)
+			fprintf(stderr, "hostnatd: warning: ip_local_port_range "
+				"%u-%u overlaps 10000-32767, the ports hostnat "
+				"gives the host's connections to its mapped "
+				"ports through 127.0.0.1; a host connection from "
+				"one of them to a mapped port on the external "
+				"address may be answered wrongly; raise the "
+				"range's start to 32768\n", lo, hi);
+	}
 	for (d = 0; d < DP_NDEV; d++) {
 		ret = steer_attach(&dp->steer, dp->ifindex[d], STEER_ROLE_TUN,
 				   0, 0);
