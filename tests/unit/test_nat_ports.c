@@ -1110,9 +1110,9 @@ static void drop_reason_isolated_is_named(void **state)
 	(void)state;
 	assert_string_equal(nat_drop_name(NAT_DROP_ISOLATED), "isolated");
 	/* the reasons of the fairness limits follow it, each named */
-	assert_string_equal(nat_drop_name(NAT_DROP_PORT_SHARE), "port-share");
+	assert_string_equal(nat_drop_name(NAT_DROP_PORT_SHARE), "port_share");
 	assert_string_equal(nat_drop_name(NAT_DROP_REMOTE_LIMIT),
-			    "remote-limit");
+			    "remote_limit");
 	assert_int_equal(NAT_DROP_REMOTE_LIMIT + 1, NAT_DROP_REASONS);
 }
 
