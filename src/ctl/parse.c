@@ -516,7 +516,7 @@ bool parse_setting_is_number(enum parse_setting key)
  * parse_setting_value() - read the value of a setting
  * @key:	which setting
  * @s:		seconds for a timeout, eif/adf/apdf for a filtering,
- *		on/off for udp-inbound-refresh
+ *		on/off for udp_inbound_refresh
  * @v:		the value: seconds, enum nat_filter, or 0/1
  * @err:	message on failure
  * @errlen:	room at @err
@@ -616,7 +616,7 @@ int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
  * parse_setting_is_bool() - whether a setting is on or off
  * @key:	which setting
  *
- * Return: true for udp-inbound-refresh, dhcp, isolation, source-binding
+ * Return: true for udp_inbound_refresh, dhcp, isolation, source_binding
  */
 bool parse_setting_is_bool(enum parse_setting key)
 {
