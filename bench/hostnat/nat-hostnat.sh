@@ -4,7 +4,7 @@
 # in P-host, configured as nat-kernel.sh configures the kernel's NAT:
 # masquerade of 172.16.0.0/16 (bridge br0) out of up0, and mappings
 # 198.51.100.2:{8080,5201} -> 172.16.1.100:{8080,5201}, TCP and UDP; the
-# single endpoint may use the whole port range (port-share 1).
+# single endpoint may use the whole port range (port_share 1).
 #
 # hostnatd runs in P-host in the background (it forks once it serves), so
 # that bench.sh's "topo.sh down" ends it with the namespace's other
@@ -32,7 +32,7 @@ hn network add bench --prefix 172.16.0.0/16 --bridge br0 --external up0 >/dev/nu
 # one endpoint and no one to be fair to: the whole port range is its, as
 # with the kernel's NAT (the default share, 1/8 per endpoint, would cap
 # new_conn_rate at the 2048 ports it can hold in transitory state)
-hn network set bench port-share 1 >/dev/null || exit 1
+hn network set bench port_share 1 >/dev/null || exit 1
 for proto in tcp udp; do
 	for port in 8080 5201; do
 		hn map add bench --proto $proto --internal 172.16.1.100:$port \

@@ -956,8 +956,17 @@ static void cand_settings(const char *cur, const char *key_word)
 	unsigned k, v;
 
 	if (!key_word) {
+		/* the snake_case names; a word begun the old way, with
+		 * '-' ("udp-t"), completes to them as well */
+		char snake[64];
+		size_t i;
+
+		snprintf(snake, sizeof(snake), "%s", cur);
+		for (i = 0; snake[i]; i++)
+			if (snake[i] == '-')
+				snake[i] = '_';
 		for (k = 0; k < SET_NKEYS; k++)
-			cand(cur, parse_setting_name((enum parse_setting)k));
+			cand(snake, parse_setting_name((enum parse_setting)k));
 		return;
 	}
 	if (parse_setting_key(key_word, &key, err, sizeof(err)) ||

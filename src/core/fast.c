@@ -30,7 +30,7 @@
  * seconds of CLOCK_MONOTONIC, in memory the engine reads (a BPF array
  * mapped into the daemon): fast_last() folds that into the session's own
  * last-use time where the wheel decides expiry (inbound UDP only when the
- * network's udp-inbound-refresh says so, RFC 4787 REQ-6), so expiry stays
+ * network's udp_inbound_refresh says so, RFC 4787 REQ-6), so expiry stays
  * the engine's and no timer runs in the kernel.
  */
 #include <string.h>

@@ -41,53 +41,54 @@ enum setting_type {
  * setting whose value is a word (on/off, eif/adf/apdf).
  */
 static const struct {
-	const char *name;	/* key as written by "network set" */
+	const char *name;	/* key, snake_case: JSON, "network set" */
 	enum setting_type type;	/* what its value is */
 	const char *unit;	/* of a number: PARSE_UNIT_*; NULL for a word */
 	const char *help;	/* its value, for the usage text */
 } settings[] = {
-	[SET_UDP_TIMEOUT] = { "udp-timeout", SETTING_SECONDS, PARSE_UNIT_S,
+	[SET_UDP_TIMEOUT] = { "udp_timeout", SETTING_SECONDS, PARSE_UNIT_S,
 			      "seconds" },
-	[SET_TCP_EST_TIMEOUT] = { "tcp-established-timeout", SETTING_SECONDS,
+	[SET_TCP_EST_TIMEOUT] = { "tcp_established_timeout", SETTING_SECONDS,
 				  PARSE_UNIT_S, "seconds" },
-	[SET_TCP_TRANS_TIMEOUT] = { "tcp-transitory-timeout", SETTING_SECONDS,
+	[SET_TCP_TRANS_TIMEOUT] = { "tcp_transitory_timeout", SETTING_SECONDS,
 				    PARSE_UNIT_S, "seconds" },
-	[SET_ICMP_TIMEOUT] = { "icmp-timeout", SETTING_SECONDS, PARSE_UNIT_S,
+	[SET_ICMP_TIMEOUT] = { "icmp_timeout", SETTING_SECONDS, PARSE_UNIT_S,
 			       "seconds" },
-	[SET_TCP_FILTERING] = { "tcp-filtering", SETTING_FILTER, NULL,
+	[SET_TCP_FILTERING] = { "tcp_filtering", SETTING_FILTER, NULL,
 				"eif|adf|apdf" },
-	[SET_UDP_FILTERING] = { "udp-filtering", SETTING_FILTER, NULL,
+	[SET_UDP_FILTERING] = { "udp_filtering", SETTING_FILTER, NULL,
 				"eif|adf|apdf" },
-	[SET_UDP_INBOUND_REFRESH] = { "udp-inbound-refresh", SETTING_BOOL,
-				      NULL, "on|off" },
+	[SET_UDP_INBOUND_REFRESH] = { "udp_inbound_refresh", SETTING_BOOL, NULL,
+				      "on|off" },
 	[SET_DHCP] = { "dhcp", SETTING_BOOL, NULL, "on|off" },
-	[SET_DHCP_LEASE_TIME] = { "dhcp-lease-time", SETTING_SECONDS,
+	[SET_DHCP_LEASE_TIME] = { "dhcp_lease_time", SETTING_SECONDS,
 				  PARSE_UNIT_S, "seconds" },
-	[SET_DHCP_CLIENT_LIMIT] = { "dhcp-client-limit", SETTING_COUNT,
+	[SET_DHCP_CLIENT_LIMIT] = { "dhcp_client_limit", SETTING_COUNT,
 				    PARSE_UNIT_COUNT,
 				    "leases one client may hold" },
 	[SET_ISOLATION] = { "isolation", SETTING_BOOL, NULL,
 			    "on|off: no routing to other networks" },
-	[SET_SOURCE_BINDING] = { "source-binding", SETTING_BOOL, NULL,
+	[SET_SOURCE_BINDING] = { "source_binding", SETTING_BOOL, NULL,
 				 "on|off: a given address only from its MAC" },
-	[SET_PORT_SHARE] = { "port-share", SETTING_COUNT, PARSE_UNIT_FRACTION,
+	[SET_PORT_SHARE] = { "port_share", SETTING_COUNT, PARSE_UNIT_FRACTION,
 			     "N: an endpoint takes at most 1/N of an external "
 			     "address's ports per protocol (1: all)" },
-	[SET_UDP_UNANSWERED_TIMEOUT] = { "udp-unanswered-timeout",
+	[SET_UDP_UNANSWERED_TIMEOUT] = { "udp_unanswered_timeout",
 					 SETTING_SECONDS, PARSE_UNIT_S,
 					 "seconds: UDP flows never answered" },
-	[SET_INBOUND_UNANSWERED_TIMEOUT] = {
-		"inbound-unanswered-timeout", SETTING_SECONDS, PARSE_UNIT_S,
-		"seconds: UDP flows from outside the endpoint never answered" },
-	[SET_MAPPING_INBOUND_LIMIT] = { "mapping-inbound-limit", SETTING_COUNT,
+	[SET_INBOUND_UNANSWERED_TIMEOUT] = { "inbound_unanswered_timeout",
+					     SETTING_SECONDS, PARSE_UNIT_S,
+					     "seconds: UDP flows from outside "
+					     "the endpoint never answered" },
+	[SET_MAPPING_INBOUND_LIMIT] = { "mapping_inbound_limit", SETTING_COUNT,
 					PARSE_UNIT_COUNT,
 					"flows from outside one mapping may "
 					"have" },
-	[SET_REMOTE_INBOUND_LIMIT] = { "remote-inbound-limit", SETTING_COUNT,
+	[SET_REMOTE_INBOUND_LIMIT] = { "remote_inbound_limit", SETTING_COUNT,
 				       PARSE_UNIT_COUNT,
 				       "flows from outside one remote address "
 				       "may have on one mapping" },
-	[SET_ENDPOINT_ADDRESSES] = { "endpoint-addresses", SETTING_COUNT,
+	[SET_ENDPOINT_ADDRESSES] = { "endpoint_addresses", SETTING_COUNT,
 				     PARSE_UNIT_COUNT,
 				     "N: addresses not given out by hostnat "
 				     "one bridge port may use (1-8)" },
@@ -439,9 +440,21 @@ int parse_proto(const char *s, bool icmp, uint8_t *proto, char *err,
 	return 0;
 }
 
+/* whether @s spells the snake_case @name, '-' taken for '_': the keys were
+ * kebab-case before (state files, scripts, "network set udp-timeout") */
+static bool setting_key_eq(const char *s, const char *name)
+{
+	for (; *s && *name; s++, name++) {
+		if (*s != *name && !(*s == '-' && *name == '_'))
+			return false;
+	}
+	return *s == *name;
+}
+
 /**
- * parse_setting_key() - read a key of "network set"
- * @s:		the key
+ * parse_setting_key() - read a key of "network set", a state file or
+ * network.set: the snake_case name, or the old kebab-case spelling
+ * @s:		the key ("udp_timeout"; "udp-timeout" as well)
  * @key:	which setting
  * @err:	message on failure
  * @errlen:	room at @err
@@ -454,7 +467,7 @@ int parse_setting_key(const char *s, enum parse_setting *key, char *err,
 	unsigned k;
 
 	for (k = 0; k < SET_NKEYS; k++) {
-		if (!strcmp(s, settings[k].name)) {
+		if (setting_key_eq(s, settings[k].name)) {
 			*key = (enum parse_setting)k;
 			return 0;
 		}
@@ -503,7 +516,7 @@ bool parse_setting_is_number(enum parse_setting key)
  * parse_setting_value() - read the value of a setting
  * @key:	which setting
  * @s:		seconds for a timeout, eif/adf/apdf for a filtering,
- *		on/off for udp-inbound-refresh
+ *		on/off for udp_inbound_refresh
  * @v:		the value: seconds, enum nat_filter, or 0/1
  * @err:	message on failure
  * @errlen:	room at @err
@@ -603,7 +616,7 @@ int parse_setting_value(enum parse_setting key, const char *s, uint32_t *v,
  * parse_setting_is_bool() - whether a setting is on or off
  * @key:	which setting
  *
- * Return: true for udp-inbound-refresh, dhcp, isolation, source-binding
+ * Return: true for udp_inbound_refresh, dhcp, isolation, source_binding
  */
 bool parse_setting_is_bool(enum parse_setting key)
 {

@@ -11,24 +11,15 @@
  * (hostnat_*_max, for fill ratios), its drops as one family with a
  * "reason" label; per network the live sessions by protocol, the mappings
  * and the DHCP server's counters, each with a "network" label. Names and
- * label values are snake_case; label values are escaped as the format
- * says. Every family is written whole (HELP, TYPE, then its samples), so
- * the output passes promtool's checks.
+ * label values are snake_case (the reasons are the name tables' own
+ * words); label values are escaped as the format says. Every family is
+ * written whole (HELP, TYPE, then its samples), so the output passes
+ * promtool's checks.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "prom.h"
-
-/* snake_case of a name as the daemon spells it (kebab-case included) */
-static void snake(char *out, size_t len, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < len; i++)
-		out[i] = s[i] == '-' ? '_' : s[i];
-	out[i] = '\0';
-}
 
 /* a label value, escaped (backslash, double quote, newline) */
 static void label(FILE *f, const char *s)
@@ -118,14 +109,12 @@ static void by_label(FILE *f, const char *name, const char *help,
 	const char *k;
 	json_t *v, *n;
 	size_t i;
-	char key[64];
 
 	family(f, name, "counter", help);
 	if (!nets) {
 		json_object_foreach(obj, k, v) {
-			snake(key, sizeof(key), k);
 			fprintf(f, "%s{%s=\"", name, lname);
-			label(f, key);
+			label(f, k);
 			fprintf(f, "\"} %lld\n", (long long)json_integer_value(v));
 		}
 		return;
@@ -136,11 +125,10 @@ static void by_label(FILE *f, const char *name, const char *help,
 		if (!json_is_object(d))
 			continue;
 		json_object_foreach(json_object_get(d, sub), k, v) {
-			snake(key, sizeof(key), k);
 			fprintf(f, "%s{network=\"", name);
 			label(f, json_string_value(json_object_get(n, "name")));
 			fprintf(f, "\",%s=\"", lname);
-			label(f, key);
+			label(f, k);
 			fprintf(f, "\"} %lld\n", (long long)json_integer_value(v));
 		}
 	}

@@ -31,7 +31,7 @@
  *    its endpoints), "to PREFIX iif <out>|<in> lookup main" (the daemon's
  *    own packets), then "to PREFIX blackhole": nothing from an uplink or
  *    any other interface reaches an internal address. The uplink program
- *    drops and counts those first ("to-internal").
+ *    drops and counts those first ("to_internal").
  * The host's stand-in address is routed to <out> and answered for by proxy
  * ARP on the bridge.
  *
@@ -1073,10 +1073,10 @@ void dp_close(struct dp *dp)
 }
 
 static const char *const dp_drop_names[DP_DROP_N] = {
-	[DP_DROP_SPOOFED] = "spoofed-source",
+	[DP_DROP_SPOOFED] = "spoofed_source",
 	[DP_DROP_ISOLATED] = "isolated",
-	[DP_DROP_UNSOLICITED] = "to-internal",
-	[DP_DROP_ADDRS] = "endpoint-addresses",
+	[DP_DROP_UNSOLICITED] = "to_internal",
+	[DP_DROP_ADDRS] = "endpoint_addresses",
 };
 
 _Static_assert(DP_DROP_N == STEER_DROP_N, "one counter per drop reason");

@@ -162,12 +162,12 @@ struct dp_state {
  * enum dp_drop - packets the kernel programs drop, by reason (dp_counters())
  */
 enum dp_drop {
-	DP_DROP_SPOOFED = 0,	/* "spoofed-source": source not of the bridge's
+	DP_DROP_SPOOFED = 0,	/* "spoofed_source": source not of the bridge's
 				 * network, or a bound address from another MAC */
 	DP_DROP_ISOLATED,	/* "isolated": between two networks */
-	DP_DROP_UNSOLICITED,	/* "to-internal": to an internal address from
+	DP_DROP_UNSOLICITED,	/* "to_internal": to an internal address from
 				 * anywhere but its bridge */
-	DP_DROP_ADDRS,		/* "endpoint-addresses": a bridge port sends
+	DP_DROP_ADDRS,		/* "endpoint_addresses": a bridge port sends
 				 * from more addresses than its network allows */
 	DP_DROP_N
 };

@@ -379,8 +379,8 @@ void dp_counters(struct dp *dp, uint64_t drops[DP_DROP_N])
 const char *dp_drop_name(unsigned reason)
 {
 	static const char *const names[DP_DROP_N] = {
-		"spoofed-source", "isolated", "to-internal",
-		"endpoint-addresses",
+		"spoofed_source", "isolated", "to_internal",
+		"endpoint_addresses",
 	};
 
 	return reason < DP_DROP_N ? names[reason] : "?";

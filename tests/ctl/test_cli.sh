@@ -47,9 +47,9 @@ run 0 network show lab
 has out 'hn-lab'
 has out '10.60.0.254'
 # each setting with its own unit: seconds, a count, a share
-has out 'udp-timeout  *300 s$'
-has out 'dhcp-client-limit  *[0-9][0-9]*$'
-has out 'port-share  *1/[0-9][0-9]*$'
+has out 'udp_timeout  *300 s$'
+has out 'dhcp_client_limit  *[0-9][0-9]*$'
+has out 'port_share  *1/[0-9][0-9]*$'
 run 0 map add lab --proto tcp --internal 10.60.0.2:80
 grep -Eq '^[0-9]+$' "$DIR/out" || fail "map add printed '$(cat "$DIR/out")', not a port"
 PORT=$(cat "$DIR/out")
@@ -63,8 +63,14 @@ run 0 map list lab
 has out "10.0.0.5:$PORT\|\*:$PORT"
 has out 'dynamic'
 run 0 map del lab --proto tcp --external-port 2222
-run 0 network set lab udp-timeout 600
-run 1 network set lab udp-timeout 10
+run 0 network set lab udp_timeout 600
+run 0 network show lab
+has out 'udp_timeout  *600 s$'
+# the old kebab-case spelling of a key still works
+run 0 network set lab udp-timeout 900
+run 0 network show lab
+has out 'udp_timeout  *900 s$'
+run 1 network set lab udp_timeout 10
 has err '^hostnat: .*RFC 4787'
 run 2 network set lab udp-timeout ten
 has err "'ten'"
@@ -105,7 +111,7 @@ has err 'not a MAC address'
 run 0 lease list
 has out '10.62.0.7'
 run 0 lease del pool --mac 02:00:00:00:00:07
-run 0 network set pool dhcp-lease-time 120
+run 0 network set pool dhcp_lease_time 120
 run 2 network set pool dhcp-lease-time 5
 has err "'5'"
 run 0 endpoint list

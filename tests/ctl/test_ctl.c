@@ -403,31 +403,44 @@ static void test_settings_respect_rfc_floors(void **state)
 	struct fix *f = *state;
 	json_t *r;
 
-	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
-		   "\"key\":\"udp-timeout\",\"value\":\"30\"}}", "RFC 4787");
+	refused(f,
+		"{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
+		"\"key\":\"udp_timeout\",\"value\":\"30\"}}",
+		"RFC 4787");
 	r = ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
-		  "\"key\":\"udp-filtering\",\"value\":\"apdf\"}}");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-		r, "settings"), "udp-filtering")), "apdf");
+		  "\"key\":\"udp_filtering\",\"value\":\"apdf\"}}");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(r, "settings"), "udp_filtering")),
+		"apdf");
 	json_decref(r);
 	r = ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
 		  "\"key\":\"udp-timeout\",\"value\":600}}");
 	json_decref(r);
 	assert_int_equal(restart(f), 0);
 	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"nat\"}}");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(
-		r, "settings"), "udp-timeout")), 600);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-		r, "settings"), "udp-filtering")), "apdf");
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(r, "settings"), "udp_timeout")),
+		600);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(r, "settings"), "udp_filtering")),
+		"apdf");
 	/* each number's unit beside it; words have none */
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-		r, "units"), "udp-timeout")), "s");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-		r, "units"), "dhcp-client-limit")), "count");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-		r, "units"), "port-share")), "fraction");
-	assert_null(json_object_get(json_object_get(r, "units"),
-				    "udp-filtering"));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(r, "units"),
+						  "udp_timeout")),
+		"s");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(r, "units"),
+						  "dhcp_client_limit")),
+		"count");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(r, "units"), "port_share")),
+			    "fraction");
+	assert_null(
+		json_object_get(json_object_get(r, "units"), "udp_filtering"));
 	json_decref(r);
 }
 
@@ -469,20 +482,26 @@ static void test_network_pool_keeps_gateway_and_host_and_persists(
 			    "10.77.0.254");
 	json_decref(r);
 	r = ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
-		  "\"key\":\"dhcp-lease-time\",\"value\":120}}");
+		  "\"key\":\"dhcp_lease_time\",\"value\":120}}");
 	json_decref(r);
-	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
-		   "\"key\":\"dhcp-lease-time\",\"value\":10}}", "'10'");
+	refused(f,
+		"{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
+		"\"key\":\"dhcp_lease_time\",\"value\":10}}",
+		"'10'");
 	/* the per-client lease limit is a setting, kept across restarts */
-	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
-		   "\"key\":\"dhcp-client-limit\",\"value\":0}}", "'0'");
+	refused(f,
+		"{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
+		"\"key\":\"dhcp_client_limit\",\"value\":0}}",
+		"'0'");
 	r = ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"lab\","
-		  "\"key\":\"dhcp-client-limit\",\"value\":2}}");
+		  "\"key\":\"dhcp_client_limit\",\"value\":2}}");
 	json_decref(r);
 	assert_int_equal(restart(f), 0);
 	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"lab\"}}");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(
-		r, "settings"), "dhcp-client-limit")), 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(r, "settings"), "dhcp_client_limit")),
+		2);
 	json_decref(r);
 	r = ok(f, "{\"cmd\":\"network.del\",\"args\":{\"name\":\"lab\"}}");
 	json_decref(r);
@@ -800,8 +819,10 @@ static void test_corrupt_leases_file_closes_only_its_network(void **state)
 	refused(f, "{\"cmd\":\"lease.add\",\"args\":{\"network\":\"nat\","
 		   "\"mac\":\"02:00:00:00:00:01\",\"address\":\"172.16.0.9\"}}",
 		"network 'nat' is closed");
-	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
-		   "\"key\":\"udp-timeout\",\"value\":600}}", "closed");
+	refused(f,
+		"{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
+		"\"key\":\"udp_timeout\",\"value\":600}}",
+		"closed");
 	/* its prefix stays its own */
 	refused(f, "{\"cmd\":\"network.add\",\"args\":{\"name\":\"n2\","
 		   "\"prefixes\":[\"172.16.4.0/24\"]}}", "172.16.0.0/16");
@@ -832,7 +853,7 @@ static void test_isolation_and_source_binding_settings(void **state)
 	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"nat\"}}");
 	set = json_object_get(r, "settings");
 	assert_true(json_is_true(json_object_get(set, "isolation")));
-	assert_true(json_is_true(json_object_get(set, "source-binding")));
+	assert_true(json_is_true(json_object_get(set, "source_binding")));
 	json_decref(r);
 	assert_true(dp_net_of(f, "nat")->isolation);
 	assert_true(dp_net_of(f, "nat")->source_binding);
@@ -844,7 +865,7 @@ static void test_isolation_and_source_binding_settings(void **state)
 	assert_false(dp_net_of(f, "nat")->isolation);
 	assert_true(dp_net_of(f, "nat")->source_binding);
 	json_decref(ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":"
-			  "\"nat\",\"key\":\"source-binding\",\"value\":"
+			  "\"nat\",\"key\":\"source_binding\",\"value\":"
 			  "false}}"));
 	assert_false(dp_net_of(f, "nat")->source_binding);
 	refused(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":\"nat\","
@@ -852,7 +873,7 @@ static void test_isolation_and_source_binding_settings(void **state)
 		"isolation 'maybe' is not valid: use on or off");
 	text = slurp(f->state);
 	assert_non_null(strstr(text, "\"isolation\": false"));
-	assert_non_null(strstr(text, "\"source-binding\": false"));
+	assert_non_null(strstr(text, "\"source_binding\": false"));
 	free(text);
 	assert_int_equal(restart(f), 0);
 	assert_false(dp_net_of(f, "nat")->isolation);
@@ -875,8 +896,76 @@ static void test_isolation_and_source_binding_settings(void **state)
 	r = ok(f, "{\"cmd\":\"network.list\"}");
 	set = json_object_get(net_of(r, "old"), "settings");
 	assert_true(json_is_true(json_object_get(set, "isolation")));
-	assert_true(json_is_true(json_object_get(set, "source-binding")));
+	assert_true(json_is_true(json_object_get(set, "source_binding")));
 	json_decref(r);
+}
+
+/* are the keys of @o all snake_case ([a-z0-9_]), none of them empty? */
+static void assert_snake_keys(json_t *o)
+{
+	const char *key;
+	json_t *v;
+
+	assert_true(json_is_object(o));
+	assert_true(json_object_size(o) > 0);
+	json_object_foreach(o, key, v)
+	{
+		(void)v;
+		if (!key[0] || key[strspn(key, "abcdefghijklmnopqrstuvwxyz"
+					       "0123456789_")])
+			fail_msg("key '%s' is not snake_case", key);
+	}
+}
+
+/* a state file written before the keys were snake_case loads with its
+ * values, and is written back with the snake_case keys */
+static void test_old_state_file_with_kebab_case_settings_loads(void **state)
+{
+	struct fix *f = *state;
+	char *text;
+	json_t *r, *set;
+	FILE *fp;
+
+	ctl_close(f->c);
+	f->c = NULL;
+	fp = fopen(f->state, "w");
+	assert_non_null(fp);
+	fputs("{\"version\":1,\"networks\":[{\"name\":\"old\",\"prefixes\":"
+	      "[\"10.9.0.0/16\"],\"bridge\":\"hn-old\",\"own_bridge\":true,"
+	      "\"gateway\":\"10.9.0.1\",\"settings\":{\"udp-timeout\":600,"
+	      "\"udp-filtering\":\"apdf\",\"source-binding\":false,"
+	      "\"port-share\":4,\"dhcp-lease-time\":120,\"dhcp\":true}}]}",
+	      fp);
+	fclose(fp);
+	nat_destroy(f->nat);
+	assert_int_equal(engine_new(f), 0);
+	assert_int_equal(fix_open(f), 0);
+	assert_false(dp_net_of(f, "old")->source_binding);
+	r = ok(f, "{\"cmd\":\"network.show\",\"args\":{\"name\":\"old\"}}");
+	set = json_object_get(r, "settings");
+	assert_snake_keys(set);
+	assert_snake_keys(json_object_get(r, "units"));
+	assert_int_equal(
+		json_integer_value(json_object_get(set, "udp_timeout")), 600);
+	assert_string_equal(
+		json_string_value(json_object_get(set, "udp_filtering")),
+		"apdf");
+	assert_true(json_is_false(json_object_get(set, "source_binding")));
+	assert_int_equal(json_integer_value(json_object_get(set, "port_share")),
+			 4);
+	assert_int_equal(
+		json_integer_value(json_object_get(set, "dhcp_lease_time")),
+		120);
+	assert_null(json_object_get(set, "udp-timeout"));
+	json_decref(r);
+	/* the next write of the state file uses the snake_case keys */
+	json_decref(ok(f, "{\"cmd\":\"network.set\",\"args\":{\"name\":"
+			  "\"old\",\"key\":\"icmp-timeout\",\"value\":90}}"));
+	text = slurp(f->state);
+	assert_non_null(strstr(text, "\"udp_timeout\": 600"));
+	assert_non_null(strstr(text, "\"icmp_timeout\": 90"));
+	assert_null(strstr(text, "udp-timeout"));
+	free(text);
 }
 
 /* is {@net, @addr, @mac[5]} among the bindings last synced? */
@@ -1180,8 +1269,19 @@ static void test_lists_stats_and_version(void **state)
 	json_t *r;
 
 	r = ok(f, "{\"cmd\":\"stats\"}");
-	assert_non_null(json_object_get(json_object_get(json_object_get(
-		r, "engine"), "drops"), "no-mapping"));
+	assert_non_null(json_object_get(
+		json_object_get(json_object_get(r, "engine"), "drops"),
+		"no_mapping"));
+	/* every drop reason, the engine's and the kernel programs', by its
+	 * snake_case name */
+	assert_snake_keys(
+		json_object_get(json_object_get(r, "engine"), "drops"));
+	assert_non_null(json_object_get(
+		json_object_get(json_object_get(r, "engine"), "drops"),
+		"spoofed_source"));
+	assert_non_null(json_object_get(
+		json_object_get(json_object_get(r, "engine"), "drops"),
+		"to_internal"));
 	assert_int_equal(json_array_size(json_object_get(r, "networks")), 1);
 	json_decref(r);
 	r = ok(f, "{\"cmd\":\"session.list\",\"args\":{\"proto\":\"icmp\"}}");
@@ -1497,8 +1597,8 @@ int main(void)
 			test_first_start_creates_default_network, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
-			test_default_network_avoids_host_prefixes,
-			setup_closed, teardown),
+			test_default_network_avoids_host_prefixes, setup_closed,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_no_default_network_when_asked, setup_closed,
 			teardown),
@@ -1512,8 +1612,7 @@ int main(void)
 			test_dynamic_mapping_keeps_its_port_across_restart,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_mapping_conflict_changes_nothing, setup,
-			teardown),
+			test_mapping_conflict_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_failed_kernel_sync_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(
@@ -1522,11 +1621,14 @@ int main(void)
 			test_network_pool_keeps_gateway_and_host_and_persists,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_corrupt_leases_file_closes_only_its_network,
-			setup, teardown),
+			test_corrupt_leases_file_closes_only_its_network, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_isolation_and_source_binding_settings, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_old_state_file_with_kebab_case_settings_loads,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bindings_follow_leases_endpoints_and_reservations,
 			setup, teardown),
@@ -1542,8 +1644,8 @@ int main(void)
 			test_stats_show_dhcp_counters_per_network, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
-			test_endpoint_add_del_list_via_datapath_and_pool,
-			setup, teardown),
+			test_endpoint_add_del_list_via_datapath_and_pool, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_owner_deletes_its_endpoints_and_mappings_and_persists,
 			setup, teardown),
@@ -1567,8 +1669,8 @@ int main(void)
 			test_socket_serves_lines_and_drops_garbage, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
-			test_session_list_pages_cover_every_session_once,
-			setup, teardown),
+			test_session_list_pages_cover_every_session_once, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_socket_answers_pipelined_requests_in_order, setup,
 			teardown),

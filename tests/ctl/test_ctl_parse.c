@@ -133,15 +133,15 @@ static void test_settings_parse_their_values(void **state)
 	uint32_t v;
 
 	(void)state;
-	assert_int_equal(parse_setting_key("udp-timeout", &k, err,
-					   sizeof(err)), 0);
+	assert_int_equal(parse_setting_key("udp_timeout", &k, err, sizeof(err)),
+			 0);
 	assert_int_equal(parse_setting_value(k, "300", &v, err, sizeof(err)),
 			 0);
 	assert_int_equal(v, 300);
 	assert_int_equal(parse_setting_value(k, "5m", &v, err, sizeof(err)),
 			 -EINVAL);
-	assert_int_equal(parse_setting_key("udp-filtering", &k, err,
-					   sizeof(err)), 0);
+	assert_int_equal(
+		parse_setting_key("udp_filtering", &k, err, sizeof(err)), 0);
 	assert_int_equal(parse_setting_value(k, "apdf", &v, err, sizeof(err)),
 			 0);
 	assert_int_equal(v, NAT_FILTER_APDF);
@@ -156,14 +156,15 @@ static void test_settings_parse_their_values(void **state)
 			 -EINVAL);
 	assert_non_null(strstr(err, "'mtu'"));
 	/* the message lists every key, from the table */
-	assert_non_null(strstr(err, "dhcp-client-limit, isolation, "
-				    "source-binding, port-share,"));
-	assert_non_null(strstr(err, "mapping-inbound-limit, "
-				    "remote-inbound-limit or "
-				    "endpoint-addresses"));
+	assert_non_null(strstr(err, "dhcp_client_limit, isolation, "
+				    "source_binding, port_share,"));
+	assert_non_null(strstr(err, "mapping_inbound_limit, "
+				    "remote_inbound_limit or "
+				    "endpoint_addresses"));
 	/* addresses one bridge port may use: 1 to the program's 8 slots */
-	assert_int_equal(parse_setting_key("endpoint-addresses", &k, err,
-					   sizeof(err)), 0);
+	assert_int_equal(
+		parse_setting_key("endpoint_addresses", &k, err, sizeof(err)),
+		0);
 	assert_int_equal(parse_setting_value(k, "8", &v, err, sizeof(err)), 0);
 	assert_int_equal(v, 8);
 	assert_int_equal(parse_setting_value(k, "9", &v, err, sizeof(err)),
@@ -189,14 +190,14 @@ static void test_fairness_settings_default_and_range(void **state)
 	cfg.to.inbound_unanswered = NAT_INBOUND_UNANSWERED_TIMEOUT_DEFAULT;
 	cfg.map_inbound_max = NAT_MAP_INBOUND_MAX_DEFAULT;
 	cfg.remote_inbound_max = NAT_REMOTE_INBOUND_MAX_DEFAULT;
-	assert_int_equal(parse_setting_key("port-share", &k, err, sizeof(err)),
+	assert_int_equal(parse_setting_key("port_share", &k, err, sizeof(err)),
 			 0);
 	assert_true(parse_setting_is_number(k));
 	parse_setting_get(&cfg, &svc, k, &v);
 	assert_int_equal(v, NAT_PORT_SHARE_DEFAULT);
 	assert_int_equal(parse_setting_value(k, "0", &v, err, sizeof(err)),
 			 -EINVAL);
-	assert_non_null(strstr(err, "port-share '0'"));
+	assert_non_null(strstr(err, "port_share '0'"));
 	assert_int_equal(parse_setting_value(k, "16", &v, err, sizeof(err)),
 			 0);
 	parse_setting_put(&cfg, &svc, k, v);
@@ -210,16 +211,18 @@ static void test_fairness_settings_default_and_range(void **state)
 	assert_int_equal(v, NAT_MAP_INBOUND_MAX_DEFAULT);
 	parse_setting_get(&cfg, &svc, SET_REMOTE_INBOUND_LIMIT, &v);
 	assert_int_equal(v, NAT_REMOTE_INBOUND_MAX_DEFAULT);
-	assert_int_equal(parse_setting_key("remote-inbound-limit", &k, err,
-					   sizeof(err)), 0);
+	assert_int_equal(
+		parse_setting_key("remote_inbound_limit", &k, err, sizeof(err)),
+		0);
 	assert_int_equal(parse_setting_value(k, "0", &v, err, sizeof(err)),
 			 -EINVAL);
 	assert_int_equal(parse_setting_value(k, "32", &v, err, sizeof(err)),
 			 0);
 	parse_setting_put(&cfg, &svc, k, v);
 	assert_int_equal(cfg.remote_inbound_max, 32);
-	assert_int_equal(parse_setting_key("udp-unanswered-timeout", &k, err,
-					   sizeof(err)), 0);
+	assert_int_equal(parse_setting_key("udp_unanswered_timeout", &k, err,
+					   sizeof(err)),
+			 0);
 	assert_int_equal(parse_setting_value(k, "60", &v, err, sizeof(err)),
 			 0);
 	parse_setting_put(&cfg, &svc, k, v);
@@ -252,11 +255,11 @@ static void test_isolation_and_source_binding_are_on_off_default_on(
 	parse_setting_put(&cfg, &svc, k, v);
 	assert_int_equal(svc.isolation, 0);
 	assert_int_equal(svc.source_binding, 1);
-	assert_int_equal(parse_setting_key("source-binding", &k, err,
-					   sizeof(err)), 0);
+	assert_int_equal(
+		parse_setting_key("source_binding", &k, err, sizeof(err)), 0);
 	assert_int_equal(parse_setting_value(k, "yes", &v, err, sizeof(err)),
 			 -EINVAL);
-	assert_string_equal(err, "source-binding 'yes' is not valid: use on "
+	assert_string_equal(err, "source_binding 'yes' is not valid: use on "
 				 "or off");
 	assert_string_equal(parse_setting_str(k, 0), "off");
 }
@@ -310,6 +313,57 @@ static void test_request_network_add_with_interface_and_address(void **state)
 	assert_non_null(strstr(err, "192.0.2.300"));
 }
 
+/* a key is its snake_case name; the kebab-case spelling of before is read
+ * as the same key, anything else is no key */
+static void
+test_setting_keys_are_snake_case_and_kebab_case_is_read(void **state)
+{
+	enum parse_setting k, k2;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < SET_NKEYS; i++) {
+		const char *n = parse_setting_name((enum parse_setting)i);
+		char kebab[64];
+		size_t j;
+
+		assert_int_equal(n[strspn(n, "abcdefghijklmnopqrstuvwxyz_")],
+				 0);
+		assert_int_equal(parse_setting_key(n, &k, err, sizeof(err)), 0);
+		assert_int_equal(k, i);
+		snprintf(kebab, sizeof(kebab), "%s", n);
+		for (j = 0; kebab[j]; j++)
+			if (kebab[j] == '_')
+				kebab[j] = '-';
+		assert_int_equal(
+			parse_setting_key(kebab, &k2, err, sizeof(err)), 0);
+		assert_int_equal(k2, i);
+	}
+	assert_string_equal(parse_setting_name(SET_UDP_TIMEOUT), "udp_timeout");
+	assert_int_equal(parse_setting_key("udp-timeout", &k, err, sizeof(err)),
+			 0);
+	assert_int_equal(k, SET_UDP_TIMEOUT);
+	/* a mix of the two reads too; neither a prefix nor a longer word */
+	assert_int_equal(parse_setting_key("tcp_established-timeout", &k, err,
+					   sizeof(err)),
+			 0);
+	assert_int_equal(k, SET_TCP_EST_TIMEOUT);
+	assert_int_equal(parse_setting_key("udp_time", &k, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(
+		parse_setting_key("udp_timeout_", &k, err, sizeof(err)),
+		-EINVAL);
+	assert_int_equal(
+		parse_setting_key("udp_timeouts", &k, err, sizeof(err)),
+		-EINVAL);
+	assert_int_equal(
+		parse_setting_key("udp--timeout", &k, err, sizeof(err)),
+		-EINVAL);
+	assert_int_equal(parse_setting_key("", &k, err, sizeof(err)), -EINVAL);
+	/* the message offers the snake_case names */
+	assert_non_null(strstr(err, "udp_timeout, "));
+}
+
 static void test_request_network_set_value_follows_key(void **state)
 {
 	struct ctl_req r;
@@ -321,12 +375,15 @@ static void test_request_network_set_value_follows_key(void **state)
 	assert_int_equal(r.key, SET_UDP_TIMEOUT);
 	assert_int_equal(r.value, 600);
 	assert_int_equal(req("{\"cmd\":\"network.set\",\"args\":{\"value\":"
-			     "\"adf\",\"key\":\"tcp-filtering\",\"name\":"
-			     "\"nat\"}}", &r), 0);
+			     "\"adf\",\"key\":\"tcp_filtering\",\"name\":"
+			     "\"nat\"}}",
+			     &r),
+			 0);
 	assert_int_equal(r.value, NAT_FILTER_ADF);
 	assert_int_equal(req("{\"cmd\":\"network.set\",\"args\":{\"name\":"
-			     "\"nat\",\"key\":\"tcp-filtering\",\"value\":1}}",
-			     &r), -EINVAL);
+			     "\"nat\",\"key\":\"tcp_filtering\",\"value\":1}}",
+			     &r),
+			 -EINVAL);
 	assert_int_equal(req("{\"cmd\":\"network.set\",\"args\":{\"name\":"
 			     "\"nat\",\"key\":\"udp-timeout\",\"value\":-1}}",
 			     &r), -EINVAL);
@@ -439,6 +496,8 @@ int main(void)
 		cmocka_unit_test(test_ports_and_ranges),
 		cmocka_unit_test(test_names_follow_engine_and_kernel_rules),
 		cmocka_unit_test(test_settings_parse_their_values),
+		cmocka_unit_test(
+			test_setting_keys_are_snake_case_and_kebab_case_is_read),
 		cmocka_unit_test(
 			test_isolation_and_source_binding_are_on_off_default_on),
 		cmocka_unit_test(test_request_map_add_is_read_fully),

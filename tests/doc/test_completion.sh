@@ -71,13 +71,17 @@ expect "off on" network add x --dhcp ''
 expect "--socket" --s
 expect "--help --json --pretty --socket" --
 expect "--json" --j
-expect_has udp-filtering network set x ''
-expect_has dhcp-lease-time network set x ''
-expect "udp-filtering udp-inbound-refresh udp-timeout udp-unanswered-timeout" \
+expect_has udp_filtering network set x ''
+expect_has dhcp_lease_time network set x ''
+expect "udp_filtering udp_inbound_refresh udp_timeout udp_unanswered_timeout" \
+	network set x udp_
+# a key begun in the old kebab-case spelling completes to the snake name
+expect "udp_filtering udp_inbound_refresh udp_timeout udp_unanswered_timeout" \
 	network set x udp-
+expect "adf apdf eif" network set x udp_filtering ''
 expect "adf apdf eif" network set x udp-filtering ''
 expect "off on" network set x isolation ''
-expect "" network set x dhcp-lease-time ''
+expect "" network set x dhcp_lease_time ''
 # --prefix may come again, --bridge not
 expect "--prefix" network add x --prefix 10.1.0.0/24 --bridge br0 --pre
 expect "" network add x --bridge br0 --br

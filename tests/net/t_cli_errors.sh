@@ -71,8 +71,8 @@ refused "a mapping to an address outside the network is refused, naming it" \
 	10.1.2.3 -- map add $NET --proto tcp --internal 10.1.2.3:80 --external-port 9003
 refused "an unknown setting is refused, naming it" \
 	no-such-key -- network set $NET no-such-key 5
-refused "a udp-timeout below RFC 4787's 120 s is refused, naming the value" \
-	"10 s" -- network set $NET udp-timeout 10
+refused "a udp_timeout below RFC 4787's 120 s is refused, naming the value" \
+	"10 s" -- network set $NET udp_timeout 10
 refused "an unknown command is refused" \
 	frobnicate -- network frobnicate
 refused "a bad isolation value is refused, naming it" \

@@ -59,8 +59,8 @@ chmod +x "$T/dhclient.sh" "$T/udhcpc.sh" "$T/dhcpcd.sh"
 mkdir -p "$T/dhcpcd-db"
 : >"$T/dhclient.log"; : >"$T/udhcpc.log"; : >"$T/dhcpcd.log"
 
-check_cmd "network set dhcp-lease-time $LEASE" \
-	hn network set $NET dhcp-lease-time $LEASE
+check_cmd "network set dhcp_lease_time $LEASE" \
+	hn network set $NET dhcp_lease_time $LEASE
 check_cmd "lease add: $MAC_U reserved $RESERVED" \
 	hn lease add $NET --mac $MAC_U --address $RESERVED
 check_match "network show lists the reservation" \

@@ -5,7 +5,7 @@
 # LAN that routes 172.16.0.0/16 via the host's address $EXT, and "side",
 # on another interface of the host that is no network's bridge, routing
 # 172.16.0.0/16 the same way. They send UDP, TCP SYNs and pings straight
-# to c1's internal address while hostnatd runs (counted as "to-internal"),
+# to c1's internal address while hostnatd runs (counted as "to_internal"),
 # after kill -9, after a start that fails on a corrupt state.json, and
 # during a restart. c1 runs a UDP and a TCP server and a capture.
 . "$(dirname "$0")/lib.sh"
@@ -67,9 +67,9 @@ phase() {
 check_match "control: c2 reaches c1's udp server on the bridge" "^c1udp saw $C2:" \
 	"$(ns c2 timeout 5 $NT udp-client $C1 7000 2>&1)"
 
-before=$(drops to-internal)
+before=$(drops to_internal)
 phase running
-check_drop_grew "running: the drops are counted as to-internal" to-internal "$before"
+check_drop_grew "running: the drops are counted as to_internal" to_internal "$before"
 
 hn_kill9
 phase "after-kill-9"

@@ -6,20 +6,20 @@
 #     address (no first fragment ever passed the datapath: frag_map does not
 #     know them, so they stay with the host's reassembly, or, if steered,
 #     meet the engine's per-source limit); c1 sends 4200 bogus fragments
-#     out (those always reach the engine: "fragment-source-limit"); then
+#     out (those always reach the engine: "fragment_source_limit"); then
 #     c1 (after inet's flood) and c2 (after c1's) each send a 3000-byte
 #     datagram, fragmented by their stack, and get the echo back whole.
 #  2. ports: c1 takes one UDP and one TCP mapping from each of 16384 source
 #     ports (raw-socket datagrams and SYNs to inet, sent twice so that a
 #     queue overrun cannot leave gaps); it gets its port share (1/8 of
-#     49152-65535: 2048 per protocol), the rest is "port-share"; then c2
+#     49152-65535: 2048 per protocol), the rest is "port_share"; then c2
 #     opens 1000 UDP flows and 1000 TCP connections, all answered.
 #  3. inbound: a static UDP mapping to an echo server in c1; inet floods it
-#     from 8200 source ports; it gets remote-inbound-limit (256) sessions,
-#     the rest is "remote-limit"; a second remote (198.51.100.3, on inet's
+#     from 8200 source ports; it gets remote_inbound_limit (256) sessions,
+#     the rest is "remote_limit"; a second remote (198.51.100.3, on inet's
 #     veth0) is still answered.
 # HN_FAIR_UNPROTECTED=ports|ports-tcp|inbound turns a protection off
-# (port-share 1, with c1's UDP or TCP flood first; remote-inbound-limit
+# (port_share 1, with c1's UDP or TCP flood first; remote_inbound_limit
 # 100000) to show that the victim checks fail without it (and the checks
 # after it, c1 being left at its flow limit).
 . "$(dirname "$0")/lib.sh"
@@ -31,9 +31,9 @@ MAPPORT=5353
 t_start=$SECONDS
 
 case "${HN_FAIR_UNPROTECTED:-}" in
-ports | ports-tcp) hn network set $NET port-share 1 >/dev/null || bad setup "port-share 1" ;;
-inbound) hn network set $NET remote-inbound-limit 100000 >/dev/null ||
-	bad setup "remote-inbound-limit 100000" ;;
+ports | ports-tcp) hn network set $NET port_share 1 >/dev/null || bad setup "port_share 1" ;;
+inbound) hn network set $NET remote_inbound_limit 100000 >/dev/null ||
+	bad setup "remote_inbound_limit 100000" ;;
 esac
 
 serve inet udp $INET 7000 echo || bad setup "udp server"
@@ -105,7 +105,7 @@ check_int "fragments: control: c1's datagram and its echo crossed the engine as 
 	-ge $((${e0f:-0} + 4)) "$nf"
 
 # c1 floods bogus fragments outbound: these do reach the engine
-s0=$(drops fragment-source-limit)
+s0=$(drops fragment_source_limit)
 e0=$(efrag)
 fd0=$(fdrops)
 out=$(ns c1 timeout 30 $NT frag-flood $C1 $INET --count 4200 --max-time 15 2>&1)
@@ -113,14 +113,14 @@ wait_until 5 settled
 ctr="c1's fragments: $out; engine $e0 -> $(efrag); fragment drops $fd0 -> $(fdrops)"
 note "fragments from c1: $ctr"
 check_drop_grew "fragments: c1's bogus fragments beyond its share of the table are counted" \
-	fragment-source-limit "${s0:-0}"
+	fragment_source_limit "${s0:-0}"
 out=$(ns c2 timeout 10 $NT udp-client $INET 7000 --size 3000 --timeout 3 2>&1)
 check_match "fragments: victim c2's 3000-byte datagram comes back whole after c1's 4200 bogus fragments (c2 got: '$out'; $ctr)" \
 	"^echo ok 3000 bytes" "$out"
 
 # ---- 2. ports (c1 is left at its share: later, c2 sends for it) ---
 
-d0=$(drops port-share)
+d0=$(drops port_share)
 d0=${d0:-0}
 t0=$SECONDS
 # (the order matters only without the port share: then the endpoint's flow
@@ -144,16 +144,16 @@ note "ports: c1's flood took $((SECONDS - t0)) s: udp: $outu; tcp: $outt"
 # the engine has seen the whole flood when its count stops growing
 _settled() {
 	local a b
-	a=$(drops port-share)
+	a=$(drops port_share)
 	sleep 0.3
-	b=$(drops port-share)
+	b=$(drops port_share)
 	[ -n "$a" ] && [ "$a" = "$b" ]
 }
 wait_until 10 _settled
 nu=$(sessions udp $C1)
 nt=$(sessions tcp $C1)
-d1=$(drops port-share)
-ctr="c1 holds $nu udp, $nt tcp sessions; port-share drops ${d0} -> ${d1:-none}; drops: $(eng_drops)"
+d1=$(drops port_share)
+ctr="c1 holds $nu udp, $nt tcp sessions; port_share drops ${d0} -> ${d1:-none}; drops: $(eng_drops)"
 note "ports: $ctr"
 check_int "ports: control: c1's udp flood reached the engine (>= 1024 udp sessions; $ctr)" \
 	-ge 1024 "$nu"
@@ -161,7 +161,7 @@ check_int "ports: control: c1's tcp flood reached the engine (>= 1024 tcp sessio
 	-ge 1024 "$nt"
 check_int "ports: c1 holds at most its share of udp ports, 2048 ($ctr)" -le 2048 "$nu"
 check_int "ports: c1 holds at most its share of tcp ports, 2048 ($ctr)" -le 2048 "$nt"
-check_drop_grew "ports: c1's flood beyond its share is counted" port-share "$d0"
+check_drop_grew "ports: c1's flood beyond its share is counted" port_share "$d0"
 
 t0=$SECONDS
 out=$(ns c2 timeout 60 $NT udp-flows $INET 7000 1000 --sport-from 40000 --batch 100 --timeout 3 2>&1)
@@ -189,8 +189,8 @@ hn map add $NET --proto udp --internal $C1:$MAPPORT --external-port $MAPPORT \
 out=$(ns inet timeout 10 $NT udp-client $EXT $MAPPORT 2>&1)
 check_match "inbound: control: inet reaches c1's echo server through $EXT:$MAPPORT" \
 	"^c1echo saw $INET:" "$out"
-r0=$(drops remote-limit)
-m0=$(drops mapping-inbound-limit)
+r0=$(drops remote_limit)
+m0=$(drops mapping_inbound_limit)
 t0=$SECONDS
 out=$(ns inet timeout 30 $NT flood udp $EXT $MAPPORT --count 8200 \
 	--sport-from 30000 --rate 8000 --max-time 15 2>&1)
@@ -199,18 +199,18 @@ seen=$(grep -Eo "^udp $INET:[0-9]+" "$T/c1echo.log" | sort -u | wc -l)
 nin=$(hn --json session list $NET --proto udp --internal $C1 2>/dev/null |
 	jq --arg r $INET --argjson p $MAPPORT \
 		'[.[] | select(.remote_address == $r and .internal_port == $p)] | length' 2>&1)
-r1=$(drops remote-limit)
-m1=$(drops mapping-inbound-limit)
-ctr="inet's flood: $out in $((SECONDS - t0)) s; c1's server saw $seen of inet's ports; $nin sessions from inet on the mapping; remote-limit ${r0:-0} -> ${r1:-none}, mapping-inbound-limit ${m0:-0} -> ${m1:-none}; drops: $(eng_drops)"
+r1=$(drops remote_limit)
+m1=$(drops mapping_inbound_limit)
+ctr="inet's flood: $out in $((SECONDS - t0)) s; c1's server saw $seen of inet's ports; $nin sessions from inet on the mapping; remote_limit ${r0:-0} -> ${r1:-none}, mapping_inbound_limit ${m0:-0} -> ${m1:-none}; drops: $(eng_drops)"
 note "inbound: $ctr"
-check_int "inbound: inet holds at most remote-inbound-limit (256) sessions on the mapping ($ctr)" \
+check_int "inbound: inet holds at most remote_inbound_limit (256) sessions on the mapping ($ctr)" \
 	-le 256 "$nin"
 check_int "inbound: c1's server saw at most 256 of inet's source ports ($ctr)" -le 256 "$seen"
 if [ "${r1:-0}" -gt "${r0:-0}" ] || [ "${m1:-0}" -gt "${m0:-0}" ]; then
-	ok "inbound: inet's flood beyond the limit is counted (remote-limit ${r0:-0} -> ${r1:-0}, mapping-inbound-limit ${m0:-0} -> ${m1:-0})"
+	ok "inbound: inet's flood beyond the limit is counted (remote_limit ${r0:-0} -> ${r1:-0}, mapping_inbound_limit ${m0:-0} -> ${m1:-0})"
 else
 	bad "inbound: inet's flood beyond the limit is counted" \
-		"expected remote-limit or mapping-inbound-limit to grow; $ctr"
+		"expected remote_limit or mapping_inbound_limit to grow; $ctr"
 fi
 out=$(ns inet timeout 10 $NT udp-client $EXT $MAPPORT --src $INET2 --timeout 3 2>&1)
 check_match "inbound: victim $INET2 is still answered through $EXT:$MAPPORT (it got: '$out'; $ctr)" \

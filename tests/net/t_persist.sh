@@ -14,7 +14,12 @@ check_cmd "map add udp 5353 -> c2:53" \
 	hn map add $NET --proto udp --internal $C2:53 --external-port 5353
 dyn=$(hn map add $NET --proto tcp --internal $C1:80 2>&1)
 check_match "dynamic mapping gets a port" "^[0-9]+$" "$dyn"
-check_cmd "network set udp-timeout 600" hn network set $NET udp-timeout 600
+# the old kebab-case key still works; answers use the snake_case one
+check_cmd "network set udp-timeout 600 (old spelling)" \
+	hn network set $NET udp-timeout 600
+check_eq "network list: settings.udp_timeout is 600" 600 \
+	"$(hn --json network list 2>/dev/null | jq -r --arg n "$NET" \
+		'.[] | select(.name == $n) | .settings.udp_timeout' 2>&1)"
 rules_before=$(ip -n $P-host rule list)
 nets1=$(hn --json network list 2>/dev/null | jq -S . 2>&1)
 maps1=$(hn --json map list 2>/dev/null | jq -S 'sort_by(.proto, .external_port)' 2>&1)
@@ -44,7 +49,7 @@ check_match "clean stop: ip_local_reserved_ports emptied" "^$" \
 hn_start || { bad "restart" "hostnatd did not start again"; finish; }
 nets2=$(hn --json network list 2>/dev/null | jq -S . 2>&1)
 maps2=$(hn --json map list 2>/dev/null | jq -S 'sort_by(.proto, .external_port)' 2>&1)
-check_eq "restart: network list identical (incl. udp-timeout 600)" "$nets1" "$nets2"
+check_eq "restart: network list identical (incl. udp_timeout 600)" "$nets1" "$nets2"
 check_eq "restart: map list identical (incl. dynamic port $dyn)" "$maps1" "$maps2"
 out=$(hn map list 2>&1)
 check_match "restart: map list (text) shows 8080 -> $C1:80" "8080.*$C1:?[ ]*80|$C1:80.*8080" "$out"

@@ -69,15 +69,15 @@ s.sendto(b'unsolicited', ('$EXT', int('$1')))"
 # keep the mapping alive from c1, then probe from a third party
 if [[ "$xport" =~ ^[0-9]+$ ]]; then
 	out=$(eif_probe "$xport" 42000 9999)
-	check_match "EIF (default udp-filtering eif): a third party 198.51.100.3:9999 reaches c1 via $EXT:$xport" \
+	check_match "EIF (default udp_filtering eif): a third party 198.51.100.3:9999 reaches c1 via $EXT:$xport" \
 		"^got unsolicited from 198.51.100.3:9999" "$out"
-	check_cmd "network set udp-filtering apdf" hn network set $NET udp-filtering apdf
+	check_cmd "network set udp_filtering apdf" hn network set $NET udp_filtering apdf
 	# a new mapping (c1's port 42001) after the change; a remote port
 	# that never talked to it
 	out=$(ns c1 timeout 10 $NT udp-client $INET 7000 --sport 42001 2>&1)
 	x2=${out##*:}
 	out=$(eif_probe "$x2" 42001 9998)
-	check_eq "APDF (udp-filtering apdf): a third party 198.51.100.3:9998 is filtered from $EXT:$x2" nothing "$out"
+	check_eq "APDF (udp_filtering apdf): a third party 198.51.100.3:9998 is filtered from $EXT:$x2" nothing "$out"
 	out=$(ns c1 timeout 10 $NT udp-client $INET 7000 --sport 42001 2>&1)
 	check_match "APDF: the remote c1 talks to still answers" "saw $EXT:$x2$" "$out"
 else

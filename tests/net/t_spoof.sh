@@ -7,7 +7,7 @@ setup
 
 serve inet udp $INET 7000 echo || bad setup "udp server"
 serve inet tcp $INET 80 web || bad setup "web server"
-before=$(drops spoofed-source)
+before=$(drops spoofed_source)
 ip -n $P-c1 addr add 10.9.9.9/32 dev eth0
 
 cap_start inet veth0 "$T/inet.pcap" || bad setup tcpdump
@@ -31,12 +31,12 @@ check_nomatch "inet sees nothing from 10.9.9.9" "IP 10\.9\.9\.9" "$pk" ||
 check_nomatch "inet's servers saw nothing but $EXT" "10\.9\.9\.9" \
 	"$(cat "$T/echo.log" "$T/web.log")"
 check_match "control: a legitimate packet from c1 still passes" "saw $EXT" "$(cat "$T/ok.out")"
-after=$(drops spoofed-source)
-note "spoofed-source drops: before ${before:-?}, after ${after:-?}"
+after=$(drops spoofed_source)
+note "spoofed_source drops: before ${before:-?}, after ${after:-?}"
 if [[ "${before:-x}" =~ ^[0-9]+$ && "${after:-x}" =~ ^[0-9]+$ ]] && [ "$after" -gt "$before" ]; then
-	ok "hostnat stats counts the spoofed packets (spoofed-source $before -> $after)"
+	ok "hostnat stats counts the spoofed packets (spoofed_source $before -> $after)"
 else
 	bad "hostnat stats counts the spoofed packets" \
-		"expected drops.spoofed-source to grow, got '${before:-none}' -> '${after:-none}'"
+		"expected drops.spoofed_source to grow, got '${before:-none}' -> '${after:-none}'"
 fi
 finish

@@ -3,10 +3,10 @@
 # Source validation per bridge, and sources bound to MAC addresses.
 # c3, on net2's bridge br1 (10.88.0.0/24), sends with a source in net1's
 # prefix (172.16.9.9): nothing leaves the uplink, translated or not, and
-# nothing reaches net1; counted as "spoofed-source". An endpoint e1 gets
+# nothing reaches net1; counted as "spoofed_source". An endpoint e1 gets
 # its address from `endpoint add`; c2, on the same bridge, configures that
-# address too and sends with it: dropped (spoofed-source), while e1 keeps
-# working; with source-binding off on net1, c2's packets pass.
+# address too and sends with it: dropped (spoofed_source), while e1 keeps
+# working; with source_binding off on net1, c2's packets pass.
 . "$(dirname "$0")/lib.sh"
 setup
 net2_up || { bad setup "network $NET2 with c3"; finish; }
@@ -21,7 +21,7 @@ OUT="udp port 7000 or tcp port 80 or icmp"
 check_match "control: c3 reaches inet with its own address" "^echo saw $EXT:" \
 	"$(ns c3 timeout 5 $NT udp-client $INET 7000 2>&1)"
 ip -n $P-c3 addr add $SP/32 dev eth0
-before=$(drops spoofed-source)
+before=$(drops spoofed_source)
 : >"$T/echo.log"
 : >"$T/web.log"
 : >"$T/c1udp.log"
@@ -42,7 +42,7 @@ check_none "c3 as $SP: nothing reached inet, translated or not" \
 	"$(cap_show "$T/inet.pcap")"
 check_none "c3 as $SP: inet's servers saw nothing" "$(cat "$T/echo.log" "$T/web.log")"
 check_none "c3 as $SP: nothing reached c1 in net1" "$(cat "$T/c1udp.log")"
-check_drop_grew "c3 as $SP: counted as spoofed-source" spoofed-source "$before"
+check_drop_grew "c3 as $SP: counted as spoofed_source" spoofed_source "$before"
 ip -n $P-c3 addr del $SP/32 dev eth0
 
 # ---- an address bound to its endpoint's MAC ------------------------------
@@ -75,18 +75,18 @@ spoof() {
 		"$(cap_show "$T/$1.br0.pcap")"
 }
 
-before=$(drops spoofed-source)
+before=$(drops spoofed_source)
 spoof binding-on
-check_none "source-binding on: nothing of c2's (as $A) reached inet" \
+check_none "source_binding on: nothing of c2's (as $A) reached inet" \
 	"$(cap_show "$T/binding-on.pcap")"
-check_drop_grew "source-binding on: c2's packets counted as spoofed-source" spoofed-source "$before"
-check_match "source-binding on: e1, the owner of $A, still reaches inet (udp)" "^echo saw $EXT:" \
+check_drop_grew "source_binding on: c2's packets counted as spoofed_source" spoofed_source "$before"
+check_match "source_binding on: e1, the owner of $A, still reaches inet (udp)" "^echo saw $EXT:" \
 	"$(ns e1 timeout 5 $NT udp-client $INET 7000 2>&1)"
-check_match "source-binding on: e1 still reaches inet (tcp)" "^web saw $EXT:" \
+check_match "source_binding on: e1 still reaches inet (tcp)" "^web saw $EXT:" \
 	"$(ns e1 curl -sS --max-time 5 http://$INET/ 2>&1)"
 
-check_cmd "network set $NET source-binding off" hn network set $NET source-binding off
+check_cmd "network set $NET source_binding off" hn network set $NET source_binding off
 spoof binding-off
-check_int "source-binding off: c2's datagrams as $A reach inet (of 50)" -ge 25 \
+check_int "source_binding off: c2's datagrams as $A reach inet (of 50)" -ge 25 \
 	"$(cap_count "$T/binding-off.pcap" src host $EXT)"
 finish

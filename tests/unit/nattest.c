@@ -62,6 +62,69 @@ void nt_check_addr(uint32_t got, uint32_t want, const char *what,
 	_fail(file, line);
 }
 
+/* fail at @file:@line with @what unless @ok */
+static void check_true(bool ok, const char *what, const char *file, int line)
+{
+	if (ok)
+		return;
+	print_error("%s\n", what);
+	_fail(file, line);
+}
+
+/* fail at @file:@line unless @got is @want (@want 0: not checked) */
+static void check_u16(uint16_t got, uint16_t want, const char *what,
+		      const char *file, int line)
+{
+	if (!want || got == want)
+		return;
+	print_error("%s is %u, expected %u\n", what, got, want);
+	_fail(file, line);
+}
+
+/**
+ * nt_check_icmp_err() - fail the test unless a packet is the ICMP error
+ * described, with its quoted header: the one check of an error's quote
+ * (assert_icmp_err())
+ * @p:		the ICMP error
+ * @e:		what it must say; zero addresses and ports are not checked
+ * @file:	caller's file
+ * @line:	caller's line
+ */
+void nt_check_icmp_err(const struct nat_pkt *p, const struct nt_icmp_err *e,
+		       const char *file, int line)
+{
+	const uint8_t *in;
+
+	check_true(pb_ip_csum_ok(p->data, p->len), "outer IP checksum wrong",
+		   file, line);
+	check_true(pb_icmp_csum_ok(p->data, p->len), "ICMP checksum wrong",
+		   file, line);
+	nt_check_addr(pb_src(p->data), e->src, "outer src", file, line);
+	if (e->dst)
+		nt_check_addr(pb_dst(p->data), e->dst, "outer dst", file, line);
+	if (pb_icmp_type(p->data) != e->type ||
+	    pb_icmp_code(p->data) != e->code) {
+		print_error("ICMP %u/%u, expected %u/%u\n",
+			    pb_icmp_type(p->data), pb_icmp_code(p->data),
+			    e->type, e->code);
+		_fail(file, line);
+	}
+	in = pb_icmp_inner(p->data);
+	check_true(pb_ip_csum_ok(in, p->len - (size_t)(in - p->data)),
+		   "quoted IP header checksum wrong", file, line);
+	if (e->in_src)
+		nt_check_addr(pb_src(in), e->in_src, "inner src", file, line);
+	if (e->in_dst)
+		nt_check_addr(pb_dst(in), e->in_dst, "inner dst", file, line);
+	if (pb_proto(in) == PB_IPPROTO_ICMP) {
+		check_u16(pb_icmp_id(in), e->in_sport, "inner ICMP id", file,
+			  line);
+		return;
+	}
+	check_u16(pb_sport(in), e->in_sport, "inner sport", file, line);
+	check_u16(pb_dport(in), e->in_dport, "inner dport", file, line);
+}
+
 /**
  * nt_new() - an engine with no network, clock at NT_T0_MS
  * @lim:	limits, NULL for nat_limits_default()
@@ -119,6 +182,32 @@ void nt_free(struct nt *t)
 		return;
 	nat_destroy(t->nat);
 	free(t);
+}
+
+/**
+ * nt_setup_std() - cmocka fixture: the standard engine, nt_std(NULL, NULL),
+ * in *@state
+ * @state:	cmocka's state of the test
+ *
+ * Return: 0 (a failed set-up fails the test in nt_std())
+ */
+int nt_setup_std(void **state)
+{
+	*state = nt_std(NULL, NULL);
+	return 0;
+}
+
+/**
+ * nt_teardown() - cmocka fixture: free the bench in *@state, if any
+ * @state:	cmocka's state of the test
+ *
+ * Return: 0
+ */
+int nt_teardown(void **state)
+{
+	nt_free(*state);
+	*state = NULL;
+	return 0;
 }
 
 /**

@@ -68,6 +68,8 @@ struct nt {
 struct nt *nt_new(const struct nat_limits *lim);
 struct nt *nt_std(const struct nat_limits *lim, const struct nat_net_cfg *cfg);
 void nt_free(struct nt *t);
+int nt_setup_std(void **state);
+int nt_teardown(void **state);
 uint8_t nt_run(struct nt *t, struct nat_pkt *p);
 unsigned nt_poll(struct nt *t);
 void nt_advance(struct nt *t, uint64_t ms);
@@ -108,6 +110,32 @@ void nt_check_verdict(const struct nat_pkt *p, uint8_t verdict, uint8_t reason,
 void nt_check_addr(uint32_t got, uint32_t want, const char *what,
 		   const char *file, int line);
 
+/**
+ * struct nt_icmp_err - what an ICMP error must say and quote; a zero
+ * address or port is not checked
+ * @src:	outer source address
+ * @dst:	outer destination address (0: not checked)
+ * @type:	ICMP type
+ * @code:	ICMP code
+ * @in_src:	source address of the quoted header
+ * @in_dst:	destination address of the quoted header
+ * @in_sport:	source port of the quoted datagram; the identifier when it
+ *		quotes an ICMP query
+ * @in_dport:	destination port of the quoted datagram
+ */
+struct nt_icmp_err {
+	uint32_t src, dst;
+	uint8_t type, code;
+	uint32_t in_src, in_dst;
+	uint16_t in_sport, in_dport;
+};
+
+void nt_check_icmp_err(const struct nat_pkt *p, const struct nt_icmp_err *e,
+		       const char *file, int line);
+
+/* a test on the standard engine: *state is its struct nt, freed after */
+#define NT_STD(f) cmocka_unit_test_setup_teardown(f, nt_setup_std, nt_teardown)
+
 /* the packet got @v (reason not checked unless @v is NAT_DROP) */
 #define assert_verdict(p, v) nt_check_verdict((p), (v), 0, __FILE__, __LINE__)
 /* the packet was dropped for reason @r */
@@ -116,6 +144,13 @@ void nt_check_addr(uint32_t got, uint32_t want, const char *what,
 /* an address read from a packet equals @want (printed dotted on failure) */
 #define assert_addr(got, want, what) \
 	nt_check_addr((got), (want), (what), __FILE__, __LINE__)
+
+/* @p is an ICMP error as the fields of struct nt_icmp_err say, checksums of
+ * its header, its ICMP message and its quoted header right:
+ * assert_icmp_err(p, .src = REM1, .dst = HOST_A, .type = ..., ...) */
+#define assert_icmp_err(p, ...)                                            \
+	nt_check_icmp_err((p), &(const struct nt_icmp_err){ __VA_ARGS__ }, \
+			  __FILE__, __LINE__)
 
 /* IPv4 header and TCP/UDP or ICMP checksums of a packet are all right */
 #define assert_csums(p)                                                    \

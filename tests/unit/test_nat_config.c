@@ -15,12 +15,6 @@
 #define NET2_PREFIX IPV4(10, 1, 0, 0)
 #define NET2_GW IPV4(10, 1, 0, 1)
 
-static int teardown(void **state)
-{
-	nt_free(*state);
-	return 0;
-}
-
 /* a second network "lab" on 10.1.0.0/16 */
 static unsigned add_net2(struct nt *t)
 {
@@ -77,11 +71,10 @@ static void net_cfg_default_ships_rfc_timeouts_and_eif(void **state)
 
 static void net_add_duplicate_name_is_eexist(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_net_cfg c;
 	unsigned id;
 
-	*state = t;
 	nat_net_cfg_default(&c, "nat");
 	c.gateway = NET2_GW;
 	assert_int_equal(nat_net_add(t->nat, &c, &id), -EEXIST);
@@ -89,11 +82,10 @@ static void net_add_duplicate_name_is_eexist(void **state)
 
 static void net_find_and_get_return_what_was_added(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_net_cfg c;
 	unsigned id = 999, id2;
 
-	*state = t;
 	assert_int_equal(nat_net_find(t->nat, "nat", &id), 0);
 	assert_int_equal(id, t->net);
 	assert_true(nat_net_find(t->nat, "nosuch", &id2) < 0);
@@ -106,13 +98,12 @@ static void net_find_and_get_return_what_was_added(void **state)
 /* a prefix in two networks makes the direction of a packet ambiguous */
 static void prefix_overlap_across_networks_refused_naming_both(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_net_cfg c;
 	const char *msg;
 	unsigned id;
 	int ret;
 
-	*state = t;
 	nat_net_cfg_default(&c, "lab");
 	c.gateway = NET2_GW;
 	assert_int_equal(nat_net_add(t->nat, &c, &id), 0);
@@ -139,9 +130,8 @@ static void prefix_overlap_across_networks_refused_naming_both(void **state)
 /* RFC 4787 REQ-7: internal and external addresses must not overlap */
 static void ext_addr_inside_internal_prefix_refused(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	assert_true(nat_ext_add(t->nat, t->net, IPV4(172, 16, 9, 9), 1024,
 				65535) < 0);
 }
@@ -149,18 +139,16 @@ static void ext_addr_inside_internal_prefix_refused(void **state)
 /* RFC 4787 REQ-7, the same rule checked when the prefix comes second */
 static void prefix_covering_ext_addr_refused(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	unsigned id = add_net2(t);
 
-	*state = t;
 	assert_true(nat_prefix_add(t->nat, id, IPV4(198, 51, 100, 0), 24) < 0);
 }
 
 static void ext_port_range_reversed_refused(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	assert_true(nat_ext_add(t->nat, t->net, IPV4(198, 51, 100, 3), 5000,
 				4000) < 0);
 }
@@ -184,9 +172,8 @@ static void set_timeout_expect(struct nt *t, size_t field, uint32_t value,
 /* RFC 4787 REQ-5, RFC 5382 REQ-4/REQ-5, RFC 5508 REQ-2: MUST NOT be less */
 static void timeouts_below_rfc_floor_refused_by_net_set(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	set_timeout_expect(t, offsetof(struct nat_timeouts, udp), 119, -EINVAL);
 	set_timeout_expect(t, offsetof(struct nat_timeouts, tcp_est), 7439,
 			   -EINVAL);
@@ -200,10 +187,9 @@ static void timeouts_below_rfc_floor_refused_by_net_set(void **state)
 
 static void timeouts_at_rfc_floor_accepted_by_net_set(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_net_cfg c;
 
-	*state = t;
 	assert_int_equal(nat_net_get(t->nat, t->net, &c), 0);
 	c.to.udp = NAT_UDP_TIMEOUT_MIN;
 	c.to.tcp_est = NAT_TCP_EST_TIMEOUT_MIN;
@@ -221,9 +207,8 @@ static void timeouts_at_rfc_floor_accepted_by_net_set(void **state)
 
 static void timeout_above_max_refused_by_net_set(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	set_timeout_expect(t, offsetof(struct nat_timeouts, udp),
 			   NAT_TIMEOUT_MAX + 1, -EINVAL);
 }
@@ -258,12 +243,11 @@ static struct nat_map tcp_map(uint32_t ext, uint16_t port, uint32_t host,
 
 static void static_map_same_proto_addr_port_twice_eaddrinuse(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map m = tcp_map(NT_EXT, 8080, HOST_B, 80);
 	struct nat_map m2 = tcp_map(NT_EXT, 8080, HOST_C, 8000);
 	struct nat_map u = m;
 
-	*state = t;
 	assert_int_equal(nat_map_add(t->nat, t->net, &m), 0);
 	assert_int_equal(nat_map_add(t->nat, t->net, &m2), -EADDRINUSE);
 	/* the port is per protocol: UDP 8080 is another mapping */
@@ -297,26 +281,24 @@ static void static_map_conflict_across_networks_sharing_ext_addr(void **state)
 
 static void static_map_endpoint_outside_prefixes_refused(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map m = tcp_map(NT_EXT, 8080, IPV4(10, 9, 9, 9), 80);
 
-	*state = t;
 	assert_true(nat_map_add(t->nat, t->net, &m) < 0);
 }
 
 static void static_map_on_foreign_ext_addr_refused(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map m = tcp_map(NT_EXT_OTHER, 8080, HOST_B, 80);
 
-	*state = t;
 	assert_true(nat_map_add(t->nat, t->net, &m) < 0);
 }
 
 /* ext_port 0: the engine picks a free port, writes it back, and it works */
 static void dynamic_map_picks_free_port_and_writes_it_back(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map m = {
 		.proto = NAT_UDP,
 		.ext_addr = NT_EXT,
@@ -326,7 +308,6 @@ static void dynamic_map_picks_free_port_and_writes_it_back(void **state)
 	struct nat_map m2 = m;
 	struct nat_pkt *p;
 
-	*state = t;
 	assert_int_equal(nat_map_add(t->nat, t->net, &m), 0);
 	assert_int_not_equal(m.ext_port, 0);
 	assert_true(m.ext_port >= NT_PORT_LO);
@@ -348,11 +329,10 @@ static void dynamic_map_picks_free_port_and_writes_it_back(void **state)
 
 static void map_del_missing_is_enoent(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map m = tcp_map(NT_EXT, 8080, HOST_B, 80);
 	struct nat_pkt *p;
 
-	*state = t;
 	assert_int_equal(nat_map_del(t->nat, t->net, NAT_TCP, NT_EXT, 8080),
 			 -ENOENT);
 	assert_int_equal(nat_map_add(t->nat, t->net, &m), 0);
@@ -398,7 +378,7 @@ static const struct nat_map *seen_find(const struct maps_seen *s, uint8_t proto,
 
 static void map_walk_lists_every_mapping(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map a = tcp_map(NT_EXT, 8080, HOST_B, 80);
 	struct nat_map b = tcp_map(NT_EXT, 2222, HOST_C, 22);
 	struct nat_map c = {
@@ -413,7 +393,6 @@ static void map_walk_lists_every_mapping(void **state)
 	struct maps_seen s = { .n = 0 };
 	const struct nat_map *f;
 
-	*state = t;
 	assert_int_equal(nat_map_add(t->nat, t->net, &a), 0);
 	assert_int_equal(nat_map_add(t->nat, t->net, &b), 0);
 	assert_int_equal(nat_map_add(t->nat, t->net, &c), 0);
@@ -445,11 +424,10 @@ static void map_walk_lists_every_mapping(void **state)
 /* deleting a network ends its sessions: its packets are no longer ours */
 static void net_del_ends_sessions_and_translation(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	uint16_t port;
 
-	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	assert_int_equal(nat_net_del(t->nat, t->net), 0);
 	assert_int_equal(nt_sessions(t, NULL, 0), 0);
@@ -466,11 +444,10 @@ static void net_del_ends_sessions_and_translation(void **state)
 /* deleting an external address ends the sessions that use it */
 static void ext_del_ends_its_sessions(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	uint16_t port;
 
-	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	assert_int_equal(nat_ext_del(t->nat, t->net, NT_EXT), 0);
 	assert_int_equal(nt_sessions(t, NULL, 0), 0);
@@ -523,13 +500,12 @@ static void shared_ext_addr_ports_stay_in_each_network_range(void **state)
  * network, and answers from the address the client used */
 static void static_map_any_ext_addr_serves_each_address(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	const uint32_t ext2 = IPV4(198, 51, 100, 3);
 	struct nat_map m = tcp_map(0, 8080, HOST_B, 80);
 	struct nat_pkt *p;
 	uint32_t ext;
 
-	*state = t;
 	assert_int_equal(nat_ext_add(t->nat, t->net, ext2, 1024, 65535), 0);
 	assert_int_equal(nat_map_add(t->nat, t->net, &m), 0);
 	for (ext = NT_EXT; ext <= ext2; ext++) {
@@ -565,40 +541,43 @@ static void drop_names_exist_for_every_reason(void **state)
 
 		assert_non_null(n);
 		assert_true(strlen(n) > 0);
+		/* snake_case, as every key of the JSON answers */
+		assert_int_equal(n[strspn(n, "abcdefghijklmnopqrstuvwxyz"
+					  "0123456789_")], 0);
 	}
 	assert_non_null(nat_tcp_state_name(NAT_TCP_ESTABLISHED));
 	assert_non_null(nat_proto_name(NAT_UDP));
 	assert_non_null(nat_filter_name(NAT_FILTER_APDF));
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, nt_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(limits_default_are_usable),
 		cmocka_unit_test(net_cfg_default_ships_rfc_timeouts_and_eif),
-		T(net_add_duplicate_name_is_eexist),
-		T(net_find_and_get_return_what_was_added),
-		T(prefix_overlap_across_networks_refused_naming_both),
-		T(ext_addr_inside_internal_prefix_refused),
-		T(prefix_covering_ext_addr_refused),
-		T(ext_port_range_reversed_refused),
-		T(timeouts_below_rfc_floor_refused_by_net_set),
-		T(timeouts_at_rfc_floor_accepted_by_net_set),
-		T(timeout_above_max_refused_by_net_set),
+		NT_STD(net_add_duplicate_name_is_eexist),
+		NT_STD(net_find_and_get_return_what_was_added),
+		NT_STD(prefix_overlap_across_networks_refused_naming_both),
+		NT_STD(ext_addr_inside_internal_prefix_refused),
+		NT_STD(prefix_covering_ext_addr_refused),
+		NT_STD(ext_port_range_reversed_refused),
+		NT_STD(timeouts_below_rfc_floor_refused_by_net_set),
+		NT_STD(timeouts_at_rfc_floor_accepted_by_net_set),
+		NT_STD(timeout_above_max_refused_by_net_set),
 		T(timeouts_below_rfc_floor_refused_by_net_add),
-		T(static_map_same_proto_addr_port_twice_eaddrinuse),
+		NT_STD(static_map_same_proto_addr_port_twice_eaddrinuse),
 		T(static_map_conflict_across_networks_sharing_ext_addr),
-		T(static_map_endpoint_outside_prefixes_refused),
-		T(static_map_on_foreign_ext_addr_refused),
-		T(dynamic_map_picks_free_port_and_writes_it_back),
-		T(map_del_missing_is_enoent),
-		T(map_walk_lists_every_mapping),
-		T(net_del_ends_sessions_and_translation),
+		NT_STD(static_map_endpoint_outside_prefixes_refused),
+		NT_STD(static_map_on_foreign_ext_addr_refused),
+		NT_STD(dynamic_map_picks_free_port_and_writes_it_back),
+		NT_STD(map_del_missing_is_enoent),
+		NT_STD(map_walk_lists_every_mapping),
+		NT_STD(net_del_ends_sessions_and_translation),
 		T(shared_ext_addr_ports_stay_in_each_network_range),
-		T(static_map_any_ext_addr_serves_each_address),
-		T(ext_del_ends_its_sessions),
+		NT_STD(static_map_any_ext_addr_serves_each_address),
+		NT_STD(ext_del_ends_its_sessions),
 		cmocka_unit_test(drop_names_exist_for_every_reason),
 	};
 

@@ -4,10 +4,10 @@
  *
  * Ports: an endpoint sending from every source port it has gets at most
  * its port_share of the external address per protocol (RFC 6888 REQ-4),
- * dropped as "port-share", and another endpoint still opens new UDP, TCP
+ * dropped as "port_share", and another endpoint still opens new UDP, TCP
  * and ICMP flows. Unanswered UDP sessions time out after udp_unanswered.
  * Inbound: one remote host spraying a static UDP mapping from 8200 ports
- * is held to remote_inbound_max sessions ("remote-limit"); many remotes
+ * is held to remote_inbound_max sessions ("remote_limit"); many remotes
  * fill the mapping's map_inbound_max, and then a session the endpoint never
  * answered is evicted for a new client, never one it answered.
  */
@@ -20,12 +20,6 @@
 #define RANGE_LO 49152
 #define RANGE_HI 65535
 #define WHEEL 65		/* s, expiry happens within the wheel's 64 s */
-
-static int teardown(void **state)
-{
-	nt_free(*state);
-	return 0;
-}
 
 /* the standard network with the range Linux gives dynamic ports */
 static struct nt *nt_range(const struct nat_net_cfg *cfg)
@@ -46,7 +40,7 @@ static struct nt *nt_range(const struct nat_net_cfg *cfg)
 }
 
 /* @host sends one packet from each of @n source ports; returns how many
- * were forwarded, the others must be refused for port-share */
+ * were forwarded, the others must be refused for port_share */
 static unsigned flood(struct nt *t, uint32_t host, uint8_t proto, unsigned n)
 {
 	unsigned i, fwd = 0;
@@ -140,11 +134,10 @@ static void port_share_given_back_when_mappings_expire(void **state)
  * RFC 4787 REQ-5 floor); an answered one lives the full 300 s */
 static void rfc4787_req5_unanswered_udp_expires_at_floor(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_session_info si;
 	uint16_t pb;
 
-	*state = t;
 	nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	pb = nt_udp_out(t, HOST_B, 40000, REM1, 53);
 	nt_udp_in_ok(t, REM1, 53, pb, HOST_B, 40000);
@@ -238,7 +231,7 @@ static void mapping_budget_evicts_unanswered_keeps_answered(void **state)
 	tp_free(p);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, nt_teardown)
 
 int main(void)
 {
@@ -246,7 +239,7 @@ int main(void)
 		T(port_share_flood_leaves_ports_for_other_endpoint),
 		T(port_share_setting_applies_and_one_is_whole_range),
 		T(port_share_given_back_when_mappings_expire),
-		T(rfc4787_req5_unanswered_udp_expires_at_floor),
+		NT_STD(rfc4787_req5_unanswered_udp_expires_at_floor),
 		T(remote_limit_one_host_cannot_fill_mapping),
 		T(mapping_budget_evicts_unanswered_keeps_answered),
 	};

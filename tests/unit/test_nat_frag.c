@@ -25,12 +25,6 @@ struct frags {
 	size_t len[NFRAG];
 };
 
-static int teardown(void **state)
-{
-	nt_free(*state);
-	return 0;
-}
-
 static size_t dgram_udp(uint8_t *b, size_t cap, uint32_t src, uint16_t sport,
 			uint32_t dst, uint16_t dport, uint16_t id)
 {
@@ -94,14 +88,13 @@ static void keep(struct frags *out, unsigned i, const struct nat_pkt *p)
 /* RFC 4787 REQ-14: in-order fragments all translated, one new ID */
 static void rfc4787_req14_outbound_fragments_in_order_translated(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint8_t d[256];
 	struct frags in, out;
 	struct nat_stats st;
 	uint16_t id = 0;
 	unsigned i;
 
-	*state = t;
 	dgram_udp(d, sizeof(d), HOST_A, 40000, REM1, 53, 0x4242);
 	split(d, &in);
 	for (i = 0; i < NFRAG; i++) {
@@ -132,14 +125,13 @@ static void rfc4787_req14_outbound_fragments_in_order_translated(void **state)
  * arrives, then nat_poll() hands it out translated */
 static void rfc4787_req14_out_of_order_last_held_until_first(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint8_t d[256];
 	struct frags in, out;
 	struct nat_pkt *p;
 	struct nat_stats st;
 	uint16_t id;
 
-	*state = t;
 	dgram_udp(d, sizeof(d), HOST_A, 40000, REM1, 53, 0x4343);
 	split(d, &in);
 
@@ -182,13 +174,12 @@ static void rfc4787_req14_out_of_order_last_held_until_first(void **state)
 /* RFC 4787 REQ-14: a fragmented reply from outside reaches the endpoint */
 static void rfc4787_req14_inbound_fragments_of_reply_translated(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint8_t d[256];
 	struct frags in, out;
 	uint16_t port, id = 0;
 	unsigned i;
 
-	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	dgram_udp(d, sizeof(d), REM1, 53, NT_EXT, port, 0x5151);
 	split(d, &in);
@@ -216,7 +207,7 @@ static void rfc4787_req14_inbound_fragments_of_reply_translated(void **state)
  * ICMP checksum covers all of them */
 static void rfc4787_req14_fragmented_echo_translated_out_of_order(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct pb_ip ip = { .src = HOST_A, .dst = REM1, .id = 0x6060 };
 	uint8_t data[DGRAM_PAYLOAD], d[256];
 	struct frags in, out;
@@ -224,7 +215,6 @@ static void rfc4787_req14_fragmented_echo_translated_out_of_order(void **state)
 	uint16_t id;
 	unsigned i;
 
-	*state = t;
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(0xf0 ^ i);
 	assert_true(pb_icmp_echo(d, sizeof(d), &ip, PB_ICMP_ECHO, 0x1234, 1,
@@ -265,13 +255,12 @@ static void rfc4787_req14_fragmented_echo_translated_out_of_order(void **state)
 static void
 first_fragment_shorter_than_tcp_header_dropped_frag_bad(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct pb_ip ip = { .src = HOST_A, .dst = REM1, .id = 0x7070 };
 	uint8_t data[40] = { 0 }, d[256], f[64];
 	size_t flen;
 	struct nat_pkt *p;
 
-	*state = t;
 	assert_true(pb_tcp(d, sizeof(d), &ip, 40001, 80, PB_TCP_SYN, 1, 0, data,
 			   sizeof(data)));
 	flen = pb_frag(f, sizeof(f), d, 0, 8, true);
@@ -287,12 +276,11 @@ first_fragment_shorter_than_tcp_header_dropped_frag_bad(void **state)
  * datagram ends before 65536 */
 static void impossible_fragments_dropped_frag_bad(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint8_t d[256], f[256];
 	size_t flen;
 	struct nat_pkt *p;
 
-	*state = t;
 	dgram_udp(d, sizeof(d), HOST_A, 40000, REM1, 53, 0x7171);
 	flen = pb_frag(f, sizeof(f), d, 0, 44, true); /* 44: not 8k */
 	p = tp_new(f, flen, NAT_DIR_OUT);
@@ -313,13 +301,12 @@ static void impossible_fragments_dropped_frag_bad(void **state)
  * never sent untranslated */
 static void held_fragment_without_first_dropped_after_timeout(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint8_t d[256];
 	struct frags in;
 	struct nat_pkt *p;
 	struct nat_stats st;
 
-	*state = t;
 	dgram_udp(d, sizeof(d), HOST_A, 40000, REM1, 53, 0x8181);
 	split(d, &in);
 	p = tp_new(in.b[2], in.len[2], NAT_DIR_OUT);
@@ -431,14 +418,13 @@ static void rfc4787_req14a_first_fragment_flood_no_crash(void **state)
  * per nat_poll() call when it is asked for one at a time */
 static void rfc4787_req14_inbound_out_of_order_released_max_one(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint8_t d[256];
 	struct frags in, out;
 	struct nat_pkt *p, o[4];
 	uint16_t port, id;
 	unsigned i, n;
 
-	*state = t;
 	memset(&out, 0, sizeof(out));
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	dgram_udp(d, sizeof(d), REM1, 53, NT_EXT, port, 0x5252);
@@ -475,7 +461,7 @@ static void rfc4787_req14_inbound_out_of_order_released_max_one(void **state)
 /* the same out-of-order datagram handed over in one nat_process() batch */
 static void rfc4787_req14_out_of_order_fragments_in_one_batch(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint8_t d[256];
 	struct frags in, out;
 	struct nat_pkt *p[NFRAG];
@@ -483,7 +469,6 @@ static void rfc4787_req14_out_of_order_fragments_in_one_batch(void **state)
 	static const unsigned order[NFRAG] = { 2, 0, 1 };
 	unsigned i;
 
-	*state = t;
 	dgram_udp(d, sizeof(d), HOST_A, 40000, REM1, 53, 0x5353);
 	split(d, &in);
 	for (i = 0; i < NFRAG; i++) {
@@ -513,13 +498,12 @@ static void rfc4787_req14_out_of_order_fragments_in_one_batch(void **state)
  * in either order: they cannot be translated */
 static void fragments_of_refused_datagram_never_forwarded(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint8_t d[256];
 	struct frags in;
 	struct nat_pkt *p;
 	unsigned i;
 
-	*state = t;
 	/* inbound to a port with no mapping: first fragment first */
 	dgram_udp(d, sizeof(d), REM1, 53, NT_EXT, 33333, 0x1111);
 	split(d, &in);
@@ -607,13 +591,12 @@ static void frag_dgram_passes(struct nt *t, uint8_t dir, uint32_t src,
  * remote's still pass */
 static void rfc4787_req14a_one_source_flood_limited_to_its_share(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_limits lim;
 	struct nat_stats st;
 	uint16_t port;
 	unsigned i;
 
-	*state = t;
 	nat_limits_default(&lim);
 	for (i = 0; i < 4200; i++)
 		bogus_frag_in(t, REM1, (uint16_t)i);
@@ -636,12 +619,11 @@ static void rfc4787_req14a_one_source_flood_limited_to_its_share(void **state)
  * oldest datagrams are evicted and counted, new ones still pass */
 static void rfc4787_req14a_full_table_evicts_oldest(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_limits lim;
 	struct nat_stats st;
 	unsigned i;
 
-	*state = t;
 	nat_limits_default(&lim);
 	for (i = 0; i < 4200; i++)
 		bogus_frag_in(t, IPV4(45, 1 + i / 250, 1 + i % 250, 9), 7);
@@ -657,25 +639,25 @@ static void rfc4787_req14a_full_table_evicts_oldest(void **state)
 			  NT_EXT, REM2);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, nt_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(rfc4787_req14_outbound_fragments_in_order_translated),
-		T(rfc4787_req14_out_of_order_last_held_until_first),
-		T(rfc4787_req14_inbound_fragments_of_reply_translated),
-		T(rfc4787_req14_fragmented_echo_translated_out_of_order),
-		T(first_fragment_shorter_than_tcp_header_dropped_frag_bad),
-		T(impossible_fragments_dropped_frag_bad),
-		T(held_fragment_without_first_dropped_after_timeout),
+		NT_STD(rfc4787_req14_outbound_fragments_in_order_translated),
+		NT_STD(rfc4787_req14_out_of_order_last_held_until_first),
+		NT_STD(rfc4787_req14_inbound_fragments_of_reply_translated),
+		NT_STD(rfc4787_req14_fragmented_echo_translated_out_of_order),
+		NT_STD(first_fragment_shorter_than_tcp_header_dropped_frag_bad),
+		NT_STD(impossible_fragments_dropped_frag_bad),
+		NT_STD(held_fragment_without_first_dropped_after_timeout),
 		T(rfc4787_req14a_fragment_flood_bounded_by_limits),
 		T(rfc4787_req14a_first_fragment_flood_no_crash),
-		T(rfc4787_req14_inbound_out_of_order_released_max_one),
-		T(rfc4787_req14_out_of_order_fragments_in_one_batch),
-		T(fragments_of_refused_datagram_never_forwarded),
-		T(rfc4787_req14a_one_source_flood_limited_to_its_share),
-		T(rfc4787_req14a_full_table_evicts_oldest),
+		NT_STD(rfc4787_req14_inbound_out_of_order_released_max_one),
+		NT_STD(rfc4787_req14_out_of_order_fragments_in_one_batch),
+		NT_STD(fragments_of_refused_datagram_never_forwarded),
+		NT_STD(rfc4787_req14a_one_source_flood_limited_to_its_share),
+		NT_STD(rfc4787_req14a_full_table_evicts_oldest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,12 +12,6 @@
 
 #include "nattest.h"
 
-static int teardown(void **state)
-{
-	nt_free(*state);
-	return 0;
-}
-
 /* the standard network with UDP and TCP EXT:8080 -> B:80 */
 static struct nt *nt_hairpin(void)
 {
@@ -36,15 +30,21 @@ static struct nt *nt_hairpin(void)
 	return t;
 }
 
+/* cmocka fixture: nt_hairpin() in *@state, freed by nt_teardown() */
+static int setup_hairpin(void **state)
+{
+	*state = nt_hairpin();
+	return 0;
+}
+
 /* RFC 4787 REQ-9/9a: A -> EXT:8080 arrives at B:80 from A's mapping */
 static void rfc4787_req9_udp_hairpin_single_pass_src_is_a_mapping(void **state)
 {
-	struct nt *t = nt_hairpin();
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	struct nat_stats st;
 	uint16_t pa;
 
-	*state = t;
 	pa = nt_udp_out(t, HOST_A, 40000, REM1, 53); /* A's mapping */
 
 	p = tp_udp(NAT_DIR_OUT, HOST_A, 40000, NT_EXT, 8080);
@@ -76,12 +76,11 @@ static void rfc4787_req9_udp_hairpin_single_pass_src_is_a_mapping(void **state)
  * the hairpin created, and A keeps it towards the outside (REQ-1) */
 static void rfc4787_req9a_hairpin_creates_a_mapping_used_outside(void **state)
 {
-	struct nt *t = nt_hairpin();
+	struct nt *t = *state;
 	struct nat_session_info si;
 	struct nat_pkt *p;
 	uint16_t sport;
 
-	*state = t;
 	p = tp_udp(NAT_DIR_OUT, HOST_A, 40000, NT_EXT, 8080);
 	nt_run(t, p);
 	assert_verdict(p, NAT_FORWARD);
@@ -100,11 +99,10 @@ static void rfc4787_req9a_hairpin_creates_a_mapping_used_outside(void **state)
 /* RFC 5382 REQ-8/8a: the TCP handshake hairpinned */
 static void rfc5382_req8_tcp_hairpin_handshake(void **state)
 {
-	struct nt *t = nt_hairpin();
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	uint16_t pa;
 
-	*state = t;
 	pa = nt_tcp_out(t, HOST_A, 40001, REM1, 443, PB_TCP_SYN);
 
 	p = tp_tcp(NAT_DIR_OUT, HOST_A, 40001, NT_EXT, 8080, PB_TCP_SYN, 100,
@@ -146,11 +144,10 @@ static void rfc5382_req8_tcp_hairpin_handshake(void **state)
  * reachable from A (EIF) */
 static void rfc4787_req9_hairpin_through_dynamic_mapping(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	uint16_t pb, pa;
 
-	*state = t;
 	pb = nt_udp_out(t, HOST_B, 5000, REM1, 3478);
 	pa = nt_udp_out(t, HOST_A, 6000, REM1, 3478);
 	p = tp_udp(NAT_DIR_OUT, HOST_A, 6000, NT_EXT, pb);
@@ -167,12 +164,11 @@ static void rfc4787_req9_hairpin_through_dynamic_mapping(void **state)
 /* a port nobody maps on the external address belongs to the host */
 static void hairpin_to_unmapped_port_is_local_untranslated(void **state)
 {
-	struct nt *t = nt_hairpin();
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	uint8_t before[128];
 	uint32_t len;
 
-	*state = t;
 	p = tp_udp(NAT_DIR_OUT, HOST_A, 40000, NT_EXT, 9999);
 	len = p->len;
 	memcpy(before, p->data, len);
@@ -196,13 +192,11 @@ static void hairpin_to_unmapped_port_is_local_untranslated(void **state)
  * the outer destination being the quoted source after translation */
 static void rfc5508_req7a_hairpinned_icmp_error_reaches_a(void **state)
 {
-	struct nt *t = nt_hairpin();
+	struct nt *t = *state;
 	uint8_t recvd[128];
 	size_t rlen;
 	struct nat_pkt *p;
-	uint8_t *in;
 
-	*state = t;
 	p = tp_udp(NAT_DIR_OUT, HOST_A, 40000, NT_EXT, 8080);
 	nt_run(t, p);
 	assert_verdict(p, NAT_FORWARD);
@@ -214,32 +208,25 @@ static void rfc5508_req7a_hairpinned_icmp_error_reaches_a(void **state)
 			PB_UNREACH_PORT, 0, recvd, rlen);
 	nt_run(t, p);
 	assert_verdict(p, NAT_FORWARD);
-	assert_true(pb_ip_csum_ok(p->data, p->len));
-	assert_true(pb_icmp_csum_ok(p->data, p->len));
-	assert_addr(pb_src(p->data), NT_EXT, "outer src");
-	assert_addr(pb_dst(p->data), HOST_A, "outer dst");
-	assert_int_equal(pb_icmp_type(p->data), PB_ICMP_UNREACH);
-	assert_int_equal(pb_icmp_code(p->data), PB_UNREACH_PORT);
-	in = pb_icmp_inner(p->data);
-	assert_true(pb_ip_csum_ok(in, 20));
-	assert_addr(pb_src(in), HOST_A, "inner src");
-	assert_int_equal(pb_sport(in), 40000);
-	assert_addr(pb_dst(in), NT_EXT, "inner dst");
-	assert_int_equal(pb_dport(in), 8080);
+	assert_icmp_err(p, .src = NT_EXT, .dst = HOST_A,
+			.type = PB_ICMP_UNREACH, .code = PB_UNREACH_PORT,
+			.in_src = HOST_A, .in_dst = NT_EXT, .in_sport = 40000,
+			.in_dport = 8080);
 	tp_free(p);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, nt_teardown)
+#define H(f) cmocka_unit_test_setup_teardown(f, setup_hairpin, nt_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(rfc4787_req9_udp_hairpin_single_pass_src_is_a_mapping),
-		T(rfc4787_req9a_hairpin_creates_a_mapping_used_outside),
-		T(rfc5382_req8_tcp_hairpin_handshake),
-		T(rfc4787_req9_hairpin_through_dynamic_mapping),
-		T(hairpin_to_unmapped_port_is_local_untranslated),
-		T(rfc5508_req7a_hairpinned_icmp_error_reaches_a),
+		H(rfc4787_req9_udp_hairpin_single_pass_src_is_a_mapping),
+		H(rfc4787_req9a_hairpin_creates_a_mapping_used_outside),
+		H(rfc5382_req8_tcp_hairpin_handshake),
+		NT_STD(rfc4787_req9_hairpin_through_dynamic_mapping),
+		H(hairpin_to_unmapped_port_is_local_untranslated),
+		H(rfc5508_req7a_hairpinned_icmp_error_reaches_a),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,12 +12,6 @@
 
 #include "nattest.h"
 
-static int teardown(void **state)
-{
-	nt_free(*state);
-	return 0;
-}
-
 static struct nt *nt_limited(const struct nat_limits *lim, bool icmp_errors,
 			     uint16_t port_lo, uint16_t port_hi)
 {
@@ -51,12 +45,9 @@ static void refused(struct nt *t, uint32_t host, uint16_t sport, uint16_t dport,
 		/* RFC 5508 REQ-8: 3/13 from the gateway, quoting the packet */
 		assert_verdict(p, NAT_REPLY);
 		assert_int_equal(p->len, pb_totlen(p->data));
-		assert_true(pb_ip_csum_ok(p->data, p->len));
-		assert_addr(pb_src(p->data), NT_GW, "ICMP src");
-		assert_addr(pb_dst(p->data), host, "ICMP dst");
-		assert_int_equal(pb_icmp_type(p->data), PB_ICMP_UNREACH);
-		assert_int_equal(pb_icmp_code(p->data), PB_UNREACH_ADMIN);
-		assert_true(pb_icmp_csum_ok(p->data, p->len));
+		assert_icmp_err(p, .src = NT_GW, .dst = host,
+				.type = PB_ICMP_UNREACH,
+				.code = PB_UNREACH_ADMIN);
 		assert_memory_equal(pb_icmp_inner(p->data), orig, 28);
 	}
 	assert_int_equal(nt_drops(t, reason), before + 1);
@@ -214,7 +205,7 @@ static void syn_hold_table_full_drops_syn_held_full(void **state)
 	tp_free(p);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, nt_teardown)
 
 int main(void)
 {

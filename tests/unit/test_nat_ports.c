@@ -24,12 +24,6 @@
 #define NET2_HOST_ADDR IPV4(10, 2, 0, 2)
 #define EXT2 IPV4(198, 51, 100, 3)
 
-static int teardown(void **state)
-{
-	nt_free(*state);
-	return 0;
-}
-
 /* ---- a replayed copy of the ownership, as the datapath keeps it -------- */
 
 #define RP_ADDRS 4
@@ -220,10 +214,9 @@ static void assert_no_event(struct nt *t)
 
 static void port_events_report_dynamic_mapping_created_and_expired(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint16_t port;
 
-	*state = t;
 	assert_no_event(t);
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	assert_event(t, 1, NAT_UDP, NT_EXT, port);
@@ -241,11 +234,10 @@ static void port_events_report_dynamic_mapping_created_and_expired(void **state)
 
 static void port_events_cover_tcp_and_icmp_identifiers(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	uint16_t port, id;
 
-	*state = t;
 	port = nt_tcp_out(t, HOST_A, 40001, REM1, 80, PB_TCP_SYN);
 	assert_event(t, 1, NAT_TCP, NT_EXT, port);
 	p = tp_echo(NAT_DIR_OUT, HOST_A, REM1, PB_ICMP_ECHO, 0x4242, 1);
@@ -261,10 +253,9 @@ static void port_events_cover_tcp_and_icmp_identifiers(void **state)
 
 static void port_events_report_flush_of_sessions(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint16_t a, b;
 
-	*state = t;
 	a = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	b = nt_udp_out(t, HOST_B, 40000, REM1, 53);
 	assert_int_not_equal(a, b);
@@ -278,7 +269,7 @@ static void port_events_report_flush_of_sessions(void **state)
 
 static void port_events_report_static_mapping_added_and_deleted(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map m = {
 		.proto = NAT_TCP,
 		.ext_addr = 0,
@@ -287,7 +278,6 @@ static void port_events_report_static_mapping_added_and_deleted(void **state)
 		.int_port = 80,
 	};
 
-	*state = t;
 	assert_int_equal(nat_ext_add(t->nat, t->net, EXT2, 1024, 65535), 0);
 	assert_int_equal(nat_map_add(t->nat, t->net, &m), 0);
 	/* one per external address it covers */
@@ -305,7 +295,7 @@ static void port_events_report_static_mapping_added_and_deleted(void **state)
 static void
 port_events_static_mapping_taking_dynamic_port_releases_first(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map m = {
 		.proto = NAT_UDP,
 		.ext_addr = NT_EXT,
@@ -314,7 +304,6 @@ port_events_static_mapping_taking_dynamic_port_releases_first(void **state)
 	};
 	uint16_t port;
 
-	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	assert_event(t, 1, NAT_UDP, NT_EXT, port);
 	m.ext_port = port;
@@ -327,7 +316,7 @@ port_events_static_mapping_taking_dynamic_port_releases_first(void **state)
 
 static void port_events_report_external_address_removed(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map m = {
 		.proto = NAT_UDP,
 		.ext_addr = 0,
@@ -337,7 +326,6 @@ static void port_events_report_external_address_removed(void **state)
 	};
 	uint16_t port;
 
-	*state = t;
 	assert_int_equal(nat_map_add(t->nat, t->net, &m), 0);
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	assert_event(t, 1, NAT_UDP, NT_EXT, 5353);
@@ -353,13 +341,12 @@ static void port_events_report_external_address_removed(void **state)
  * one network releases its ports only */
 static void port_events_of_shared_address_are_per_address(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_net_cfg cfg;
 	struct replay *r = rp_new();
 	unsigned n2;
 	uint16_t a, b;
 
-	*state = t;
 	nat_net_cfg_default(&cfg, "two");
 	assert_int_equal(nat_net_add(t->nat, &cfg, &n2), 0);
 	assert_int_equal(nat_prefix_add(t->nat, n2, NET2_PREFIX, NET2_PLEN), 0);
@@ -385,11 +372,10 @@ static void port_events_of_shared_address_are_per_address(void **state)
 
 static void port_events_report_network_deleted(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct replay *r = rp_new();
 	uint16_t a;
 
-	*state = t;
 	a = nt_tcp_out(t, HOST_A, 40000, REM1, 80, PB_TCP_SYN);
 	rp_drain(r, t->nat);
 	assert_int_equal(r->n, 1);
@@ -668,9 +654,8 @@ static void port_events_with_small_log_resync_to_walk(void **state)
 
 static void port_hold_stops_port_preservation(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	assert_int_equal(nt_udp_out(t, HOST_A, 40000, REM1, 53), 40000);
 	assert_int_equal(nat_port_hold(t->nat, NAT_UDP, NT_EXT, 40001, true),
 			 0);
@@ -717,10 +702,9 @@ static void port_hold_stops_random_choice(void **state)
 
 static void port_hold_of_icmp_identifier_changes_identifier(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 
-	*state = t;
 	assert_int_equal(nat_port_hold(t->nat, NAT_ICMP, 0, 0x4242, true), 0);
 	p = tp_echo(NAT_DIR_OUT, HOST_A, REM1, PB_ICMP_ECHO, 0x4242, 1);
 	nt_run(t, p);
@@ -733,9 +717,8 @@ static void port_hold_of_icmp_identifier_changes_identifier(void **state)
 /* a mapping that owned the port before keeps it until it expires */
 static void port_hold_keeps_existing_mapping_until_it_expires(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	assert_int_equal(nt_udp_out(t, HOST_A, 40000, REM1, 53), 40000);
 	assert_int_equal(nat_port_hold(t->nat, NAT_UDP, 0, 40000, true), 0);
 	assert_int_equal(nt_udp_out(t, HOST_A, 40000, REM1, 53), 40000);
@@ -751,10 +734,9 @@ static void port_hold_keeps_existing_mapping_until_it_expires(void **state)
 /* a packet to a held port that no mapping owns is the host's socket's */
 static void inbound_to_held_port_without_mapping_is_local(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 
-	*state = t;
 	p = nt_udp_in(t, REM1, 53, 40000);
 	assert_drop(p, NAT_DROP_NO_MAPPING);
 	tp_free(p);
@@ -772,9 +754,8 @@ static void inbound_to_held_port_without_mapping_is_local(void **state)
 /* held is not owned: no event, not in the walk */
 static void port_hold_is_not_ownership(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	assert_int_equal(nat_port_hold(t->nat, NAT_TCP, NT_EXT, 8080, true), 0);
 	assert_int_equal(nat_port_hold(t->nat, NAT_TCP, 0, 8081, true), 0);
 	assert_no_event(t);
@@ -789,11 +770,10 @@ static void port_hold_is_not_ownership(void **state)
  * address's hold is its own */
 static void port_hold_on_every_address_covers_later_addresses(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_net_cfg cfg;
 	unsigned n2;
 
-	*state = t;
 	assert_int_equal(nat_port_hold(t->nat, NAT_UDP, 0, 40000, true), 0);
 	assert_int_equal(nat_port_hold(t->nat, NAT_UDP, NT_EXT, 40001, true),
 			 0);
@@ -819,9 +799,8 @@ static void port_hold_on_every_address_covers_later_addresses(void **state)
 /* the daemon's scan replaces the whole set */
 static void port_hold_clear_forgets_every_hold(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	assert_int_equal(nat_port_hold(t->nat, NAT_UDP, 0, 40000, true), 0);
 	assert_int_equal(nat_port_hold(t->nat, NAT_UDP, NT_EXT, 40001, true),
 			 0);
@@ -858,9 +837,8 @@ static void port_hold_skipped_when_engine_picks_static_port(void **state)
 
 static void port_hold_refuses_bad_protocol_port_and_address(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	assert_int_equal(nat_port_hold(t->nat, NAT_NPROTO, NT_EXT, 1, true),
 			 -EINVAL);
 	assert_string_not_equal(nat_error(t->nat), "");
@@ -917,10 +895,9 @@ static void outbound_udp_to_other_network_dropped_isolated(void **state)
 
 static void outbound_tcp_syn_to_own_prefix_dropped_isolated(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 
-	*state = t;
 	p = tp_tcp(NAT_DIR_OUT, HOST_A, 40000, HOST_B, 22, PB_TCP_SYN, 1, 0);
 	nt_run(t, p);
 	assert_drop(p, NAT_DROP_ISOLATED);
@@ -1024,12 +1001,11 @@ static void icmp_error_aimed_at_other_network_dropped_isolated(void **state)
 /* a session towards addresses a new prefix covers goes with the change */
 static void prefix_add_removes_sessions_towards_it(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_net_cfg cfg;
 	struct nat_pkt *p;
 	unsigned n2;
 
-	*state = t;
 	nt_udp_out(t, HOST_A, 40000, NET2_HOST, 53);
 	nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	assert_int_equal(nt_sessions(t, NULL, 0), 2);
@@ -1110,47 +1086,47 @@ static void drop_reason_isolated_is_named(void **state)
 	(void)state;
 	assert_string_equal(nat_drop_name(NAT_DROP_ISOLATED), "isolated");
 	/* the reasons of the fairness limits follow it, each named */
-	assert_string_equal(nat_drop_name(NAT_DROP_PORT_SHARE), "port-share");
+	assert_string_equal(nat_drop_name(NAT_DROP_PORT_SHARE), "port_share");
 	assert_string_equal(nat_drop_name(NAT_DROP_REMOTE_LIMIT),
-			    "remote-limit");
+			    "remote_limit");
 	assert_int_equal(NAT_DROP_REMOTE_LIMIT + 1, NAT_DROP_REASONS);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, nt_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(port_events_report_dynamic_mapping_created_and_expired),
-		T(port_events_cover_tcp_and_icmp_identifiers),
-		T(port_events_report_flush_of_sessions),
-		T(port_events_report_static_mapping_added_and_deleted),
-		T(port_events_static_mapping_taking_dynamic_port_releases_first),
-		T(port_events_report_external_address_removed),
-		T(port_events_of_shared_address_are_per_address),
-		T(port_events_report_network_deleted),
+		NT_STD(port_events_report_dynamic_mapping_created_and_expired),
+		NT_STD(port_events_cover_tcp_and_icmp_identifiers),
+		NT_STD(port_events_report_flush_of_sessions),
+		NT_STD(port_events_report_static_mapping_added_and_deleted),
+		NT_STD(port_events_static_mapping_taking_dynamic_port_releases_first),
+		NT_STD(port_events_report_external_address_removed),
+		NT_STD(port_events_of_shared_address_are_per_address),
+		NT_STD(port_events_report_network_deleted),
 		T(port_events_overflow_asks_for_resync_once),
 		T(port_events_drain_in_order_across_calls),
 		cmocka_unit_test(port_events_limit_zero_is_refused),
 		cmocka_unit_test(
 			port_events_replayed_equal_walk_after_random_workload),
 		cmocka_unit_test(port_events_with_small_log_resync_to_walk),
-		T(port_hold_stops_port_preservation),
+		NT_STD(port_hold_stops_port_preservation),
 		T(port_hold_stops_random_choice),
-		T(port_hold_of_icmp_identifier_changes_identifier),
-		T(port_hold_keeps_existing_mapping_until_it_expires),
-		T(inbound_to_held_port_without_mapping_is_local),
-		T(port_hold_is_not_ownership),
-		T(port_hold_on_every_address_covers_later_addresses),
-		T(port_hold_clear_forgets_every_hold),
+		NT_STD(port_hold_of_icmp_identifier_changes_identifier),
+		NT_STD(port_hold_keeps_existing_mapping_until_it_expires),
+		NT_STD(inbound_to_held_port_without_mapping_is_local),
+		NT_STD(port_hold_is_not_ownership),
+		NT_STD(port_hold_on_every_address_covers_later_addresses),
+		NT_STD(port_hold_clear_forgets_every_hold),
 		T(port_hold_skipped_when_engine_picks_static_port),
-		T(port_hold_refuses_bad_protocol_port_and_address),
+		NT_STD(port_hold_refuses_bad_protocol_port_and_address),
 		T(outbound_udp_to_other_network_dropped_isolated),
-		T(outbound_tcp_syn_to_own_prefix_dropped_isolated),
+		NT_STD(outbound_tcp_syn_to_own_prefix_dropped_isolated),
 		T(outbound_to_other_network_host_addr_dropped_isolated),
 		T(host_access_through_host_addr_still_works),
 		T(icmp_error_aimed_at_other_network_dropped_isolated),
-		T(prefix_add_removes_sessions_towards_it),
+		NT_STD(prefix_add_removes_sessions_towards_it),
 		T(host_addr_change_removes_sessions_with_old_one),
 		T(hairpin_to_other_network_mapping_still_translated),
 		cmocka_unit_test(drop_reason_isolated_is_named),

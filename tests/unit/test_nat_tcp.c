@@ -17,12 +17,6 @@
 #define FIN PB_TCP_FIN
 #define RST PB_TCP_RST
 
-static int teardown(void **state)
-{
-	nt_free(*state);
-	return 0;
-}
-
 static uint8_t tcp_state(struct nt *t, uint32_t host, uint16_t hport,
 			 uint32_t rem, uint16_t rport)
 {
@@ -54,11 +48,10 @@ static uint16_t establish(struct nt *t)
 
 static void rfc5382_outbound_syn_creates_session_out_init(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_session_info si;
 	uint16_t port;
 
-	*state = t;
 	port = nt_tcp_out(t, HOST_A, 40001, REM1, 80, SYN);
 	assert_int_equal(port, 40001); /* free: preserved */
 	assert_true(nt_session_find(t, NAT_TCP, HOST_A, 40001, REM1, 80, &si));
@@ -72,10 +65,9 @@ static void rfc5382_outbound_syn_creates_session_out_init(void **state)
 /* RFC 5382 REQ-2: the handshake passes; SYN seen both ways: established */
 static void rfc5382_req2_synack_passes_session_established(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint16_t port;
 
-	*state = t;
 	port = nt_tcp_out(t, HOST_A, 40001, REM1, 80, SYN);
 	nt_tcp_in_ok(t, REM1, 80, port, HOST_A, 40001, SYN | ACK);
 	assert_tcp_state(t, HOST_A, 40001, REM1, 80, NAT_TCP_ESTABLISHED);
@@ -88,11 +80,10 @@ static void rfc5382_req2_synack_passes_session_established(void **state)
  * timer (RFC 5382 REQ-5: at least 4 minutes) */
 static void rfc7857_fin_both_ways_both_fin_then_transitory_timeout(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	uint16_t port;
 
-	*state = t;
 	port = establish(t);
 	nt_tcp_out(t, HOST_A, 40001, REM1, 80, FIN | ACK);
 	assert_tcp_state(t, HOST_A, 40001, REM1, 80, NAT_TCP_OUT_FIN);
@@ -116,10 +107,9 @@ static void rfc7857_fin_both_ways_both_fin_then_transitory_timeout(void **state)
  * it moves it to the transitory timer */
 static void rfc7857_rst_moves_session_to_trans_not_deleted(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint16_t port;
 
-	*state = t;
 	port = establish(t);
 	nt_tcp_in_ok(t, REM1, 80, port, HOST_A, 40001, RST);
 	assert_tcp_state(t, HOST_A, 40001, REM1, 80, NAT_TCP_TRANS);
@@ -132,9 +122,8 @@ static void rfc7857_rst_moves_session_to_trans_not_deleted(void **state)
  * the transitory timer (240 s), not the established one */
 static void rfc7857_rst_session_expires_on_transitory_timer(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	establish(t);
 	nt_tcp_out(t, HOST_A, 40001, REM1, 80, RST);
 	assert_tcp_state(t, HOST_A, 40001, REM1, 80, NAT_TCP_TRANS);
@@ -150,12 +139,11 @@ static void rfc7857_rst_session_expires_on_transitory_timer(void **state)
 static void
 rfc5382_req5_established_survives_7439s_expires_by_7504s(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_session_info si;
 	struct nat_pkt *p;
 	uint16_t port;
 
-	*state = t;
 	port = establish(t);
 	nt_advance(t, 7439ull * 1000);
 	assert_true(nt_session_find(t, NAT_TCP, HOST_A, 40001, REM1, 80, &si));
@@ -171,11 +159,10 @@ rfc5382_req5_established_survives_7439s_expires_by_7504s(void **state)
 
 static void outbound_non_syn_without_session_dropped_tcp_nosyn(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p =
 		tp_tcp(NAT_DIR_OUT, HOST_A, 40001, REM1, 80, ACK, 1, 1);
 
-	*state = t;
 	nt_run(t, p);
 	assert_drop(p, NAT_DROP_TCP_NOSYN);
 	assert_int_equal(nt_sessions(t, NULL, 0), 0);
@@ -184,11 +171,10 @@ static void outbound_non_syn_without_session_dropped_tcp_nosyn(void **state)
 
 static void inbound_non_syn_without_mapping_dropped(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p =
 		tp_tcp(NAT_DIR_IN, REM1, 80, NT_EXT, 40001, ACK, 1, 1);
 
-	*state = t;
 	nt_run(t, p);
 	assert_drop(p, NAT_DROP_NO_MAPPING);
 	tp_free(p);
@@ -203,13 +189,9 @@ static void check_port_unreachable(const struct nat_pkt *k, const uint8_t *syn,
 	size_t qlen;
 
 	assert_verdict(k, NAT_REPLY);
-	assert_true(pb_ip_csum_ok(icmp, k->len));
 	assert_int_equal(pb_proto(icmp), PB_IPPROTO_ICMP);
-	assert_addr(pb_src(icmp), NT_EXT, "ICMP src");
-	assert_addr(pb_dst(icmp), REM1, "ICMP dst");
-	assert_int_equal(pb_icmp_type(icmp), PB_ICMP_UNREACH);
-	assert_int_equal(pb_icmp_code(icmp), PB_UNREACH_PORT);
-	assert_true(pb_icmp_csum_ok(icmp, k->len));
+	assert_icmp_err(k, .src = NT_EXT, .dst = REM1, .type = PB_ICMP_UNREACH,
+			.code = PB_UNREACH_PORT);
 	assert_true(pb_totlen(icmp) <= 576); /* RFC 1812 4.3.2.3 */
 	qlen = pb_totlen(icmp) - pb_hlen(icmp) - 8;
 	assert_true(qlen >= 28); /* IP header + 64 bits, RFC 792 */
@@ -221,14 +203,13 @@ static void check_port_unreachable(const struct nat_pkt *k, const uint8_t *syn,
 static void
 rfc5382_req4_unsolicited_syn_held_6s_then_port_unreachable(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p =
 		tp_tcp(NAT_DIR_IN, REM1, 5555, NT_EXT, 40002, SYN, 777, 0);
 	uint8_t syn[64];
 	size_t synlen = p->len;
 	struct nat_stats st;
 
-	*state = t;
 	memcpy(syn, p->data, synlen);
 	nt_run(t, p);
 	assert_verdict(p, NAT_HELD);
@@ -254,11 +235,10 @@ rfc5382_req4_unsolicited_syn_held_6s_then_port_unreachable(void **state)
  * when it arrives in the middle of the engine's one-second tick */
 static void rfc5382_req4_no_icmp_within_6s_of_mid_second_syn(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	uint64_t waited = 0;
 
-	*state = t;
 	nt_advance(t, 10500);
 	p = tp_tcp(NAT_DIR_IN, REM1, 5555, NT_EXT, 40002, SYN, 777, 0);
 	nt_run(t, p);
@@ -283,12 +263,11 @@ static void rfc5382_req4_no_icmp_within_6s_of_mid_second_syn(void **state)
  * simultaneous open then works */
 static void rfc5382_req4_simultaneous_open_drops_held_syn_silently(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p =
 		tp_tcp(NAT_DIR_IN, REM1, 5555, NT_EXT, 40002, SYN, 777, 0);
 	struct nat_stats st;
 
-	*state = t;
 	nt_run(t, p);
 	assert_verdict(p, NAT_HELD);
 	tp_free(p);
@@ -332,7 +311,7 @@ rfc5382_req4a_held_syn_dropped_silently_without_icmp_errors(void **state)
 static void
 static_map_inbound_syn_reaches_endpoint_reply_from_ext_port(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map m = {
 		.proto = NAT_TCP,
 		.ext_addr = NT_EXT,
@@ -343,7 +322,6 @@ static_map_inbound_syn_reaches_endpoint_reply_from_ext_port(void **state)
 	struct nat_session_info si;
 	struct nat_pkt *p;
 
-	*state = t;
 	assert_int_equal(nat_map_add(t->nat, t->net, &m), 0);
 	nt_tcp_in_ok(t, REM1, 6000, 8080, HOST_B, 80, SYN);
 	assert_true(nt_session_find(t, NAT_TCP, HOST_B, 80, REM1, 6000, &si));
@@ -370,7 +348,7 @@ static_map_inbound_syn_reaches_endpoint_reply_from_ext_port(void **state)
 /* a static mapping restricted to 203.0.113.5/32 refuses other remotes */
 static void static_map_remote_restriction_refuses_other_remotes(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_map m = {
 		.proto = NAT_TCP,
 		.ext_addr = NT_EXT,
@@ -383,7 +361,6 @@ static void static_map_remote_restriction_refuses_other_remotes(void **state)
 	struct nat_map u = m;
 	struct nat_pkt *p;
 
-	*state = t;
 	assert_int_equal(nat_map_add(t->nat, t->net, &m), 0);
 	u.proto = NAT_UDP;
 	assert_int_equal(nat_map_add(t->nat, t->net, &u), 0);
@@ -410,10 +387,9 @@ static void static_map_remote_restriction_refuses_other_remotes(void **state)
 /* RFC 5382 REQ-1 (EIM) and REQ-7 (no port overloading) for TCP */
 static void rfc5382_req1_eim_and_req7_no_overloading(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint16_t a1, a2, b1;
 
-	*state = t;
 	a1 = nt_tcp_out(t, HOST_A, 40001, REM1, 80, SYN);
 	a2 = nt_tcp_out(t, HOST_A, 40001, REM2, 443, SYN);
 	b1 = nt_tcp_out(t, HOST_B, 40001, REM1, 80, SYN);
@@ -426,11 +402,10 @@ static void rfc5382_req1_eim_and_req7_no_overloading(void **state)
 /* checksum offload on a TCP SYN whose port must change */
 static void csum_partial_tcp_syn_holds_new_pseudo_sum(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	uint16_t tlen, want;
 
-	*state = t;
 	assert_int_equal(nt_tcp_out(t, HOST_B, 40001, REM1, 80, SYN), 40001);
 	p = tp_tcp(NAT_DIR_OUT, HOST_A, 40001, REM1, 80, SYN, 1, 0);
 	tlen = (uint16_t)(p->len - 20);
@@ -448,10 +423,9 @@ static void csum_partial_tcp_syn_holds_new_pseudo_sum(void **state)
 
 static void tcp_bad_header_dropped_with_reason(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 
-	*state = t;
 	/* data offset 4 words */
 	p = tp_tcp(NAT_DIR_OUT, HOST_A, 40001, REM1, 80, SYN, 1, 0);
 	pb_l4(p->data)[12] = 4 << 4;
@@ -483,10 +457,9 @@ static void tcp_bad_header_dropped_with_reason(void **state)
  * close passes and establishes again */
 static void rfc5382_req2_new_syn_after_close_reuses_session(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint16_t port;
 
-	*state = t;
 	port = establish(t);
 	nt_tcp_out(t, HOST_A, 40001, REM1, 80, FIN | ACK);
 	nt_tcp_in_ok(t, REM1, 80, port, HOST_A, 40001, FIN | ACK);
@@ -501,11 +474,10 @@ static void rfc5382_req2_new_syn_after_close_reuses_session(void **state)
  * to an existing mapping; its SYN is not unsolicited */
 static void rfc5382_req3_eif_inbound_syn_to_mapping_forwarded(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_session_info si;
 	uint16_t port;
 
-	*state = t;
 	port = nt_tcp_out(t, HOST_A, 40001, REM1, 80, SYN);
 	nt_tcp_in_ok(t, REM2, 5555, port, HOST_A, 40001, SYN);
 	assert_true(
@@ -548,10 +520,9 @@ rfc5382_req4_apdf_filtered_syn_held_then_port_unreachable(void **state)
 /* a retransmitted unsolicited SYN is not answered twice */
 static void rfc5382_req4_retransmitted_held_syn_answered_once(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 
-	*state = t;
 	p = tp_tcp(NAT_DIR_IN, REM1, 5555, NT_EXT, 40002, SYN, 777, 0);
 	nt_run(t, p);
 	assert_verdict(p, NAT_HELD);
@@ -568,9 +539,8 @@ static void rfc5382_req4_retransmitted_held_syn_answered_once(void **state)
 /* RFC 5382 REQ-5: a connection being opened is transitory: 4 min at least */
 static void rfc5382_req5_unanswered_syn_session_lives_240s(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 
-	*state = t;
 	nt_tcp_out(t, HOST_A, 40001, REM1, 80, SYN);
 	nt_advance(t, 239 * 1000);
 	assert_true(nt_session_find(t, NAT_TCP, HOST_A, 40001, REM1, 80, NULL));
@@ -578,33 +548,33 @@ static void rfc5382_req5_unanswered_syn_session_lives_240s(void **state)
 	assert_int_equal(nt_sessions(t, NULL, 0), 0);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, nt_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(rfc5382_outbound_syn_creates_session_out_init),
-		T(rfc5382_req2_synack_passes_session_established),
-		T(rfc7857_fin_both_ways_both_fin_then_transitory_timeout),
-		T(rfc7857_rst_moves_session_to_trans_not_deleted),
-		T(rfc7857_rst_session_expires_on_transitory_timer),
-		T(rfc5382_req5_established_survives_7439s_expires_by_7504s),
-		T(outbound_non_syn_without_session_dropped_tcp_nosyn),
-		T(inbound_non_syn_without_mapping_dropped),
-		T(rfc5382_req4_unsolicited_syn_held_6s_then_port_unreachable),
-		T(rfc5382_req4_no_icmp_within_6s_of_mid_second_syn),
-		T(rfc5382_req4_simultaneous_open_drops_held_syn_silently),
+		NT_STD(rfc5382_outbound_syn_creates_session_out_init),
+		NT_STD(rfc5382_req2_synack_passes_session_established),
+		NT_STD(rfc7857_fin_both_ways_both_fin_then_transitory_timeout),
+		NT_STD(rfc7857_rst_moves_session_to_trans_not_deleted),
+		NT_STD(rfc7857_rst_session_expires_on_transitory_timer),
+		NT_STD(rfc5382_req5_established_survives_7439s_expires_by_7504s),
+		NT_STD(outbound_non_syn_without_session_dropped_tcp_nosyn),
+		NT_STD(inbound_non_syn_without_mapping_dropped),
+		NT_STD(rfc5382_req4_unsolicited_syn_held_6s_then_port_unreachable),
+		NT_STD(rfc5382_req4_no_icmp_within_6s_of_mid_second_syn),
+		NT_STD(rfc5382_req4_simultaneous_open_drops_held_syn_silently),
 		T(rfc5382_req4a_held_syn_dropped_silently_without_icmp_errors),
-		T(static_map_inbound_syn_reaches_endpoint_reply_from_ext_port),
-		T(static_map_remote_restriction_refuses_other_remotes),
-		T(rfc5382_req1_eim_and_req7_no_overloading),
-		T(csum_partial_tcp_syn_holds_new_pseudo_sum),
-		T(tcp_bad_header_dropped_with_reason),
-		T(rfc5382_req2_new_syn_after_close_reuses_session),
-		T(rfc5382_req3_eif_inbound_syn_to_mapping_forwarded),
+		NT_STD(static_map_inbound_syn_reaches_endpoint_reply_from_ext_port),
+		NT_STD(static_map_remote_restriction_refuses_other_remotes),
+		NT_STD(rfc5382_req1_eim_and_req7_no_overloading),
+		NT_STD(csum_partial_tcp_syn_holds_new_pseudo_sum),
+		NT_STD(tcp_bad_header_dropped_with_reason),
+		NT_STD(rfc5382_req2_new_syn_after_close_reuses_session),
+		NT_STD(rfc5382_req3_eif_inbound_syn_to_mapping_forwarded),
 		T(rfc5382_req4_apdf_filtered_syn_held_then_port_unreachable),
-		T(rfc5382_req4_retransmitted_held_syn_answered_once),
-		T(rfc5382_req5_unanswered_syn_session_lives_240s),
+		NT_STD(rfc5382_req4_retransmitted_held_syn_answered_once),
+		NT_STD(rfc5382_req5_unanswered_syn_session_lives_240s),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,26 +11,19 @@
 
 #include "nattest.h"
 
-static int teardown(void **state)
-{
-	nt_free(*state);
-	return 0;
-}
-
 static const uint8_t data21[] = "twenty-one bytes long";
 
 /* RFC 4787 REQ-3 (port preserved when free), checksums valid after */
 static void
 rfc4787_req3_outbound_udp_src_translated_port_preserved(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct pb_ip ip = { .src = HOST_A, .dst = REM1, .id = 0x1234 };
 	uint8_t b[128];
 	size_t len = pb_udp(b, sizeof(b), &ip, 40000, 53, data21,
 			    sizeof(data21) - 1);
 	struct nat_pkt *p = tp_new(b, len, NAT_DIR_OUT);
 
-	*state = t;
 	nt_run(t, p);
 	assert_verdict(p, NAT_FORWARD);
 	assert_int_equal(p->net, t->net);
@@ -53,11 +46,10 @@ rfc4787_req3_outbound_udp_src_translated_port_preserved(void **state)
 /* RFC 768: a zero UDP checksum means "none" and must stay zero */
 static void udp_zero_checksum_stays_zero_both_ways(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p = tp_udp(NAT_DIR_OUT, HOST_A, 40000, REM1, 53);
 	uint16_t port;
 
-	*state = t;
 	pb_put_be16(pb_l4(p->data) + 6, 0);
 	nt_run(t, p);
 	assert_verdict(p, NAT_FORWARD);
@@ -99,13 +91,12 @@ static void udp_tune_to_ffff(uint32_t src, uint16_t sport, uint32_t dst,
  * update that lands on 0 would turn the checksum off */
 static void udp_checksum_landing_on_zero_sent_as_ffff(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct pb_ip ip = { .src = HOST_A, .dst = REM1, .id = 1 };
 	uint8_t data[20] = "checksum lands on 0", b[128];
 	size_t len;
 	struct nat_pkt *p;
 
-	*state = t;
 	udp_tune_to_ffff(NT_EXT, 40000, REM1, 53, data, sizeof(data));
 	len = pb_udp(b, sizeof(b), &ip, 40000, 53, data, sizeof(data));
 	assert_int_not_equal(pb_udp_csum(b), 0xffff);
@@ -133,10 +124,9 @@ static void udp_checksum_landing_on_zero_sent_as_ffff(void **state)
 
 static void rfc4787_req1_eim_same_port_to_two_servers(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint16_t p1, p2;
 
-	*state = t;
 	p1 = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	p2 = nt_udp_out(t, HOST_A, 40000, REM2, 123);
 	assert_int_equal(p1, p2);
@@ -149,13 +139,12 @@ static void rfc4787_req1_eim_same_port_to_two_servers(void **state)
  * protocol): an endpoint keeps one external address for all its sessions */
 static void rfc4787_req2_paired_pooling_one_ext_addr_per_endpoint(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	const uint32_t ext2 = IPV4(198, 51, 100, 3);
 	struct nat_pkt *p;
 	uint32_t first = 0;
 	uint16_t i;
 
-	*state = t;
 	assert_int_equal(nat_ext_add(t->nat, t->net, ext2, 1024, 65535), 0);
 	for (i = 0; i < 24; i++) {
 		if (i % 3 == 0)
@@ -184,10 +173,9 @@ static void rfc4787_req2_paired_pooling_one_ext_addr_per_endpoint(void **state)
 static void
 rfc4787_req3_two_endpoints_same_port_get_different_ports(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint16_t pa, pb;
 
-	*state = t;
 	pa = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	pb = nt_udp_out(t, HOST_B, 40000, REM1, 53);
 	assert_int_equal(pa, 40000);
@@ -226,7 +214,7 @@ static void rfc4787_req3a_low_source_port_gets_low_external_port(void **state)
 
 static void inbound_udp_reply_translated_back_to_endpoint(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct pb_ip ip = { .src = REM1, .dst = NT_EXT, .id = 0x9999 };
 	uint8_t b[128];
 	size_t len;
@@ -234,7 +222,6 @@ static void inbound_udp_reply_translated_back_to_endpoint(void **state)
 	struct nat_stats st;
 	uint16_t port;
 
-	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	len = pb_udp(b, sizeof(b), &ip, 53, port, data21, sizeof(data21) - 1);
 	p = tp_new(b, len, NAT_DIR_IN);
@@ -313,7 +300,7 @@ static void rfc4787_req8_apdf_refuses_other_port(void **state)
 /* RFC 4787 REQ-8a: filtering is a setting of each network */
 static void rfc4787_req8a_filtering_set_per_network(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL); /* "nat": EIF */
+	struct nt *t = *state; /* "nat": EIF */
 	struct nat_net_cfg c;
 	const uint32_t ext2 = IPV4(198, 51, 100, 3);
 	const uint32_t host2 = IPV4(10, 1, 0, 10);
@@ -321,7 +308,6 @@ static void rfc4787_req8a_filtering_set_per_network(void **state)
 	unsigned n2;
 	uint16_t pa, p2;
 
-	*state = t;
 	nat_net_cfg_default(&c, "lab");
 	c.gateway = IPV4(10, 1, 0, 1);
 	c.filter[NAT_UDP] = NAT_FILTER_APDF;
@@ -348,11 +334,10 @@ static void rfc4787_req8a_filtering_set_per_network(void **state)
 /* RFC 4787 REQ-6: only outbound refreshes by default (REQ-6a: inbound MAY) */
 static void rfc4787_req6_inbound_does_not_refresh_by_default(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 	uint16_t port;
 
-	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	/* answered: the full UDP timer, not udp_unanswered */
 	nt_udp_in_ok(t, REM1, 53, port, HOST_A, 40000);
@@ -393,10 +378,9 @@ static void rfc4787_req6a_inbound_refreshes_when_enabled(void **state)
 /* RFC 4787 REQ-6: outbound traffic refreshes the mapping */
 static void rfc4787_req6_outbound_refreshes_mapping(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	uint16_t port;
 
-	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	/* answered: the full UDP timer, not udp_unanswered */
 	nt_udp_in_ok(t, REM1, 53, port, HOST_A, 40000);
@@ -411,13 +395,12 @@ static void rfc4787_req6_outbound_refreshes_mapping(void **state)
 static void
 rfc4787_req5_udp_session_expires_after_timeout_not_before(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_session_info si;
 	struct nat_stats st;
 	struct nat_pkt *p;
 	uint16_t port;
 
-	*state = t;
 	port = nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	/* answered: the full UDP timer, not udp_unanswered */
 	nt_udp_in_ok(t, REM1, 53, port, HOST_A, 40000);
@@ -446,12 +429,11 @@ rfc4787_req5_udp_session_expires_after_timeout_not_before(void **state)
 /* RFC 4787 REQ-5b: the timeout is configurable, down to the 120 s floor */
 static void rfc4787_req5b_configured_udp_timeout_applies(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_net_cfg c;
 	struct nat_pkt *p;
 	uint16_t port;
 
-	*state = t;
 	assert_int_equal(nat_net_get(t->nat, t->net, &c), 0);
 	c.to.udp = 120;
 	assert_int_equal(nat_net_set(t->nat, t->net, &c), 0);
@@ -466,11 +448,10 @@ static void rfc4787_req5b_configured_udp_timeout_applies(void **state)
 
 static void outbound_source_outside_prefixes_dropped_spoofed(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p =
 		tp_udp(NAT_DIR_OUT, IPV4(10, 9, 9, 9), 40000, REM1, 53);
 
-	*state = t;
 	nt_run(t, p);
 	assert_drop(p, NAT_DROP_SPOOFED);
 	assert_int_equal(nt_drops(t, NAT_DROP_SPOOFED), 1);
@@ -480,10 +461,9 @@ static void outbound_source_outside_prefixes_dropped_spoofed(void **state)
 
 static void inbound_to_foreign_address_dropped_not_ours(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p = tp_udp(NAT_DIR_IN, REM1, 53, NT_EXT_OTHER, 40000);
 
-	*state = t;
 	nt_udp_out(t, HOST_A, 40000, REM1, 53);
 	nt_run(t, p);
 	assert_drop(p, NAT_DROP_NOT_OURS);
@@ -492,10 +472,9 @@ static void inbound_to_foreign_address_dropped_not_ours(void **state)
 
 static void inbound_to_port_without_mapping_dropped_no_mapping(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p;
 
-	*state = t;
 	p = nt_udp_in(t, REM1, 53, 40000);
 	assert_drop(p, NAT_DROP_NO_MAPPING);
 	tp_free(p);
@@ -510,11 +489,10 @@ static void inbound_to_port_without_mapping_dropped_no_mapping(void **state)
  */
 static void csum_partial_udp_out_holds_new_pseudo_sum_port_changed(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p = tp_udp(NAT_DIR_OUT, HOST_A, 40000, REM1, 53);
 	uint16_t ulen = (uint16_t)(p->len - 20), want, port;
 
-	*state = t;
 	/* B takes external port 40000 so A's port must change */
 	assert_int_equal(nt_udp_out(t, HOST_B, 40000, REM1, 53), 40000);
 
@@ -550,10 +528,9 @@ static void csum_partial_udp_out_holds_new_pseudo_sum_port_changed(void **state)
 /* RFC 6864: an atomic datagram (DF=1) keeps its identification */
 static void rfc6864_atomic_datagram_keeps_ip_id(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p = tp_udp(NAT_DIR_OUT, HOST_A, 40000, REM1, 53);
 
-	*state = t;
 	pb_put_be16(p->data + 6, PB_IP_DF);
 	pb_put_be16(p->data + 4, 0x2468);
 	pb_ip_fix_csum(p->data);
@@ -569,11 +546,10 @@ static void rfc6864_atomic_datagram_keeps_ip_id(void **state)
  * the same server share (src, dst, proto) after NAT: the IDs must differ */
 static void rfc7857_ip_id_unique_after_translation(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *a = tp_udp(NAT_DIR_OUT, HOST_A, 40000, REM1, 53);
 	struct nat_pkt *b = tp_udp(NAT_DIR_OUT, HOST_B, 40001, REM1, 53);
 
-	*state = t;
 	assert_int_equal(pb_ipid(a->data), pb_ipid(b->data));
 	nt_run(t, a);
 	nt_run(t, b);
@@ -590,7 +566,7 @@ static void rfc7857_ip_id_unique_after_translation(void **state)
 static void ip_options_valid_kept_and_packet_translated(void **state)
 {
 	static const uint8_t opt[8] = { 1, 1, 1, 0x94, 4, 0, 0, 0 };
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct pb_ip ip = { .src = HOST_A,
 			    .dst = REM1,
 			    .id = 1,
@@ -600,7 +576,6 @@ static void ip_options_valid_kept_and_packet_translated(void **state)
 	size_t len = pb_udp(b, sizeof(b), &ip, 40000, 53, data21, 21);
 	struct nat_pkt *p = tp_new(b, len, NAT_DIR_OUT);
 
-	*state = t;
 	nt_run(t, p);
 	assert_verdict(p, NAT_FORWARD);
 	assert_int_equal(pb_hlen(p->data), 28);
@@ -615,14 +590,13 @@ static void ip_options_valid_kept_and_packet_translated(void **state)
 /* link padding after the IPv4 total length is not part of the datagram */
 static void link_padding_after_total_length_ignored(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct pb_ip ip = { .src = HOST_A, .dst = REM1, .id = 1 };
 	uint8_t b[128];
 	size_t len =
 		pb_udp(b, sizeof(b), &ip, 40000, 53, (const uint8_t *)"x", 1);
 	struct nat_pkt *p;
 
-	*state = t;
 	memset(b + len, 0, 17); /* to a 60-byte Ethernet minimum */
 	p = tp_new(b, len + 17, NAT_DIR_OUT);
 	nt_run(t, p);
@@ -638,11 +612,10 @@ static void link_padding_after_total_length_ignored(void **state)
  * gets its own translation */
 static void batch_of_100_new_flows_each_translated(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *p[100], batch[100];
 	unsigned i;
 
-	*state = t;
 	for (i = 0; i < 100; i++) {
 		p[i] = tp_udp(NAT_DIR_OUT, HOST_A, (uint16_t)(20000 + i), REM1,
 			      (uint16_t)(1000 + i));
@@ -665,11 +638,10 @@ static void batch_of_100_new_flows_each_translated(void **state)
  * session the first created (RFC 4787 REQ-1: one mapping) */
 static void batch_two_packets_of_new_flow_share_one_session(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *a, *b, batch[3];
 	struct nat_pkt *c;
 
-	*state = t;
 	nt_udp_out(t, HOST_B, 40000, REM1, 53); /* A's port must change */
 	a = tp_udp(NAT_DIR_OUT, HOST_A, 40000, REM1, 53);
 	b = tp_udp(NAT_DIR_OUT, HOST_A, 40000, REM1, 53);
@@ -695,10 +667,9 @@ static void batch_two_packets_of_new_flow_share_one_session(void **state)
 /* an outbound packet and the reply to it in one batch */
 static void batch_outbound_and_its_reply_both_translated(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	struct nat_pkt *a, *b, batch[2];
 
-	*state = t;
 	a = tp_udp(NAT_DIR_OUT, HOST_A, 40000, REM1, 53);
 	b = tp_udp(NAT_DIR_IN, REM1, 53, NT_EXT, 40000); /* port preserved */
 	batch[0] = *a;
@@ -836,10 +807,9 @@ static size_t build_malformed(uint8_t *b, size_t cap, enum mangle m)
 
 static void malformed_packets_dropped_each_with_its_reason(void **state)
 {
-	struct nt *t = nt_std(NULL, NULL);
+	struct nt *t = *state;
 	unsigned i, failed = 0;
 
-	*state = t;
 	for (i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
 		uint8_t b[128];
 		size_t len = build_malformed(b, sizeof(b), malformed[i].m);
@@ -868,40 +838,40 @@ static void malformed_packets_dropped_each_with_its_reason(void **state)
 	assert_int_equal(nt_sessions(t, NULL, 0), 0);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, nt_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(rfc4787_req3_outbound_udp_src_translated_port_preserved),
-		T(udp_zero_checksum_stays_zero_both_ways),
-		T(udp_checksum_landing_on_zero_sent_as_ffff),
-		T(rfc4787_req1_eim_same_port_to_two_servers),
-		T(rfc4787_req2_paired_pooling_one_ext_addr_per_endpoint),
-		T(rfc4787_req3_two_endpoints_same_port_get_different_ports),
+		NT_STD(rfc4787_req3_outbound_udp_src_translated_port_preserved),
+		NT_STD(udp_zero_checksum_stays_zero_both_ways),
+		NT_STD(udp_checksum_landing_on_zero_sent_as_ffff),
+		NT_STD(rfc4787_req1_eim_same_port_to_two_servers),
+		NT_STD(rfc4787_req2_paired_pooling_one_ext_addr_per_endpoint),
+		NT_STD(rfc4787_req3_two_endpoints_same_port_get_different_ports),
 		T(rfc4787_req3a_low_source_port_gets_low_external_port),
-		T(inbound_udp_reply_translated_back_to_endpoint),
+		NT_STD(inbound_udp_reply_translated_back_to_endpoint),
 		T(rfc4787_req8_eif_accepts_any_remote),
 		T(rfc4787_req8_adf_refuses_other_address_accepts_other_port),
 		T(rfc4787_req8_apdf_refuses_other_port),
-		T(rfc4787_req8a_filtering_set_per_network),
-		T(rfc4787_req6_inbound_does_not_refresh_by_default),
+		NT_STD(rfc4787_req8a_filtering_set_per_network),
+		NT_STD(rfc4787_req6_inbound_does_not_refresh_by_default),
 		T(rfc4787_req6a_inbound_refreshes_when_enabled),
-		T(rfc4787_req6_outbound_refreshes_mapping),
-		T(rfc4787_req5_udp_session_expires_after_timeout_not_before),
-		T(rfc4787_req5b_configured_udp_timeout_applies),
-		T(outbound_source_outside_prefixes_dropped_spoofed),
-		T(inbound_to_foreign_address_dropped_not_ours),
-		T(inbound_to_port_without_mapping_dropped_no_mapping),
-		T(csum_partial_udp_out_holds_new_pseudo_sum_port_changed),
-		T(rfc6864_atomic_datagram_keeps_ip_id),
-		T(rfc7857_ip_id_unique_after_translation),
-		T(ip_options_valid_kept_and_packet_translated),
-		T(link_padding_after_total_length_ignored),
-		T(malformed_packets_dropped_each_with_its_reason),
-		T(batch_of_100_new_flows_each_translated),
-		T(batch_two_packets_of_new_flow_share_one_session),
-		T(batch_outbound_and_its_reply_both_translated),
+		NT_STD(rfc4787_req6_outbound_refreshes_mapping),
+		NT_STD(rfc4787_req5_udp_session_expires_after_timeout_not_before),
+		NT_STD(rfc4787_req5b_configured_udp_timeout_applies),
+		NT_STD(outbound_source_outside_prefixes_dropped_spoofed),
+		NT_STD(inbound_to_foreign_address_dropped_not_ours),
+		NT_STD(inbound_to_port_without_mapping_dropped_no_mapping),
+		NT_STD(csum_partial_udp_out_holds_new_pseudo_sum_port_changed),
+		NT_STD(rfc6864_atomic_datagram_keeps_ip_id),
+		NT_STD(rfc7857_ip_id_unique_after_translation),
+		NT_STD(ip_options_valid_kept_and_packet_translated),
+		NT_STD(link_padding_after_total_length_ignored),
+		NT_STD(malformed_packets_dropped_each_with_its_reason),
+		NT_STD(batch_of_100_new_flows_each_translated),
+		NT_STD(batch_two_packets_of_new_flow_share_one_session),
+		NT_STD(batch_outbound_and_its_reply_both_translated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

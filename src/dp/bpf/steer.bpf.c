@@ -13,7 +13,7 @@
  * ROLE_BRIDGE (a network's bridge): an endpoint's routed packet is
  *  1. validated: its source must lie in a prefix of this bridge's network
  *     (prefix_map), and an address that hostnat gave out (bind_map) may only
- *     be used by its MAC address; else dropped, counted "spoofed-source";
+ *     be used by its MAC address; else dropped, counted "spoofed_source";
  *  2. for another network's prefix: dropped ("isolated") unless both
  *     networks have isolation off, then routed straight to that bridge;
  *  3. for the host's stand-in address (host access): into DP_OUT;
@@ -31,7 +31,7 @@
  *  The bridge program stays as the fallback for a port not yet attached.
  * ROLE_UPLINK: sources that are an external address or internal are
  *  spoofed (dropped); anything to an internal prefix is dropped
- *  ("to-internal"); to an external address, only what the NAT owns is
+ *  ("to_internal"); to an external address, only what the NAT owns is
  *  redirected into DP_IN: a port or ICMP identifier in own_map (the engine
  *  publishes exactly its live mappings), the other fragments of a datagram
  *  whose first fragment was redirected (frag_map), ICMP errors that quote
