@@ -915,13 +915,20 @@ static void show_event(json_t *e)
 		printf("[MAP ADD] %s %s -> %s (net %s)\n", jstr(res, "proto"),
 		       ext, in, jstr(res, "network"));
 	} else if (!strcmp(ev, "mapping.del")) {
-		json_array_foreach(json_object_get(res, "mappings"), i, m) {
+		json_t *list = json_object_get(res, "mappings");
+
+		if (!list)	/* one mapping, by its port */
+			list = json_pack("[O]", res);
+		else
+			json_incref(list);
+		json_array_foreach(list, i, m) {
 			char ext[64], in[64];
 
 			map_cells(m, ext, sizeof(ext), in, sizeof(in));
 			printf("[MAP DEL] %s %s -> %s (net %s)\n",
 			       jstr(m, "proto"), ext, in, jstr(m, "network"));
 		}
+		json_decref(list);
 	} else if (!strncmp(ev, "network.", 8)) {
 		printf("[NET %s] %s\n", !strcmp(ev + 8, "add") ? "ADD" :
 		       !strcmp(ev + 8, "del") ? "DEL" : "SET", net);

@@ -80,7 +80,7 @@ static json_t *sess_json(const struct cmd_ctx *x,
 			      jap(e->rem_addr, e->rem_port), "inbound",
 			      e->inbound);
 
-	if (o && e->proto == NAT_TCP)
+	if (o && e->proto == NAT_TCP && e->kind == NAT_EV_END)
 		json_object_set_new(o, "state",
 				    json_string(nat_tcp_state_name(e->state)));
 	if (o && e->kind == NAT_EV_END)
