@@ -207,6 +207,44 @@ static int recv_line(int fd, char **line)
 	}
 }
 
+/* connect to hostnatd's socket; the descriptor, or -1 (message printed) */
+static int api_connect(const struct cli *cli)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(cli->sock) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "hostnat: socket path %s is too long\n",
+			cli->sock);
+		return -1;
+	}
+	memcpy(sa.sun_path, cli->sock, strlen(cli->sock) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "hostnat: cannot reach hostnatd at %s: %s; is "
+			"hostnatd running?\n", cli->sock, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* send request @cmd with @args (borrowed) on @fd: 0 or -errno */
+static int api_send(int fd, const char *cmd, json_t *args)
+{
+	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args",
+				args ? json_incref(args) : json_object());
+	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	int err = text ? send_all(fd, text, strlen(text)) : -ENOMEM;
+
+	if (!err)
+		err = send_all(fd, "\n", 1);
+	free(text);
+	json_decref(req);
+	return err;
+}
+
 /*
  * Send command @cmd with @args (borrowed) and return the whole response
  * in *@out (json_decref() it). On failure the message is printed.
@@ -214,36 +252,16 @@ static int recv_line(int fd, char **line)
 static int rpc_resp(const struct cli *cli, const char *cmd, json_t *args,
 		    json_t **out)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args",
-				args ? json_incref(args) : json_object());
-	char *text = NULL, *line = NULL;
+	char *line = NULL;
 	json_t *resp = NULL;
 	json_error_t jerr;
-	int fd = -1, ret = EXIT_REFUSED, err;
+	int fd, ret = EXIT_REFUSED, err;
 
 	*out = NULL;
-	if (req)
-		text = json_dumps(req, JSON_COMPACT);
-	if (!text) {
-		fprintf(stderr, "hostnat: out of memory\n");
+	fd = api_connect(cli);
+	if (fd < 0)
 		goto out;
-	}
-	if (strlen(cli->sock) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "hostnat: socket path %s is too long\n",
-			cli->sock);
-		goto out;
-	}
-	memcpy(sa.sun_path, cli->sock, strlen(cli->sock) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "hostnat: cannot reach hostnatd at %s: %s; is "
-			"hostnatd running?\n", cli->sock, strerror(errno));
-		goto out;
-	}
-	err = send_all(fd, text, strlen(text));
-	if (!err)
-		err = send_all(fd, "\n", 1);
+	err = api_send(fd, cmd, args);
 	if (!err)
 		err = recv_line(fd, &line);
 	if (err) {
@@ -271,9 +289,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(line);
-	free(text);
 	json_decref(resp);
-	json_decref(req);
 	return ret;
 }
 
@@ -873,6 +889,109 @@ static int do_stats(const struct cli *cli, const struct cmd *c, json_t *args,
 	return finish(cli, c->api, args, prom ? show_prom : show_stats);
 }
 
+/* one event of the monitor, as conntrack -E prints it */
+static void show_event(json_t *e)
+{
+	const char *ev = jstr(e, "event"), *net = jstr(e, "network");
+	json_t *res = json_object_get(e, "result"), *m;
+	size_t i;
+
+	if (!strcmp(ev, "session.new") || !strcmp(ev, "session.end")) {
+		char tag[32];
+		bool in = json_is_true(json_object_get(e, "inbound"));
+
+		if (ev[8] == 'n')
+			snprintf(tag, sizeof(tag), "[NEW]");
+		else
+			snprintf(tag, sizeof(tag), "[END %s]",
+				 jstr(e, "reason"));
+		printf("%s %s %s %s %s via %s (net %s)\n", tag,
+		       jstr(e, "proto"), jstr(e, "internal"), in ? "<-" : "->",
+		       jstr(e, "remote"), jstr(e, "external"), net);
+	} else if (!strcmp(ev, "mapping.add")) {
+		char ext[64], in[64];
+
+		map_cells(res, ext, sizeof(ext), in, sizeof(in));
+		printf("[MAP ADD] %s %s -> %s (net %s)\n", jstr(res, "proto"),
+		       ext, in, jstr(res, "network"));
+	} else if (!strcmp(ev, "mapping.del")) {
+		json_t *list = json_object_get(res, "mappings");
+
+		if (!list)	/* one mapping, by its port */
+			list = json_pack("[O]", res);
+		else
+			json_incref(list);
+		json_array_foreach(list, i, m) {
+			char ext[64], in[64];
+
+			map_cells(m, ext, sizeof(ext), in, sizeof(in));
+			printf("[MAP DEL] %s %s -> %s (net %s)\n",
+			       jstr(m, "proto"), ext, in, jstr(m, "network"));
+		}
+		json_decref(list);
+	} else if (!strncmp(ev, "network.", 8)) {
+		printf("[NET %s] %s\n", !strcmp(ev + 8, "add") ? "ADD" :
+		       !strcmp(ev + 8, "del") ? "DEL" : "SET", net);
+	} else if (!strcmp(ev, "overlap")) {
+		printf("[OVERLAP] %s (net %s)\n", jstr(e, "overlap"), net);
+	} else if (!strncmp(ev, "lease.", 6)) {
+		printf("[%s] %s %s (net %s)\n",
+		       !strcmp(ev + 6, "bound") ? "LEASE" : "RELEASE",
+		       jstr(e, "address"), jstr(e, "mac"), net);
+	} else if (!strcmp(ev, "lost")) {
+		printf("[LOST] %lld events\n", jint(e, "count"));
+	} else {
+		printf("[%s]\n", ev);
+	}
+}
+
+static int do_monitor(const struct cli *cli, const struct cmd *c,
+		      json_t *args, json_t *local)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	bool first = true;
+	FILE *f;
+	int fd, ret = EXIT_REFUSED;
+
+	(void)local;
+	fd = api_connect(cli);
+	if (fd < 0)
+		return EXIT_REFUSED;
+	if (api_send(fd, c->api, args) || !(f = fdopen(fd, "r"))) {
+		fprintf(stderr, "hostnat: talking to hostnatd at %s failed: "
+			"%s\n", cli->sock, strerror(errno));
+		close(fd);
+		return EXIT_REFUSED;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (getline(&line, &cap, f) > 0) {
+		json_t *e = json_loads(line, 0, NULL);
+
+		if (first) {	/* the answer to "monitor" */
+			first = false;
+			if (!json_is_true(json_object_get(e, "ok"))) {
+				const char *m = json_string_value(
+					json_object_get(e, "error"));
+
+				fprintf(stderr, "hostnat: %s\n",
+					m ? m : "monitor refused");
+				json_decref(e);
+				break;
+			}
+			ret = 0;
+		} else if (cli->json) {
+			fputs(line, stdout);
+		} else if (json_is_object(e)) {
+			show_event(e);
+		}
+		json_decref(e);
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
 static int do_help(const struct cli *cli, const struct cmd *c, json_t *args,
 		   json_t *local)
 {
@@ -1264,6 +1383,9 @@ static const struct cmd cmds[] = {
 	  "list the endpoints (present or missing)" },
 	{ "stats", NULL, "stats", o_stats, do_stats, NULL,
 	  "show the counters" },
+	{ "monitor", NULL, "monitor", NULL, do_monitor, NULL,
+	  "print events as they come: sessions, mappings, networks, "
+	  "overlaps, leases (--json: one JSON line each)" },
 	{ "version", NULL, "version", NULL, NULL, show_version,
 	  "show the versions" },
 	{ "help", NULL, NULL, NULL, do_help, NULL, "show this help" },

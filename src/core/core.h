@@ -268,6 +268,11 @@ struct nat {
 	uint32_t fev_head;
 	uint32_t fev_n;
 	bool fev_lost;
+	struct nat_sess_event *sev;	/* ring of max_port_events (events.c) */
+	uint32_t sev_head;
+	uint32_t sev_n;
+	uint64_t sev_lost;		/* events not logged since the drain */
+	bool sev_on;			/* someone subscribes: log */
 	volatile uint32_t *fast_seen;	/* NULL: no fast path */
 	uint32_t fast_base;		/* t0 in CLOCK_MONOTONIC seconds */
 	uint32_t fast_n;		/* sessions fast_seen has room for */
@@ -384,6 +389,7 @@ void flow_rebuild(struct nat *nat);
 void fast_publish(struct nat *nat, uint32_t si);
 void fast_unlink(struct nat *nat, uint32_t si);
 uint32_t fast_last(const struct nat *nat, uint32_t si);
+void ev_sess(struct nat *nat, uint32_t si, uint8_t kind, uint8_t reason);
 uint32_t flow_timeout(const struct nat *nat, const struct nat_sess *s);
 void flow_expire(struct nat *nat, unsigned budget);
 unsigned flow_kill_if(struct nat *nat,

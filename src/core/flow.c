@@ -468,11 +468,23 @@ static uint32_t *rem_counter(const struct nat *nat, uint8_t proto,
 	return &nat->rem_cnt[(h >> 32) & nat->rem_mask];
 }
 
-static void sess_unlink(struct nat *nat, uint32_t si)
+/* a session's end, for monitors: out of the wheel, a TCP session that
+ * saw FIN both ways or RST closed, any other expired */
+static uint8_t end_reason_expired(const struct nat_sess *s)
+{
+	if (s->proto == NAT_TCP && (s->state == NAT_TCP_BOTH_FIN ||
+				    s->state == NAT_TCP_TRANS))
+		return NAT_END_CLOSED;
+	return NAT_END_EXPIRED;
+}
+
+/* the one place sessions end; @reason: enum nat_end_reason, logged */
+static void sess_unlink(struct nat *nat, uint32_t si, uint8_t reason)
 {
 	struct nat_sess *s = &nat->sess[si];
 	struct nat_mapping *mp = &nat->maps[s->map];
 
+	ev_sess(nat, si, NAT_EV_END, reason);
 	fast_unlink(nat, si);	/* its keys out of the kernel first */
 
 	htab_remove(&nat->sess_h,
@@ -516,7 +528,7 @@ static bool map_evict_unanswered(struct nat *nat, uint32_t map)
 		const struct nat_sess *s = &nat->sess[si];
 
 		if ((s->flags & SESS_INBOUND) && !sess_answered(s->flags)) {
-			sess_unlink(nat, si);
+			sess_unlink(nat, si, NAT_END_EVICTED);
 			nat->st.sess_evicted++;
 			return true;
 		}
@@ -620,6 +632,7 @@ int sess_create(struct nat *nat, uint32_t map, uint32_t rem_addr,
 	wheel_place(nat, si, nat->now + flow_timeout(nat, s));
 	nat->st.sessions++;
 	nat->st.sessions_created++;
+	ev_sess(nat, si, NAT_EV_NEW, NAT_END_NONE);
 	*sidx = si;
 	return 0;
 }
@@ -703,7 +716,8 @@ void flow_expire(struct nat *nat, unsigned budget)
 					s->last = fast_last(nat, si);
 				exp = s->last + flow_timeout(nat, s);
 				if (exp <= nat->now) {
-					sess_unlink(nat, si);
+					sess_unlink(nat, si,
+						    end_reason_expired(s));
 					sess_free(nat, si);
 					nat->st.sessions_expired++;
 				} else {
@@ -758,7 +772,7 @@ unsigned flow_kill_if(struct nat *nat,
 		struct nat_sess *s = &nat->sess[i];
 
 		if ((s->flags & SESS_LIVE) && pred(s, ctx)) {
-			sess_unlink(nat, i);
+			sess_unlink(nat, i, NAT_END_REMOVED);
 			n++;
 		}
 	}
@@ -784,7 +798,7 @@ void map_destroy(struct nat *nat, uint32_t midx)
 	while (mp->sess_head != NONE32 && (mp->flags & MAP_LIVE)) {
 		uint32_t si = mp->sess_head;
 
-		sess_unlink(nat, si);
+		sess_unlink(nat, si, NAT_END_REMOVED);
 	}
 }
 

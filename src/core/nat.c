@@ -221,8 +221,10 @@ int nat_create(struct nat **natp, const struct nat_limits *lim,
 					  sizeof(*nat->pev));
 	nat->fev = nat_alloc(nat, (size_t)l.max_port_events *
 					  sizeof(*nat->fev));
+	nat->sev = nat_alloc(nat, (size_t)l.max_port_events *
+					  sizeof(*nat->sev));
 	if (!nat->nets || !nat->prefixes || !nat->exts || !nat->statics ||
-	    !nat->gen || !nat->pev || !nat->fev)
+	    !nat->gen || !nat->pev || !nat->fev || !nat->sev)
 		goto fail;
 	for (p = 0; p < NAT_NPROTO; p++) {
 		uint64_t *bits = nat_alloc(nat, (size_t)l.max_ext * PORT_WORDS *

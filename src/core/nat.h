@@ -423,6 +423,47 @@ struct nat_fast_event {
 #define NAT_FAST_ADD 1
 #define NAT_FAST_DEL 2
 
+/**
+ * struct nat_sess_event - a session created (NAT_EV_NEW) or ended
+ * (NAT_EV_END), for monitors (events.c)
+ * @kind:	NAT_EV_NEW or NAT_EV_END
+ * @reason:	of an end: enum nat_end_reason; NAT_END_NONE for NEW
+ * @proto:	enum nat_proto
+ * @net:	network id
+ * @state:	TCP state at the event (enum nat_tcp_state)
+ * @inbound:	created by an inbound packet
+ * @int_addr:	endpoint address and port
+ * @ext_addr:	external address and port
+ * @rem_addr:	remote address and port (0 for ICMP)
+ */
+struct nat_sess_event {
+	uint8_t kind;
+	uint8_t reason;
+	uint8_t proto;
+	uint8_t net;
+	uint8_t state;
+	uint8_t inbound;
+	uint16_t pad;
+	uint32_t int_addr, ext_addr, rem_addr;
+	uint16_t int_port, ext_port, rem_port;
+	uint16_t pad2;
+};
+
+#define NAT_EV_NEW 1
+#define NAT_EV_END 2
+
+/**
+ * enum nat_end_reason - why a session ended
+ */
+enum nat_end_reason {
+	NAT_END_NONE = 0,
+	NAT_END_EXPIRED,	/* its idle timer ran out (the wheel) */
+	NAT_END_CLOSED,		/* TCP after FIN both ways or RST, timed out */
+	NAT_END_REMOVED,	/* flush, mapping deleted, configuration */
+	NAT_END_EVICTED,	/* made room for another (unanswered inbound) */
+	NAT_END_N
+};
+
 struct nat;
 
 /**
@@ -498,6 +539,10 @@ unsigned nat_fast_events(struct nat *nat, struct nat_fast_event *out,
 int nat_fast_walk(struct nat *nat,
 		  int (*fn)(const struct nat_fast_event *ev, void *ctx),
 		  void *ctx);
+void nat_events_enable(struct nat *nat, bool on);
+unsigned nat_sess_events(struct nat *nat, struct nat_sess_event *out,
+			 unsigned max, uint64_t *lost);
+const char *nat_end_reason_name(unsigned reason);
 int nat_port_hold(struct nat *nat, uint8_t proto, uint32_t addr,
 		  uint16_t port, bool held);
 void nat_port_hold_clear(struct nat *nat);

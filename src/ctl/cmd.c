@@ -492,6 +492,16 @@ static int cmd_version(struct cmd_ctx *x, const struct ctl_req *r,
 	return 0;
 }
 
+/* the answer to "monitor"; ctl.c turns the connection into a subscription
+ * (events.c) once it is out */
+static int cmd_monitor(struct cmd_ctx *x, const struct ctl_req *r,
+		       json_t **res, char *err, size_t errlen)
+{
+	(void)x, (void)r, (void)err, (void)errlen;
+	*res = json_pack("{s:b}", "monitor", 1);
+	return 0;
+}
+
 /*
  * One row per command of enum ctl_cmd, in its order: who carries it out,
  * and whether it changes the configuration (logged when done). Names and
@@ -523,6 +533,7 @@ static const struct {
 	[CMD_ENDPOINT_ADD] = { attach_add, true },
 	[CMD_ENDPOINT_DEL] = { attach_del, true },
 	[CMD_ENDPOINT_LIST] = { attach_list, false },
+	[CMD_MONITOR] = { cmd_monitor, false },
 };
 static_assert(sizeof(handlers) / sizeof(handlers[0]) == CMD_N,
 	      "one handler per command of enum ctl_cmd");
@@ -563,6 +574,8 @@ int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
 	if (ret) {
 		json_decref(*result);
 		*result = NULL;
+	} else {
+		ev_cmd(x, r, *result);
 	}
 	return ret;
 }

@@ -33,6 +33,9 @@
  *		once with DP_MAX_BINDS entries
  * @bind_stale:	the last push of bindings failed: push again
  * @closed_why:	per slot of @cur, why a closed network is closed
+ * @monitors:	clients subscribed to events (ctl.c); 0: no event is made
+ * @emit:	hands one event line (no newline) to every monitor
+ * @emit_ctx:	passed to @emit
  */
 struct cmd_ctx {
 	struct nat *nat;
@@ -49,6 +52,9 @@ struct cmd_ctx {
 	struct dp_bind *bind;
 	bool bind_stale;
 	char closed_why[DP_MAX_NETS][CTL_ERR_MAX];
+	unsigned monitors;
+	void (*emit)(void *ctx, const char *line);
+	void *emit_ctx;
 };
 
 /*
@@ -196,5 +202,13 @@ int attach_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		char *err, size_t errlen);
 void attach_check(struct cmd_ctx *x);
 void attach_del_all(struct cmd_ctx *x, unsigned slot);
+
+/* events.c: what monitors are told */
+void ev_emit(struct cmd_ctx *x, json_t *o);
+void ev_drain(struct cmd_ctx *x);
+void ev_cmd(struct cmd_ctx *x, const struct ctl_req *r, const json_t *res);
+void ev_overlap(struct cmd_ctx *x, const char *net, const char *what);
+void ev_lease(struct cmd_ctx *x, const char *net, bool bound, uint32_t addr,
+	      const uint8_t mac[6]);
 
 #endif /* HOSTNAT_CMD_H */

@@ -81,6 +81,8 @@
 				 * progress may give its slot to a new one */
 #define CTL_TICK_MS 1000	/* ms between looks for idle clients */
 #define CTL_LOG_EVERY_MS 10000	/* ms: slot evictions logged at most so often */
+#define CTL_MON_MAX (256u << 10) /* bytes of events queued per monitor: more
+				  * are lost (counted, told when it reads) */
 
 /**
  * struct ctl_client - one connection
@@ -99,6 +101,8 @@
  * @active_ms:	last complete request or bytes sent (ctl_now_ms())
  * @events:	the epoll events asked for now
  * @local:	no socket (ctl_request()): all output stays queued, no cap
+ * @monitor:	subscribed to events ("monitor"): takes no more requests
+ * @mon_lost:	events that did not fit its queue, not told yet
  */
 struct ctl_client {
 	int fd;
@@ -114,6 +118,8 @@ struct ctl_client {
 	uint64_t active_ms;
 	uint32_t events;
 	bool local;
+	bool monitor;
+	uint64_t mon_lost;
 };
 
 /**
@@ -143,6 +149,8 @@ struct ctl {
 	unsigned evicted;
 	struct ctl_client cl[CTL_CLIENTS_MAX];
 };
+
+static void mon_emit(void *ctx, const char *line);
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -292,6 +300,8 @@ int ctl_open(struct ctl **cp, struct nat *nat, struct dp *dp,
 		c->cl[i].fd = -1;
 	c->x.nat = nat;
 	c->x.dp = dp;
+	c->x.emit = mon_emit;
+	c->x.emit_ctx = c;
 	if (snprintf(c->x.state_dir, sizeof(c->x.state_dir), "%s", dir) >=
 	    (int)sizeof(c->x.state_dir)) {
 		ret = -ENAMETOOLONG;
@@ -350,7 +360,8 @@ fail:
 
 static void client_close(struct ctl *c, struct ctl_client *cl)
 {
-	(void)c;
+	if (cl->monitor && c->x.monitors)
+		c->x.monitors--;
 	close(cl->fd);		/* also leaves the epoll set */
 	free(cl->in);
 	free(cl->out);
@@ -483,12 +494,13 @@ static int respond(struct ctl *c, struct ctl_client *cl, const char *line,
 	static const char oom[] = "{\"ok\":false,\"error\":\"out of memory\"}";
 	char err[CTL_ERR_MAX];
 	struct ctl_req *r = malloc(sizeof(*r));
+	bool drop, parsed, mon;
 	char *resp;
-	bool drop;
 	int ret;
 
-	if (r && !ctl_req_parse(line, len, r, err, sizeof(err)) &&
-	    r->cmd == CMD_SESSION_LIST &&
+	parsed = r && !ctl_req_parse(line, len, r, err, sizeof(err));
+	mon = parsed && r->cmd == CMD_MONITOR;
+	if (parsed && r->cmd == CMD_SESSION_LIST &&
 	    !session_begin(&c->x, r, &cl->it, err, sizeof(err))) {
 		free(r);
 		cl->paging = true;
@@ -505,6 +517,12 @@ static int respond(struct ctl *c, struct ctl_client *cl, const char *line,
 	free(resp);
 	if (drop)
 		cl->closing = true;
+	if (!ret && mon && !cl->local && !cl->monitor) {
+		/* from now on the connection carries events (events.c) */
+		cl->monitor = true;
+		c->x.monitors++;
+		nat_events_enable(c->x.nat, true);
+	}
 	return ret;
 }
 
@@ -517,7 +535,7 @@ static bool has_line(const struct ctl_client *cl)
 /* nothing asked, nothing to send: may give its slot to a new client */
 static bool client_idle(const struct ctl_client *cl)
 {
-	return !queued(cl) && !cl->paging && !has_line(cl) && !cl->closing;
+	return !cl->monitor && !queued(cl) && !cl->paging && !has_line(cl) && !cl->closing;
 }
 
 /* readable while there is room for input; writable while there is
@@ -528,7 +546,7 @@ static void client_events(struct ctl *c, struct ctl_client *cl)
 
 	if (!cl->closing && !cl->eof && cl->inlen < CTL_REQ_MAX)
 		ev.events |= EPOLLIN;
-	if (queued(cl) || cl->paging || cl->closing ||
+	if (queued(cl) || cl->paging || cl->closing || cl->mon_lost ||
 	    (has_line(cl) && !cl->closing))
 		ev.events |= EPOLLOUT;
 	if (ev.events == cl->events)
@@ -631,11 +649,68 @@ static void client_drop(struct ctl *c, struct ctl_client *cl, int why)
 	client_close(c, cl);
 }
 
+/* "lost" first when events did not fit and the queue has room again */
+static int mon_tell_lost(struct ctl_client *cl)
+{
+	char msg[64];
+
+	if (!cl->mon_lost || queued(cl) > CTL_MON_MAX / 2)
+		return 0;
+	snprintf(msg, sizeof(msg), "{\"event\":\"lost\",\"count\":%" PRIu64
+		 "}", cl->mon_lost);
+	cl->mon_lost = 0;
+	return out_line(cl, msg);
+}
+
+/* a monitor's event: its input is read and ignored (to see it go away),
+ * what is queued sent */
+static void monitor_event(struct ctl *c, struct ctl_client *cl, uint32_t ev)
+{
+	int ret = 0;
+
+	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		ret = client_read(cl);
+	cl->inlen = 0;
+	if (!ret)
+		ret = client_flush(cl);
+	if (!ret)
+		ret = mon_tell_lost(cl);
+	if (ret || cl->eof) {
+		client_drop(c, cl, ret);
+		return;
+	}
+	client_events(c, cl);
+}
+
+/* one event line for every monitor (cmd_ctx.emit): queued, or counted as
+ * lost past CTL_MON_MAX; never a wait */
+static void mon_emit(void *ctx, const char *line)
+{
+	struct ctl *c = ctx;
+	size_t len = strlen(line);
+	unsigned i;
+
+	for (i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &c->cl[i];
+
+		if (cl->fd < 0 || !cl->monitor)
+			continue;
+		if (cl->mon_lost || queued(cl) + len + 1 > CTL_MON_MAX ||
+		    out_put(cl, line, len, true))
+			cl->mon_lost++;
+		client_events(c, cl);
+	}
+}
+
 /* one event of a client: read, at most one request or page slice, send */
 static void client_event(struct ctl *c, struct ctl_client *cl, uint32_t ev)
 {
 	int ret = 0;
 
+	if (cl->monitor) {
+		monitor_event(c, cl, ev);
+		return;
+	}
 	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		ret = client_read(cl);
 	if (!ret && cl->paging) {
@@ -733,7 +808,7 @@ static void clients_expire(struct ctl *c)
 	if (read(c->tfd, &ticks, sizeof(ticks)) < 0)
 		return;
 	for (i = 0; i < CTL_CLIENTS_MAX; i++)
-		if (c->cl[i].fd >= 0 &&
+		if (c->cl[i].fd >= 0 && !c->cl[i].monitor &&
 		    now - c->cl[i].active_ms >= CTL_IDLE_TIMEOUT_MS)
 			client_drop(c, &c->cl[i], -ETIMEDOUT);
 }
@@ -758,6 +833,7 @@ void ctl_run(struct ctl *c)
 	unsigned pass;
 	int n, i;
 
+	ev_drain(&c->x);
 	for (pass = 0; pass < CTL_RUN_PASSES; pass++) {
 		n = epoll_wait(c->epfd, ev, CTL_EVENTS, 0);
 		if (n <= 0)
@@ -788,6 +864,17 @@ void ctl_run(struct ctl *c)
 			client_event(c, cl, ev[i].events);
 		}
 	}
+}
+
+/**
+ * ctl_events() - hand the engine's session events to the monitors; the
+ * daemon calls it after each burst (cheap when nobody subscribes)
+ * @c:		control layer
+ */
+void ctl_events(struct ctl *c)
+{
+	if (c->x.monitors)
+		ev_drain(&c->x);
 }
 
 /**

@@ -42,6 +42,7 @@ int ctl_open(struct ctl **cp, struct nat *nat, struct dp *dp,
 void ctl_close(struct ctl *c);
 int ctl_fd(const struct ctl *c);
 void ctl_run(struct ctl *c);
+void ctl_events(struct ctl *c);
 
 /* additions: a request without the socket (tests, fuzzing), the clock */
 char *ctl_request(struct ctl *c, const char *line, size_t len);

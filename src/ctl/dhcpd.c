@@ -556,6 +556,41 @@ static bool csum_known(struct msghdr *mh)
 	return false;
 }
 
+/* the BOOTP message of a whole IPv4/UDP datagram, or NULL when shorter
+ * than its fixed part (RFC 2131 figure 1: 236 bytes) */
+static const uint8_t *bootp_of(const uint8_t *ip, size_t len)
+{
+	size_t off;
+
+	if (len < 20)
+		return NULL;
+	off = (size_t)(ip[0] & 0x0f) * 4 + 8;
+	return off + 236 <= len ? ip + off : NULL;
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* monitors: an ACK binds yiaddr to chaddr; a RELEASE gives ciaddr back */
+static void lease_events(struct dhcpd *d, struct dhcpd_net *dn,
+			 const uint8_t *in, size_t inlen, uint64_t released,
+			 const uint8_t *out, const struct dhcp_reply *r)
+{
+	const char *net = d->x->cur.net[dn->slot].cfg.name;
+	const uint8_t *b;
+
+	if (!d->x->monitors)
+		return;
+	if (r->type == DHCP_ACK && (b = bootp_of(out, r->len)) &&
+	    be32_at(b + 16))
+		ev_lease(d->x, net, true, be32_at(b + 16), b + 28);
+	if (released && (b = bootp_of(in, inlen)))
+		ev_lease(d->x, net, false, be32_at(b + 12), b + 28);
+}
+
 /* the packet socket of network @dn is readable: each datagram waiting to
  * dhcp_handle_ip(), its reply sent, its drops counted */
 static void readable(struct dhcpd *d, struct dhcpd_net *dn)
@@ -581,6 +616,7 @@ static void readable(struct dhcpd *d, struct dhcpd_net *dn)
 		};
 		struct dhcp_reply r;
 		ssize_t n = recvmsg(dn->fd, &mh, 0);
+		uint64_t rel;
 
 		if (n < 0) {
 			/* ENETDOWN and the like: the bridge may be gone */
@@ -593,10 +629,14 @@ static void readable(struct dhcpd *d, struct dhcpd_net *dn)
 		if (from.sll_pkttype > PACKET_BROADCAST ||
 		    from.sll_halen != ETH_ALEN)
 			continue;
+		rel = dhcp_server_stats(dn->srv)->rx[DHCP_RELEASE];
 		if (dhcp_handle_ip(dn->srv, d->rx, (size_t)n, from.sll_addr,
 				   csum_known(&mh), pool_now(), out,
 				   sizeof(out), &r))
 			continue;
+		lease_events(d, dn, d->rx, (size_t)n,
+			     dhcp_server_stats(dn->srv)->rx[DHCP_RELEASE] - rel,
+			     out, &r);
 		if (r.drop == DHCP_DROP_NONE) {
 			dn->dirty = true;
 			/* the address is bound to its MAC before the client

@@ -281,6 +281,8 @@ void host_changed(struct cmd_ctx *x)
 			if (w > 0 && (size_t)w < sizeof(seen) - off)
 				off += (size_t)w;
 			if (!strstr(x->overlaps, s))
+				ev_overlap(x, n->cfg.name, s);
+			if (!strstr(x->overlaps, s))
 				log_msg(LOG_WARNING, "network '%s': %s; its "
 					"endpoints cannot reach that part of "
 					"the host's network until one of them "

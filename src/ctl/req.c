@@ -575,6 +575,7 @@ static const struct cmd cmds[] = {
 		{ "ifname", a_ifname, false },
 		{ "owner", a_owner, false },
 	} },
+	[CMD_MONITOR] = { "monitor", { { 0 } } },
 	[CMD_ENDPOINT_LIST] = { "endpoint.list", {
 		{ "network", a_net, false },
 	} },

@@ -248,9 +248,11 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl,
 			switch (evs[i].data.u32) {
 			case 0:
 				drain(nat, dp, DP_OUT, pkts);
+				ctl_events(ctl);	/* monitors */
 				break;
 			case 1:
 				drain(nat, dp, DP_IN, pkts);
+				ctl_events(ctl);
 				break;
 			case 2:
 				ctl_run(ctl);
@@ -265,6 +267,7 @@ static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl,
 				if (k)
 					dp_tx(dp, DP_IN, pkts, k);
 				dp_fast_sync(dp, nat);	/* expired sessions */
+				ctl_events(ctl);
 				if (met)	/* its idle timeouts */
 					metrics_run(met);
 				if (++tick % (1000 / NAT_POLL_INTERVAL_MS))
