@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "cmd.h"
 
 #define EV_BATCH 64		/* session events drained per call */
@@ -48,21 +49,12 @@ void ev_emit(struct cmd_ctx *x, json_t *o)
 	json_decref(o);
 }
 
-static const char *net_name_of(const struct model *m, unsigned id)
-{
-	unsigned i;
-
-	for (i = 0; i < DP_MAX_NETS; i++)
-		if (m->net[i].used && m->net[i].id == id)
-			return m->net[i].cfg.name;
-	return "?";
-}
 
 static json_t *jap(uint32_t a, uint16_t port)
 {
-	char buf[PARSE_ADDR_LEN + 8];
+	char buf[LIB_ADDR_LEN + 8];
 
-	fmt_addr(buf, a);
+	lib_addr_fmt(buf, a);
 	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ":%u", port);
 	return json_string(buf);
 }
@@ -73,7 +65,7 @@ static json_t *sess_json(const struct cmd_ctx *x,
 	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b}", "event",
 			      e->kind == NAT_EV_NEW ? "session.new" :
 						      "session.end",
-			      "network", net_name_of(&x->cur, e->net), "proto",
+			      "network", model_net_name(&x->cur, e->net), "proto",
 			      nat_proto_name(e->proto), "internal",
 			      jap(e->int_addr, e->int_port), "external",
 			      jap(e->ext_addr, e->ext_port), "remote",
@@ -178,11 +170,11 @@ void ev_overlap(struct cmd_ctx *x, const char *net, const char *what)
 void ev_lease(struct cmd_ctx *x, const char *net, bool bound, uint32_t addr,
 	      const uint8_t mac[6])
 {
-	char a[PARSE_ADDR_LEN], m[18];
+	char a[LIB_ADDR_LEN], m[18];
 
 	if (!x->monitors)
 		return;
-	fmt_addr(a, addr);
+	lib_addr_fmt(a, addr);
 	snprintf(m, sizeof(m), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
 		 mac[1], mac[2], mac[3], mac[4], mac[5]);
 	ev_emit(x, json_pack("{s:s, s:s, s:s, s:s}", "event",

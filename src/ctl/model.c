@@ -89,6 +89,23 @@ int model_map_free_slot(const struct model *m)
 }
 
 /**
+ * model_net_name() - the name of the network with engine id @id
+ * @m:		configuration
+ * @id:		the engine's network id
+ *
+ * Return: its name, "?" if none has it
+ */
+const char *model_net_name(const struct model *m, unsigned id)
+{
+	unsigned i;
+
+	for (i = 0; i < DP_MAX_NETS; i++)
+		if (m->net[i].used && m->net[i].id == id)
+			return m->net[i].cfg.name;
+	return "?";
+}
+
+/**
  * model_map_last() - the last external port of a mapping's range
  * @mm:		the mapping
  *

@@ -100,6 +100,7 @@ int model_net_find(const struct model *m, const char *name);
 int model_net_free_slot(const struct model *m);
 int model_map_free_slot(const struct model *m);
 uint16_t model_map_last(const struct model_map *mm);
+const char *model_net_name(const struct model *m, unsigned id);
 int model_map_find(const struct model *m, unsigned net, uint8_t proto,
 		   uint32_t ext_addr, uint16_t ext_port);
 void model_host_addr(struct model_net *n);

@@ -32,16 +32,6 @@ struct sess_ctx {
 	int err;		/* what @fn returned, when it failed */
 };
 
-static const char *net_name_of(const struct model *m, unsigned id)
-{
-	unsigned i;
-
-	for (i = 0; i < DP_MAX_NETS; i++)
-		if (m->net[i].used && m->net[i].id == id)
-			return m->net[i].cfg.name;
-	return "?";
-}
-
 static json_t *jaddr(uint32_t a)
 {
 	char buf[LIB_ADDR_LEN];
@@ -56,7 +46,7 @@ static json_t *sess_json(const struct cmd_ctx *x,
 {
 	return json_pack("{s:s, s:s, s:o, s:i, s:o, s:i, s:o, s:i, s:s, s:b, "
 			 "s:b, s:b, s:I, s:I, s:I}",
-			 "network", net_name_of(&x->cur, s->net),
+			 "network", model_net_name(&x->cur, s->net),
 			 "proto", nat_proto_name(s->proto),
 			 "internal_address", jaddr(s->int_addr),
 			 "internal_port", (json_int_t)s->int_port,
