@@ -4,8 +4,9 @@
  * Theory of operation
  * -------------------
  * hostnat turns a command line into one API request to hostnatd (a JSON
- * line on the Unix socket, PROTOCOL in src/ctl/cmd.c), waits for the one
- * response line, and prints the result: aligned tables and short texts
+ * line on the Unix socket, docs/PROTOCOL.md), waits for the one response
+ * line (src/ctl/client.c, shared with the CNI plugin), and prints the
+ * result: aligned tables and short texts
  * for people; with -j (--json) the daemon's result as one compact JSON
  * document, as `ip -j` prints, indented with -p (--pretty).
  *
@@ -34,15 +35,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
-#include "prom.h"
+#include "client.h"
 #include "ctl.h"
+#include "prom.h"
 #include "opt.h"
 #include "parse.h"
 #include "req.h"
@@ -150,99 +150,11 @@ static void usage(FILE *f)
 
 /* ---- talking to the daemon -------------------------------------------- */
 
-static int send_all(int fd, const char *buf, size_t len)
+/* print what @e says went wrong, with the CLI's prefix */
+static void client_perror(const struct client_err *e)
 {
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* read one line; *@line is malloc()ed */
-static int recv_line(int fd, char **line)
-{
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap), *p;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 == cap) {
-			if (cap >= RESP_MAX) {
-				free(buf);
-				return -EMSGSIZE;
-			}
-			p = realloc(buf, cap * 2);
-			if (!p) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		n = recv(fd, buf + len, cap - 1 - len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(buf);
-			return n ? -errno : -ECONNRESET;
-		}
-		buf[len + (size_t)n] = '\0';
-		p = memchr(buf + len, '\n', (size_t)n);
-		len += (size_t)n;
-		if (p) {
-			*p = '\0';
-			*line = buf;
-			return 0;
-		}
-	}
-}
-
-/* connect to hostnatd's socket; the descriptor, or -1 (message printed) */
-static int api_connect(const struct cli *cli)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(cli->sock) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "hostnat: socket path %s is too long\n",
-			cli->sock);
-		return -1;
-	}
-	memcpy(sa.sun_path, cli->sock, strlen(cli->sock) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "hostnat: cannot reach hostnatd at %s: %s; is "
-			"hostnatd running?\n", cli->sock, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* send request @cmd with @args (borrowed) on @fd: 0 or -errno */
-static int api_send(int fd, const char *cmd, json_t *args)
-{
-	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args",
-				args ? json_incref(args) : json_object());
-	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	int err = text ? send_all(fd, text, strlen(text)) : -ENOMEM;
-
-	if (!err)
-		err = send_all(fd, "\n", 1);
-	free(text);
-	json_decref(req);
-	return err;
+	fprintf(stderr, "hostnat: %s\n",
+		e->refused && !e->msg[0] ? "request refused" : e->msg);
 }
 
 /*
@@ -252,45 +164,13 @@ static int api_send(int fd, const char *cmd, json_t *args)
 static int rpc_resp(const struct cli *cli, const char *cmd, json_t *args,
 		    json_t **out)
 {
-	char *line = NULL;
-	json_t *resp = NULL;
-	json_error_t jerr;
-	int fd, ret = EXIT_REFUSED, err;
+	struct client_err e;
 
-	*out = NULL;
-	fd = api_connect(cli);
-	if (fd < 0)
-		goto out;
-	err = api_send(fd, cmd, args);
-	if (!err)
-		err = recv_line(fd, &line);
-	if (err) {
-		fprintf(stderr, "hostnat: talking to hostnatd at %s failed: "
-			"%s\n", cli->sock, strerror(-err));
-		goto out;
+	if (client_call(cli->sock, 0, RESP_MAX, cmd, args, out, &e)) {
+		client_perror(&e);
+		return EXIT_REFUSED;
 	}
-	resp = json_loads(line, 0, &jerr);
-	if (!json_is_object(resp)) {
-		fprintf(stderr, "hostnat: hostnatd sent an answer that is not "
-			"a JSON object: %s\n", jerr.text);
-		goto out;
-	}
-	if (!json_is_true(json_object_get(resp, "ok"))) {
-		const char *e = json_string_value(json_object_get(resp,
-								  "error"));
-
-		fprintf(stderr, "hostnat: %s\n", e ? e : "request refused");
-		goto out;
-	}
-	*out = resp;
-	resp = NULL;
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(line);
-	json_decref(resp);
-	return ret;
+	return 0;
 }
 
 /*
@@ -948,6 +828,7 @@ static void show_event(json_t *e)
 static int do_monitor(const struct cli *cli, const struct cmd *c,
 		      json_t *args, json_t *local)
 {
+	struct client_err ce;
 	char *line = NULL;
 	size_t cap = 0;
 	bool first = true;
@@ -955,10 +836,12 @@ static int do_monitor(const struct cli *cli, const struct cmd *c,
 	int fd, ret = EXIT_REFUSED;
 
 	(void)local;
-	fd = api_connect(cli);
-	if (fd < 0)
+	fd = client_connect(cli->sock, 0, &ce);
+	if (fd < 0) {
+		client_perror(&ce);
 		return EXIT_REFUSED;
-	if (api_send(fd, c->api, args) || !(f = fdopen(fd, "r"))) {
+	}
+	if (client_send(fd, c->api, args) || !(f = fdopen(fd, "r"))) {
 		fprintf(stderr, "hostnat: talking to hostnatd at %s failed: "
 			"%s\n", cli->sock, strerror(errno));
 		close(fd);

@@ -43,13 +43,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
+#include "client.h"
 #include "ctl.h"
 #include "parse.h"
 #include "req.h"
@@ -142,150 +139,24 @@ static int fail(const struct cni *c, enum cni_err code, const char *details,
 
 /* ---- hostnatd ----------------------------------------------------------- */
 
-/**
- * struct api_err - why a request did not give a result
- * @unreachable:	hostnatd could not be reached or did not answer
- * @errno_name:		hostnatd's "errno" when it refused ("ENOENT")
- * @msg:		the message
- */
-struct api_err {
-	bool unreachable;
-	char errno_name[32];
-	char msg[CTL_ERR_MAX + 128];
-};
-
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int recv_line(int fd, char **line)
-{
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap), *p;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 == cap) {
-			if (cap >= CNI_RESP_MAX) {
-				free(buf);
-				return -EMSGSIZE;
-			}
-			p = realloc(buf, cap * 2);
-			if (!p) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		n = recv(fd, buf + len, cap - 1 - len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(buf);
-			return n ? -errno : -ECONNRESET;
-		}
-		p = memchr(buf + len, '\n', (size_t)n);
-		len += (size_t)n;
-		if (p) {
-			*p = '\0';
-			*line = buf;
-			return 0;
-		}
-	}
-}
-
 /* one request; *@res is its result (json_decref() it); @args consumed */
 static int api(const struct cni *c, const char *cmd, json_t *args,
-	       json_t **res, struct api_err *e)
+	       json_t **res, struct client_err *e)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = CNI_TIMEOUT };
-	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args",
-				args ? args : json_object());
-	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL, *line = NULL;
-	json_t *resp = NULL;
-	int fd = -1, ret = -EIO;
+	json_t *resp;
+	int ret = client_call(c->sock, CNI_TIMEOUT, CNI_RESP_MAX, cmd, args,
+			      &resp, e);
 
-	*res = NULL;
-	memset(e, 0, sizeof(*e));
-	e->unreachable = true;
-	if (!text) {
-		snprintf(e->msg, sizeof(e->msg), "out of memory");
-		goto out;
-	}
-	if (strlen(c->sock) >= sizeof(sa.sun_path)) {
-		e->unreachable = false;
-		snprintf(e->msg, sizeof(e->msg), "socket path %s is too long",
-			 c->sock);
-		goto out;
-	}
-	memcpy(sa.sun_path, c->sock, strlen(c->sock) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		snprintf(e->msg, sizeof(e->msg), "cannot reach hostnatd at %s: "
-			 "%s; is hostnatd running?", c->sock, strerror(errno));
-		goto out;
-	}
-	ret = send_all(fd, text, strlen(text));
-	if (!ret)
-		ret = send_all(fd, "\n", 1);
-	if (!ret)
-		ret = recv_line(fd, &line);
-	if (ret) {
-		snprintf(e->msg, sizeof(e->msg), "talking to hostnatd at %s "
-			 "failed: %s", c->sock, strerror(-ret));
-		goto out;
-	}
-	ret = -EIO;
-	resp = json_loads(line, 0, NULL);
-	if (!json_is_object(resp)) {
-		snprintf(e->msg, sizeof(e->msg), "hostnatd at %s sent an answer "
-			 "that is not a JSON object", c->sock);
-		goto out;
-	}
-	e->unreachable = false;
-	if (!json_is_true(json_object_get(resp, "ok"))) {
-		const char *m = json_string_value(json_object_get(resp,
-								  "error"));
-		const char *n = json_string_value(json_object_get(resp,
-								  "errno"));
-
-		snprintf(e->msg, sizeof(e->msg), "%s", m ? m : "refused");
-		snprintf(e->errno_name, sizeof(e->errno_name), "%s",
-			 n ? n : "");
-		goto out;
-	}
-	*res = json_incref(json_object_get(resp, "result"));
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(line);
-	free(text);
+	json_decref(args);
+	*res = ret ? NULL : json_incref(json_object_get(resp, "result"));
+	if (e->refused && !e->msg[0])
+		snprintf(e->msg, sizeof(e->msg), "refused");
 	json_decref(resp);
-	json_decref(req);
 	return ret;
 }
 
 /* the error for a failed request: 11 when hostnatd is not there */
-static int api_fail(const struct cni *c, const struct api_err *e,
+static int api_fail(const struct cni *c, const struct client_err *e,
 		    enum cni_err code, const char *what)
 {
 	if (e->unreachable)
@@ -295,7 +166,7 @@ static int api_fail(const struct cni *c, const struct api_err *e,
 }
 
 /* does hostnatd have network c->net? 1, 0, or -1 (e filled) */
-static int net_exists(const struct cni *c, struct api_err *e)
+static int net_exists(const struct cni *c, struct client_err *e)
 {
 	json_t *res, *n;
 	size_t i;
@@ -582,7 +453,7 @@ static json_t *port_mappings(const struct cni *c)
 /* ---- commands ----------------------------------------------------------- */
 
 /* DEL's work, also ADD's undo: mappings, then the endpoint, by owner */
-static int remove_all(const struct cni *c, struct api_err *e)
+static int remove_all(const struct cni *c, struct client_err *e)
 {
 	json_t *res;
 
@@ -600,7 +471,7 @@ static int remove_all(const struct cni *c, struct api_err *e)
 
 static void undo(const struct cni *c)
 {
-	struct api_err e;
+	struct client_err e;
 
 	if (remove_all(c, &e))
 		fprintf(stderr, "hostnat-cni: cannot undo what ADD did for "
@@ -635,7 +506,7 @@ static int cmd_add(struct cni *c)
 {
 	char addr[LIB_ADDR_LEN], err[CTL_ERR_MAX], ia[LIB_ADDR_LEN + 8];
 	json_t *args, *ep = NULL, *res, *pms, *e;
-	struct api_err ae;
+	struct client_err ae;
 	uint8_t mac[6];
 	struct pm p;
 	size_t i;
@@ -707,7 +578,7 @@ static int cmd_add(struct cni *c)
 
 static int cmd_del(struct cni *c)
 {
-	struct api_err e;
+	struct client_err e;
 	int ret = read_env(c, false);
 
 	if (ret)
@@ -726,7 +597,7 @@ static int cmd_check(struct cni *c)
 	const char *want = json_string_value(json_object_get(
 		json_array_get(json_object_get(prev, "ips"), 0), "address"));
 	json_t *found = NULL, *pms, *maps = NULL;
-	struct api_err ae;
+	struct client_err ae;
 	struct pm p;
 	size_t i, k;
 	int ret = read_env(c, true);
@@ -802,7 +673,7 @@ static int cmd_check(struct cni *c)
 
 static int cmd_status(struct cni *c)
 {
-	struct api_err e;
+	struct client_err e;
 	int ret = net_exists(c, &e);
 
 	if (ret < 0)
@@ -833,7 +704,7 @@ static int cmd_gc(struct cni *c)
 {
 	json_t *va = json_object_get(c->conf, "cni.dev/valid-attachments");
 	json_t *eps = NULL, *maps = NULL, *res, *e;
-	struct api_err ae;
+	struct client_err ae;
 	const char *owner;
 	size_t i;
 	int ret = 0;
