@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "htab.h"
+#include "ring.h"
 #include "nat.h"
 #include "pkt.h"
 
@@ -259,19 +260,15 @@ struct nat {
 	struct nat_static *statics;
 	uint64_t *held_any[NAT_NPROTO];	/* held on every external address */
 
-	struct nat_port_event *pev;	/* ring of max_port_events */
-	uint32_t pev_head;		/* oldest event */
-	uint32_t pev_n;			/* events in the ring */
-	bool pev_lost;			/* overflowed since the last drain */
+	struct lib_ring pev;		/* port log: struct nat_port_event,
+					 * max_port_events; lost: resync */
 
 	struct nat_fast_event *fev;	/* ring of max_port_events (fast.c) */
 	uint32_t fev_head;
 	uint32_t fev_n;
 	bool fev_lost;
-	struct nat_sess_event *sev;	/* ring of max_port_events (events.c) */
-	uint32_t sev_head;
-	uint32_t sev_n;
-	uint64_t sev_lost;		/* events not logged since the drain */
+	struct lib_ring sev;		/* monitor log: struct nat_sess_event,
+					 * max_port_events (events.c) */
 	bool sev_on;			/* someone subscribes: log */
 	volatile uint32_t *fast_seen;	/* NULL: no fast path */
 	uint32_t fast_base;		/* t0 in CLOCK_MONOTONIC seconds */

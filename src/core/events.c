@@ -34,19 +34,13 @@
 void ev_sess(struct nat *nat, uint32_t si, uint8_t kind, uint8_t reason)
 {
 	const struct nat_sess *s = &nat->sess[si];
-	uint32_t cap = nat->lim.max_port_events, slot;
 	struct nat_sess_event *ev;
 
 	if (!nat->sev_on)
 		return;
-	if (nat->sev_n == cap) {
-		nat->sev_lost++;
-		return;
-	}
-	slot = nat->sev_head + nat->sev_n++;
-	if (slot >= cap)
-		slot -= cap;
-	ev = &nat->sev[slot];
+	ev = lib_ring_push(&nat->sev);
+	if (!ev)
+		return;	/* counted in nat->sev.lost */
 	*ev = (struct nat_sess_event){
 		.kind = kind,
 		.reason = reason,
@@ -74,11 +68,8 @@ void nat_events_enable(struct nat *nat, bool on)
 	if (nat->sev_on == on)
 		return;
 	nat->sev_on = on;
-	if (!on) {
-		nat->sev_head = 0;
-		nat->sev_n = 0;
-		nat->sev_lost = 0;
-	}
+	if (!on)
+		lib_ring_reset(&nat->sev);
 }
 
 /**
@@ -95,17 +86,11 @@ void nat_events_enable(struct nat *nat, bool on)
 unsigned nat_sess_events(struct nat *nat, struct nat_sess_event *out,
 			 unsigned max, uint64_t *lost)
 {
-	uint32_t cap = nat->lim.max_port_events;
 	unsigned k = 0;
 
-	*lost = nat->sev_lost;
-	nat->sev_lost = 0;
-	while (k < max && nat->sev_n) {
-		out[k++] = nat->sev[nat->sev_head];
-		if (++nat->sev_head == cap)
-			nat->sev_head = 0;
-		nat->sev_n--;
-	}
+	*lost = lib_ring_take_lost(&nat->sev);
+	while (k < max && lib_ring_pop(&nat->sev, &out[k]))
+		k++;
 	return k;
 }
 

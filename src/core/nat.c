@@ -217,14 +217,19 @@ int nat_create(struct nat **natp, const struct nat_limits *lim,
 	nat->statics = nat_alloc(nat, (l.max_static ? l.max_static : 1) *
 					      sizeof(*nat->statics));
 	nat->gen = nat_alloc(nat, (size_t)OUTQ_MAX * GEN_BUF);
-	nat->pev = nat_alloc(nat, (size_t)l.max_port_events *
-					  sizeof(*nat->pev));
+	lib_ring_init(&nat->pev,
+		      nat_alloc(nat, (size_t)l.max_port_events *
+					     sizeof(struct nat_port_event)),
+		      sizeof(struct nat_port_event), l.max_port_events);
 	nat->fev = nat_alloc(nat, (size_t)l.max_port_events *
 					  sizeof(*nat->fev));
-	nat->sev = nat_alloc(nat, (size_t)l.max_port_events *
-					  sizeof(*nat->sev));
+	lib_ring_init(&nat->sev,
+		      nat_alloc(nat, (size_t)l.max_port_events *
+					     sizeof(struct nat_sess_event)),
+		      sizeof(struct nat_sess_event), l.max_port_events);
 	if (!nat->nets || !nat->prefixes || !nat->exts || !nat->statics ||
-	    !nat->gen || !nat->pev || !nat->fev || !nat->sev)
+	    !nat->gen || !nat->pev.slots || !nat->fev ||
+	    !nat->sev.slots)
 		goto fail;
 	for (p = 0; p < NAT_NPROTO; p++) {
 		uint64_t *bits = nat_alloc(nat, (size_t)l.max_ext * PORT_WORDS *

@@ -147,19 +147,11 @@ bool port_test(const struct nat *nat, unsigned ext, uint8_t proto,
 static void port_log(struct nat *nat, unsigned ext, uint8_t proto,
 		     uint16_t port, bool owned)
 {
-	struct nat_port_event *ev;
-	uint32_t slot;
+	/* a full ring stays full until the drain, which discards it */
+	struct nat_port_event *ev = lib_ring_push(&nat->pev);
 
-	if (nat->pev_lost)
-		return; /* the ring is discarded at the next drain anyway */
-	if (nat->pev_n == nat->lim.max_port_events) {
-		nat->pev_lost = true;
+	if (!ev)
 		return;
-	}
-	slot = nat->pev_head + nat->pev_n++;
-	if (slot >= nat->lim.max_port_events)
-		slot -= nat->lim.max_port_events;
-	ev = &nat->pev[slot];
 	ev->owned = owned;
 	ev->proto = proto;
 	ev->port = port;
@@ -264,22 +256,15 @@ void port_ext_reset(struct nat *nat, unsigned ext)
 unsigned nat_port_events(struct nat *nat, struct nat_port_event *out,
 			 unsigned max, bool *resync)
 {
-	uint32_t cap = nat->lim.max_port_events;
 	unsigned k = 0;
 
-	*resync = nat->pev_lost;
-	if (nat->pev_lost) {
-		nat->pev_lost = false;
-		nat->pev_head = 0;
-		nat->pev_n = 0;
+	*resync = nat->pev.lost != 0;
+	if (*resync) {
+		lib_ring_reset(&nat->pev);
 		return 0;
 	}
-	while (k < max && nat->pev_n) {
-		out[k++] = nat->pev[nat->pev_head];
-		if (++nat->pev_head == cap)
-			nat->pev_head = 0;
-		nat->pev_n--;
-	}
+	while (k < max && lib_ring_pop(&nat->pev, &out[k]))
+		k++;
 	return k;
 }
 

@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "be.h"
 #include "hash.h"
+#include "ring.h"
 
 static void test_addr_fmt_writes_dotted_quad(void **state)
 {
@@ -74,6 +75,68 @@ static void test_be_helpers_round_trip(void **state)
 	assert_int_equal(get_be16(b), 0xabcd);
 }
 
+static void test_ring_keeps_order_and_counts_lost_when_full(void **state)
+{
+	uint32_t slots[3], v;
+	struct lib_ring r;
+	uint32_t *p;
+	unsigned i;
+
+	(void)state;
+	lib_ring_init(&r, slots, sizeof(slots[0]), 3);
+	assert_int_equal(lib_ring_pop(&r, &v), 0);
+	for (i = 0; i < 5; i++) {
+		p = lib_ring_push(&r);
+		if (i < 3) {
+			assert_non_null(p);
+			*p = i;
+		} else {
+			assert_null(p);	/* full: what is kept stays */
+		}
+	}
+	assert_int_equal(r.lost, 2);
+	assert_int_equal(lib_ring_pop(&r, &v), 1);
+	assert_int_equal(v, 0);
+	p = lib_ring_push(&r);	/* room again: wraps to slot 0 */
+	assert_non_null(p);
+	*p = 7;
+	assert_int_equal(lib_ring_take_lost(&r), 2);
+	assert_int_equal(r.lost, 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(lib_ring_pop(&r, &v), 1);
+		assert_int_equal(v, i < 2 ? i + 1 : 7);
+	}
+	assert_int_equal(lib_ring_pop(&r, &v), 0);
+}
+
+static void test_ring_reset_forgets_events_and_lost(void **state)
+{
+	uint64_t slots[2], v;
+	struct lib_ring r;
+
+	(void)state;
+	lib_ring_init(&r, slots, sizeof(slots[0]), 2);
+	assert_non_null(lib_ring_push(&r));
+	assert_non_null(lib_ring_push(&r));
+	assert_null(lib_ring_push(&r));
+	lib_ring_reset(&r);
+	assert_int_equal(r.lost, 0);
+	assert_int_equal(lib_ring_pop(&r, &v), 0);
+	assert_non_null(lib_ring_push(&r));
+}
+
+static void test_ring_of_zero_slots_loses_everything(void **state)
+{
+	struct lib_ring r;
+	int v;
+
+	(void)state;
+	lib_ring_init(&r, &v, sizeof(v), 0);
+	assert_null(lib_ring_push(&r));
+	assert_int_equal(r.lost, 1);
+	assert_int_equal(lib_ring_pop(&r, &v), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -82,6 +145,9 @@ int main(void)
 		cmocka_unit_test(test_fnv1a_values_are_pinned),
 		cmocka_unit_test(test_fnv1a_host_side_name_unchanged),
 		cmocka_unit_test(test_be_helpers_round_trip),
+		cmocka_unit_test(test_ring_keeps_order_and_counts_lost_when_full),
+		cmocka_unit_test(test_ring_reset_forgets_events_and_lost),
+		cmocka_unit_test(test_ring_of_zero_slots_loses_everything),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
