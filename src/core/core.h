@@ -263,10 +263,9 @@ struct nat {
 	struct lib_ring pev;		/* port log: struct nat_port_event,
 					 * max_port_events; lost: resync */
 
-	struct nat_fast_event *fev;	/* ring of max_port_events (fast.c) */
-	uint32_t fev_head;
-	uint32_t fev_n;
-	bool fev_lost;
+	struct lib_ring fev;		/* fast-path log: struct
+					 * nat_fast_event, max_port_events
+					 * (fast.c); lost: resync */
 	struct lib_ring sev;		/* monitor log: struct nat_sess_event,
 					 * max_port_events (events.c) */
 	bool sev_on;			/* someone subscribes: log */

@@ -62,19 +62,10 @@ static bool fast_eligible(const struct nat *nat, const struct nat_sess *s)
 static void fast_log(struct nat *nat, uint8_t op, uint32_t si)
 {
 	const struct nat_sess *s = &nat->sess[si];
-	uint32_t cap = nat->lim.max_port_events, slot;
-	struct nat_fast_event *ev;
+	struct nat_fast_event *ev = lib_ring_push(&nat->fev);
 
-	if (nat->fev_lost)
-		return;
-	if (nat->fev_n == cap) {
-		nat->fev_lost = true;
-		return;
-	}
-	slot = nat->fev_head + nat->fev_n++;
-	if (slot >= cap)
-		slot -= cap;
-	ev = &nat->fev[slot];
+	if (!ev)
+		return;	/* full until the drain, which discards it */
 	*ev = (struct nat_fast_event){
 		.op = op,
 		.proto = s->proto,
@@ -200,22 +191,15 @@ void nat_fast_attach(struct nat *nat, volatile uint32_t *seen,
 unsigned nat_fast_events(struct nat *nat, struct nat_fast_event *out,
 			 unsigned max, bool *resync)
 {
-	uint32_t cap = nat->lim.max_port_events;
 	unsigned k = 0;
 
-	*resync = nat->fev_lost;
-	if (nat->fev_lost) {
-		nat->fev_lost = false;
-		nat->fev_head = 0;
-		nat->fev_n = 0;
+	*resync = nat->fev.lost != 0;
+	if (*resync) {
+		lib_ring_reset(&nat->fev);
 		return 0;
 	}
-	while (k < max && nat->fev_n) {
-		out[k++] = nat->fev[nat->fev_head];
-		if (++nat->fev_head == cap)
-			nat->fev_head = 0;
-		nat->fev_n--;
-	}
+	while (k < max && lib_ring_pop(&nat->fev, &out[k]))
+		k++;
 	return k;
 }
 

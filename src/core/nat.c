@@ -221,14 +221,16 @@ int nat_create(struct nat **natp, const struct nat_limits *lim,
 		      nat_alloc(nat, (size_t)l.max_port_events *
 					     sizeof(struct nat_port_event)),
 		      sizeof(struct nat_port_event), l.max_port_events);
-	nat->fev = nat_alloc(nat, (size_t)l.max_port_events *
-					  sizeof(*nat->fev));
+	lib_ring_init(&nat->fev,
+		      nat_alloc(nat, (size_t)l.max_port_events *
+					     sizeof(struct nat_fast_event)),
+		      sizeof(struct nat_fast_event), l.max_port_events);
 	lib_ring_init(&nat->sev,
 		      nat_alloc(nat, (size_t)l.max_port_events *
 					     sizeof(struct nat_sess_event)),
 		      sizeof(struct nat_sess_event), l.max_port_events);
 	if (!nat->nets || !nat->prefixes || !nat->exts || !nat->statics ||
-	    !nat->gen || !nat->pev.slots || !nat->fev ||
+	    !nat->gen || !nat->pev.slots || !nat->fev.slots ||
 	    !nat->sev.slots)
 		goto fail;
 	for (p = 0; p < NAT_NPROTO; p++) {
