@@ -28,6 +28,7 @@
 #include "addr.h"
 #include "core.h"
 #include "csum.h"
+#include "name.h"
 
 /* one network less uses an external address: the slot goes with the last */
 static void ext_unref(struct nat *nat, unsigned ext)
@@ -36,31 +37,15 @@ static void ext_unref(struct nat *nat, unsigned ext)
 		port_ext_reset(nat, ext);
 }
 
-static bool name_ok(const char *name)
-{
-	size_t i, n = strnlen(name, NAT_NAME_MAX);
-
-	if (!n || n == NAT_NAME_MAX)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		      c == '.'))
-			return false;
-	}
-	return true;
-}
-
 static int cfg_check(struct nat *nat, const struct nat_net_cfg *cfg)
 {
 	const struct nat_timeouts *to = &cfg->to;
 	unsigned p;
 
-	if (!name_ok(cfg->name)) {
+	if (!lib_name_valid(cfg->name, NAT_NAME_MAX)) {
 		nat_err(nat, "network name '%.*s' is not valid: use 1 to %d "
-			     "letters, digits, '-', '_' or '.'",
+			     "letters, digits, '-', '_' or '.', starting with "
+			     "a letter or digit",
 			NAT_NAME_MAX - 1, cfg->name, NAT_NAME_MAX - 1);
 		return -EINVAL;
 	}

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "name.h"
 #include "parse.h"
 
 enum setting_type {
@@ -363,17 +364,7 @@ int parse_addr_port(const char *what, const char *s, uint32_t *addr,
  */
 int parse_name(const char *s, char *err, size_t errlen)
 {
-	size_t i, n = strlen(s);
-	bool ok = n && n < NAT_NAME_MAX;
-
-	for (i = 0; ok && i < n; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9');
-
-		ok = alnum || (i && (c == '-' || c == '_' || c == '.'));
-	}
-	if (!ok) {
+	if (!lib_name_valid(s, NAT_NAME_MAX)) {
 		snprintf(err, errlen, "network name '%.64s' is not valid: use 1 "
 			 "to %d letters, digits, '-', '_' or '.', starting "
 			 "with a letter or digit", s, NAT_NAME_MAX - 1);
@@ -854,14 +845,7 @@ const char *parse_setting_str(enum parse_setting key, uint32_t v)
  */
 int parse_netns(const char *s, char *err, size_t errlen)
 {
-	size_t i, n = strlen(s);
-	bool ok = n && n < PARSE_NETNS_MAX &&
-		  (isalnum((unsigned char)s[0]) || s[0] == '/') &&
-		  !strstr(s, "..") && (!strchr(s, '/') || s[0] == '/');
-
-	for (i = 0; ok && i < n; i++)
-		ok = isalnum((unsigned char)s[i]) || strchr("._/:@+-", s[i]);
-	if (ok)
+	if (lib_netns_valid(s, PARSE_NETNS_MAX))
 		return 0;
 	snprintf(err, errlen, "network namespace '%.64s' is not valid: give a "
 		 "name under /run/netns (letters, digits, . _ - : @ +) or an "
@@ -881,16 +865,11 @@ int parse_netns(const char *s, char *err, size_t errlen)
  */
 int parse_owner(const char *what, const char *s, char *err, size_t errlen)
 {
-	size_t i, n = strlen(s);
-	bool ok = n && n < PARSE_OWNER_MAX;
-
-	for (i = 0; ok && i < n; i++)
-		ok = isalnum((unsigned char)s[i]) || strchr(".:-", s[i]);
-	if (ok)
+	if (lib_owner_valid(s, PARSE_OWNER_MAX))
 		return 0;
 	snprintf(err, errlen, "%s '%.64s%s' is not valid: give 1 to %d "
 		 "letters, digits, '.', ':' or '-' (a container id)", what, s,
-		 n > 64 ? "..." : "", PARSE_OWNER_MAX - 1);
+		 strlen(s) > 64 ? "..." : "", PARSE_OWNER_MAX - 1);
 	return -EINVAL;
 }
 

@@ -66,6 +66,7 @@
 
 #include "ipam.h"
 #include "ipam_int.h"
+#include "name.h"
 #include "rate.h"
 
 static const char *const kind_names[IPAM_KIND_MAX] = {
@@ -354,61 +355,20 @@ static uint32_t count_mac_leases(const struct ipam *ipam, const uint8_t *mac,
 
 /* --- names -------------------------------------------------------------- */
 
-static bool is_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
-}
-
-static bool name_char(int c)
-{
-	return is_alnum(c) || c == '.' || c == '_' || c == '-';
-}
-
-/* names: [A-Za-z0-9][A-Za-z0-9._-]*, shorter than IPAM_NAME_MAX */
+/* the rules are src/lib's (name.c), with the pool's lengths */
 bool ipam_name_valid(const char *s)
 {
-	size_t i;
-
-	if (!s || !is_alnum(s[0]))
-		return false;
-	for (i = 0; s[i]; i++)
-		if (!name_char(s[i]) || i >= IPAM_NAME_MAX - 1)
-			return false;
-	return true;
+	return lib_name_valid(s, IPAM_NAME_MAX);
 }
 
-/* netns: a name or a path, [A-Za-z0-9/][A-Za-z0-9._/:@+-]* */
 bool ipam_netns_valid(const char *s)
 {
-	size_t i;
-
-	if (!s || !(is_alnum(s[0]) || s[0] == '/'))
-		return false;
-	for (i = 0; s[i]; i++) {
-		char c = s[i];
-
-		if (i >= IPAM_NETNS_MAX - 1 ||
-		    !(name_char(c) || c == '/' || c == ':' || c == '@' ||
-		      c == '+'))
-			return false;
-	}
-	return true;
+	return lib_netns_valid(s, IPAM_NETNS_MAX);
 }
 
-/* an endpoint's owner (a container id): [A-Za-z0-9._:-], 1 to 128 */
 bool ipam_owner_valid(const char *s)
 {
-	size_t i;
-
-	if (!s || !s[0])
-		return false;
-	for (i = 0; s[i]; i++)
-		if (i >= IPAM_OWNER_MAX - 1 ||
-		    !(is_alnum(s[i]) || s[i] == '.' || s[i] == ':' ||
-		      s[i] == '-'))
-			return false;
-	return true;
+	return lib_owner_valid(s, IPAM_OWNER_MAX);
 }
 
 /* a host name a client sent (option 12): keep the name characters, drop
@@ -419,7 +379,8 @@ static void hostname_copy(char *dst, const uint8_t *src, size_t len)
 	size_t i, n = 0;
 
 	for (i = 0; i < len && n < IPAM_NAME_MAX - 1; i++) {
-		if (!name_char(src[i]) || (!n && !is_alnum(src[i])))
+		if (!lib_name_char(src[i]) ||
+		    (!n && (src[i] == '.' || src[i] == '_' || src[i] == '-')))
 			continue;
 		dst[n++] = (char)src[i];
 	}

@@ -130,7 +130,7 @@ struct key {
 	uint8_t id[IPAM_ID_MAX];
 };
 
-/* ipam.c: the slot table, its chains and the rules on names */
+/* ipam.c: the slot table, its chains and the checks of names (name.c) */
 void ipam_slot_attach(struct ipam *ipam, uint32_t i);
 void ipam_slot_free(struct ipam *ipam, uint32_t i);
 uint32_t ipam_slot_by_addr(const struct ipam *ipam, uint32_t addr);

@@ -10,11 +10,13 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "addr.h"
 #include "be.h"
 #include "hash.h"
+#include "name.h"
 #include "ring.h"
 
 static void test_addr_fmt_writes_dotted_quad(void **state)
@@ -137,6 +139,65 @@ static void test_ring_of_zero_slots_loses_everything(void **state)
 	assert_int_equal(lib_ring_pop(&r, &v), 0);
 }
 
+static void test_name_starts_with_letter_or_digit(void **state)
+{
+	(void)state;
+	assert_true(lib_name_valid("lab", 32));
+	assert_true(lib_name_valid("0lab.a_b-c", 32));
+	assert_false(lib_name_valid("-x", 32));	/* reads as an option */
+	assert_false(lib_name_valid(".x", 32));
+	assert_false(lib_name_valid("_x", 32));
+	assert_false(lib_name_valid("", 32));
+	assert_false(lib_name_valid(NULL, 32));
+	assert_false(lib_name_valid("a/b", 32));
+	assert_false(lib_name_valid("a b", 32));
+	assert_false(lib_name_valid("a:b", 32));
+}
+
+static void test_name_length_is_the_callers_buffer_less_nul(void **state)
+{
+	char s[65];
+
+	(void)state;
+	memset(s, 'a', 64);
+	s[64] = '\0';
+	assert_false(lib_name_valid(s, 64));	/* 64 bytes: no room for NUL */
+	s[63] = '\0';
+	assert_true(lib_name_valid(s, 64));
+	s[31] = '\0';
+	assert_true(lib_name_valid(s, 32));
+	s[31] = 'a';
+	s[32] = '\0';
+	assert_false(lib_name_valid(s, 32));
+}
+
+static void test_netns_is_a_name_or_an_absolute_path_without_dotdot(void **state)
+{
+	(void)state;
+	assert_true(lib_netns_valid("ns1", 128));
+	assert_true(lib_netns_valid("/run/netns/cni-1234", 128));
+	assert_true(lib_netns_valid("/proc/42/ns/net", 128));
+	assert_true(lib_netns_valid("a:b@c+d", 128));
+	assert_false(lib_netns_valid("/run/netns/../x", 128));
+	assert_false(lib_netns_valid("..", 128));
+	assert_false(lib_netns_valid("run/netns/x", 128)); /* relative path */
+	assert_false(lib_netns_valid("-x", 128));
+	assert_false(lib_netns_valid("", 128));
+	assert_false(lib_netns_valid("a b", 128));
+}
+
+static void test_owner_is_a_container_id(void **state)
+{
+	(void)state;
+	assert_true(lib_owner_valid("0123abcdef", 129));
+	assert_true(lib_owner_valid("pod:1.a-b", 129));
+	assert_true(lib_owner_valid("-x", 129));
+	assert_false(lib_owner_valid("a/b", 129));
+	assert_false(lib_owner_valid("a_b", 129));
+	assert_false(lib_owner_valid("", 129));
+	assert_false(lib_owner_valid(NULL, 129));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +209,11 @@ int main(void)
 		cmocka_unit_test(test_ring_keeps_order_and_counts_lost_when_full),
 		cmocka_unit_test(test_ring_reset_forgets_events_and_lost),
 		cmocka_unit_test(test_ring_of_zero_slots_loses_everything),
+		cmocka_unit_test(test_name_starts_with_letter_or_digit),
+		cmocka_unit_test(test_name_length_is_the_callers_buffer_less_nul),
+		cmocka_unit_test(
+			test_netns_is_a_name_or_an_absolute_path_without_dotdot),
+		cmocka_unit_test(test_owner_is_a_container_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,6 +80,20 @@ static void net_add_duplicate_name_is_eexist(void **state)
 	assert_int_equal(nat_net_add(t->nat, &c, &id), -EEXIST);
 }
 
+/* the one rule of src/lib (name.c), as the API's parse_name() has it */
+static void net_add_name_starting_with_dash_is_einval(void **state)
+{
+	struct nt *t = *state;
+	struct nat_net_cfg c;
+	unsigned id;
+
+	nat_net_cfg_default(&c, "-x");
+	c.gateway = NET2_GW;
+	assert_int_equal(nat_net_add(t->nat, &c, &id), -EINVAL);
+	assert_non_null(strstr(nat_error(t->nat), "starting with a letter or "
+					 "digit"));
+}
+
 static void net_find_and_get_return_what_was_added(void **state)
 {
 	struct nt *t = *state;
@@ -558,6 +572,7 @@ int main(void)
 		cmocka_unit_test(limits_default_are_usable),
 		cmocka_unit_test(net_cfg_default_ships_rfc_timeouts_and_eif),
 		NT_STD(net_add_duplicate_name_is_eexist),
+		NT_STD(net_add_name_starting_with_dash_is_einval),
 		NT_STD(net_find_and_get_return_what_was_added),
 		NT_STD(prefix_overlap_across_networks_refused_naming_both),
 		NT_STD(ext_addr_inside_internal_prefix_refused),
