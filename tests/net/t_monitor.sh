@@ -4,7 +4,9 @@
 # and end when the mapping goes (removed), an outbound TCP connection, a UDP
 # session from outside that the endpoint never answers expire (the 5 s
 # floor of inbound-unanswered-timeout), the mapping added and removed, a
-# DHCP lease bound and released by udhcpc; the human format; a monitor
+# DHCP lease bound and released by udhcpc; a network added, set and
+# removed; an overlap with the host found when it roams onto an address in
+# the network's prefix (told once); the human format; a monitor
 # that never reads does not slow a ping through the NAT and, when it reads
 # again, is told how many events it lost.
 . "$(dirname "$0")/lib.sh"
@@ -101,6 +103,47 @@ wait_until 5 has_ev '.event == "lease.bound" and .mac == "02:00:00:00:e1:01"' &&
 wait_until 5 has_ev '.event == "lease.released" and .mac == "02:00:00:00:e1:01"' &&
 	ok "monitor: lease.released when udhcpc quits with -R" ||
 	bad "monitor: lease.released" "$(grep lease "$T/mon.json"; hn --json stats | jq -c '.. | .rx? // empty' | head -3)"
+
+# networks added, set and removed while monitors run
+check_cmd "network add mon2 while monitors run" \
+	hn network add mon2 --prefix 10.99.0.0/24 --external up0
+wait_until 5 has_ev '.event == "network.add" and .network == "mon2"' &&
+	ok "monitor: network.add mon2" ||
+	bad "monitor: network.add" "$(grep network "$T/mon.json")"
+check_cmd "network set mon2 udp_timeout 600" \
+	hn network set mon2 udp_timeout 600
+wait_until 5 has_ev '.event == "network.set" and .network == "mon2"' &&
+	ok "monitor: network.set mon2" ||
+	bad "monitor: network.set" "$(grep network "$T/mon.json")"
+check_cmd "network del mon2" hn network del mon2
+wait_until 5 has_ev '.event == "network.del" and .network == "mon2"' &&
+	ok "monitor: network.del mon2" ||
+	bad "monitor: network.del" "$(grep network "$T/mon.json")"
+for w in ADD SET DEL; do
+	wait_until 5 grep -qx "\[NET $w\] mon2" "$T/mon.txt" &&
+		ok "monitor (text): [NET $w] mon2" ||
+		bad "monitor (text): [NET $w]" "$(grep NET "$T/mon.txt")"
+done
+[ "$(ev '.event == "network.add" and .network == "mon2"')" = 1 ] &&
+	ok "monitor: one network.add event for one network add" ||
+	bad "monitor: network.add count" "$(grep network "$T/mon.json")"
+
+# an overlap found: the host roams onto an address inside $NET's prefix
+ip -n $P-host link add roam0 type veth peer name roam1
+ip -n $P-host addr add 172.16.200.7/24 dev roam0
+ip -n $P-host link set roam1 up
+ip -n $P-host link set roam0 up
+wait_until 5 has_ev ".event == \"overlap\" and .network == \"$NET\" and (.overlap | contains(\"172.16.200.7\"))" &&
+	ok "monitor: overlap of $NET with the host's new 172.16.200.7" ||
+	bad "monitor: overlap" "$(grep overlap "$T/mon.json"; grep 172.16.200.7 "$T/hostnatd.log")"
+wait_until 5 grep -qE "^\[OVERLAP\] .*172\.16\.200\.7.* \(net $NET\)$" "$T/mon.txt" &&
+	ok "monitor (text): [OVERLAP] ... 172.16.200.7 ... (net $NET)" ||
+	bad "monitor (text): [OVERLAP]" "$(grep OVERLAP "$T/mon.txt")"
+ip -n $P-host link del roam0
+sleep 1
+[ "$(ev '.event == "overlap" and (.overlap | contains("172.16.200.7"))')" = 1 ] &&
+	ok "monitor: the overlap told once, not again when it goes" ||
+	bad "monitor: overlap events" "$(grep overlap "$T/mon.json")"
 
 # a monitor that never reads: many events, a ping unharmed, then "lost"
 rm -f "$T/slow.flag"
