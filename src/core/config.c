@@ -37,6 +37,7 @@ static void ext_unref(struct nat *nat, unsigned ext)
 		port_ext_reset(nat, ext);
 }
 
+/* a network's configuration complete and within its limits, or why not */
 static int cfg_check(struct nat *nat, const struct nat_net_cfg *cfg)
 {
 	const struct nat_timeouts *to = &cfg->to;

@@ -468,6 +468,8 @@ static bool sess_match(const struct nat_sess *s, unsigned kind,
 	       s->rem_addr == pi->src && s->rem_port == rport;
 }
 
+/* one batch through the engine in three passes, so that memory loads of
+ * one packet overlap the work on the others */
 static void process_batch(struct nat *nat, struct nat_pkt *pkts, unsigned n)
 {
 	struct pkt_info pi[BATCH];
@@ -478,6 +480,7 @@ static void process_batch(struct nat *nat, struct nat_pkt *pkts, unsigned n)
 	bool bad[BATCH];
 	unsigned i;
 
+	/* 1. parse, validate, hash the session key, prefetch its bucket */
 	for (i = 0; i < n; i++) {
 		struct nat_pkt *p = &pkts[i];
 		struct pkt_info *q = &pi[i];
@@ -521,6 +524,7 @@ static void process_batch(struct nat *nat, struct nat_pkt *pkts, unsigned n)
 		}
 		htab_prefetch(&nat->sess_h, h[i]);
 	}
+	/* 2. read the bucket, prefetch the first candidate session */
 	for (i = 0; i < n; i++) {
 		if (kind[i] == 0xff)
 			continue;
@@ -534,6 +538,7 @@ static void process_batch(struct nat *nat, struct nat_pkt *pkts, unsigned n)
 			__builtin_prefetch(sp + sizeof(struct nat_sess) - 1);
 		}
 	}
+	/* 3. find the session (or make one) and translate */
 	for (i = 0; i < n; i++) {
 		struct nat_pkt *p = &pkts[i];
 		struct pkt_info *q = &pi[i], orig;

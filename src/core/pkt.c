@@ -59,6 +59,7 @@ static int ip_options_check(const uint8_t *opt, unsigned len)
 	return 0;
 }
 
+/* an IPv4 header checked and read into @pi (@inner: quoted in an error) */
 static int ip_parse(uint8_t *buf, uint32_t buflen, struct pkt_info *pi,
 		    bool inner)
 {
@@ -144,6 +145,7 @@ static bool icmp_is_error(uint8_t type)
 	       type == ICMP_PARAMPROB;
 }
 
+/* the TCP, UDP or ICMP header checked and its ports, flags or type read */
 static int l4_parse(uint8_t *l4, struct pkt_info *pi, bool inner)
 {
 	unsigned need, avail = pi->l4len;

@@ -62,6 +62,7 @@ static uint16_t pseudo_update(uint16_t field, uint32_t old, uint32_t new)
 	return (uint16_t)~csum_update32((uint16_t)~field, old, new);
 }
 
+/* a rewritten address and port carried into the L4 checksum (RFC 1624) */
 static void l4_update(uint8_t *l4, const struct pkt_info *pi, bool partial,
 		      uint32_t old_addr, uint32_t new_addr, uint16_t old_port,
 		      uint16_t new_port, unsigned port_off)
@@ -180,6 +181,7 @@ static void out_fail(struct nat *nat, struct nat_pkt *p,
 		   (unsigned)reason);
 }
 
+/* the first outbound packet of a flow: its mapping and session, or a drop */
 static uint32_t out_new(struct nat *nat, struct nat_pkt *p,
 			struct pkt_info *pi)
 {
@@ -348,6 +350,7 @@ static bool in_filter(const struct nat *nat, uint32_t mi,
 	}
 }
 
+/* the first inbound packet of a flow: through a mapping and its filter */
 static uint32_t in_new(struct nat *nat, struct nat_pkt *p,
 		       struct pkt_info *pi)
 {

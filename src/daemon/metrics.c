@@ -61,6 +61,7 @@ out:
 	return buf;
 }
 
+/* libmicrohttpd's handler: GET /metrics answered, anything else refused */
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,

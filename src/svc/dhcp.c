@@ -260,6 +260,7 @@ static bool len_ok(const struct dhcp_msg *msg, uint8_t code, size_t want)
 	return msg->opt_len[code] == want;
 }
 
+/* the options a server needs, their lengths checked, into @msg's fields */
 static enum dhcp_err decode(struct dhcp_msg *msg)
 {
 	size_t n;
@@ -307,6 +308,7 @@ static enum dhcp_err decode(struct dhcp_msg *msg)
 	return DHCP_ERR_NONE;
 }
 
+/* a BOOTP message's fixed fields and option area (overloads too) read */
 static enum dhcp_err parse(const uint8_t *buf, size_t len, struct dhcp_msg *msg)
 {
 	struct walk w;

@@ -84,6 +84,7 @@ static void fmt_mac(char *s, const uint8_t *m)
 		m[4], m[5]);
 }
 
+/* the pool as the file's text: header, one entry a line, counted end */
 static void save(const struct ipam *ipam, struct out *o)
 {
 	const struct ipam_entry *e;
@@ -313,6 +314,7 @@ static int load_addr(struct loader *ld, const char *s, uint32_t *a)
 	return 0;
 }
 
+/* one entry line checked field by field and added to the pool */
 static int load_entry(struct loader *ld, char **f, unsigned nf)
 {
 	struct ipam *ipam = ld->ipam;
@@ -415,6 +417,7 @@ static int load_entry(struct loader *ld, char **f, unsigned nf)
 	return 0;
 }
 
+/* one line of the file: header, pool, entry or end, in that order */
 static int load_line(struct loader *ld, char *s, size_t len)
 {
 	char *f[FIELDS_MAX + 1];
