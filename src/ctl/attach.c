@@ -187,13 +187,10 @@ static int ep_add_extra(json_t *o, const struct model_net *n, unsigned plen)
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-	       char *err, size_t errlen)
+int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	const char *ifn = r->has_ifname ? r->ifname : EP_IFNAME_DEFAULT;
 	char name[IPAM_NAME_MAX], a[LIB_ADDR_LEN], err2[CTL_ERR_MAX];
@@ -203,7 +200,7 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	struct ipam *p;
 	uint32_t addr;
 	size_t i;
-	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
+	int slot, ret = cmd_net_pool(x, r->net, &slot);
 
 	if (ret)
 		return ret;
@@ -215,18 +212,18 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		    !((ifn[i] >= 'a' && ifn[i] <= 'z') ||
 		      (ifn[i] >= 'A' && ifn[i] <= 'Z') ||
 		      (ifn[i] >= '0' && ifn[i] <= '9'))) {
-			snprintf(err, errlen, "interface '%s' is not valid for "
-				 "an endpoint: use letters, digits, '.', '_' "
-				 "and '-'", ifn);
+			ctl_err(x, "interface '%s' is not valid for "
+				"an endpoint: use letters, digits, '.', '_' "
+				"and '-'", ifn);
 			return -EINVAL;
 		}
 	}
 	host_if(r->netns, ifn, ep.host_if);
 	snprintf(name, sizeof(name), "%s_%s", ep.host_if, ifn);
 	if (ipam_find_name(p, IPAM_ENDPOINT, name)) {
-		snprintf(err, errlen, "network '%s' has an endpoint %s in '%s' "
-			 "already; see 'hostnat endpoint list %s'", r->net, ifn,
-			 r->netns, r->net);
+		ctl_err(x, "network '%s' has an endpoint %s in '%s' "
+			"already; see 'hostnat endpoint list %s'", r->net, ifn,
+			r->netns, r->net);
 		return -EEXIST;
 	}
 	/* 2. the MAC and an address of the pool; the MAC is known either
@@ -242,22 +239,22 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		lib_addr_fmt(a, r->addr);
 		e = r->has_addr ? ipam_lookup(p, r->addr) : NULL;
 		if (ret == -ERANGE)
-			snprintf(err, errlen, "address %s is not in the pool of "
-				 "network '%s'; give an address of its first "
-				 "prefix", a, r->net);
+			ctl_err(x, "address %s is not in the pool of "
+				"network '%s'; give an address of its first "
+				"prefix", a, r->net);
 		else if (ret == -EADDRINUSE)
-			snprintf(err, errlen, "address %s of network '%s' is in "
-				 "use (%s %s); leave out --address or choose a "
-				 "free one (see 'hostnat network show %s')", a,
-				 r->net, e ? ipam_kind_name(e->kind) : "?",
-				 e && e->name[0] ? e->name : "", r->net);
+			ctl_err(x, "address %s of network '%s' is in "
+				"use (%s %s); leave out --address or choose a "
+				"free one (see 'hostnat network show %s')", a,
+				r->net, e ? ipam_kind_name(e->kind) : "?",
+				e && e->name[0] ? e->name : "", r->net);
 		else if (ret == -ENOSPC)
-			snprintf(err, errlen, "the pool of network '%s' is full; "
-				 "delete endpoints or leases", r->net);
+			ctl_err(x, "the pool of network '%s' is full; "
+				"delete endpoints or leases", r->net);
 		else
-			snprintf(err, errlen, "cannot give endpoint %s in '%s' "
-				 "an address: %s", ifn, r->netns,
-				 strerror(-ret));
+			ctl_err(x, "cannot give endpoint %s in '%s' "
+				"an address: %s", ifn, r->netns,
+				strerror(-ret));
 		return ret;
 	}
 	/* 3. the veth pair, configured inside the namespace */
@@ -267,7 +264,7 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	ep.addr = addr;
 	ep.plen = (uint8_t)ipam_plen(p);
 	ep.gateway = n->cfg.gateway;
-	ret = dp_endpoint_add(x->dp, &ep, err, errlen);
+	ret = dp_endpoint_add(x->dp, &ep, CTL_ACK_BUF(x));
 	if (ret) {
 		ipam_endpoint_del(p, name);
 		return ret;
@@ -275,7 +272,7 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	if (r->has_owner)
 		ipam_endpoint_set_owner(p, name, r->owner);
 	/* 4. the leases file; then the answer */
-	ret = pool_save(p, x->state_dir, r->net, err, errlen);
+	ret = pool_save(p, x->state_dir, r->net, CTL_ACK_BUF(x));
 	if (ret) {
 		if (dp_endpoint_del(x->dp, ep.host_if, err2, sizeof(err2)))
 			log_msg(LOG_ERR, "cannot remove endpoint %s again: %s",
@@ -294,7 +291,7 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 
 /* delete one endpoint (its veth, its record); *@out gets its JSON */
 static int ep_del_one(struct cmd_ctx *x, unsigned slot, const char *name,
-		      json_t **out, char *err, size_t errlen)
+		      json_t **out)
 {
 	const char *net = x->cur.net[slot].cfg.name;
 	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ];
@@ -307,12 +304,12 @@ static int ep_del_one(struct cmd_ctx *x, unsigned slot, const char *name,
 		return -ENOENT;
 	copy = *e;
 	*out = ep_json(x, net, x->cur.net[slot].bridge, &copy, ipam_plen(p));
-	ret = dp_endpoint_del(x->dp, host, err, errlen);
+	ret = dp_endpoint_del(x->dp, host, CTL_ACK_BUF(x));
 	if (ret && ret != -ENODEV)
 		goto fail;
 	ret = ipam_endpoint_del(p, name);
 	if (!ret)
-		ret = pool_save(p, x->state_dir, net, err, errlen);
+		ret = pool_save(p, x->state_dir, net, CTL_ACK_BUF(x));
 	if (ret) {
 		/* the veth is gone; the record stays, marked missing */
 		ipam_endpoint_add(p, copy.name, copy.netns,
@@ -339,13 +336,12 @@ static int del_answer(json_t *list, json_t **res)
 
 /* endpoint.del by network and netns (and ifname): what is gone already
  * is no error, so that a runtime may repeat it */
-static int ep_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		  char *err, size_t errlen)
+static int ep_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	const char *ifn = r->has_ifname ? r->ifname : EP_IFNAME_DEFAULT;
 	char name[IPAM_NAME_MAX], host[DP_IFNAMSIZ];
 	json_t *list = json_array(), *one = NULL;
-	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
+	int slot, ret = cmd_net_pool(x, r->net, &slot);
 
 	if (ret || !list) {
 		json_decref(list);
@@ -353,7 +349,7 @@ static int ep_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	}
 	host_if(r->netns, ifn, host);
 	snprintf(name, sizeof(name), "%s_%s", host, ifn);
-	ret = ep_del_one(x, (unsigned)slot, name, &one, err, errlen);
+	ret = ep_del_one(x, (unsigned)slot, name, &one);
 	if (ret == -ENOENT)
 		ret = 0;
 	else if (!ret && json_array_append_new(list, one))
@@ -367,7 +363,7 @@ static int ep_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 
 /* endpoint.del by owner, in one network or all, of one ifname or all */
 static int ep_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
-			json_t **res, char *err, size_t errlen)
+			json_t **res)
 {
 	char host[DP_IFNAMSIZ], ifname[DP_IFNAMSIZ];
 	char names[64][IPAM_NAME_MAX];
@@ -378,7 +374,7 @@ static int ep_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
 	if (!list)
 		return -ENOMEM;
 	if (r->has_net) {
-		ret = cmd_net_pool(x, r->net, &slot, err, errlen);
+		ret = cmd_net_pool(x, r->net, &slot);
 		if (ret)
 			goto out;
 	}
@@ -405,8 +401,7 @@ static int ep_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
 					 e->name);
 			}
 			for (k = 0; k < n && !ret; k++) {
-				ret = ep_del_one(x, i, names[k], &one, err,
-						 errlen);
+				ret = ep_del_one(x, i, names[k], &one);
 				if (!ret && json_array_append_new(list, one))
 					ret = -ENOMEM;
 			}
@@ -433,16 +428,12 @@ static json_t *ep_entry(struct cmd_ctx *x, unsigned slot,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int attach_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		char *err, size_t errlen)
+int attach_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
-	return cmd_pool_list(x, r, 1u << IPAM_ENDPOINT, ep_entry, res, err,
-			     errlen);
+	return cmd_pool_list(x, r, 1u << IPAM_ENDPOINT, ep_entry, res);
 }
 
 /**
@@ -533,15 +524,12 @@ void attach_del_all(struct cmd_ctx *x, unsigned slot)
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int attach_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-	       char *err, size_t errlen)
+int attach_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	if (r->has_owner)
-		return ep_del_owner(x, r, res, err, errlen);
-	return ep_del(x, r, res, err, errlen);
+		return ep_del_owner(x, r, res);
+	return ep_del(x, r, res);
 }

@@ -52,6 +52,7 @@
 #define _GNU_SOURCE /* strerrorname_np() */
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +143,7 @@ static int binds_walk(struct cmd_ctx *x, const struct model *m,
 
 /* the kernel state of configuration @m, derived whole (never edited) */
 static int dps_build(struct cmd_ctx *x, const struct model *m,
-		     struct dp_state *st, char *err, size_t errlen)
+		     struct dp_state *st)
 {
 	unsigned i, j, k;
 	int nb;
@@ -187,9 +188,9 @@ static int dps_build(struct cmd_ctx *x, const struct model *m,
 			if (k < st->next)
 				continue;
 			if (st->next == DP_MAX_EXT) {
-				snprintf(err, errlen, "too many distinct "
-					 "external addresses and port ranges: "
-					 "%d is the limit", DP_MAX_EXT);
+				ctl_err(x, "too many distinct "
+					"external addresses and port ranges: "
+					"%d is the limit", DP_MAX_EXT);
 				return -ENOSPC;
 			}
 			xe = &st->ext[st->next++];
@@ -221,11 +222,11 @@ static int dps_build(struct cmd_ctx *x, const struct model *m,
 
 			for (j = 0; j < (one ? 1 : n->next); j++) {
 				if (st->nstat == DP_MAX_STATIC) {
-					snprintf(err, errlen, "too many mapped "
-						 "ports to steer: %d (mapped "
-						 "ports times external "
-						 "addresses) is the limit",
-						 DP_MAX_STATIC);
+					ctl_err(x, "too many mapped "
+						"ports to steer: %d (mapped "
+						"ports times external "
+						"addresses) is the limit",
+						DP_MAX_STATIC);
 					return -ENOSPC;
 				}
 				st->stat[st->nstat++] = (struct dp_static){
@@ -250,32 +251,31 @@ static int dps_build(struct cmd_ctx *x, const struct model *m,
 	if (!x->bind) {
 		x->bind = calloc(DP_MAX_BINDS, sizeof(*x->bind));
 		if (!x->bind) {
-			snprintf(err, errlen, "cannot allocate the table of "
-				 "%d source bindings: out of memory",
-				 DP_MAX_BINDS);
+			ctl_err(x, "cannot allocate the table of "
+				"%d source bindings: out of memory",
+				DP_MAX_BINDS);
 			return -ENOMEM;
 		}
 	}
 	st->bind = x->bind;
 	nb = binds_walk(x, m, x->bind, NULL);
 	if (nb < 0) {
-		snprintf(err, errlen, "too many addresses given out to bind "
-			 "to their MAC: %d is the limit", DP_MAX_BINDS);
+		ctl_err(x, "too many addresses given out to bind "
+			"to their MAC: %d is the limit", DP_MAX_BINDS);
 		return nb;
 	}
 	st->nbind = (unsigned)nb;
 	return 0;
 }
 
-static int kernel_sync(struct cmd_ctx *x, const struct model *m, char *err,
-		       size_t errlen)
+static int kernel_sync(struct cmd_ctx *x, const struct model *m)
 {
-	int ret = dps_build(x, m, &x->dps, err, errlen);
+	int ret = dps_build(x, m, &x->dps);
 
 	if (!ret) {
 		ret = dp_sync(x->dp, &x->dps);
 		if (ret)
-			snprintf(err, errlen, "%s", dp_error(x->dp));
+			ctl_err(x, "%s", dp_error(x->dp));
 	}
 	x->bind_stale = ret != 0;
 	return ret;
@@ -292,7 +292,7 @@ static int kernel_sync(struct cmd_ctx *x, const struct model *m, char *err,
  */
 void cmd_bindings_changed(struct cmd_ctx *x)
 {
-	char err[CTL_ERR_MAX];
+	struct ctl_ack keep;
 	bool was_stale = x->bind_stale, differs = was_stale;
 	unsigned i;
 
@@ -303,38 +303,46 @@ void cmd_bindings_changed(struct cmd_ctx *x)
 		differs = true;
 	if (!differs)
 		return;
-	/* a failure is logged once, not at every retry */
-	if (kernel_sync(x, &x->cur, err, sizeof(err)) && !was_stale)
+	/* a failure is logged once, not at every retry; the request's
+	 * message, if any, stays */
+	keep = x->ack;
+	if (kernel_sync(x, &x->cur) && !was_stale)
 		log_msg(LOG_WARNING, "cannot update the source bindings in the "
-			"kernel: %s; retrying at the next change", err);
+			"kernel: %s; retrying at the next change", x->ack.msg);
+	x->ack = keep;
+}
+
+/* the kernel back to the configuration in force after a failed change;
+ * the change's message stays, a failure here is only logged */
+static void cmd_restore_kernel(struct cmd_ctx *x)
+{
+	struct ctl_ack keep = x->ack;
+
+	if (kernel_sync(x, &x->cur))
+		log_msg(LOG_ERR, "cannot restore the kernel state: %s",
+			x->ack.msg);
+	x->ack = keep;
 }
 
 /**
  * cmd_commit() - make kernel and state file match @x->next, then
  * @x->cur = @x->next
  * @x:		context
- * @err:	message on failure
- * @errlen:	room at @err
  *
  * Make kernel and state file match x->next, then x->cur = x->next. On failure
  * the kernel is synced back to x->cur; the caller undoes its engine change.
  *
  * Return: 0, -errno
  */
-int cmd_commit(struct cmd_ctx *x, char *err, size_t errlen)
+int cmd_commit(struct cmd_ctx *x)
 {
-	char err2[CTL_ERR_MAX];
-	int ret = kernel_sync(x, &x->next, err, errlen);
+	int ret = kernel_sync(x, &x->next);
 
-	if (!ret) {
-		ret = model_save(&x->next, x->state_dir, err, errlen);
-		if (ret && kernel_sync(x, &x->cur, err2, sizeof(err2)))
-			log_msg(LOG_ERR, "cannot restore the kernel state: %s",
-				err2);
-	} else if (kernel_sync(x, &x->cur, err2, sizeof(err2))) {
-		log_msg(LOG_ERR, "cannot restore the kernel state: %s", err2);
-	}
 	if (!ret)
+		ret = model_save(&x->next, x->state_dir, CTL_ACK_BUF(x));
+	if (ret)
+		cmd_restore_kernel(x);
+	else
 		memcpy(&x->cur, &x->next, sizeof(x->cur));
 	return ret;
 }
@@ -343,19 +351,16 @@ int cmd_commit(struct cmd_ctx *x, char *err, size_t errlen)
  * cmd_net_lookup() - the slot of a network of the configuration in force
  * @x:		context
  * @name:	network name
- * @err:	message when there is none
- * @errlen:	room at @err
  *
  * Return: the slot, or a negative number when there is no such network
  */
-int cmd_net_lookup(const struct cmd_ctx *x, const char *name, char *err,
-		   size_t errlen)
+int cmd_net_lookup(struct cmd_ctx *x, const char *name)
 {
 	int slot = model_net_find(&x->cur, name);
 
 	if (slot < 0)
-		snprintf(err, errlen, "network '%s' does not exist; see "
-			 "'hostnat network list'", name);
+		ctl_err(x, "network '%s' does not exist; see "
+			"'hostnat network list'", name);
 	return slot;
 }
 
@@ -363,22 +368,19 @@ int cmd_net_lookup(const struct cmd_ctx *x, const char *name, char *err,
  * cmd_net_lookup_open() - as cmd_net_lookup(), for a network that is not closed
  * @x:		context
  * @name:	network name
- * @err:	message on failure
- * @errlen:	room at @err
  *
  * a network that is not closed: only those can be changed
  *
  * Return: the slot; a negative number when there is no such network, -EIO
  * when it is closed
  */
-int cmd_net_lookup_open(const struct cmd_ctx *x, const char *name, char *err,
-			size_t errlen)
+int cmd_net_lookup_open(struct cmd_ctx *x, const char *name)
 {
-	int slot = cmd_net_lookup(x, name, err, errlen);
+	int slot = cmd_net_lookup(x, name);
 
 	if (slot >= 0 && x->cur.net[slot].closed) {
-		snprintf(err, errlen, "network '%s' is closed: %s", name,
-			 x->closed_why[slot]);
+		ctl_err(x, "network '%s' is closed: %s", name,
+			x->closed_why[slot]);
 		return -EIO;
 	}
 	return slot;
@@ -389,22 +391,19 @@ int cmd_net_lookup_open(const struct cmd_ctx *x, const char *name, char *err,
  * @x:		context
  * @net:	network name
  * @slot:	its slot
- * @err:	message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -ENOENT (no such network), -EIO (closed), -EOPNOTSUPP (no
  * pool)
  */
-int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
-		 size_t errlen)
+int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot)
 {
-	*slot = cmd_net_lookup_open(x, net, err, errlen);
+	*slot = cmd_net_lookup_open(x, net);
 	if (*slot < 0)
 		return *slot == -EIO ? -EIO : -ENOENT;
 	if (!x->pool[*slot]) {
-		snprintf(err, errlen, "network '%s' has no address pool: its "
-			 "first prefix is not /%d to /%d", net, IPAM_PLEN_MIN,
-			 IPAM_PLEN_MAX);
+		ctl_err(x, "network '%s' has no address pool: its "
+			"first prefix is not /%d to /%d", net, IPAM_PLEN_MIN,
+			IPAM_PLEN_MAX);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -418,20 +417,18 @@ int cmd_net_pool(struct cmd_ctx *x, const char *net, int *slot, char *err,
  * @kinds:	bit (1u << IPAM_*) per kind of entry to list
  * @fn:		turns one entry of network slot @slot into JSON
  * @res:	the array on success
- * @err:	message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -ENOENT (no such network), -ENOMEM
  */
 int cmd_pool_list(struct cmd_ctx *x, const struct ctl_req *r, unsigned kinds,
-		  cmd_entry_fn fn, json_t **res, char *err, size_t errlen)
+		  cmd_entry_fn fn, json_t **res)
 {
 	int only = -1;
 	json_t *a;
 	unsigned i;
 
 	if (r->has_net) {
-		only = cmd_net_lookup(x, r->net, err, errlen);
+		only = cmd_net_lookup(x, r->net);
 		if (only < 0)
 			return -ENOENT;
 	}
@@ -461,32 +458,28 @@ int cmd_pool_list(struct cmd_ctx *x, const struct ctl_req *r, unsigned kinds,
  * cmd_list_filter() - the network filter of a list: -1 for all, or the slot
  * @x:		context
  * @r:		the request (its optional network)
- * @err:	message when the network does not exist
- * @errlen:	room at @err
  *
  * Return: -1 when @r names no network, the slot, or a negative number when
  * the network named does not exist (with @r->has_net)
  */
-int cmd_list_filter(struct cmd_ctx *x, const struct ctl_req *r, char *err,
-		    size_t errlen)
+int cmd_list_filter(struct cmd_ctx *x, const struct ctl_req *r)
 {
-	return r->has_net ? cmd_net_lookup(x, r->net, err, errlen) : -1;
+	return r->has_net ? cmd_net_lookup(x, r->net) : -1;
 }
 
 /* ---- the commands ----------------------------------------------------- */
 
-static int cmd_ping(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		    char *err, size_t errlen)
+static int cmd_ping(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
-	(void)x, (void)r, (void)err, (void)errlen;
+	(void)x, (void)r;
 	*res = json_pack("{s:b}", "pong", 1);
 	return 0;
 }
 
 static int cmd_version(struct cmd_ctx *x, const struct ctl_req *r,
-		       json_t **res, char *err, size_t errlen)
+		       json_t **res)
 {
-	(void)x, (void)r, (void)err, (void)errlen;
+	(void)x, (void)r;
 	*res = json_pack("{s:s, s:i}", "version", HOSTNAT_VERSION, "protocol",
 			 (json_int_t)CTL_PROTOCOL);
 	return 0;
@@ -495,9 +488,9 @@ static int cmd_version(struct cmd_ctx *x, const struct ctl_req *r,
 /* the answer to "monitor"; ctl.c turns the connection into a subscription
  * (events.c) once it is out */
 static int cmd_monitor(struct cmd_ctx *x, const struct ctl_req *r,
-		       json_t **res, char *err, size_t errlen)
+		       json_t **res)
 {
-	(void)x, (void)r, (void)err, (void)errlen;
+	(void)x, (void)r;
 	*res = json_pack("{s:b}", "monitor", 1);
 	return 0;
 }
@@ -539,11 +532,34 @@ static_assert(sizeof(handlers) / sizeof(handlers[0]) == CMD_N,
 	      "one handler per command of enum ctl_cmd");
 
 /**
+ * ctl_err() - say why the request is refused (replaces what was said)
+ * @x:		context
+ * @fmt:	printf() format of the one-line message
+ */
+void ctl_err(struct cmd_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->ack.msg, sizeof(x->ack.msg), fmt, ap);
+	va_end(ap);
+}
+
+/**
+ * ctl_err_nat() - the engine's message as the request's
+ * @x:		context
+ */
+void ctl_err_nat(struct cmd_ctx *x)
+{
+	ctl_err(x, "%s", nat_error(x->nat));
+}
+
+/**
  * cmd_exec() - carry out a validated request
  * @x:		context
  * @r:		the request
  * @result:	the result on success (may be NULL only on failure)
- * @err:	one-line message on failure
+ * @err:	one-line message on failure (@x->ack's, see struct ctl_ack)
  * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
@@ -554,12 +570,12 @@ int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
 	int ret;
 
 	*result = NULL;
-	err[0] = '\0';
+	x->ack.msg[0] = '\0';
 	memcpy(&x->next, &x->cur, sizeof(x->next));
 	if ((unsigned)r->cmd < CMD_N && handlers[r->cmd].fn) {
-		ret = handlers[r->cmd].fn(x, r, result, err, errlen);
+		ret = handlers[r->cmd].fn(x, r, result);
 	} else {
-		snprintf(err, errlen, "command %d is not implemented", r->cmd);
+		ctl_err(x, "command %d is not implemented", r->cmd);
 		ret = -EINVAL;
 	}
 	if (!ret && !*result) {
@@ -568,9 +584,10 @@ int cmd_exec(struct cmd_ctx *x, const struct ctl_req *r, json_t **result,
 	}
 	/* endpoints and reservations come and go, lists expire leases */
 	cmd_bindings_changed(x);
-	if (ret && !err[0])
-		snprintf(err, errlen, "%s failed: %s", ctl_cmd_name(r->cmd),
-			 strerror(-ret));
+	if (ret && !x->ack.msg[0])
+		ctl_err(x, "%s failed: %s", ctl_cmd_name(r->cmd),
+			strerror(-ret));
+	snprintf(err, errlen, "%s", x->ack.msg);
 	if (ret) {
 		json_decref(*result);
 		*result = NULL;
@@ -654,7 +671,9 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	ret = model_load(&x->next, x->state_dir, err, errlen);
 	if (ret == -ENOENT) {
 		memset(&x->next, 0, sizeof(x->next));
-		ret = cmd_commit(x, err, errlen);
+		ret = cmd_commit(x);
+		if (ret)
+			snprintf(err, errlen, "%s", x->ack.msg);
 		if (ret || !default_network)
 			return ret;
 		r = calloc(1, sizeof(*r));
@@ -686,19 +705,19 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 		if (!n->used)
 			continue;
 		/* a network that cannot be loaded whole is closed, alone */
-		ret = net_bridge_check(x, &x->next, i, n->bridge, why,
-				       sizeof(why));
+		ret = net_bridge_check(x, &x->next, i, n->bridge);
 		if (!ret)
-			ret = pool_open(&x->pool[i], n, x->state_dir, true, why,
-					sizeof(why));
+			ret = pool_open(&x->pool[i], n, x->state_dir, true,
+					CTL_ACK_BUF(x));
 		if (!ret)
 			continue;
 		n->closed = true;
-		snprintf(x->closed_why[i], sizeof(x->closed_why[i]), "%s", why);
+		snprintf(x->closed_why[i], sizeof(x->closed_why[i]), "%s",
+			 x->ack.msg);
 		log_msg(LOG_ERR, "network '%s' is closed: nothing from its "
 			"bridge %s is routed or translated, and it has no DHCP "
 			"server: %s; then restart hostnatd", n->cfg.name,
-			n->bridge, why);
+			n->bridge, x->ack.msg);
 	}
 	/* 3. the host as it is now: interfaces' addresses, overlaps */
 	ext_refresh(x, &x->next);
@@ -708,20 +727,20 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	for (i = 0; i < DP_MAX_NETS; i++) {
 		if (!x->next.net[i].used)
 			continue;
-		ret = net_apply(x, &x->next, i, why, sizeof(why));
+		ret = net_apply(x, &x->next, i);
 		if (ret) {
 			snprintf(err, errlen, "state file %s: network '%s': "
 				 "%s; repair it or move it away", path,
-				 x->next.net[i].cfg.name, why);
+				 x->next.net[i].cfg.name, x->ack.msg);
 			goto undo;
 		}
 	}
-	ret = cmd_commit(x, why, sizeof(why));
+	ret = cmd_commit(x);
 	if (!ret) {
 		attach_check(x);
 		return 0;
 	}
-	snprintf(err, errlen, "%s", why);
+	snprintf(err, errlen, "%s", x->ack.msg);
 	i = DP_MAX_NETS;
 undo:
 	while (i--)

@@ -501,7 +501,7 @@ static int respond(struct ctl *c, struct ctl_client *cl, const char *line,
 	parsed = r && !ctl_req_parse(line, len, r, err, sizeof(err));
 	mon = parsed && r->cmd == CMD_MONITOR;
 	if (parsed && r->cmd == CMD_SESSION_LIST &&
-	    !session_begin(&c->x, r, &cl->it, err, sizeof(err))) {
+	    !session_begin(&c->x, r, &cl->it)) {
 		free(r);
 		cl->paging = true;
 		cl->first = true;

@@ -29,14 +29,12 @@
  * @x:		context
  * @s:		as asked for: an address, or an interface (its address)
  * @e:		filled in: address, uplink, port range (default 49152-65535)
- * @err:	message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -ENODEV (no such interface), -errno (no IPv4 address on the
  * interface, or the address is on no interface of the host)
  */
 int ext_resolve(struct cmd_ctx *x, const struct ctl_ext_spec *s,
-		struct model_ext *e, char *err, size_t errlen)
+		struct model_ext *e)
 {
 	char a[LIB_ADDR_LEN];
 	int ret;
@@ -50,22 +48,22 @@ int ext_resolve(struct cmd_ctx *x, const struct ctl_ext_spec *s,
 		snprintf(e->uplink, sizeof(e->uplink), "%s", s->ifname);
 		ret = dp_if_addr(x->dp, s->ifname, &e->addr);
 		if (ret == -ENODEV)
-			snprintf(err, errlen, "interface %s does not exist; "
-				 "give an existing interface or an address",
-				 s->ifname);
+			ctl_err(x, "interface %s does not exist; "
+				"give an existing interface or an address",
+				s->ifname);
 		else if (ret)
-			snprintf(err, errlen, "interface %s has no IPv4 "
-				 "address (%s); give an address instead",
-				 s->ifname, strerror(-ret));
+			ctl_err(x, "interface %s has no IPv4 "
+				"address (%s); give an address instead",
+				s->ifname, strerror(-ret));
 		return ret;
 	}
 	e->addr = s->addr;
 	ret = dp_addr_if(x->dp, s->addr, e->uplink);
 	if (ret) {
 		lib_addr_fmt(a, s->addr);
-		snprintf(err, errlen, "address %s is not assigned to an "
-			 "interface of this host (%s); assign it first or give "
-			 "an interface", a, strerror(-ret));
+		ctl_err(x, "address %s is not assigned to an "
+			"interface of this host (%s); assign it first or give "
+			"an interface", a, strerror(-ret));
 	}
 	return ret;
 }
@@ -75,37 +73,34 @@ int ext_resolve(struct cmd_ctx *x, const struct ctl_ext_spec *s,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int ext_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
-	    size_t errlen)
+int ext_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	struct model_net *n;
 	struct model_ext e;
-	int slot = cmd_net_lookup_open(x, r->net, err, errlen);
+	int slot = cmd_net_lookup_open(x, r->net);
 	int ret;
 
 	if (slot < 0)
 		return slot;
 	n = &x->next.net[slot];
-	ret = ext_resolve(x, &r->ext[0], &e, err, errlen);
+	ret = ext_resolve(x, &r->ext[0], &e);
 	if (ret)
 		return ret;
 	if (n->next == CTL_NET_EXT_MAX) {
-		snprintf(err, errlen, "network '%s' has %d external addresses, "
-			 "the limit", r->net, CTL_NET_EXT_MAX);
+		ctl_err(x, "network '%s' has %d external addresses, "
+			"the limit", r->net, CTL_NET_EXT_MAX);
 		return -ENOSPC;
 	}
 	ret = nat_ext_add(x->nat, n->id, e.addr, e.lo, e.hi);
 	if (ret) {
-		snprintf(err, errlen, "%s", nat_error(x->nat));
+		ctl_err_nat(x);
 		return ret;
 	}
 	n->ext[n->next++] = e;
-	ret = cmd_commit(x, err, errlen);
+	ret = cmd_commit(x);
 	if (ret) {
 		nat_ext_del(x->nat, n->id, e.addr);
 		return ret;
@@ -119,18 +114,15 @@ int ext_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int ext_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
-	    size_t errlen)
+int ext_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	const struct ctl_ext_spec *s = &r->ext[0];
 	struct model_net *n;
 	struct model_ext e;
-	int slot = cmd_net_lookup_open(x, r->net, err, errlen);
+	int slot = cmd_net_lookup_open(x, r->net);
 	unsigned i;
 	int ret;
 
@@ -146,23 +138,23 @@ int ext_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 		char a[LIB_ADDR_LEN];
 
 		lib_addr_fmt(a, s->addr);
-		snprintf(err, errlen, "network '%s' has no external address "
-			 "%s %s; see 'hostnat external list %s'", r->net,
-			 s->is_if ? "on interface" : "", s->is_if ? s->ifname :
-			 a, r->net);
+		ctl_err(x, "network '%s' has no external address "
+			"%s %s; see 'hostnat external list %s'", r->net,
+			s->is_if ? "on interface" : "", s->is_if ? s->ifname :
+			a, r->net);
 		return -ENOENT;
 	}
 	e = n->ext[i];
 	ret = nat_ext_del(x->nat, n->id, e.addr);
 	if (ret) {
-		snprintf(err, errlen, "%s", nat_error(x->nat));
+		ctl_err_nat(x);
 		return ret;
 	}
 	*res = model_ext_json(&x->cur, (unsigned)slot, i);
 	memmove(&n->ext[i], &n->ext[i + 1],
 		(n->next - i - 1) * sizeof(n->ext[0]));
 	n->next--;
-	ret = cmd_commit(x, err, errlen);
+	ret = cmd_commit(x);
 	if (ret) {
 		json_decref(*res);
 		*res = NULL;
@@ -179,15 +171,12 @@ int ext_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int ext_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-	     char *err, size_t errlen)
+int ext_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
-	int slot = cmd_list_filter(x, r, err, errlen);
+	int slot = cmd_list_filter(x, r);
 	json_t *a;
 	unsigned i, j;
 

@@ -108,8 +108,6 @@ static int host_list(struct cmd_ctx *x)
  * @prefix:	the prefix
  * @plen:	its length
  * @list:	NULL, or a JSON array to append every overlap to
- * @err:	message on failure
- * @errlen:	room at @err
  *
  * Check @prefix/@plen against the host's addresses and routes (addresses
  * first: they make the clearer message). With @list, every overlap is
@@ -120,16 +118,15 @@ static int host_list(struct cmd_ctx *x)
  * the host cannot be asked
  */
 int host_check(struct cmd_ctx *x, const struct model *m, const char *bridge,
-	       uint32_t prefix, unsigned plen, json_t *list, char *err,
-	       size_t errlen)
+	       uint32_t prefix, unsigned plen, json_t *list)
 {
 	char p[PARSE_CIDR_LEN], h[PARSE_CIDR_LEN], msg[CTL_ERR_MAX];
 	int n = host_list(x);
 	unsigned pass, i;
 
 	if (n < 0) {
-		snprintf(err, errlen, "cannot list the host's addresses and "
-			 "routes: %s", strerror(-n));
+		ctl_err(x, "cannot list the host's addresses and "
+			"routes: %s", strerror(-n));
 		return n;
 	}
 	fmt_cidr(p, prefix, plen);
@@ -146,7 +143,7 @@ int host_check(struct cmd_ctx *x, const struct model *m, const char *bridge,
 				 "on %s; choose another prefix", p,
 				 a->route ? "route" : "address", h, a->ifname);
 			if (!list) {
-				snprintf(err, errlen, "%s", msg);
+				ctl_err(x, "%s", msg);
 				return -EADDRINUSE;
 			}
 			json_array_append_new(list, json_string(msg));
@@ -175,8 +172,6 @@ static bool model_overlap(const struct model *m, uint32_t prefix,
  * @m:		the configuration
  * @prefix:	the prefix
  * @plen:	its length
- * @err:	message on failure
- * @errlen:	room at @err
  *
  * The engine checks overlaps between networks, but a closed network is not in
  * the engine with its prefixes: check them here.
@@ -184,8 +179,7 @@ static bool model_overlap(const struct model *m, uint32_t prefix,
  * Return: 0, -EADDRINUSE
  */
 int host_closed_overlap(struct cmd_ctx *x, const struct model *m,
-			uint32_t prefix, unsigned plen, char *err,
-			size_t errlen)
+			uint32_t prefix, unsigned plen)
 {
 	char p[PARSE_CIDR_LEN], q[PARSE_CIDR_LEN];
 	unsigned i, j;
@@ -199,9 +193,9 @@ int host_closed_overlap(struct cmd_ctx *x, const struct model *m,
 				continue;
 			fmt_cidr(p, prefix, plen);
 			fmt_cidr(q, n->prefix[j], n->plen[j]);
-			snprintf(err, errlen, "prefix %s overlaps prefix %s of "
-				 "network '%s' (closed); choose another prefix",
-				 p, q, n->cfg.name);
+			ctl_err(x, "prefix %s overlaps prefix %s of "
+				"network '%s' (closed); choose another prefix",
+				p, q, n->cfg.name);
 			return -EADDRINUSE;
 		}
 	}
@@ -215,16 +209,13 @@ int host_closed_overlap(struct cmd_ctx *x, const struct model *m,
  * @bridge:	the bridge of the network it is for
  * @prefix:	the prefix found
  * @plen:	its length
- * @err:	message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -EADDRINUSE (all overlap), -errno
  */
 int host_auto_prefix(struct cmd_ctx *x, const struct model *m,
-		     const char *bridge, uint32_t *prefix, uint8_t *plen,
-		     char *err, size_t errlen)
+		     const char *bridge, uint32_t *prefix, uint8_t *plen)
 {
-	char dummy[CTL_ERR_MAX];
+	struct ctl_ack keep = x->ack;
 	unsigned i;
 	int ret;
 
@@ -235,21 +226,20 @@ int host_auto_prefix(struct cmd_ctx *x, const struct model *m,
 
 		if (model_overlap(m, a, l))
 			continue;
-		ret = host_check(x, m, bridge, a, l, NULL, dummy,
-				 sizeof(dummy));
-		if (ret == -EADDRINUSE)
+		ret = host_check(x, m, bridge, a, l, NULL);
+		if (ret == -EADDRINUSE) {
+			x->ack = keep; /* an overlap is no failure here */
 			continue;
-		if (ret) {
-			snprintf(err, errlen, "%s", dummy);
-			return ret;
 		}
+		if (ret)
+			return ret;
 		*prefix = a;
 		*plen = l;
 		return 0;
 	}
-	snprintf(err, errlen, "no free private prefix: 172.16.0.0/16 to "
-		 "172.31.0.0/16, 10.200.0.0/16 and 192.168.200.0/24 all overlap "
-		 "a network or the host's addresses; give a prefix");
+	ctl_err(x, "no free private prefix: 172.16.0.0/16 to "
+		"172.31.0.0/16, 10.200.0.0/16 and 192.168.200.0/24 all overlap "
+		"a network or the host's addresses; give a prefix");
 	return -EADDRINUSE;
 }
 
@@ -262,7 +252,8 @@ int host_auto_prefix(struct cmd_ctx *x, const struct model *m,
  */
 void host_changed(struct cmd_ctx *x)
 {
-	char dummy[CTL_ERR_MAX], seen[4096] = "";
+	struct ctl_ack keep = x->ack; /* overlaps: listed, not refused */
+	char seen[4096] = "";
 	unsigned i, j;
 	size_t k, off = 0;
 	json_t *ov = json_array(), *v;
@@ -272,7 +263,7 @@ void host_changed(struct cmd_ctx *x)
 
 		for (j = 0; n->used && j < n->nprefix; j++)
 			host_check(x, &x->cur, n->bridge, n->prefix[j],
-				   n->plen[j], ov, dummy, sizeof(dummy));
+				   n->plen[j], ov);
 		json_array_foreach(ov, k, v) {
 			const char *s = json_string_value(v);
 			int w = snprintf(seen + off, sizeof(seen) - off,
@@ -295,6 +286,7 @@ void host_changed(struct cmd_ctx *x)
 		log_msg(LOG_INFO, "no host address or route overlaps a "
 			"network's prefix any more");
 	memcpy(x->overlaps, seen, sizeof(seen));
+	x->ack = keep;
 }
 
 /**
@@ -305,7 +297,7 @@ void host_changed(struct cmd_ctx *x)
  */
 void host_warn_overlaps(struct cmd_ctx *x, const struct model *m)
 {
-	char dummy[CTL_ERR_MAX];
+	struct ctl_ack keep = x->ack; /* overlaps: listed, not refused */
 	unsigned i, j;
 	size_t k;
 	json_t *ov = json_array(), *v;
@@ -315,11 +307,12 @@ void host_warn_overlaps(struct cmd_ctx *x, const struct model *m)
 
 		for (j = 0; n->used && j < n->nprefix; j++)
 			host_check(x, m, n->bridge, n->prefix[j], n->plen[j],
-				   ov, dummy, sizeof(dummy));
+				   ov);
 		json_array_foreach(ov, k, v)
 			log_msg(LOG_WARNING, "network '%s': %s", n->cfg.name,
 				json_string_value(v));
 		json_array_clear(ov);
 	}
 	json_decref(ov);
+	x->ack = keep;
 }

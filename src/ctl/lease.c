@@ -36,18 +36,15 @@ static json_t *with_net(json_t *o, const char *net)
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int lease_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-	      char *err, size_t errlen)
+int lease_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	char name[IPAM_NAME_MAX], mac[PARSE_MAC_LEN], a[LIB_ADDR_LEN];
 	const struct ipam_entry *e;
 	struct ipam *p;
-	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
+	int slot, ret = cmd_net_pool(x, r->net, &slot);
 
 	if (ret)
 		return ret;
@@ -57,9 +54,9 @@ int lease_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	e = ipam_static_find(p, r->mac);
 	if (e) {
 		lib_addr_fmt(a, e->addr);
-		snprintf(err, errlen, "MAC %s has a reservation already (%s); "
-			 "delete it first with 'hostnat lease del %s --mac %s'",
-			 mac, a, r->net, mac);
+		ctl_err(x, "MAC %s has a reservation already (%s); "
+			"delete it first with 'hostnat lease del %s --mac %s'",
+			mac, a, r->net, mac);
 		return -EEXIST;
 	}
 	snprintf(name, sizeof(name), "mac-%02x%02x%02x%02x%02x%02x",
@@ -67,22 +64,22 @@ int lease_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		 r->mac[5]);
 	ret = ipam_static_add(p, name, r->mac, r->addr);
 	if (ret == -ERANGE) {
-		snprintf(err, errlen, "address %s is not in the pool of network "
-			 "'%s'; give an address of its first prefix", a, r->net);
+		ctl_err(x, "address %s is not in the pool of network "
+			"'%s'; give an address of its first prefix", a, r->net);
 	} else if (ret == -EADDRINUSE) {
 		e = ipam_lookup(p, r->addr);
-		snprintf(err, errlen, "address %s of network '%s' is in use "
-			 "(%s %s); choose a free address (see 'hostnat network "
-			 "show %s')", a, r->net,
-			 e ? ipam_kind_name(e->kind) : "?",
-			 e && e->name[0] ? e->name : "", r->net);
+		ctl_err(x, "address %s of network '%s' is in use "
+			"(%s %s); choose a free address (see 'hostnat network "
+			"show %s')", a, r->net,
+			e ? ipam_kind_name(e->kind) : "?",
+			e && e->name[0] ? e->name : "", r->net);
 	} else if (ret) {
-		snprintf(err, errlen, "cannot reserve %s for %s in network "
-			 "'%s': %s", a, mac, r->net, strerror(-ret));
+		ctl_err(x, "cannot reserve %s for %s in network "
+			"'%s': %s", a, mac, r->net, strerror(-ret));
 	}
 	if (ret)
 		return ret;
-	ret = pool_save(p, x->state_dir, r->net, err, errlen);
+	ret = pool_save(p, x->state_dir, r->net, CTL_ACK_BUF(x));
 	if (ret) {
 		ipam_static_del(p, name);
 		return ret;
@@ -96,13 +93,10 @@ int lease_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int lease_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-	      char *err, size_t errlen)
+int lease_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	char mac[PARSE_MAC_LEN];
 	const struct ipam_entry *e;
@@ -110,7 +104,7 @@ int lease_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	struct ipam *p;
 	uint32_t pos = 0;
 	json_t *a;
-	int slot, ret = cmd_net_pool(x, r->net, &slot, err, errlen);
+	int slot, ret = cmd_net_pool(x, r->net, &slot);
 
 	if (ret)
 		return ret;
@@ -121,7 +115,8 @@ int lease_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		copy = *e;
 		ret = ipam_static_del(p, copy.name);
 		if (!ret)
-			ret = pool_save(p, x->state_dir, r->net, err, errlen);
+			ret = pool_save(p, x->state_dir, r->net,
+					CTL_ACK_BUF(x));
 		if (ret) {
 			ipam_static_add(p, copy.name, copy.mac, copy.addr);
 			return ret;
@@ -149,12 +144,12 @@ int lease_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 		return -ENOMEM;
 	if (!json_array_size(a)) {
 		json_decref(a);
-		snprintf(err, errlen, "network '%s' has no reservation or lease "
-			 "for MAC %s; see 'hostnat lease list %s'", r->net, mac,
-			 r->net);
+		ctl_err(x, "network '%s' has no reservation or lease "
+			"for MAC %s; see 'hostnat lease list %s'", r->net, mac,
+			r->net);
 		return -ENOENT;
 	}
-	ret = pool_save(p, x->state_dir, r->net, err, errlen);
+	ret = pool_save(p, x->state_dir, r->net, CTL_ACK_BUF(x));
 	if (ret) {
 		json_decref(a);
 		return ret;
@@ -174,14 +169,11 @@ static json_t *lease_entry(struct cmd_ctx *x, unsigned slot,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int lease_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-	       char *err, size_t errlen)
+int lease_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	return cmd_pool_list(x, r, 1u << IPAM_STATIC | 1u << IPAM_LEASE,
-			     lease_entry, res, err, errlen);
+			     lease_entry, res);
 }

@@ -109,13 +109,10 @@ static void mapping_engine_del(struct cmd_ctx *x, unsigned id,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		char *err, size_t errlen)
+int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	struct model_map mm = {
 		.used = true, .dynamic = !r->has_ext_port,
@@ -132,7 +129,7 @@ int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	unsigned next = r->has_ext_port ? r->ext_port_hi - r->ext_port + 1u : 1,
 		 nint = r->int_port_hi >= r->int_port ?
 			r->int_port_hi - r->int_port + 1u : 1, i;
-	int slot = cmd_net_lookup_open(x, r->net, err, errlen), ms;
+	int slot = cmd_net_lookup_open(x, r->net), ms;
 	unsigned id;
 	int ret;
 
@@ -141,23 +138,23 @@ int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	id = x->cur.net[slot].id;
 	/* 1. what the engine cannot tell: ranges of one length, 127.0.0.1 */
 	if (nint > 1 && !r->has_ext_port) {
-		snprintf(err, errlen, "a range of internal ports needs as "
-			 "many external ones: add --external-port %u-%u",
-			 r->int_port, r->int_port_hi);
+		ctl_err(x, "a range of internal ports needs as "
+			"many external ones: add --external-port %u-%u",
+			r->int_port, r->int_port_hi);
 		return -EINVAL;
 	}
 	if (next != nint) {
-		snprintf(err, errlen, "external ports %u-%u are %u and "
-			 "internal ports %u-%u are %u: give ranges of the same "
-			 "length, like --external-port 8000-8010 --internal "
-			 "ADDR:8000-8010", r->ext_port, r->ext_port_hi, next,
-			 r->int_port, r->int_port_hi, nint);
+		ctl_err(x, "external ports %u-%u are %u and "
+			"internal ports %u-%u are %u: give ranges of the same "
+			"length, like --external-port 8000-8010 --internal "
+			"ADDR:8000-8010", r->ext_port, r->ext_port_hi, next,
+			r->int_port, r->int_port_hi, nint);
 		return -EINVAL;
 	}
 	if (r->has_ext_addr && r->ext_addr >> 24 == 127 &&
 	    r->ext_addr != MAPPING_HOST_ONLY) {
-		snprintf(err, errlen, "a mapping for the host only is on "
-			 "127.0.0.1: use --external-address 127.0.0.1");
+		ctl_err(x, "a mapping for the host only is on "
+			"127.0.0.1: use --external-address 127.0.0.1");
 		return -EINVAL;
 	}
 	/* 2. a slot; no port of the range mapped already or held by a
@@ -166,8 +163,8 @@ int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	mm.nports = (uint16_t)next;
 	ms = model_map_free_slot(&x->next);
 	if (ms < 0) {
-		snprintf(err, errlen, "no room for another mapping: %d is the "
-			 "limit", DP_MAX_STATIC);
+		ctl_err(x, "no room for another mapping: %d is the "
+			"limit", DP_MAX_STATIC);
 		return ms;
 	}
 	{
@@ -182,9 +179,9 @@ int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 			if (x->next.map[j].used)
 				used += mapping_nports(&x->next.map[j]);
 		if (used + next > lim.max_static) {
-			snprintf(err, errlen, "no room for %u more mapped ports: "
-				 "%u of %u are in use; delete a mapping first",
-				 next, used, lim.max_static);
+			ctl_err(x, "no room for %u more mapped ports: "
+				"%u of %u are in use; delete a mapping first",
+				next, used, lim.max_static);
 			return -ENOSPC;
 		}
 	}
@@ -195,33 +192,33 @@ int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 				   -1;
 
 		if (o >= 0) {
-			snprintf(err, errlen, "network '%s' maps %s port %u "
-				 "already (%u-%u); delete that mapping first "
-				 "or choose other ports", r->net,
-				 nat_proto_name(r->proto), p,
-				 x->next.map[o].m.ext_port,
-				 model_map_last(&x->next.map[o]));
+			ctl_err(x, "network '%s' maps %s port %u "
+				"already (%u-%u); delete that mapping first "
+				"or choose other ports", r->net,
+				nat_proto_name(r->proto), p,
+				x->next.map[o].m.ext_port,
+				model_map_last(&x->next.map[o]));
 			return -EADDRINUSE;
 		}
 		if (dp_port_in_use(x->dp, r->proto, mm.m.ext_addr, p) > 0) {
-			snprintf(err, errlen, "%s port %u is in use by a socket "
-				 "of the host (see 'ss -lntup'); choose "
-				 "another port or stop that service",
-				 nat_proto_name(r->proto), p);
+			ctl_err(x, "%s port %u is in use by a socket "
+				"of the host (see 'ss -lntup'); choose "
+				"another port or stop that service",
+				nat_proto_name(r->proto), p);
 			return -EADDRINUSE;
 		}
 	}
 	/* 3. the engine, every port or none; then the commit */
 	ret = mapping_engine_add(x, id, &mm);
 	if (ret) {
-		snprintf(err, errlen, "%s%s", nat_error(x->nat),
-			 next > 1 ? " (nothing of the range was mapped)" : "");
+		ctl_err(x, "%s%s", nat_error(x->nat),
+			next > 1 ? " (nothing of the range was mapped)" : "");
 		return ret;
 	}
 	if (r->has_owner)
 		snprintf(mm.owner, sizeof(mm.owner), "%s", r->owner);
 	x->next.map[ms] = mm;
-	ret = cmd_commit(x, err, errlen);
+	ret = cmd_commit(x);
 	if (ret) {
 		mapping_engine_del(x, id, &mm);
 		return ret;
@@ -233,7 +230,7 @@ int mapping_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 /* map.del by owner, in one network or all: {"deleted": N, "mappings":
  * [...]}; none is no error, so that a runtime may repeat it */
 static int mapping_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
-			 json_t **res, char *err, size_t errlen)
+			 json_t **res)
 {
 	json_t *list = json_array();
 	int slot = -1, ret = 0;
@@ -242,7 +239,7 @@ static int mapping_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
 	if (!list)
 		return -ENOMEM;
 	if (r->has_net) {
-		slot = cmd_net_lookup_open(x, r->net, err, errlen);
+		slot = cmd_net_lookup_open(x, r->net);
 		if (slot < 0) {
 			json_decref(list);
 			return slot;
@@ -262,7 +259,7 @@ static int mapping_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
 		x->next.map[i].used = false;
 	}
 	if (!ret && json_array_size(list))
-		ret = cmd_commit(x, err, errlen);
+		ret = cmd_commit(x);
 	if (ret) {
 		/* put back into the engine what this request took out */
 		for (i = 0; i < DP_MAX_STATIC; i++) {
@@ -283,12 +280,12 @@ static int mapping_del_owner(struct cmd_ctx *x, const struct ctl_req *r,
 
 /* map.del by network, protocol and external port (a range whole) */
 static int mapping_del_port(struct cmd_ctx *x, const struct ctl_req *r,
-			    json_t **res, char *err, size_t errlen)
+			    json_t **res)
 {
 	char a[LIB_ADDR_LEN];
 	struct model_map mm;
 	uint32_t ext_addr = r->has_ext_addr ? r->ext_addr : 0;
-	int slot = cmd_net_lookup_open(x, r->net, err, errlen), ms;
+	int slot = cmd_net_lookup_open(x, r->net), ms;
 	unsigned id;
 	int ret;
 
@@ -299,27 +296,27 @@ static int mapping_del_port(struct cmd_ctx *x, const struct ctl_req *r,
 			    r->ext_port);
 	if (ms < 0) {
 		lib_addr_fmt(a, ext_addr);
-		snprintf(err, errlen, "network '%s' has no %s mapping of port "
-			 "%u on %s; see 'hostnat map list %s'", r->net,
-			 nat_proto_name(r->proto), r->ext_port,
-			 ext_addr ? a : "every external address", r->net);
+		ctl_err(x, "network '%s' has no %s mapping of port "
+			"%u on %s; see 'hostnat map list %s'", r->net,
+			nat_proto_name(r->proto), r->ext_port,
+			ext_addr ? a : "every external address", r->net);
 		return -ENOENT;
 	}
 	mm = x->cur.map[ms];
 	if (r->ext_port_hi != r->ext_port &&
 	    (r->ext_port != mm.m.ext_port ||
 	     r->ext_port_hi != model_map_last(&mm))) {
-		snprintf(err, errlen, "network '%s' maps %s ports %u-%u as one "
-			 "mapping: delete it whole with --external-port %u-%u "
-			 "(or %u)", r->net, nat_proto_name(r->proto),
-			 mm.m.ext_port, model_map_last(&mm), mm.m.ext_port,
-			 model_map_last(&mm), mm.m.ext_port);
+		ctl_err(x, "network '%s' maps %s ports %u-%u as one "
+			"mapping: delete it whole with --external-port %u-%u "
+			"(or %u)", r->net, nat_proto_name(r->proto),
+			mm.m.ext_port, model_map_last(&mm), mm.m.ext_port,
+			model_map_last(&mm), mm.m.ext_port);
 		return -EINVAL;
 	}
 	mapping_engine_del(x, id, &mm);
 	*res = model_map_json(&x->cur, (unsigned)ms);
 	x->next.map[ms].used = false;
-	ret = cmd_commit(x, err, errlen);
+	ret = cmd_commit(x);
 	if (ret) {
 		json_decref(*res);
 		*res = NULL;
@@ -336,17 +333,14 @@ static int mapping_del_port(struct cmd_ctx *x, const struct ctl_req *r,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int mapping_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		char *err, size_t errlen)
+int mapping_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	if (r->has_owner)
-		return mapping_del_owner(x, r, res, err, errlen);
-	return mapping_del_port(x, r, res, err, errlen);
+		return mapping_del_owner(x, r, res);
+	return mapping_del_port(x, r, res);
 }
 
 /**
@@ -354,15 +348,12 @@ int mapping_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int mapping_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		 char *err, size_t errlen)
+int mapping_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
-	int slot = cmd_list_filter(x, r, err, errlen);
+	int slot = cmd_list_filter(x, r);
 	json_t *a;
 	unsigned i;
 

@@ -39,8 +39,6 @@
  * @x:		context
  * @m:		the configuration (@x->next, or at start the one loaded)
  * @slot:	the network's slot in @m; its id is set on success
- * @err:	message on failure
- * @errlen:	room at @err
  *
  * Put network @slot of @m into the engine, with everything it holds. A closed
  * network is put in by name only: no prefix, no external address, no mapping,
@@ -49,8 +47,7 @@
  *
  * Return: 0, -errno (the engine holds nothing of the network)
  */
-int net_apply(struct cmd_ctx *x, struct model *m, unsigned slot, char *err,
-	      size_t errlen)
+int net_apply(struct cmd_ctx *x, struct model *m, unsigned slot)
 {
 	struct model_net *n = &m->net[slot];
 	unsigned id, i;
@@ -58,7 +55,7 @@ int net_apply(struct cmd_ctx *x, struct model *m, unsigned slot, char *err,
 
 	ret = nat_net_add(x->nat, &n->cfg, &id);
 	if (ret) {
-		snprintf(err, errlen, "%s", nat_error(x->nat));
+		ctl_err_nat(x);
 		return ret;
 	}
 	if (n->closed) {
@@ -86,7 +83,7 @@ int net_apply(struct cmd_ctx *x, struct model *m, unsigned slot, char *err,
 	n->id = id;
 	return 0;
 undo:
-	snprintf(err, errlen, "%s", nat_error(x->nat));
+	ctl_err_nat(x);
 	nat_net_del(x->nat, id);
 	return ret;
 }
@@ -128,8 +125,6 @@ static bool bridge_used(const struct model *m, const char *bridge)
  * @m:		the configuration
  * @slot:	the network's slot
  * @name:	the bridge's name
- * @err:	message on failure
- * @errlen:	room at @err
  *
  * May @name be the bridge of network @slot of @m? Not when another network
  * has it, nor when it is an uplink (the interface of an external address of
@@ -141,7 +136,7 @@ static bool bridge_used(const struct model *m, const char *bridge)
  * device that is not a bridge)
  */
 int net_bridge_check(struct cmd_ctx *x, const struct model *m, unsigned slot,
-		     const char *name, char *err, size_t errlen)
+		     const char *name)
 {
 	char ifn[DP_IFNAMSIZ], a[LIB_ADDR_LEN];
 	uint32_t addr;
@@ -153,9 +148,9 @@ int net_bridge_check(struct cmd_ctx *x, const struct model *m, unsigned slot,
 		if (!n->used && i != slot)
 			continue;
 		if (i != slot && !strcmp(n->bridge, name)) {
-			snprintf(err, errlen, "bridge %s belongs to another "
-				 "network, '%s'; give another bridge", name,
-				 n->cfg.name);
+			ctl_err(x, "bridge %s belongs to another "
+				"network, '%s'; give another bridge", name,
+				n->cfg.name);
 			return -EADDRINUSE;
 		}
 		for (j = 0; j < n->next; j++) {
@@ -163,21 +158,21 @@ int net_bridge_check(struct cmd_ctx *x, const struct model *m, unsigned slot,
 			    strcmp(n->ext[j].given, name))
 				continue;
 			lib_addr_fmt(a, n->ext[j].addr);
-			snprintf(err, errlen, "device %s is an uplink (network "
-				 "'%s' has its external address %s on it), "
-				 "not a bridge; give a bridge or a new name "
-				 "for hostnat to create", name, n->cfg.name,
-				 a);
+			ctl_err(x, "device %s is an uplink (network "
+				"'%s' has its external address %s on it), "
+				"not a bridge; give a bridge or a new name "
+				"for hostnat to create", name, n->cfg.name,
+				a);
 			return -EINVAL;
 		}
 	}
 	if (!dp_default_uplink(x->dp, ifn, &addr) && !strcmp(ifn, name)) {
-		snprintf(err, errlen, "device %s is the uplink of the host's "
-			 "default route, not a bridge; give a bridge or a new "
-			 "name for hostnat to create", name);
+		ctl_err(x, "device %s is the uplink of the host's "
+			"default route, not a bridge; give a bridge or a new "
+			"name for hostnat to create", name);
 		return -EINVAL;
 	}
-	return dp_bridge_check(x->dp, name, err, errlen);
+	return dp_bridge_check(x->dp, name, CTL_ACK_BUF(x));
 }
 
 /* "hn-<name>", shortened to 15 bytes with a hash when too long */
@@ -207,13 +202,10 @@ static void bridge_name(const struct model *m, const char *name,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
-	    size_t errlen)
+int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	char err2[CTL_ERR_MAX];
 	struct model *m = &x->next;
@@ -225,14 +217,14 @@ int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 
 	/* 1. a new name, a free slot, the defaults */
 	if (model_net_find(m, r->net) >= 0) {
-		snprintf(err, errlen, "network '%s' exists already; choose "
-			 "another name", r->net);
+		ctl_err(x, "network '%s' exists already; choose "
+			"another name", r->net);
 		return -EEXIST;
 	}
 	slot = model_net_free_slot(m);
 	if (slot < 0) {
-		snprintf(err, errlen, "no room for network '%s': %d networks "
-			 "is the limit", r->net, DP_MAX_NETS);
+		ctl_err(x, "no room for network '%s': %d networks "
+			"is the limit", r->net, DP_MAX_NETS);
 		return slot;
 	}
 	n = &m->net[slot];
@@ -243,8 +235,7 @@ int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 		n->svc.dhcp = r->dhcp;
 	/* 2. the bridge: the one given, checked, or "hn-<name>" */
 	if (r->has_bridge) {
-		ret = net_bridge_check(x, m, (unsigned)slot, r->bridge, err,
-				   errlen);
+		ret = net_bridge_check(x, m, (unsigned)slot, r->bridge);
 		if (ret)
 			return ret;
 		snprintf(n->bridge, sizeof(n->bridge), "%s", r->bridge);
@@ -263,28 +254,27 @@ int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 		memcpy(n->plen, r->plen, sizeof(n->plen));
 		for (i = 0; i < n->nprefix; i++) {
 			ret = host_check(x, m, n->bridge, n->prefix[i],
-					 n->plen[i], NULL, err, errlen);
+					 n->plen[i], NULL);
 			if (ret)
 				return ret;
 		}
 	} else {
 		ret = host_auto_prefix(x, m, n->bridge, &n->prefix[0],
-				       &n->plen[0], err, errlen);
+				       &n->plen[0]);
 		if (ret)
 			return ret;
 		n->nprefix = 1;
 	}
 	/* 4. gateway and host address */
 	n->cfg.gateway = r->has_gateway ? r->gateway : n->prefix[0] + 1;
-	ret = model_gateway_check(n, err, errlen);
+	ret = model_gateway_check(n, CTL_ACK_BUF(x));
 	if (ret)
 		return ret;
 	model_host_addr(n);
 	/* 5. the external addresses: the ones given, or the default route's */
 	if (r->has_externals) {
 		for (i = 0; i < r->next; i++) {
-			ret = ext_resolve(x, &r->ext[i], &n->ext[i], err,
-					  errlen);
+			ret = ext_resolve(x, &r->ext[i], &n->ext[i]);
 			if (ret)
 				return ret;
 		}
@@ -310,24 +300,23 @@ int net_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 	}
 	/* 6. with its own externals known, the bridge is not its own uplink
 	 * either; no prefix overlaps a closed network's */
-	ret = net_bridge_check(x, m, (unsigned)slot, n->bridge, err, errlen);
+	ret = net_bridge_check(x, m, (unsigned)slot, n->bridge);
 	if (ret)
 		return ret;
 	for (i = 0; i < n->nprefix; i++) {
-		ret = host_closed_overlap(x, m, n->prefix[i], n->plen[i], err,
-				     errlen);
+		ret = host_closed_overlap(x, m, n->prefix[i], n->plen[i]);
 		if (ret)
 			return ret;
 	}
 	/* 7. its address pool, then the engine, then the commit */
-	ret = pool_open(&pool, n, x->state_dir, false, err, errlen);
+	ret = pool_open(&pool, n, x->state_dir, false, CTL_ACK_BUF(x));
 	if (ret)
 		return ret;
-	ret = net_apply(x, m, (unsigned)slot, err, errlen);
+	ret = net_apply(x, m, (unsigned)slot);
 	if (ret)
 		goto fail;
 	n->used = true;
-	ret = cmd_commit(x, err, errlen);
+	ret = cmd_commit(x);
 	if (ret) {
 		nat_net_del(x->nat, n->id);
 		goto fail;
@@ -347,16 +336,13 @@ fail:
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int net_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
-	    size_t errlen)
+int net_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
-	char err2[CTL_ERR_MAX];
-	int slot = cmd_net_lookup(x, r->net, err, errlen);
+	int slot = cmd_net_lookup(x, r->net);
+	struct ctl_ack keep;
 	unsigned i;
 	int ret;
 
@@ -368,10 +354,12 @@ int net_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 		if (x->next.map[i].net == slot)
 			x->next.map[i].used = false;
 	nat_net_del(x->nat, x->cur.net[slot].id);
-	ret = cmd_commit(x, err, errlen);
-	if (ret && net_apply(x, &x->cur, (unsigned)slot, err2, sizeof(err2)))
+	ret = cmd_commit(x);
+	keep = x->ack;	/* the commit's message is the request's */
+	if (ret && net_apply(x, &x->cur, (unsigned)slot))
 		log_msg(LOG_ERR, "cannot restore network '%s' in the engine: "
-			"%s", r->net, err2);
+			"%s", r->net, x->ack.msg);
+	x->ack = keep;
 	if (!ret) {
 		attach_del_all(x, (unsigned)slot);
 		ipam_destroy(x->pool[slot]);
@@ -386,17 +374,14 @@ int net_del(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int net_set(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
-	    size_t errlen)
+int net_set(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	struct parse_svc_cfg svc;
 	struct nat_net_cfg cfg;
-	int slot = cmd_net_lookup_open(x, r->net, err, errlen);
+	int slot = cmd_net_lookup_open(x, r->net);
 	unsigned id;
 	int ret;
 
@@ -408,12 +393,12 @@ int net_set(struct cmd_ctx *x, const struct ctl_req *r, json_t **res, char *err,
 	parse_setting_put(&cfg, &svc, r->key, r->value);
 	ret = nat_net_set(x->nat, id, &cfg);
 	if (ret) {
-		snprintf(err, errlen, "%s", nat_error(x->nat));
+		ctl_err_nat(x);
 		return ret;
 	}
 	x->next.net[slot].cfg = cfg;
 	x->next.net[slot].svc = svc;
-	ret = cmd_commit(x, err, errlen);
+	ret = cmd_commit(x);
 	if (ret) {
 		nat_net_set(x->nat, id, &x->cur.net[slot].cfg);
 		return ret;
@@ -447,18 +432,15 @@ static json_t *units_json(void)
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int net_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-	     char *err, size_t errlen)
+int net_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	unsigned count[DP_MAX_NETS][NAT_NPROTO] = { { 0 } };
 	const struct model_net *n;
 	json_t *o, *ov;
-	int slot = cmd_net_lookup(x, r->net, err, errlen);
+	int slot = cmd_net_lookup(x, r->net);
 	unsigned i, id;
 
 	if (slot < 0)
@@ -469,8 +451,7 @@ int net_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
 	o = net_json(x, (unsigned)slot, true);
 	ov = json_array();
 	for (i = 0; ov && i < n->nprefix; i++)
-		host_check(x, &x->cur, n->bridge, n->prefix[i], n->plen[i], ov,
-			   err, errlen);
+		host_check(x, &x->cur, n->bridge, n->prefix[i], n->plen[i], ov);
 	if (!o || !ov || id >= DP_MAX_NETS ||
 	    json_object_set_new(o, "sessions",
 				json_integer(count[id][0] + count[id][1] +
@@ -495,18 +476,15 @@ int net_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int net_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-	     char *err, size_t errlen)
+int net_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
-	(void)r, (void)err, (void)errlen;
 	json_t *a = json_array();
 	unsigned i;
 
+	(void)r;
 	for (i = 0; a && i < DP_MAX_NETS; i++)
 		if (x->cur.net[i].used &&
 		    json_array_append_new(a, net_json(x, i, false)))

@@ -95,15 +95,13 @@ static int sess_one(const struct nat_session_info *s, void *ctx)
  * @x:		context
  * @r:		the request (CMD_SESSION_LIST)
  * @it:		filled in: filters, start (@r->after), @r->limit sessions
- * @err:	message on failure
- * @errlen:	room at @err
  *
- * Return: 0, -ENOENT (no such network)
+ * Return: 0, -ENOENT (no such network; @x->ack says so)
  */
 int session_begin(struct cmd_ctx *x, const struct ctl_req *r,
-		  struct session_iter *it, char *err, size_t errlen)
+		  struct session_iter *it)
 {
-	int slot = cmd_list_filter(x, r, err, errlen);
+	int slot = cmd_list_filter(x, r);
 
 	if (slot < 0 && r->has_net)
 		return slot;
@@ -162,20 +160,17 @@ static int sess_append(json_t *o, void *ctx)
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * The server (ctl.c) answers a page in slices, with session_begin() and
  * session_step(); this is the page in one piece, for cmd_handle().
  *
  * Return: 0, -errno
  */
-int session_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-		 char *err, size_t errlen)
+int session_list(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	struct session_iter it;
 	json_t *list;
-	int ret = session_begin(x, r, &it, err, errlen);
+	int ret = session_begin(x, r, &it);
 
 	if (ret)
 		return ret;

@@ -81,19 +81,16 @@ static json_t *engine_stats(const struct nat_stats *st,
  * @x:		context
  * @r:		the request
  * @res:	the result on success
- * @err:	one-line message on failure
- * @errlen:	room at @err
  *
  * Return: 0, -errno (nothing changed)
  */
-int stats_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res,
-	       char *err, size_t errlen)
+int stats_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	unsigned count[DP_MAX_NETS][NAT_NPROTO] = { { 0 } };
 	uint64_t dp_drops[DP_DROP_N], fast[4];
 	struct nat_limits lim;
 	struct nat_stats st;
-	int slot = cmd_list_filter(x, r, err, errlen);
+	int slot = cmd_list_filter(x, r);
 	json_t *nets;
 	unsigned i, j, maps;
 
