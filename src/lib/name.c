@@ -26,6 +26,14 @@ static bool is_alnum(int c)
 	       (c >= '0' && c <= '9');
 }
 
+/* bytes of @s when it is 1 to @max - 1 of them, else 0 (NULL included) */
+static size_t name_len(const char *s, size_t max)
+{
+	size_t n = s && max ? strnlen(s, max) : 0;
+
+	return n < max ? n : 0;
+}
+
 /**
  * lib_name_char() - may @c stand in a name (after its first character)?
  * @c:		the character
@@ -47,12 +55,9 @@ bool lib_name_char(int c)
  */
 bool lib_name_valid(const char *s, size_t max)
 {
-	size_t i, n;
+	size_t i, n = name_len(s, max);
 
-	if (!s || !max)
-		return false;
-	n = strnlen(s, max);
-	if (!n || n == max || !is_alnum(s[0]))
+	if (!n || !is_alnum(s[0]))
 		return false;
 	for (i = 1; i < n; i++)
 		if (!lib_name_char(s[i]))
@@ -71,12 +76,9 @@ bool lib_name_valid(const char *s, size_t max)
  */
 bool lib_netns_valid(const char *s, size_t max)
 {
-	size_t i, n;
+	size_t i, n = name_len(s, max);
 
-	if (!s || !max)
-		return false;
-	n = strnlen(s, max);
-	if (!n || n == max || !(is_alnum(s[0]) || s[0] == '/') ||
+	if (!n || !(is_alnum(s[0]) || s[0] == '/') ||
 	    strstr(s, "..") || (strchr(s, '/') && s[0] != '/'))
 		return false;
 	for (i = 0; i < n; i++)
@@ -95,12 +97,9 @@ bool lib_netns_valid(const char *s, size_t max)
  */
 bool lib_owner_valid(const char *s, size_t max)
 {
-	size_t i, n;
+	size_t i, n = name_len(s, max);
 
-	if (!s || !max)
-		return false;
-	n = strnlen(s, max);
-	if (!n || n == max)
+	if (!n)
 		return false;
 	for (i = 0; i < n; i++)
 		if (!is_alnum(s[i]) && s[i] != '.' && s[i] != ':' &&
