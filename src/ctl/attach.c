@@ -51,6 +51,7 @@
 #include "dhcpd.h"
 #include "hash.h"
 #include "log.h"
+#include "name.h"
 #include "pool.h"
 
 #define EP_IFNAME_DEFAULT "eth0"
@@ -208,10 +209,7 @@ int attach_add(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 	p = x->pool[slot];
 	/* 1. the interface's name, the record's name, not taken yet */
 	for (i = 0; ifn[i]; i++) {
-		if (!strchr("._-", ifn[i]) &&
-		    !((ifn[i] >= 'a' && ifn[i] <= 'z') ||
-		      (ifn[i] >= 'A' && ifn[i] <= 'Z') ||
-		      (ifn[i] >= '0' && ifn[i] <= '9'))) {
+		if (!lib_name_char(ifn[i])) {
 			ctl_err(x, "interface '%s' is not valid for "
 				"an endpoint: use letters, digits, '.', '_' "
 				"and '-'", ifn);
