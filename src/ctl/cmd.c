@@ -735,6 +735,9 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 			goto undo;
 		}
 	}
+	/* 5. the sessions the last daemon left, before the datapath's
+	 * programs (and their map of the ports the NAT owns) are replaced */
+	handover_load(x->nat, x->state_dir);
 	ret = cmd_commit(x);
 	if (!ret) {
 		attach_check(x);

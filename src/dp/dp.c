@@ -128,6 +128,7 @@ struct dp {
 	struct nat_port_event *events;
 	struct nat_fast_event *fevents;
 	bool fast;			/* dp_fast_attach() was called */
+	unsigned grace_s;		/* dp_fast_grace() */
 	uint64_t fast_errors;		/* sessions not given to the fast path */
 	uint64_t own_errors;	/* own_map updates that failed (full) */
 	unsigned port_if[DP_MAX_PORTS];	/* bridge ports the program runs on */
@@ -315,6 +316,7 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 		return -ENOMEM;
 	for (d = 0; d < DP_NDEV; d++)
 		dp->fd[d] = -1;
+	dp->grace_s = DP_FAST_GRACE_S;
 	dp->ports = calloc(3 * 65536, sizeof(uint32_t));
 	dp->binds = calloc(DP_MAX_BINDS, sizeof(*dp->binds));
 	dp->events = calloc(DP_EVENTS, sizeof(*dp->events));
@@ -409,7 +411,7 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 	*dpp = dp;
 	return 0;
 fail:
-	dp_close(dp);
+	dp_close(dp, false);
 	return ret < 0 ? ret : -EINVAL;
 }
 
@@ -1042,19 +1044,36 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 }
 
 /**
- * dp_close() - stop: the programs and the TUN devices go, the fail-closed
- * rules, tables and the bridges stay (only a network's removal takes them)
- * @dp:		datapath, may be NULL
+ * dp_fast_grace() - how long the fast path outlives a daemon that stopped
+ * beating (stopped, killed, hung): the restart window it bridges
+ * @dp:		datapath
+ * @s:		seconds (0: it stops with the daemon's last beat)
  */
-void dp_close(struct dp *dp)
+void dp_fast_grace(struct dp *dp, unsigned s)
+{
+	dp->grace_s = s;
+}
+
+/**
+ * dp_close() - stop: the TUN devices go; the fail-closed rules, tables and
+ * the bridges stay (only a network's removal takes them)
+ * @dp:		datapath, may be NULL
+ * @keep:	a clean stop: the programs stay attached, so that settled
+ *		flows go on for the grace period (dp_fast_grace()) while the
+ *		next daemon starts, and every packet for the NAT's ports is
+ *		dropped, never answered by the host's stack; false (a start
+ *		that failed): they are detached with the heartbeat stopped
+ */
+void dp_close(struct dp *dp, bool keep)
 {
 	int d;
 
 	if (!dp)
 		return;
 	if (dp->steer_ok) {
-		steer_fast_alive(&dp->steer, 0);	/* nothing carried now */
-		steer_close(&dp->steer);
+		if (!keep)
+			steer_fast_alive(&dp->steer, 0); /* nothing carried */
+		steer_close(&dp->steer, keep);
 	}
 	if (dp->orig_saved)
 		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
@@ -1211,7 +1230,7 @@ void dp_fast_attach(struct dp *dp, struct nat *nat, uint64_t now_ms)
 			dp->steer.max_flows, now_ms);
 	dp->fast = true;
 	steer_fast_alive(&dp->steer, (uint32_t)(now_ms / 1000) +
-					     DP_FAST_GRACE_S);
+					     dp->grace_s);
 }
 
 /**
@@ -1254,7 +1273,7 @@ void dp_fast_alive(struct dp *dp, uint64_t now_ms)
 {
 	if (dp->fast)
 		steer_fast_alive(&dp->steer, (uint32_t)(now_ms / 1000) +
-						     DP_FAST_GRACE_S);
+						     dp->grace_s);
 }
 
 /**

@@ -396,11 +396,24 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 	       a[4] == b[4] && a[5] == b[5];
 }
 
+/* s after the heartbeat's end that the NAT's ports stay the NAT's: a
+ * restart that takes longer than the grace period still finds its flows
+ * (their packets dropped, not answered by the host's stack with a reset);
+ * a daemon that stays away gives the host its ports back */
+#define OWN_LINGER_S 60
+
 static __always_inline int owned(__u32 addr, __u32 proto, __u16 port)
 {
 	struct own_key k = { .addr = addr, .port = port, .proto = (__u8)proto };
+	__u32 slot = 0, now;
+	__u64 *alive;
 
-	return bpf_map_lookup_elem(&own_map, &k) != NULL;
+	if (!bpf_map_lookup_elem(&own_map, &k))
+		return 0;
+	alive = bpf_map_lookup_elem(&seen_map, &slot);
+	now = (__u32)(bpf_ktime_get_ns() / 1000000000ull);
+	/* never beat (--no-fast-path) or beating: the NAT's */
+	return !alive || !*alive || now <= (__u32)*alive + OWN_LINGER_S;
 }
 
 static __always_inline int nat_proto(__u8 ipproto)
