@@ -512,7 +512,8 @@ int main(int argc, char **argv)
 		if (n >= 0)
 			log_msg(LOG_INFO, "saved %ld sessions for the next "
 				"start", n);
-		clean = true;
+		/* with no network there is nothing to carry: all goes */
+		clean = net_count(nat, lim.max_nets) > 0;
 	}
 out:
 	metrics_close(met);

@@ -350,6 +350,9 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 			goto fail;
 		}
 		dp->fd[d] = ret;
+		/* the device a clean stop left (tun_persist()), or a new
+		 * one: either way it goes with a daemon that dies */
+		tun_persist(dp->fd[d], false);
 		dev_sysctls(dp->name[d]);
 		ret = nl_link_up(&dp->nl, dp->ifindex[d]);
 		if (ret) {
@@ -1012,10 +1015,12 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 		if (ret && !first)
 			first = ret;
 	}
-	/* 3. uplinks and maps */
-	ret = uplinks_sync(dp, st);
+	/* 3. maps, then uplinks: a program attached to an uplink knows the
+	 * external addresses from its first packet (a restarted daemon's
+	 * flows would otherwise reach the host's stack and be reset) */
+	ret = maps_sync(dp, st);
 	if (!ret)
-		ret = maps_sync(dp, st);
+		ret = uplinks_sync(dp, st);
 	if (ret && !first)
 		first = ret;
 	/* 4. what the old state had and the new one does not */
@@ -1055,14 +1060,17 @@ void dp_fast_grace(struct dp *dp, unsigned s)
 }
 
 /**
- * dp_close() - stop: the TUN devices go; the fail-closed rules, tables and
- * the bridges stay (only a network's removal takes them)
+ * dp_close() - stop: the fail-closed rules, tables and the bridges stay
+ * (only a network's removal takes them)
  * @dp:		datapath, may be NULL
- * @keep:	a clean stop: the programs stay attached, so that settled
- *		flows go on for the grace period (dp_fast_grace()) while the
- *		next daemon starts, and every packet for the NAT's ports is
- *		dropped, never answered by the host's stack; false (a start
- *		that failed): they are detached with the heartbeat stopped
+ * @keep:	a clean stop: the programs stay attached and the TUN devices
+ *		stay (persistent, without a reader they drop what they are
+ *		given), so that settled flows go on for the grace period
+ *		(dp_fast_grace()) while the next daemon starts, and every
+ *		packet for the NAT's ports is dropped, never answered by the
+ *		host's stack; false (a start that failed, no network): the
+ *		programs are detached with the heartbeat stopped and the TUN
+ *		devices go
  */
 void dp_close(struct dp *dp, bool keep)
 {
@@ -1079,8 +1087,12 @@ void dp_close(struct dp *dp, bool keep)
 		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
 			 dp->reserved_orig);
 	for (d = 0; d < DP_NDEV; d++) {
-		if (dp->fd[d] >= 0)
+		if (dp->fd[d] >= 0) {
+			/* kept: the fast path's route lookups start from it */
+			if (keep && dp->steer_ok)
+				tun_persist(dp->fd[d], true);
 			close(dp->fd[d]);
+		}
 		free(dp->slots[d]);
 	}
 	nl_close(&dp->nl);

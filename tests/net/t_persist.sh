@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Configuration persists: network, settings, static and dynamic mappings
 # are back after a clean restart (SIGTERM); a clean stop removes the
-# devices and reserved ports, leaves the programs attached, and keeps the
-# network closed: its fail-closed rules stay until "network del".
+# reserved ports, leaves the programs attached and the TUN devices (for
+# the flows of the next start), and keeps the network closed: its
+# fail-closed rules stay until "network del".
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -29,16 +30,17 @@ hn_stop
 check_eq "SIGTERM: hostnatd exits 0" 0 $?
 check_eq "clean stop: only the fail-closed rules stay" \
 "7500:	from all to 172.16.0.0/16 iif lo lookup main
-7501:	from all to 172.16.0.0/16 iif hn-out [detached] lookup main
-7501:	from all to 172.16.0.0/16 iif hn-in [detached] lookup main
+7501:	from all to 172.16.0.0/16 iif hn-out lookup main
+7501:	from all to 172.16.0.0/16 iif hn-in lookup main
 7700:	from all iif br0 lookup 77000
 7800:	from all to 172.16.0.0/16 blackhole" \
 	"$(ip -n $P-host rule list | grep -v -E '^(0|32766|32767):')"
 check_match "clean stop: the network's table holds only its blackhole" \
 	"^blackhole default .*metric 4294967295 *$" \
 	"$(ip -n $P-host route show table 77000)"
-check_eq "clean stop: no hn-* device left" "" \
-	"$(ip -n $P-host -o link show | grep -Eo ' hn-[a-z]+' )"
+check_eq "clean stop: the TUN devices stay (persistent, for the programs)" \
+	"hn-out hn-in" \
+	"$(ip -n $P-host -o link show | grep -Eo ' hn-[a-z]+' | tr -d ' ' | tr '\n' ' ' | sed 's/ $//')"
 # the programs stay (they carry settled flows for the grace period and
 # drop, never let the host answer, what comes for the NAT's ports)
 check_match "clean stop: the program stays on up0 (fail-closed, for the next start)" \

@@ -6,8 +6,8 @@
 # with SIGTERM and started again, twice. The new daemon takes the sessions
 # back (its log says so), both transfers end without an error, each idle
 # connection echoes a line sent after the restarts, no RST crosses the
-# uplink, the UDP flow keeps its external port and loses no more than the
-# restart window, and the transfers carry on after each restart. Then the
+# uplink, the UDP flow (1000 datagrams/s) keeps its external port and
+# loses (almost) nothing, and the transfers carry data every second. Then the
 # grace period: a daemon started with --fast-grace 2 and killed with
 # SIGKILL: 3 s later nothing of c1's flows leaves on the uplink, and a new
 # connection is dropped from the first moment. A sessions file that is
@@ -97,8 +97,8 @@ check_eq "inbound iperf3 (inet -> c1 through $EXT:5202) ended without an error" 
 for d in out in; do
 	busy=$(jq '[.intervals[].sum.bytes | select(. > 0)] | length' "$T/ip-$d.json" 2>/dev/null)
 	late=$(jq "[.intervals[] | select(.sum.start >= $((T_XFER - 6))) | .sum.bytes] | add // 0" "$T/ip-$d.json" 2>/dev/null)
-	check_int "iperf3 $d: at least $((T_XFER - 8)) of $T_XFER seconds carried data" \
-		-ge $((T_XFER - 8)) "${busy:-0}"
+	check_int "iperf3 $d: at least $((T_XFER - 2)) of $T_XFER seconds carried data" \
+		-ge $((T_XFER - 2)) "${busy:-0}"
 	check_int "iperf3 $d: the last 6 s, after both restarts, carried data (bytes)" \
 		-gt 1000000 "${late:-0}"
 done
@@ -127,9 +127,12 @@ check_match "the UDP flow kept one external port through both restarts" \
 sent=$(stream_sent)
 got=$(cap_count "$T/up.pcap" "src host $EXT and udp dst port 7020")
 note "UDP: $sent sent, $got left on the uplink"
-# two restart windows, each well under 3 s at 1000 datagrams/s
-check_int "the UDP flow lost at most the restart windows (< 6000 of $sent)" \
-	-lt 6000 $((${sent:-0} - ${got:-0}))
+# the fast path carries it while no daemon runs, the TUN devices queue
+# what the programs hand the next daemon: nothing is lost but by accident
+lost=$((${sent:-0} - ${got:-0}))
+[ $lost -lt 0 ] && lost=0
+check_int "the UDP flow lost (almost) nothing in two restarts (< 100 of $sent)" \
+	-lt 100 $lost
 
 note "at $SECONDS s: --fast-grace 2 and SIGKILL"
 hn_stop
