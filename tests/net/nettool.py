@@ -544,8 +544,11 @@ def udp_ping(a):
             pass
         except OSError as e:
             print("error %s at %d" % (e, i))
-            while _errqueue(s):
-                pass
+            while True:
+                q = _errqueue(s)
+                if not q:
+                    break
+                print("errqueue icmp %d/%d from %s" % q)
         if i % 10 == 9:
             progress(i + 1)
         left = a.interval_ms / 1000.0 - (time.monotonic() - t0)
