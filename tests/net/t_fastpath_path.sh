@@ -175,4 +175,25 @@ for m in U I; do
 		"\| *1 +172\.16\.0\.1 .*\| *2 +$INET .*\| *3 +$MID .*\| *4 +$FARH " "$(tr '\n' '|' <<<"$t")"
 done
 note "ttl: $(tr '\n' '|' <<<"$out" | head -c 300)"
+note "at $SECONDS s: a 1280 uplink"
+# ---- the next hop itself at 1280: the uplink (and inet's side of it) ------------
+ip -n "$P-host" link set up0 mtu 1280
+ip -n "$P-inet" link set veth0 mtu 1280
+head -c $((20 * MIB)) "$T/blob" >"$T/blob20"
+S20=$(sum "$T/blob20")
+bg far socat -u TCP-LISTEN:7012,reuseaddr OPEN:"$T/got-up2",creat,trunc
+wait_until 10 listening far tcp 7012 || bad setup "far receiver on 7012"
+bg far socat -U TCP-LISTEN:7011,reuseaddr,fork OPEN:"$T/blob20",rdonly
+wait_until 10 listening far tcp 7011 || bad setup "far sender on 7011"
+o0=$(fast out); i0=$(fast in)
+flush
+ns c1 timeout 30 socat -u OPEN:"$T/blob20",rdonly TCP:$FARH:7012
+wait_until 20 size_is "$T/got-up2" $((20 * MIB))
+check_eq "uplink 1280: 20 MiB from c1 arrive in far byte for byte" "$S20" "$(sum "$T/got-up2")"
+check_eq "uplink 1280: c1 was told (holds MTU 1280 for $FARH)" 1280 "$(route_mtu c1 $FARH)"
+flush
+ns c1 timeout 30 socat -u TCP:$FARH:7011 OPEN:"$T/got-down2",creat,trunc
+check_eq "uplink 1280: 20 MiB from far arrive in c1 byte for byte" "$S20" "$(sum "$T/got-down2")"
+check_int "uplink 1280: the fast path carried c1's 20 MiB out (>= 16 MiB)" -ge $((16 * MIB)) $(( $(fast out) - o0 ))
+check_int "uplink 1280: the fast path carried far's 20 MiB in (>= 16 MiB)" -ge $((16 * MIB)) $(( $(fast in) - i0 ))
 finish
