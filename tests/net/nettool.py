@@ -66,6 +66,8 @@ Every client has a timeout and says why it failed:
         quoting an IPv4 header and 8 bytes of a datagram SRC -> DST
   raw-tcp DST DPORT --sport P [--flags F] [--data TEXT] [--seq N]
         one TCP segment (raw socket; F of "FSRPAU", default "A")
+  raw-udp DST DPORT --sport P [--data TEXT] [--no-csum]
+        one UDP datagram (raw socket), with checksum 0 if asked
 """
 import argparse
 import hashlib
@@ -654,6 +656,25 @@ def raw_tcp(a):
     return 0
 
 
+def raw_udp(a):
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.connect((a.dst, a.dport))
+    src = r.getsockname()[0]
+    r.close()
+    data = a.data.encode()
+    seg = struct.pack("!HHHH", a.sport, a.dport, 8 + len(data), 0) + data
+    if not a.no_csum:
+        c = csum16(socket.inet_aton(src) + socket.inet_aton(a.dst) +
+                   struct.pack("!BBH", 0, socket.IPPROTO_UDP, len(seg)) + seg)
+        seg = seg[:6] + struct.pack("!H", c or 0xffff) + seg[8:]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+    s.sendto(seg, (a.dst, 0))
+    print("sent udp %s:%d > %s:%d len %d%s" % (
+        src, a.sport, a.dst, a.dport, len(data),
+        " no checksum" if a.no_csum else ""))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -755,6 +776,12 @@ def main():
     q.add_argument("--data", default="")
     q.add_argument("--seq", type=int, default=1)
     q.add_argument("--ack", type=int, default=1)
+    q = sub.add_parser("raw-udp")
+    q.add_argument("dst")
+    q.add_argument("dport", type=int)
+    q.add_argument("--sport", type=int, required=True)
+    q.add_argument("--data", default="")
+    q.add_argument("--no-csum", action="store_true")
     a = p.parse_args()
     fn = {"tcp-server": tcp_server, "udp-server": udp_server,
           "tcp-client": tcp_client, "udp-client": udp_client,
@@ -762,7 +789,7 @@ def main():
           "flood": flood, "udp-flows": udp_flows,
           "frag-flood": frag_flood, "udp-ping": udp_ping,
           "tcp-chat": tcp_chat, "icmp-error": icmp_error,
-          "raw-tcp": raw_tcp}[a.cmd]
+          "raw-tcp": raw_tcp, "raw-udp": raw_udp}[a.cmd]
     return fn(a) or 0
 
 

@@ -5,8 +5,10 @@
 # both ways and one reset by RST leave it (a late segment on the tuple is
 # the engine's, not the kernel's) and a new connection from the same
 # source port is translated as before; a spoofed RST from outside does not
-# break a fast-path connection; a UDP mapping deleted stops its inbound
-# fast-path flow at once (watched on the endpoint's wire); udp_filtering
+# break a fast-path connection; on fast-path UDP tuples a fragmented
+# datagram each way and one without checksum arrive whole, and a
+# neighbour sending as the endpoint is stopped; a UDP mapping deleted
+# stops its inbound fast-path flow at once (watched on the endpoint's wire); udp_filtering
 # changed under fast-path sessions: the sessions the engine keeps go on,
 # new remotes are admitted or filtered as the new setting says; hairpin
 # both ways (TCP and UDP) with enough packets for the fast path stays on
@@ -118,11 +120,44 @@ check_int "spoofed RST: the fast path takes the rest back (>= 150 packets out af
 	-ge 150 $(( $(fast out) - o1 ))
 note "spoofed RST at round $r1"
 
-note "at $SECONDS s: map del"
-# ---- a UDP mapping deleted: its inbound fast-path flow stops at once ------------
+note "at $SECONDS s: odd packets on fast-path UDP tuples"
+# ---- fragments, no checksum, a neighbour's spoof, on fast-path tuples ------------
+serve inet udp 0.0.0.0 7031 inetudp || bad setup "inet udp echo"
 serve c1 udp 0.0.0.0 7020 c1udp || bad setup "c1 udp echo on 7020"
 hn map add $NET --proto udp --internal $C1:7020 --external-port 7020 >/dev/null ||
 	bad setup "map add udp 7020"
+i0=$(fast in); o0=$(fast out)
+out=$(ns inet timeout 10 $NT udp-ping $EXT 7020 --count 40 --sport 7022 --interval-ms 2 2>&1)
+check_eq "odd: inet:7022 -> $EXT:7020 answered" "echoed 40/40" "$out"
+out=$(ns c1 timeout 10 $NT udp-ping $INET 7031 --count 40 --sport 41050 --interval-ms 2 2>&1)
+check_eq "odd: c1:41050 -> inet:7031 answered" "echoed 40/40" "$out"
+check_int "odd: both on the fast path (>= 40 in, >= 40 out)" -ge 40 \
+	"$(( $(fast in) - i0 < $(fast out) - o0 ? $(fast in) - i0 : $(fast out) - o0 ))"
+out=$(ns inet timeout 10 $NT udp-client $EXT 7020 --sport 7022 --size 4000 2>&1)
+check_match "odd: a 4000-byte datagram (fragments) each way on inet's tuple" "^echo ok 4000 " "$out"
+out=$(ns c1 timeout 10 $NT udp-client $INET 7031 --sport 41050 --size 4000 2>&1)
+check_match "odd: a 4000-byte datagram (fragments) each way on c1's tuple" "^echo ok 4000 " "$out"
+ns inet $NT raw-udp $EXT 7020 --sport 7022 --data nocsum --no-csum >/dev/null
+sha=$(printf nocsum | sha256sum | cut -c 1-16)
+wait_until 3 grep -q "sha=$sha" "$T/c1udp.log"
+check_match "odd: a datagram without checksum on inet's tuple reaches c1's socket" \
+	"^udp $INET:7022 len=6 sha=$sha" "$(cat "$T/c1udp.log")"
+# c2 sends as c1 on c1's fast-path tuple: its port's source check stops it
+cap_start inet veth0 "$T/spoof.pcap" udp and dst port 7031 || bad setup "capture on inet"
+d0=$(hn --json stats | jq '[(.engine // .).drops[]] | add')
+ns c2 timeout 10 $NT udp-stream $INET 7031 --src $C1 --sport 41050 --count 50 --interval-ms 2 >/dev/null
+cap_stop
+check_eq "odd: c2 sending as c1 on c1's fast-path tuple: nothing leaves" 0 \
+	"$(cap_show "$T/spoof.pcap" -A | grep -c stream)"
+cap_start inet veth0 "$T/own.pcap" udp and dst port 7031 || bad setup "capture on inet"
+ns c2 timeout 10 $NT udp-stream $INET 7031 --sport 41051 --count 50 --interval-ms 2 >/dev/null
+cap_stop
+check_int "odd: ... while c2 as itself gets through (the capture sees it)" -ge 45 \
+	"$(cap_show "$T/own.pcap" -A | grep -c stream)"
+note "drops for c2's spoof: $(( $(hn --json stats | jq '[(.engine // .).drops[]] | add') - d0 ))"
+
+note "at $SECONDS s: map del"
+# ---- a UDP mapping deleted: its inbound fast-path flow stops at once ------------
 i0=$(fast in)
 bg inet $NT udp-ping $EXT 7020 --count 3000 --interval-ms 5 --sport 7021 \
 	--timeout 0.05 --progress "$T/ping.progress"
@@ -145,7 +180,6 @@ stop_pid "$PING"
 
 note "at $SECONDS s: filtering"
 # ---- udp_filtering changed under fast-path sessions -------------------------
-serve inet udp 0.0.0.0 7031 inetudp || bad setup "inet udp echo"
 serve c1 udp 0.0.0.0 7030 c1f || bad setup "c1 udp echo on 7030"
 out=$(ns c1 timeout 10 $NT udp-ping $INET 7031 --count 30 --sport 7030 --interval-ms 2 2>&1)
 check_eq "filtering: c1:7030 to inet:7031 answered" "echoed 30/30" "$out"
