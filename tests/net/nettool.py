@@ -67,7 +67,10 @@ Every client has a timeout and says why it failed:
   raw-tcp DST DPORT --sport P [--flags F] [--data TEXT] [--seq N]
         one TCP segment (raw socket; F of "FSRPAU", default "A")
   raw-udp DST DPORT --sport P [--data TEXT] [--no-csum]
-        one UDP datagram (raw socket), with checksum 0 if asked
+        [--iface IF --dst-mac MAC]
+        one UDP datagram (raw socket), with checksum 0 if asked; with
+        --iface, a whole frame out of IF (AF_PACKET) to MAC (another
+        host's, broadcast), from the address the route to DST picks
 """
 import argparse
 import hashlib
@@ -667,8 +670,19 @@ def raw_udp(a):
         c = csum16(socket.inet_aton(src) + socket.inet_aton(a.dst) +
                    struct.pack("!BBH", 0, socket.IPPROTO_UDP, len(seg)) + seg)
         seg = seg[:6] + struct.pack("!H", c or 0xffff) + seg[8:]
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
-    s.sendto(seg, (a.dst, 0))
+    if a.iface:
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(seg), 0x4242,
+                         0x4000, 64, socket.IPPROTO_UDP, 0,
+                         socket.inet_aton(src), socket.inet_aton(a.dst))
+        ip = ip[:10] + struct.pack("!H", csum16(ip)) + ip[12:]
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((a.iface, 0))
+        dmac = bytes.fromhex(a.dst_mac.replace(":", ""))
+        s.send(dmac + s.getsockname()[4] + b"\x08\x00" + ip + seg)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW,
+                          socket.IPPROTO_UDP)
+        s.sendto(seg, (a.dst, 0))
     print("sent udp %s:%d > %s:%d len %d%s" % (
         src, a.sport, a.dst, a.dport, len(data),
         " no checksum" if a.no_csum else ""))
@@ -782,6 +796,8 @@ def main():
     q.add_argument("--sport", type=int, required=True)
     q.add_argument("--data", default="")
     q.add_argument("--no-csum", action="store_true")
+    q.add_argument("--iface", default="")
+    q.add_argument("--dst-mac", default="ff:ff:ff:ff:ff:ff")
     a = p.parse_args()
     fn = {"tcp-server": tcp_server, "udp-server": udp_server,
           "tcp-client": tcp_client, "udp-client": udp_client,
