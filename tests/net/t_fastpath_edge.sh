@@ -14,7 +14,9 @@
 # both ways (TCP and UDP) with enough packets for the fast path stays on
 # the slow path and is translated; the host reaches a mapping through
 # 127.0.0.1 and the external address while an outside client of it is on
-# the fast path.
+# the fast path; the external address taken from the network stops its
+# fast-path flows both ways at once (watched on the uplink and the
+# endpoint's wire), and no internal address leaves.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -283,4 +285,40 @@ out=$(ns host timeout 20 $NT tcp-chat $EXT 8080 --rounds 100 2>&1)
 check_match "host: alone, a 100-round chat through $EXT:8080" "^rounds 100/100$" "$out"
 check_eq "host: its sessions stay off the fast path (out, in)" "0 0" \
 	"$(( $(fast out) - o0 )) $(( $(fast in) - i0 ))"
+note "at $SECONDS s: external address removed"
+# ---- the external address taken away under fast-path flows both ways --------
+EPX=
+i0=$(fast in); o0=$(fast out)
+bg c1 $NT udp-ping $INET 7031 --sport 41070 --count 3000 --interval-ms 5 \
+	--timeout 0.05 --progress "$T/x1.progress"
+X1=$BG_PID
+bg inet $NT udp-ping $EXT 7040 --sport 7042 --count 3000 --interval-ms 5 \
+	--timeout 0.05 --progress "$T/x2.progress"
+X2=$BG_PID
+wait_until 10 _fast_ge in $((i0 + 100))
+wait_until 10 _fast_ge out $((o0 + 100))
+check_int "external del: both flows on the fast path first (>= 100 each way)" -ge 100 \
+	"$(( $(fast in) - i0 < $(fast out) - o0 ? $(fast in) - i0 : $(fast out) - o0 ))"
+EPX=$(ext_port udp 41070)
+ext=$(hn --json network show $NET | jq -r '.externals[0].interface // .externals[0].address')
+out=$(hn external del $NET "$ext" 2>&1)
+check_cmd "external del: $ext taken from $NET" test -z "$(hn --json network show $NET | jq -r '.externals[]?')"
+note "external del $ext: $out"
+cap_start inet veth0 "$T/xup.pcap" udp || bad setup "capture on the uplink"
+XUP=$CAP_PID
+cap_start c1 eth0 "$T/xc1.pcap" udp and src host $INET || bad setup "capture in c1"
+k0=$(progress "$T/x1.progress"); j0=$(progress "$T/x2.progress")
+sleep 1.5
+k1=$(progress "$T/x1.progress"); j1=$(progress "$T/x2.progress")
+cap_stop
+CAP_PID=$XUP cap_stop
+check_int "external del: both kept sending meanwhile (>= 10 each)" -ge 10 \
+	"$(( k1 - k0 < j1 - j0 ? k1 - k0 : j1 - j0 ))"
+check_eq "external del: nothing of c1's flow leaves translated ($EXT.${EPX:-?})" 0 \
+	"$(cap_count "$T/xup.pcap" src host $EXT and src port "${EPX:-1}")"
+check_eq "external del: no internal address leaves either" 0 \
+	"$(cap_count "$T/xup.pcap" src net 172.16.0.0/16)"
+check_eq "external del: nothing of inet's flow reaches c1" 0 \
+	"$(cap_count "$T/xc1.pcap" src port 7042)"
+stop_pid "$X1"; stop_pid "$X2"
 finish
