@@ -147,8 +147,6 @@ check_match "odd: a datagram without checksum on inet's tuple reaches c1's socke
 # frames on the uplink not sent to the host (another host's MAC, the link
 # broadcast) on inet's fast-path tuple: a router takes neither (RFC 1812
 # 5.3.4; Linux's ip_rcv() and ip_forward() drop them: pkt_type not HOST)
-# KNOWN BUG (datapath, reported in issue 9's report): the uplink program
-# translates them, fast path or not (hostnat_steer(), ROLE_UPLINK)
 : >"$T/c1udp.log"
 ns inet $NT raw-udp $EXT 7020 --sport 7022 --data othermac \
 	--iface veth0 --dst-mac 02:00:5e:00:53:99 >/dev/null
@@ -158,7 +156,7 @@ ns inet $NT raw-udp $EXT 7020 --sport 7022 --data control \
 	--iface veth0 --dst-mac "$(ip -n "$P-host" -br link show up0 | awk '{print $3}')" >/dev/null
 wait_until 3 grep -q "len=7 " "$T/c1udp.log"
 check_match "odd: a frame to the host's MAC reaches c1 (the control)" "len=7 " "$(cat "$T/c1udp.log")"
-check_nomatch "odd: KNOWN BUG: frames to another MAC or the link broadcast do not reach c1" \
+check_nomatch "odd: frames to another MAC or the link broadcast do not reach c1" \
 	"len=8 " "$(cat "$T/c1udp.log")"
 # c2 sends as c1 on c1's fast-path tuple: its port's source check stops it
 cap_start inet veth0 "$T/spoof.pcap" udp and dst port 7031 || bad setup "capture on inet"

@@ -58,6 +58,7 @@
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/in.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_endian.h>
@@ -1170,6 +1171,11 @@ int hostnat_steer(struct __sk_buff *skb)
 		k.addr = daddr;
 		if (bpf_map_lookup_elem(&prefix_map, &k))
 			return drop(DROP_UNSOLICITED);
+		/* a frame not sent to this host (another's MAC, a link
+		 * broadcast or multicast): no router takes it (RFC 1812
+		 * 5.3.4), and the kernel's ip_rcv() drops it */
+		if (skb->pkt_type != PACKET_HOST)
+			return TC_ACT_OK;
 		if (l2 == 14 && bpf_map_lookup_elem(&ext_map, &daddr)) {
 			verdict = fast_path(skb, ip, end, tg, FAST_IN);
 			if (verdict >= 0)
