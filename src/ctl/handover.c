@@ -227,9 +227,10 @@ static const char *ho_check(const uint8_t *p, size_t len, size_t max_rec,
 	if (h->version != HO_VERSION ||
 	    h->rec_size != sizeof(struct nat_saved))
 		return "written by another version of hostnatd";
-	if (h->count > max_rec ||
-	    len != sizeof(*h) + h->count * sizeof(struct nat_saved) +
-			   sizeof(sum))
+	if (h->count > max_rec)
+		return "it holds more sessions than --max-flows";
+	if (len != sizeof(*h) + h->count * sizeof(struct nat_saved) +
+		       sizeof(sum))
 		return "its length does not match its record count";
 	memcpy(&sum, p + len - sizeof(sum), sizeof(sum));
 	if (sum != lib_fnv1a_buf(p, len - sizeof(sum), LIB_FNV1A_INIT))
