@@ -653,6 +653,8 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	memset(&x->cur, 0, sizeof(x->cur));
 	ret = model_load(&x->next, x->state_dir, err, errlen);
 	if (ret == -ENOENT) {
+		/* no configuration: no session of an earlier daemon fits */
+		handover_load(x->nat, x->state_dir);
 		memset(&x->next, 0, sizeof(x->next));
 		ret = cmd_commit(x, err, errlen);
 		if (ret || !default_network)

@@ -513,8 +513,9 @@ int main(int argc, char **argv)
 		if (n >= 0)
 			log_msg(LOG_INFO, "saved %ld sessions for the next "
 				"start", n);
-		/* with no network there is nothing to carry: all goes */
-		clean = net_count(nat, lim.max_nets) > 0;
+		/* nothing to carry (no network) or to hand over (the save
+		 * failed): the programs go, as after a failed start */
+		clean = n >= 0 && net_count(nat, lim.max_nets) > 0;
 	}
 out:
 	metrics_close(met);

@@ -1083,7 +1083,10 @@ void dp_close(struct dp *dp, bool keep)
 			steer_fast_alive(&dp->steer, 0); /* nothing carried */
 		steer_close(&dp->steer, keep);
 	}
-	if (dp->orig_saved)
+	/* a clean stop keeps the reservation: the host picks no port of a
+	 * flow the next daemon takes back (the value from before stays in
+	 * the runtime directory for it) */
+	if (dp->orig_saved && !(keep && dp->steer_ok))
 		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
 			 dp->reserved_orig);
 	for (d = 0; d < DP_NDEV; d++) {
@@ -1283,7 +1286,9 @@ void dp_fast_sync(struct dp *dp, struct nat *nat)
  */
 void dp_fast_alive(struct dp *dp, uint64_t now_ms)
 {
-	if (dp->fast)
+	/* with the fast path off too: the programs give the host back the
+	 * NAT's ports a while after the beats stop (steer.bpf.c) */
+	if (dp->steer_ok)
 		steer_fast_alive(&dp->steer, (uint32_t)(now_ms / 1000) +
 						     dp->grace_s);
 }

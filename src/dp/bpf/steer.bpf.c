@@ -403,18 +403,21 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
  * a daemon that stays away gives the host its ports back */
 #define OWN_LINGER_S 60
 
+/* whether a daemon beat within OWN_LINGER_S of now (slot 0 of seen_map,
+ * written by every daemon, fast path or not; 0 before the first beat) */
+static __always_inline int daemon_recent(void)
+{
+	__u32 slot = 0, now = (__u32)(bpf_ktime_get_ns() / 1000000000ull);
+	__u64 *alive = bpf_map_lookup_elem(&seen_map, &slot);
+
+	return !alive || !*alive || now <= (__u32)*alive + OWN_LINGER_S;
+}
+
 static __always_inline int owned(__u32 addr, __u32 proto, __u16 port)
 {
 	struct own_key k = { .addr = addr, .port = port, .proto = (__u8)proto };
-	__u32 slot = 0, now;
-	__u64 *alive;
 
-	if (!bpf_map_lookup_elem(&own_map, &k))
-		return 0;
-	alive = bpf_map_lookup_elem(&seen_map, &slot);
-	now = (__u32)(bpf_ktime_get_ns() / 1000000000ull);
-	/* never beat (--no-fast-path) or beating: the NAT's */
-	return !alive || !*alive || now <= (__u32)*alive + OWN_LINGER_S;
+	return bpf_map_lookup_elem(&own_map, &k) && daemon_recent();
 }
 
 static __always_inline int nat_proto(__u8 ipproto)
@@ -1013,7 +1016,7 @@ static __always_inline int to_local_port(struct __sk_buff *skb, __u8 *ip,
 	lk.port = be16_at(l4 + 2);
 	lk.proto = (__u8)p;
 	ext = bpf_map_lookup_elem(&local_map, &lk);
-	if (!ext)
+	if (!ext || !daemon_recent())	/* a daemon gone: the host's port */
 		return -1;
 	__builtin_memcpy(&fk.saddr, ip + 12, 4);
 	__builtin_memcpy(&fk.daddr, ip + 16, 4);
