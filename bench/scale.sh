@@ -11,11 +11,15 @@
 #     and port of its own (NSRC addresses 172.16.2.1..., on c1's eth0 so
 #     that c1 answers ARP for them; ports 10000...) to 198.51.100.1, ports
 #     20000 to 20000 + NDPORT - 1; bench/flowgen reflect in P-inet answers
-#     each datagram with addresses and ports swapped. Round 1 opens the
-#     flows (their first packets go through hostnatd), round 2 sends one
-#     datagram more on each (hostnat's fast path carries it). A flow counts
-#     as answered when its answer comes back to its own address and port.
-#  2. between the rounds, with every flow in place, memory is measured:
+#     each datagram with addresses and ports swapped. A round sends one
+#     datagram on each flow (again to those not answered, slower each
+#     time: flowgen.c). Round 1 opens the flows; with hostnat, rounds 2 to
+#     6 take them through hostnatd until the engine gives them to the fast
+#     path (after 12 packets, FAST_MIN_PKTS in src/core/fast.c), and the
+#     last round is carried by the fast path (its counters are printed);
+#     the kernel's NAT has 2 rounds. A flow counts as answered when its
+#     answer comes back to its own address and port, in the same round.
+#  2. before the last round, with every flow in place, memory is measured:
 #     hostnatd's engine (the engine's allocation, `stats` mem_bytes, and
 #     hostnatd's RSS after minus before), its BPF maps (memlock of every
 #     map hostnatd holds, /proc/PID/fdinfo, after and before), and the
@@ -39,11 +43,15 @@
 #
 # Environment: FLOWS (default "100000 1000000"), RUNS (default 1: each NAT
 # and flow count RUNS times, medians reported), KERNEL=0 leaves the kernel's
-# NAT out, RATE (datagrams/s the generator sends, default 100000), NSRC
+# NAT out, RATE (datagrams/s the generator sends, default 50000: about
+# what hostnatd's slow path takes on 2 busy cores; more is lost and sent
+# again), NSRC
 # (default 64), NDPORT (default 64: the kernel's masquerade uses one
 # address, so its flows need destination ports to tell them apart),
-# BENCH_DIR as for compare.sh. Needs root, nftables; bpftool (optional)
-# names the maps. About 1 minute per flow count and NAT at 1M flows.
+# BENCH_DIR as for compare.sh, KEEP=1 keeps the run's files (printed). Needs
+# root, nftables, python3; the maps are told apart by their key and value
+# sizes (no bpftool).
+# About 4 minutes with the default FLOWS.
 set -u
 D=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$D/.." && pwd)
@@ -51,13 +59,13 @@ export HOSTNAT_BUILD=${1:-${HOSTNAT_BUILD:-$REPO/build}}
 case "$HOSTNAT_BUILD" in /*) ;; *) HOSTNAT_BUILD=$PWD/$HOSTNAT_BUILD ;; esac
 FLOWS=${FLOWS:-100000 1000000}
 RUNS=${RUNS:-1}
-RATE=${RATE:-100000}
+RATE=${RATE:-50000}
 NSRC=${NSRC:-64}
 NDPORT=${NDPORT:-64}
 KERNEL=${KERNEL:-1}
-# rounds through the engine before the last: the fast path takes a flow
+# rounds through hostnatd before the last: the fast path takes a flow
 # after 12 packets in the engine (FAST_MIN_PKTS, src/core/fast.c), 2 a round
-OPEN=6
+OPEN_HOSTNAT=6
 if [ -z "${BENCH_DIR:-}" ]; then
 	if [ -x "$REPO/../shared/bench/topo.sh" ]; then
 		BENCH_DIR=$(cd "$REPO/../shared/bench" && pwd)
@@ -126,7 +134,7 @@ hostnatd_pid() {
 # one NAT FLOWS RUN: one measurement; writes figures to $W/NAT.FLOWS.RUN
 one() {
 	local nat=$1 f=$2 r=$3 p=hnscale$$${1:0:1}$r$((f / 1000))k
-	local out=$W/$nat.$f.$r log=$W/$nat.$f.$r.log maxf ext i pid=
+	local out=$W/$nat.$f.$r log=$W/$nat.$f.$r.log maxf ext i pid= OPEN=1
 	local H="ip netns exec $p-host" C="ip netns exec $p-c1" I="ip netns exec $p-inet"
 	local hn="$HOSTNAT_BUILD/src/cli/hostnat --socket /tmp/$p-hostnat/sock"
 	PREFIXES+=("$p")
@@ -160,6 +168,7 @@ one() {
 		done
 		$H $hn network set bench source_binding off >>"$log" 2>&1 || return
 		pid=$(hostnatd_pid "$p")
+		OPEN=$OPEN_HOSTNAT
 		echo "max_flows $maxf count" >>"$out"
 		echo "externals $ext count" >>"$out"
 	else
@@ -180,6 +189,7 @@ one() {
 	sleep 1
 	slab0=$(kb Slab)
 	ct0=$(slab nf_conntrack)
+	cat /proc/slabinfo >"$W/slab0.$p"
 	[ -n "$pid" ] && { rss0=$(rss "$pid"); maps "$pid" "$W/maps0.$p"; }
 
 	$C "$FG" send --ifname eth0 --src 172.16.2.1 --nsrc "$NSRC" --dst 198.51.100.1 \
@@ -199,6 +209,7 @@ one() {
 	local slab1 ct1 rss1=0 st
 	slab1=$(kb Slab)
 	ct1=$(slab nf_conntrack)
+	cat /proc/slabinfo >"$W/slab1.$p"
 	if [ -n "$pid" ]; then
 		rss1=$(rss "$pid")
 		maps "$pid" "$W/maps1.$p"
@@ -215,11 +226,37 @@ import json, os, re, sys
 w, p, f, nat = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 slab0, slab1, ct0, ct1, rss0, rss1 = (int(x or 0) for x in sys.argv[5:11])
 gen = open("%s/gen.%s" % (w, p)).read()
-for m in re.finditer(r"round (\d+): answered (\d+) of (\d+) flows \(first try (\d+)\)", gen):
-    print("answered_round%s %s flows" % (m.group(1), m.group(2)))
-    print("first_try_round%s %s flows" % (m.group(1), m.group(4)))
+rounds = re.findall(r"round (\d+): answered (\d+) of (\d+) flows \(first try (\d+)\)", gen)
+for i, name in ((0, "first"), (-1, "last")):
+    if rounds:
+        print("answered_%s %s flows" % (name, rounds[i][1]))
+        print("first_try_%s %s flows" % (name, rounds[i][3]))
 print("slab_delta_per_flow %.1f B" % ((slab1 - slab0) / f))
+# the slab caches that grew by a quarter of an object per flow or more:
+# the flows' own objects (conntrack and its extensions, map elements),
+# counted in whole slab objects; others' noise is far below that
+def slabinfo(name):
+    t = {}
+    for line in open("%s/%s.%s" % (w, name, p)):
+        x = line.split()
+        if len(x) > 4 and not line.startswith(("#", "slabinfo")):
+            t[x[0]] = (int(x[1]), int(x[3]))
+    return t
+s0, s1 = slabinfo("slab0"), slabinfo("slab1")
+objs = 0
+for c, (n, size) in sorted(s1.items()):
+    d = n - s0.get(c, (0, size))[0]
+    if d >= f / 4:
+        objs += d * size
+        print("slab_%s %.2f objects/flow (%d B each)" % (c, d / f, size))
+print("slab_objects_per_flow %.1f B" % (objs / f))
 if nat == "kernel":
+    try:
+        buckets = int(open("/proc/sys/net/netfilter/nf_conntrack_buckets").read())
+    except OSError:
+        buckets = 0
+    print("conntrack_buckets_per_flow %.1f B" % (buckets * 8 / f))
+    print("kernel_total_per_flow %.1f B" % ((objs + buckets * 8) / f))
     print("conntrack_per_flow %.1f B" % ((ct1 - ct0) / f))
     sys.exit(0)
 print("rss_delta_per_flow %.1f B" % ((rss1 - rss0) / f))
@@ -253,10 +290,17 @@ print("bpf_per_flow %.1f B" % (tot1 / f))
 print("bpf_delta_per_flow %.1f B" % ((tot1 - tot0) / f))
 if mem is not None:
     print("total_per_flow %.1f B" % ((mem + tot1) / f))
+    # the elements as the slab holds them (96-byte objects) instead of
+    # memlock's count of them, the rest of the maps as before the flows
+    print("total_slab_per_flow %.1f B" % ((mem + tot0 + objs) / f))
 # the big maps, one line each: id type key value max_entries memlock
+# (type, key, value) of steer.bpf.c's maps that grow with the flows
+names = {(1, 16, 12): "fast_map", (1, 8, 4): "own_map", (2, 4, 8): "seen_map",
+         (9, 8, 8): "src_map"}
 for k, v in sorted(m1.items(), key=lambda kv: -kv[1][4])[:4]:
-    print("map_%s %.1f B/flow (type %d, key %d, value %d, max %d, %d entries' worth)"
-          % (k, v[4] / f, v[0], v[1], v[2], v[3], v[4]))
+    print("map_%s %.1f B/flow (id %s: type %d, key %d B, value %d B, max_entries %d, memlock %d B, before %d B)"
+          % (names.get(tuple(v[:3]), "id" + k), v[4] / f, k, v[0], v[1], v[2],
+             v[3], v[4], m0.get(k, [0] * 5)[4]))
 PY
 	if [ -n "$pid" ]; then
 		$H $hn -j stats >"$W/stats2.$p" 2>>"$log"
@@ -305,20 +349,26 @@ def fig(nat, f, key):
             pass
     return statistics.median(v) if v else None
 rows = [
-    ("flows answered, round 1 (opened)", "hostnat", "answered_round1", "%.0f"),
-    ("flows answered, round 1 at the first try", "hostnat", "first_try_round1", "%.0f"),
-    ("flows answered, round 7 (fast path)", "hostnat", "answered_round7", "%.0f"),
+    ("flows answered, round 1 (opened)", "hostnat", "answered_first", "%.0f"),
+    ("  of them at the first try", "hostnat", "first_try_first", "%.0f"),
+    ("flows answered, last round (fast path)", "hostnat", "answered_last", "%.0f"),
+    ("  of them at the first try", "hostnat", "first_try_last", "%.0f"),
     ("datagrams carried by the fast path", "hostnat", "fast_out", "%.0f"),
     ("engine, B/flow (stats mem_bytes)", "hostnat", "engine_per_flow", "%.1f"),
     ("engine, B/flow (RSS after - before)", "hostnat", "rss_delta_per_flow", "%.1f"),
     ("BPF maps, B/flow (memlock, all maps)", "hostnat", "bpf_per_flow", "%.1f"),
     ("BPF maps, B/flow (memlock after - before)", "hostnat", "bpf_delta_per_flow", "%.1f"),
     ("hostnat total, B/flow (engine + BPF)", "hostnat", "total_per_flow", "%.1f"),
+    ("  the same, map elements as slab objects", "hostnat", "total_slab_per_flow", "%.1f"),
     ("slab after - before, B/flow (machine)", "hostnat", "slab_delta_per_flow", "%.1f"),
-    ("kernel NAT: flows answered, round 1", "kernel", "answered_round1", "%.0f"),
-    ("kernel NAT: flows answered, round 7", "kernel", "answered_round7", "%.0f"),
+    ("slab objects of the flows, B/flow", "hostnat", "slab_objects_per_flow", "%.1f"),
+    ("kernel NAT: flows answered, round 1", "kernel", "answered_first", "%.0f"),
+    ("kernel NAT: flows answered, last round", "kernel", "answered_last", "%.0f"),
     ("kernel NAT: conntrack entries", "kernel", "conntrack_count", "%.0f"),
     ("kernel NAT: nf_conntrack slab, B/flow", "kernel", "conntrack_per_flow", "%.1f"),
+    ("kernel NAT: slab objects of the flows, B/flow", "kernel", "slab_objects_per_flow", "%.1f"),
+    ("kernel NAT: conntrack hash buckets, B/flow", "kernel", "conntrack_buckets_per_flow", "%.1f"),
+    ("kernel NAT: total, B/flow", "kernel", "kernel_total_per_flow", "%.1f"),
     ("kernel NAT: slab after - before, B/flow", "kernel", "slab_delta_per_flow", "%.1f"),
 ]
 print()
