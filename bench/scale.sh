@@ -23,14 +23,17 @@
 #     hostnatd's engine (the engine's allocation, `stats` mem_bytes, and
 #     hostnatd's RSS after minus before), its BPF maps (memlock of every
 #     map hostnatd holds, /proc/PID/fdinfo, after and before), and the
-#     kernel's NAT: nf_conntrack objects (count x slab object size) and the
-#     slab in all (/proc/meminfo Slab, after minus before; noisy: the whole
+#     kernel's NAT: nf_conntrack objects (count x slab object size); for
+#     both, the slab caches that grew by F/4 objects or more (the flows' own
+#     objects: conntrack and its extension, map elements) and the slab in
+#     all (/proc/meminfo Slab, after minus before; noisy: the whole
 #     machine's). Every figure is divided by F.
 #
 # hostnat is set up for it: --max-flows the power of two at or above
 # F + 1/32 (the fast path's hash sizes follow it), an external address per
-# 60000 flows (198.51.100.2, .3, ...: one mapping per flow, each needs a
-# port; at most 16, the engine's limit per network), port_share 1 (one
+# 62000 flows with the ports 1024-65535 (198.51.100.2, .3, ...: one mapping
+# per flow, each needs a port; at most 16, the engine's limit per network;
+# the default range, 49152-65535, holds 16384 mappings), port_share 1 (one
 # endpoint), source_binding off (c1 sends from NSRC addresses; with binding
 # a port may use at most endpoint_addresses, 8 at most). An engine endpoint
 # (address) holds at most 16384 sessions, so NSRC must be at least F/16384.
