@@ -65,11 +65,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAGIC 0x686e6667u   /* "hnfg" */
-#define PAYLOAD 12	    /* bytes: magic, flow, round */
+#define MAGIC 0x686e6667u /* "hnfg" */
+#define PAYLOAD 12 /* bytes: magic, flow, round */
 #define PKT_LEN (20 + 8 + PAYLOAD) /* bytes of IPv4 datagram */
-#define BURST 64	    /* datagrams per sendmmsg()/recvmmsg() */
-#define FRAME 2048	    /* bytes of receive buffer per frame */
+#define BURST 64 /* datagrams per sendmmsg()/recvmmsg() */
+#define FRAME 2048 /* bytes of receive buffer per frame */
 #define MAX_FLOWS (16u << 20)
 #define MAX_ROUNDS 8
 #define QUIET_S 1.0 /* s without a new answer that end a wait */
@@ -134,14 +134,14 @@ static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 /* the sender's state */
 struct gen {
 	uint32_t flows, nsrc, ndport;
-	uint32_t src, dst;	/* host order */
+	uint32_t src, dst; /* host order */
 	uint16_t sport, dport;
 	unsigned rate, tries, rounds;
 	double wait, hold;
 	const char *ifname, *go;
 	int tx, rx;
-	uint8_t *answered;	/* [round][flow]: 1 once answered */
-	_Atomic unsigned cur;	/* the round being answered, 1-based */
+	uint8_t *answered; /* [round][flow]: 1 once answered */
+	_Atomic unsigned cur; /* the round being answered, 1-based */
 	_Atomic uint64_t answers, late, bad;
 	_Atomic double last_answer;
 };
@@ -358,7 +358,8 @@ static int run_send(struct gen *g)
 		t0 = now_s();
 		for (t = 0; t <= g->tries && !stop; t++) {
 			/* a NAT that lost some at --rate gets them slower */
-			sent += send_pass(g, r, &id, g->rate >> t ? g->rate >> t : 1);
+			sent += send_pass(g, r, &id,
+					  g->rate >> t ? g->rate >> t : 1);
 			wait_answers(g, g->flows);
 			if (!t)
 				first = atomic_load(&g->answers);
@@ -562,9 +563,16 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gen g = {
-		.flows = 1000, .nsrc = 1, .ndport = 1, .sport = 10000,
-		.dport = 20000, .rate = 100000, .tries = 3, .rounds = 2,
-		.wait = 30, .hold = 0,
+		.flows = 1000,
+		.nsrc = 1,
+		.ndport = 1,
+		.sport = 10000,
+		.dport = 20000,
+		.rate = 100000,
+		.tries = 3,
+		.rounds = 2,
+		.wait = 30,
+		.hold = 0,
 	};
 	uint32_t addr = 0;
 	bool reflect;
@@ -584,13 +592,30 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
 		switch (c) {
-		case 'i': g.ifname = optarg; break;
-		case 's': if (parse_addr(optarg, &g.src)) return 2; break;
-		case 'd': if (parse_addr(optarg, &g.dst)) return 2; break;
-		case 'a': if (parse_addr(optarg, &addr)) return 2; break;
-		case 'g': g.go = optarg; break;
-		case 'w': g.wait = atof(optarg); break;
-		case 'h': g.hold = atof(optarg); break;
+		case 'i':
+			g.ifname = optarg;
+			break;
+		case 's':
+			if (parse_addr(optarg, &g.src))
+				return 2;
+			break;
+		case 'd':
+			if (parse_addr(optarg, &g.dst))
+				return 2;
+			break;
+		case 'a':
+			if (parse_addr(optarg, &addr))
+				return 2;
+			break;
+		case 'g':
+			g.go = optarg;
+			break;
+		case 'w':
+			g.wait = atof(optarg);
+			break;
+		case 'h':
+			g.hold = atof(optarg);
+			break;
 		default:
 			if (c == '?' || !optarg) {
 				usage(stderr);
@@ -599,14 +624,30 @@ int main(int argc, char **argv)
 			if (parse_num(opts[idx].name, optarg, 0, MAX_FLOWS, &v))
 				return 2;
 			switch (c) {
-			case 'f': g.flows = (uint32_t)v; break;
-			case 'n': g.nsrc = (uint32_t)v; break;
-			case 'S': g.sport = (uint16_t)v; break;
-			case 'D': g.dport = (uint16_t)v; break;
-			case 'N': g.ndport = (uint32_t)v; break;
-			case 'r': g.rate = (unsigned)v; break;
-			case 'R': g.rounds = (unsigned)v; break;
-			case 't': g.tries = (unsigned)v; break;
+			case 'f':
+				g.flows = (uint32_t)v;
+				break;
+			case 'n':
+				g.nsrc = (uint32_t)v;
+				break;
+			case 'S':
+				g.sport = (uint16_t)v;
+				break;
+			case 'D':
+				g.dport = (uint16_t)v;
+				break;
+			case 'N':
+				g.ndport = (uint32_t)v;
+				break;
+			case 'r':
+				g.rate = (unsigned)v;
+				break;
+			case 'R':
+				g.rounds = (unsigned)v;
+				break;
+			case 't':
+				g.tries = (unsigned)v;
+				break;
 			}
 		}
 	}
@@ -623,13 +664,14 @@ int main(int argc, char **argv)
 		}
 		return run_reflect(g.ifname, addr);
 	}
-	if (!g.src || !g.dst || !g.flows || !g.nsrc || !g.ndport ||
-	    !g.rate || !g.rounds || g.rounds > MAX_ROUNDS || g.nsrc > 65536 ||
+	if (!g.src || !g.dst || !g.flows || !g.nsrc || !g.ndport || !g.rate ||
+	    !g.rounds || g.rounds > MAX_ROUNDS || g.nsrc > 65536 ||
 	    g.sport + (g.flows - 1) / g.nsrc > 65535 ||
 	    g.dport + g.ndport - 1 > 65535) {
-		fprintf(stderr, "flowgen: send needs --src and --dst, and "
-				"flows, sources, ports within range (sport + "
-				"flows / nsrc < 65536, rounds <= %d)\n",
+		fprintf(stderr,
+			"flowgen: send needs --src and --dst, and "
+			"flows, sources, ports within range (sport + "
+			"flows / nsrc < 65536, rounds <= %d)\n",
 			MAX_ROUNDS);
 		return 2;
 	}
