@@ -1049,6 +1049,49 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 }
 
 /**
+ * dp_release() - no hostnatd will run: take away what a clean stop left
+ * for the next one (the programs on every interface, the persistent TUN
+ * devices, the reserved ports); the fail-closed rules, tables and bridges
+ * stay, as after any stop (only "network del" takes them)
+ * @devprefix:	device name prefix ("hn")
+ *
+ * Return: 0, -errno (netlink)
+ */
+int dp_release(const char *devprefix)
+{
+	static const char *const suffix[DP_NDEV] = { "out", "in" };
+	char name[DP_IFNAMSIZ], val[4096] = "", path[128];
+	struct nl nl;
+	unsigned d, idx;
+	FILE *f;
+	int ret;
+
+	steer_cleanup_leftovers(NULL);
+	ret = nl_open(&nl);
+	if (ret)
+		return ret;
+	for (d = 0; d < DP_NDEV; d++) {
+		snprintf(name, sizeof(name), "%s-%s", devprefix, suffix[d]);
+		idx = if_nametoindex(name);
+		if (idx)
+			nl_link_del(&nl, idx);
+	}
+	nl_close(&nl);
+	/* the reservation from before hostnat, if a daemon kept one */
+	orig_path(path, sizeof(path), "reserved_ports");
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(val, (int)sizeof(val), f))
+			val[0] = 0;
+		fclose(f);
+		val[strcspn(val, "\n")] = 0;
+		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
+			 val);
+	}
+	return 0;
+}
+
+/**
  * dp_fast_grace() - how long the fast path outlives a daemon that stopped
  * beating (stopped, killed, hung): the restart window it bridges
  * @dp:		datapath

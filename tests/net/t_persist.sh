@@ -28,6 +28,7 @@ check_match "the state directory holds a state file" "." "$(ls -A "$T/state" 2>/
 
 hn_stop
 check_eq "SIGTERM: hostnatd exits 0" 0 $?
+closed_rules=$(ip -n $P-host rule list | grep -v -E '^(0|32766|32767):')
 check_eq "clean stop: only the fail-closed rules stay" \
 "7500:	from all to 172.16.0.0/16 iif lo lookup main
 7501:	from all to 172.16.0.0/16 iif hn-out lookup main
@@ -51,7 +52,26 @@ check_eq "clean stop: the existing bridge br0 stays, with its address" "172.16.0
 check_match "clean stop: ip_local_reserved_ports kept (no host socket takes a flow's port)" \
 	"[0-9]" "$(ns host sysctl -n net.ipv4.ip_local_reserved_ports)"
 
+# hostnatd --release (the package's removal): what the stop kept goes
+check_cmd "hostnatd --release" ip netns exec $P-host "$HOSTNATD" --release \
+	--state-dir "$T/state" --socket "$T/sock"
+check_eq "--release: no tc filter left on up0" "" \
+	"$(ip netns exec $P-host tc filter show dev up0 ingress 2>/dev/null)"
+check_eq "--release: no hn-* device left" "" \
+	"$(ip -n $P-host -o link show | grep -Eo ' hn-[a-z]+')"
+check_match "--release: ip_local_reserved_ports as before hostnat (empty)" "^$" \
+	"$(ns host sysctl -n net.ipv4.ip_local_reserved_ports)"
+check_cmd "--release: the sessions file is gone" test ! -e "$T/state/sessions"
+check_eq "--release: the fail-closed rules stay" "$closed_rules" \
+	"$(ip -n $P-host rule list | grep -v -E '^(0|32766|32767):' | sed 's/ \[detached\]//')"
+
 hn_start || { bad "restart" "hostnatd did not start again"; finish; }
+out=$(ip netns exec $P-host "$HOSTNATD" --release --state-dir "$T/state" \
+	--socket "$T/sock" 2>&1)
+check_match "--release is refused while hostnatd serves" \
+	"a hostnatd serves on .*; stop it first" "$out"
+check_match "... and changes nothing (the program is on up0)" "hostnat_steer" \
+	"$(ip netns exec $P-host tc filter show dev up0 ingress 2>/dev/null)"
 nets2=$(hn --json network list 2>/dev/null | jq -S . 2>&1)
 maps2=$(hn --json map list 2>/dev/null | jq -S 'sort_by(.proto, .external_port)' 2>&1)
 check_eq "restart: network list identical (incl. udp_timeout 600)" "$nets1" "$nets2"
