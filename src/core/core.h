@@ -378,7 +378,7 @@ int sess_create(struct nat *nat, uint32_t map, uint32_t rem_addr,
 int map_create_dynamic(struct nat *nat, unsigned net, uint8_t proto,
 		       uint32_t int_addr, uint16_t int_port, uint32_t *midx);
 int map_create_at(struct nat *nat, unsigned net, uint8_t proto,
-		  uint32_t int_addr, uint16_t int_port, unsigned ext,
+		  uint32_t int_addr, uint16_t int_port, unsigned slot,
 		  uint16_t port, uint32_t *midx);
 /* what a restored session was (sess_create_from()) */
 struct sess_init {

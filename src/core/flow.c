@@ -420,18 +420,22 @@ static int map_install(struct nat *nat, unsigned net, uint8_t proto,
  * @proto:	enum nat_proto
  * @int_addr:	endpoint address
  * @int_port:	endpoint port (ICMP identifier)
- * @ext:	external address index
+ * @slot:	the external address, as an index into the network's list
  * @port:	external port
  * @midx:	the new mapping
  *
  * Return: 0, -NAT_DROP_CONFLICT (the port is taken or held),
+ * -NAT_DROP_PORT_SHARE (the endpoint owns its share of the address),
  * -NAT_DROP_HOST_LIMIT or -NAT_DROP_TABLE_FULL
  */
 int map_create_at(struct nat *nat, unsigned net, uint8_t proto,
-		  uint32_t int_addr, uint16_t int_port, unsigned ext,
+		  uint32_t int_addr, uint16_t int_port, unsigned slot,
 		  uint16_t port, uint32_t *midx)
 {
-	uint32_t hi;
+	const struct nat_net *n = &nat->nets[net];
+	const struct nat_net_ext *ne = &n->ext[slot];
+	unsigned ext = ne->ext, share_n = n->cfg.port_share;
+	uint32_t hi, range = (uint32_t)ne->hi - ne->lo + 1;
 
 	if (port_test(nat, ext, proto, port) ||
 	    port_held(nat, ext, proto, port))
@@ -439,6 +443,12 @@ int map_create_at(struct nat *nat, unsigned net, uint8_t proto,
 	hi = host_get(nat, int_addr);
 	if (hi == NONE32)
 		return -NAT_DROP_HOST_LIMIT;
+	/* RFC 6888 REQ-4, as map_create_dynamic() counts it */
+	if (share_n > 1 &&
+	    nat->hosts[hi].nmap[proto] >= (range + share_n - 1) / share_n) {
+		host_release(nat, hi);
+		return -NAT_DROP_PORT_SHARE;
+	}
 	port_set(nat, ext, proto, port);
 	return map_install(nat, net, proto, int_addr, int_port, hi, ext, port,
 			   midx);

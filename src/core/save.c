@@ -14,20 +14,29 @@
  * The records come from a file, so each is checked as hostile: the network
  * must exist, the endpoint address must lie in that network's prefixes,
  * the external address must be one the network uses, the port within its
- * range, the remote address neither 0 nor internal, the state one of its
- * protocol's. A dynamic mapping is made on the recorded port only if that
- * port is free and no host socket holds it; a session of a static mapping
- * needs that static mapping as it is now. Every engine limit applies as to
- * a new session. A record that fails any of this is refused alone.
+ * range, the remote address neither 0 nor internal (but the host's
+ * stand-in), the state one of its protocol's, and the session not one
+ * that would have expired by now. A dynamic mapping is made on the
+ * recorded port only if that port is free, no host socket holds it and
+ * the endpoint's port share allows it; a session of a static mapping
+ * needs that static mapping as it is now, and its remote restriction
+ * must admit it. The limits of a new session apply (table, endpoint,
+ * remote). What is not checked, as at a filter change at run time: the
+ * address-dependent filtering of sessions from outside on dynamic
+ * mappings. A record that fails is refused alone; a hairpin session whose
+ * other side's mapping comes later in the file is tried again after the
+ * others (-EAGAIN).
  *
  * Times are carried as ages (seconds idle, seconds since creation) at the
- * moment of the save, plus the time the daemons were away; the new
- * engine's clock starts at 0, so an age is cut to the engine's age: a
- * session expires no sooner than it would have, at most that much later.
+ * moment of the save, plus the time the daemons were away; a record idle
+ * for its timeout or longer is refused. The new engine's clock starts at
+ * 0, so an age is cut to the engine's age: a session expires no sooner
+ * than it would have, and up to one timeout later.
  */
 #include <errno.h>
 #include <string.h>
 
+#include "addr.h"
 #include "core.h"
 
 static uint8_t saved_flags(const struct nat_sess *s)
@@ -131,11 +140,52 @@ static bool saved_valid(const struct nat *nat, const struct nat_saved *r)
 	}
 	if (nat_prefix_find(nat, r->int_addr) != r->net)
 		return false;
-	/* the remote side: not unspecified, not inside any network */
-	if (!r->rem_addr || nat_prefix_find(nat, r->rem_addr) >= 0)
+	/* the remote side: not unspecified, not inside any network but the
+	 * host's stand-in address (the host's own connections to mappings),
+	 * and no ICMP query to an external address (the host's to answer) */
+	if (!r->rem_addr || nat_isolated(nat, r->net, r->rem_addr))
+		return false;
+	if (r->proto == NAT_ICMP && nat_ext_find(nat, r->rem_addr) >= 0)
 		return false;
 	return true;
 }
+
+/* whether a static mapping's remote restriction admits the record's
+ * remote side, as in_filter() does for a packet (the host's connections
+ * come from its stand-in address) */
+static bool static_admits(const struct nat *nat, uint32_t mi,
+			  const struct nat_saved *r)
+{
+	const struct nat_map *m = &nat->statics[nat->maps[mi].stat].m;
+	uint32_t mask = lib_prefix_mask(m->remote_plen);
+
+	if (r->rem_addr == nat->nets[r->net].cfg.host_addr)
+		return true;
+	if (m->host_only)
+		return false;
+	return (r->rem_addr & mask) == (m->remote_addr & mask);
+}
+
+/* the record's timeout in the engine as it is now (flow_timeout()) */
+static uint32_t saved_timeout(const struct nat *nat, const struct nat_saved *r)
+{
+	struct nat_sess probe = {
+		.proto = r->proto,
+		.state = r->tcp_state,
+		.net = r->net,
+		.flags = (uint8_t)((r->flags & NAT_SAVED_INBOUND ?
+				    SESS_INBOUND : 0) |
+				   (r->flags & NAT_SAVED_SEEN_IN ?
+				    SESS_SEEN_IN : 0) |
+				   (r->flags & NAT_SAVED_SEEN_OUT ?
+				    SESS_SEEN_OUT : 0)),
+	};
+
+	return flow_timeout(nat, &probe);
+}
+
+static int restore(struct nat *nat, uint64_t now_ms,
+		   const struct nat_saved *r, uint32_t away_s);
 
 /**
  * nat_restore() - bring back a session an earlier daemon saved
@@ -144,13 +194,30 @@ static bool saved_valid(const struct nat *nat, const struct nat_saved *r)
  * @r:		the record (untrusted)
  * @away_s:	seconds between the save and now, added to its ages
  *
- * Return: 0; -EINVAL for a record this engine could not have made, -ENOENT
- * when its network, external address or static mapping is not there (any
- * more), -EEXIST when its port or its 5-tuple is taken, or the negated
- * NAT_DROP_* reason of a limit
+ * Return: 0; -EINVAL for a record this engine could not have made,
+ * -ETIMEDOUT for one whose session would have expired by now, -ENOENT when
+ * its network, external address or static mapping is not there (any more)
+ * or that mapping's remote restriction does not admit it, -EAGAIN for a
+ * hairpin session whose other mapping is not there (yet: try again after
+ * the other records), -EEXIST when its port or its 5-tuple is taken,
+ * -ENOSPC when a limit (table, endpoint, port share, remote) refuses it
  */
 int nat_restore(struct nat *nat, uint64_t now_ms, const struct nat_saved *r,
 		uint32_t away_s)
+{
+	int ret = restore(nat, now_ms, r, away_s);
+
+	/* the engine's drop reasons as errno values, which do not collide */
+	if (ret == -NAT_DROP_CONFLICT)
+		return -EEXIST;
+	if (ret < 0 && ret != -EINVAL && ret != -ETIMEDOUT &&
+	    ret != -ENOENT && ret != -EAGAIN && ret != -EEXIST)
+		return -ENOSPC;
+	return ret;
+}
+
+static int restore(struct nat *nat, uint64_t now_ms,
+		   const struct nat_saved *r, uint32_t away_s)
 {
 	const struct nat_net *n;
 	struct sess_init init;
@@ -162,6 +229,18 @@ int nat_restore(struct nat *nat, uint64_t now_ms, const struct nat_saved *r,
 	nat_clock(nat, now_ms);
 	if (!saved_valid(nat, r))
 		return -EINVAL;
+	/* 1. its time: idle through the save, the absence and its timeout */
+	idle = r->idle > UINT32_MAX - away_s ? UINT32_MAX : r->idle + away_s;
+	age = r->age > UINT32_MAX - away_s ? UINT32_MAX : r->age + away_s;
+	if (idle >= saved_timeout(nat, r))
+		return -ETIMEDOUT;
+	/* 2. a hairpin session needs the mapping it goes to */
+	if (nat_ext_find(nat, r->rem_addr) >= 0 &&
+	    map_lookup(nat, KEY_MAP_IN, r->proto, r->rem_addr,
+		       r->rem_port) == NONE32)
+		return -EAGAIN;
+	/* 3. its mapping: the static one as it is now, the endpoint's
+	 * dynamic one from an earlier record, or one made on its port */
 	n = &nat->nets[r->net];
 	ext = nat_ext_find(nat, r->ext_addr);
 	slot = ext >= 0 ? net_ext_slot(n, ext) : -1;
@@ -175,6 +254,8 @@ int nat_restore(struct nat *nat, uint64_t now_ms, const struct nat_saved *r,
 		    nat->maps[mi].net != r->net ||
 		    nat->maps[mi].int_addr != r->int_addr ||
 		    nat->maps[mi].int_port != r->int_port)
+			return -ENOENT;
+		if ((r->flags & NAT_SAVED_INBOUND) && !static_admits(nat, mi, r))
 			return -ENOENT;
 	} else {
 		mi = map_lookup(nat, KEY_MAP_OUT, r->proto, r->int_addr,
@@ -194,7 +275,7 @@ int nat_restore(struct nat *nat, uint64_t now_ms, const struct nat_saved *r,
 				       r->ext_port) != NONE32)
 				return -EEXIST;
 			ret = map_create_at(nat, r->net, r->proto, r->int_addr,
-					    r->int_port, (unsigned)ext,
+					    r->int_port, (unsigned)slot,
 					    r->ext_port, &mi);
 			if (ret == -NAT_DROP_CONFLICT)
 				return -EEXIST;
@@ -203,8 +284,7 @@ int nat_restore(struct nat *nat, uint64_t now_ms, const struct nat_saved *r,
 			made = true;
 		}
 	}
-	idle = r->idle > UINT32_MAX - away_s ? UINT32_MAX : r->idle + away_s;
-	age = r->age > UINT32_MAX - away_s ? UINT32_MAX : r->age + away_s;
+	/* 4. the session, with what it was */
 	init = (struct sess_init){
 		.state = r->tcp_state,
 		.seen = (uint8_t)((r->flags & NAT_SAVED_SEEN_IN ?
@@ -220,7 +300,7 @@ int nat_restore(struct nat *nat, uint64_t now_ms, const struct nat_saved *r,
 	if (ret) {
 		if (made)
 			map_destroy(nat, mi);
-		return ret == -NAT_DROP_CONFLICT ? -EEXIST : ret;
+		return ret;
 	}
 	return 0;
 }

@@ -670,6 +670,8 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	memset(&x->cur, 0, sizeof(x->cur));
 	ret = model_load(&x->next, x->state_dir, err, errlen);
 	if (ret == -ENOENT) {
+		/* no configuration: no session of an earlier daemon fits */
+		handover_load(x->nat, x->state_dir);
 		memset(&x->next, 0, sizeof(x->next));
 		ret = cmd_commit(x);
 		if (ret)
@@ -735,9 +737,12 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 			goto undo;
 		}
 	}
-	/* 5. the sessions the last daemon left, before the datapath's
-	 * programs (and their map of the ports the NAT owns) are replaced */
+	/* 5. the sessions the last daemon left, and every port the NAT now
+	 * owns in the programs' map, before cmd_commit() attaches the new
+	 * programs: from their first packet they steer the flows of the
+	 * last daemon (the host's stack would answer them with a reset) */
 	handover_load(x->nat, x->state_dir);
+	dp_ports_sync(x->dp, x->nat);
 	ret = cmd_commit(x);
 	if (!ret) {
 		attach_check(x);

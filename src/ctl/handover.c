@@ -227,9 +227,10 @@ static const char *ho_check(const uint8_t *p, size_t len, size_t max_rec,
 	if (h->version != HO_VERSION ||
 	    h->rec_size != sizeof(struct nat_saved))
 		return "written by another version of hostnatd";
-	if (h->count > max_rec ||
-	    len != sizeof(*h) + h->count * sizeof(struct nat_saved) +
-			   sizeof(sum))
+	if (h->count > max_rec)
+		return "it holds more sessions than --max-flows";
+	if (len != sizeof(*h) + h->count * sizeof(struct nat_saved) +
+		       sizeof(sum))
 		return "its length does not match its record count";
 	memcpy(&sum, p + len - sizeof(sum), sizeof(sum));
 	if (sum != lib_fnv1a_buf(p, len - sizeof(sum), LIB_FNV1A_INIT))
@@ -255,14 +256,16 @@ static const char *ho_check(const uint8_t *p, size_t len, size_t max_rec,
 long handover_apply(struct nat *nat, const uint8_t *p, size_t len,
 		    const char *path)
 {
-	unsigned long refused[4] = { 0 };	/* EINVAL ENOENT EEXIST limit */
+	/* invalid, expired, gone, taken, over a limit */
+	unsigned long refused[5] = { 0 };
 	struct nat_limits lim;
 	struct ho_head h;
+	uint8_t *later;		/* records to try again (a bit each) */
 	const char *why;
 	uint64_t now, i;
 	uint32_t away;
 	long done = 0;
-	int ret;
+	int ret, pass;
 
 	nat_limits_get(nat, &lim);
 	if (len >= sizeof(h))
@@ -274,26 +277,42 @@ long handover_apply(struct nat *nat, const uint8_t *p, size_t len,
 		log_msg(LOG_WARNING, "sessions file %s ignored: %s", path, why);
 		return 0;
 	}
+	later = calloc(h.count / 8 + 1, 1);	/* NULL: one pass */
 	now = mono_ms();
 	away = (uint32_t)((now - h.saved_ms + 999) / 1000);
-	for (i = 0; i < h.count; i++) {
-		struct nat_saved r;
+	/* two passes: a hairpin session after the mapping it goes to */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < h.count; i++) {
+			struct nat_saved r;
 
-		memcpy(&r, p + sizeof(h) + i * sizeof(r), sizeof(r));
-		ret = nat_restore(nat, now, &r, away);
-		if (!ret)
-			done++;
-		else
-			refused[ret == -EINVAL ? 0 : ret == -ENOENT ? 1 :
-				ret == -EEXIST ? 2 : 3]++;
+			memcpy(&r, p + sizeof(h) + i * sizeof(r), sizeof(r));
+			if (pass && !(later[i / 8] & 1u << (i % 8)))
+				continue;
+			ret = nat_restore(nat, now, &r, away);
+			if (!pass && ret == -EAGAIN && later) {
+				later[i / 8] |= (uint8_t)(1u << (i % 8));
+				continue;
+			}
+			if (!ret)
+				done++;
+			else
+				refused[ret == -EINVAL ? 0 :
+					ret == -ETIMEDOUT ? 1 :
+					ret == -ENOENT || ret == -EAGAIN ? 2 :
+					ret == -EEXIST ? 3 : 4]++;
+		}
+		if (!later)
+			break;
 	}
+	free(later);
 	if (done || h.count)
 		log_msg(done == (long)h.count ? LOG_INFO : LOG_WARNING,
 			"restored %ld of %llu sessions of the last daemon "
-			"(away %u s); refused: %lu not valid, %lu whose "
-			"network, address or mapping is gone, %lu taken, "
-			"%lu over a limit", done, (unsigned long long)h.count,
-			away, refused[0], refused[1], refused[2], refused[3]);
+			"(away %u s); refused: %lu not valid, %lu expired, "
+			"%lu whose network, address or mapping is gone, "
+			"%lu taken, %lu over a limit", done,
+			(unsigned long long)h.count, away, refused[0],
+			refused[1], refused[2], refused[3], refused[4]);
 	return done;
 }
 

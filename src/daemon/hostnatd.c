@@ -51,6 +51,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +61,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/un.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +146,7 @@ static void usage(FILE *f)
 		"                [--max-flows N] [--verbose] [--seccomp-log]\n"
 		"                [--metrics [ADDR:]PORT] [--no-fast-path] "
 		"[--fast-grace S]\n"
+		"       hostnatd --release [--state-dir DIR]\n"
 		"  --state-dir DIR        configuration and leases (default "
 		"%s)\n"
 		"  --socket PATH          API socket (default %s)\n"
@@ -163,10 +166,17 @@ static void usage(FILE *f)
 		"and debugging\n"
 		"  --fast-grace S         seconds the kernel's programs go on "
 		"translating settled\n"
-		"                         flows after hostnatd stops or dies "
-		"(default 5, 0 to\n"
-		"                         3600): what a restart may take "
-		"without flows noticing\n"
+		"                         flows after a clean stop or while "
+		"hostnatd hangs\n"
+		"                         (default 5, 0 to 3600): what a restart "
+		"may take without\n"
+		"                         flows noticing\n"
+		"  --release              do not start: remove what a clean stop "
+		"left for the\n"
+		"                         next start (the programs, the TUN "
+		"devices, the reserved\n"
+		"                         ports, the sessions file); hostnatd "
+		"must not run\n"
 		"  --seccomp-log          log system calls outside the "
 		"allow-list instead of\n"
 		"                         ending the process (to find one "
@@ -336,6 +346,7 @@ int main(int argc, char **argv)
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "no-fast-path", no_argument, NULL, 'F' },
 		{ "fast-grace", required_argument, NULL, 'G' },
+		{ "release", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -352,7 +363,7 @@ int main(int argc, char **argv)
 	struct metrics *met = NULL;
 	struct sockaddr_in met_sa;
 	bool foreground = false, want_metrics = false, fast = true;
-	bool clean = false;
+	bool clean = false, release = false;
 	unsigned long grace = DP_FAST_GRACE_S;
 	char merr[256];
 	int c, ret, ready[2] = { -1, -1 };
@@ -394,6 +405,9 @@ int main(int argc, char **argv)
 		case 'F':
 			fast = false;
 			break;
+		case 'R':
+			release = true;
+			break;
 		case 'G':
 			errno = 0;
 			grace = strtoul(optarg, &end, 10);
@@ -431,6 +445,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hostnatd: must run as root (it configures "
 				"devices, routes and BPF)\n");
 		return 1;
+	}
+	if (release) {
+		/* no daemon: what a clean stop kept for the next one goes */
+		struct sockaddr_un su = { .sun_family = AF_UNIX };
+		char path[PATH_MAX];
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		snprintf(su.sun_path, sizeof(su.sun_path), "%s", co.sock_path);
+		if (fd >= 0 && !connect(fd, (struct sockaddr *)&su, sizeof(su))) {
+			fprintf(stderr, "hostnatd: --release: a hostnatd serves "
+					"on %s; stop it first\n", co.sock_path);
+			close(fd);
+			return 1;
+		}
+		if (fd >= 0)
+			close(fd);
+		snprintf(path, sizeof(path), "%s/sessions", co.state_dir);
+		unlink(path);
+		ret = dp_release(DEV_PREFIX);
+		if (ret)
+			fprintf(stderr, "hostnatd: --release: %s\n",
+				strerror(-ret));
+		return ret ? 1 : 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (lim.max_flows_per_host > lim.max_flows)
@@ -512,7 +549,9 @@ int main(int argc, char **argv)
 		if (n >= 0)
 			log_msg(LOG_INFO, "saved %ld sessions for the next "
 				"start", n);
-		clean = true;
+		/* nothing to carry (no network) or to hand over (the save
+		 * failed): the programs go, as after a failed start */
+		clean = n >= 0 && net_count(nat, lim.max_nets) > 0;
 	}
 out:
 	metrics_close(met);

@@ -350,6 +350,9 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 			goto fail;
 		}
 		dp->fd[d] = ret;
+		/* the device a clean stop left (tun_persist()), or a new
+		 * one: either way it goes with a daemon that dies */
+		tun_persist(dp->fd[d], false);
 		dev_sysctls(dp->name[d]);
 		ret = nl_link_up(&dp->nl, dp->ifindex[d]);
 		if (ret) {
@@ -1012,10 +1015,12 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 		if (ret && !first)
 			first = ret;
 	}
-	/* 3. uplinks and maps */
-	ret = uplinks_sync(dp, st);
+	/* 3. maps, then uplinks: a program attached to an uplink knows the
+	 * external addresses from its first packet (a restarted daemon's
+	 * flows would otherwise reach the host's stack and be reset) */
+	ret = maps_sync(dp, st);
 	if (!ret)
-		ret = maps_sync(dp, st);
+		ret = uplinks_sync(dp, st);
 	if (ret && !first)
 		first = ret;
 	/* 4. what the old state had and the new one does not */
@@ -1044,6 +1049,49 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 }
 
 /**
+ * dp_release() - no hostnatd will run: take away what a clean stop left
+ * for the next one (the programs on every interface, the persistent TUN
+ * devices, the reserved ports); the fail-closed rules, tables and bridges
+ * stay, as after any stop (only "network del" takes them)
+ * @devprefix:	device name prefix ("hn")
+ *
+ * Return: 0, -errno (netlink)
+ */
+int dp_release(const char *devprefix)
+{
+	static const char *const suffix[DP_NDEV] = { "out", "in" };
+	char name[DP_IFNAMSIZ], val[4096] = "", path[128];
+	struct nl nl;
+	unsigned d, idx;
+	FILE *f;
+	int ret;
+
+	steer_cleanup_leftovers(NULL);
+	ret = nl_open(&nl);
+	if (ret)
+		return ret;
+	for (d = 0; d < DP_NDEV; d++) {
+		snprintf(name, sizeof(name), "%s-%s", devprefix, suffix[d]);
+		idx = if_nametoindex(name);
+		if (idx)
+			nl_link_del(&nl, idx);
+	}
+	nl_close(&nl);
+	/* the reservation from before hostnat, if a daemon kept one */
+	orig_path(path, sizeof(path), "reserved_ports");
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(val, (int)sizeof(val), f))
+			val[0] = 0;
+		fclose(f);
+		val[strcspn(val, "\n")] = 0;
+		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
+			 val);
+	}
+	return 0;
+}
+
+/**
  * dp_fast_grace() - how long the fast path outlives a daemon that stopped
  * beating (stopped, killed, hung): the restart window it bridges
  * @dp:		datapath
@@ -1055,14 +1103,17 @@ void dp_fast_grace(struct dp *dp, unsigned s)
 }
 
 /**
- * dp_close() - stop: the TUN devices go; the fail-closed rules, tables and
- * the bridges stay (only a network's removal takes them)
+ * dp_close() - stop: the fail-closed rules, tables and the bridges stay
+ * (only a network's removal takes them)
  * @dp:		datapath, may be NULL
- * @keep:	a clean stop: the programs stay attached, so that settled
- *		flows go on for the grace period (dp_fast_grace()) while the
- *		next daemon starts, and every packet for the NAT's ports is
- *		dropped, never answered by the host's stack; false (a start
- *		that failed): they are detached with the heartbeat stopped
+ * @keep:	a clean stop: the programs stay attached and the TUN devices
+ *		stay (persistent, without a reader they drop what they are
+ *		given), so that settled flows go on for the grace period
+ *		(dp_fast_grace()) while the next daemon starts, and every
+ *		packet for the NAT's ports is dropped, never answered by the
+ *		host's stack; false (a start that failed, no network): the
+ *		programs are detached with the heartbeat stopped and the TUN
+ *		devices go
  */
 void dp_close(struct dp *dp, bool keep)
 {
@@ -1075,12 +1126,19 @@ void dp_close(struct dp *dp, bool keep)
 			steer_fast_alive(&dp->steer, 0); /* nothing carried */
 		steer_close(&dp->steer, keep);
 	}
-	if (dp->orig_saved)
+	/* a clean stop keeps the reservation: the host picks no port of a
+	 * flow the next daemon takes back (the value from before stays in
+	 * the runtime directory for it) */
+	if (dp->orig_saved && !(keep && dp->steer_ok))
 		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
 			 dp->reserved_orig);
 	for (d = 0; d < DP_NDEV; d++) {
-		if (dp->fd[d] >= 0)
+		if (dp->fd[d] >= 0) {
+			/* kept: the fast path's route lookups start from it */
+			if (keep && dp->steer_ok)
+				tun_persist(dp->fd[d], true);
 			close(dp->fd[d]);
+		}
 		free(dp->slots[d]);
 	}
 	nl_close(&dp->nl);
@@ -1271,7 +1329,9 @@ void dp_fast_sync(struct dp *dp, struct nat *nat)
  */
 void dp_fast_alive(struct dp *dp, uint64_t now_ms)
 {
-	if (dp->fast)
+	/* with the fast path off too: the programs give the host back the
+	 * NAT's ports a while after the beats stop (steer.bpf.c) */
+	if (dp->steer_ok)
 		steer_fast_alive(&dp->steer, (uint32_t)(now_ms / 1000) +
 						     dp->grace_s);
 }

@@ -223,6 +223,7 @@ void dp_fast_sync(struct dp *dp, struct nat *nat);
 void dp_fast_alive(struct dp *dp, uint64_t now_ms);
 void dp_fast_counters(const struct dp *dp, uint64_t out[4]);
 void dp_fast_grace(struct dp *dp, unsigned s);
+int dp_release(const char *devprefix);
 void dp_close(struct dp *dp, bool keep);
 int dp_sync(struct dp *dp, const struct dp_state *st);
 const char *dp_error(const struct dp *dp);

@@ -96,7 +96,9 @@ static int map_fd(struct bpf_object *obj, const char *name)
  * @s:		state
  * @out_ifindex: the DP_OUT device (target for packets from bridges)
  * @in_ifindex:	the DP_IN device (target for packets from uplinks and lo)
- * @max_owned:	entries of own_map: ports the NAT can own at once
+ * @max_owned:	entries of own_map: ports the NAT can own at once (0: the
+ *		built-in 262144, or @max_flows when that is larger)
+ * @max_flows:	sessions of the engine (fast_map, seen_map; 0: built-in)
  *
  * Return: 0, -errno
  */
@@ -118,6 +120,10 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 		goto fail;
 	}
 	own = bpf_object__find_map_by_name(s->obj, "own_map");
+	/* each mapping owns a port, and a session table of max_flows holds
+	 * up to max_flows mappings: own_map no smaller than that */
+	if (own && !max_owned && max_flows > bpf_map__max_entries(own))
+		max_owned = max_flows;
 	if (own && max_owned)
 		bpf_map__set_max_entries(own, max_owned);
 	fast = bpf_object__find_map_by_name(s->obj, "fast_map");

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Configuration persists: network, settings, static and dynamic mappings
-# are back after a clean restart (SIGTERM); a clean stop removes the
-# devices and reserved ports, leaves the programs attached, and keeps the
-# network closed: its fail-closed rules stay until "network del".
+# are back after a clean restart (SIGTERM); a clean stop leaves the
+# programs attached, the TUN devices and the reserved ports (for the flows
+# of the next start), and keeps the network closed: its fail-closed rules
+# stay until "network del".
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -27,18 +28,20 @@ check_match "the state directory holds a state file" "." "$(ls -A "$T/state" 2>/
 
 hn_stop
 check_eq "SIGTERM: hostnatd exits 0" 0 $?
+closed_rules=$(ip -n $P-host rule list | grep -v -E '^(0|32766|32767):')
 check_eq "clean stop: only the fail-closed rules stay" \
 "7500:	from all to 172.16.0.0/16 iif lo lookup main
-7501:	from all to 172.16.0.0/16 iif hn-out [detached] lookup main
-7501:	from all to 172.16.0.0/16 iif hn-in [detached] lookup main
+7501:	from all to 172.16.0.0/16 iif hn-out lookup main
+7501:	from all to 172.16.0.0/16 iif hn-in lookup main
 7700:	from all iif br0 lookup 77000
 7800:	from all to 172.16.0.0/16 blackhole" \
 	"$(ip -n $P-host rule list | grep -v -E '^(0|32766|32767):')"
 check_match "clean stop: the network's table holds only its blackhole" \
 	"^blackhole default .*metric 4294967295 *$" \
 	"$(ip -n $P-host route show table 77000)"
-check_eq "clean stop: no hn-* device left" "" \
-	"$(ip -n $P-host -o link show | grep -Eo ' hn-[a-z]+' )"
+check_eq "clean stop: the TUN devices stay (persistent, for the programs)" \
+	"hn-out hn-in" \
+	"$(ip -n $P-host -o link show | grep -Eo ' hn-[a-z]+' | tr -d ' ' | tr '\n' ' ' | sed 's/ $//')"
 # the programs stay (they carry settled flows for the grace period and
 # drop, never let the host answer, what comes for the NAT's ports)
 check_match "clean stop: the program stays on up0 (fail-closed, for the next start)" \
@@ -46,10 +49,29 @@ check_match "clean stop: the program stays on up0 (fail-closed, for the next sta
 	"$(ip netns exec $P-host tc filter show dev up0 ingress 2>/dev/null | tr '\n' ' ')"
 check_eq "clean stop: the existing bridge br0 stays, with its address" "172.16.0.1/16" \
 	"$(ip -n $P-host -o -4 addr show dev br0 | awk '{print $4}')"
-check_match "clean stop: ip_local_reserved_ports emptied" "^$" \
+check_match "clean stop: ip_local_reserved_ports kept (no host socket takes a flow's port)" \
+	"[0-9]" "$(ns host sysctl -n net.ipv4.ip_local_reserved_ports)"
+
+# hostnatd --release (the package's removal): what the stop kept goes
+check_cmd "hostnatd --release" ip netns exec $P-host "$HOSTNATD" --release \
+	--state-dir "$T/state" --socket "$T/sock"
+check_eq "--release: no tc filter left on up0" "" \
+	"$(ip netns exec $P-host tc filter show dev up0 ingress 2>/dev/null)"
+check_eq "--release: no hn-* device left" "" \
+	"$(ip -n $P-host -o link show | grep -Eo ' hn-[a-z]+')"
+check_match "--release: ip_local_reserved_ports as before hostnat (empty)" "^$" \
 	"$(ns host sysctl -n net.ipv4.ip_local_reserved_ports)"
+check_cmd "--release: the sessions file is gone" test ! -e "$T/state/sessions"
+check_eq "--release: the fail-closed rules stay" "$closed_rules" \
+	"$(ip -n $P-host rule list | grep -v -E '^(0|32766|32767):' | sed 's/ \[detached\]//')"
 
 hn_start || { bad "restart" "hostnatd did not start again"; finish; }
+out=$(ip netns exec $P-host "$HOSTNATD" --release --state-dir "$T/state" \
+	--socket "$T/sock" 2>&1)
+check_match "--release is refused while hostnatd serves" \
+	"a hostnatd serves on .*; stop it first" "$out"
+check_match "... and changes nothing (the program is on up0)" "hostnat_steer" \
+	"$(ip netns exec $P-host tc filter show dev up0 ingress 2>/dev/null)"
 nets2=$(hn --json network list 2>/dev/null | jq -S . 2>&1)
 maps2=$(hn --json map list 2>/dev/null | jq -S 'sort_by(.proto, .external_port)' 2>&1)
 check_eq "restart: network list identical (incl. udp_timeout 600)" "$nets1" "$nets2"

@@ -6,8 +6,8 @@
 # with SIGTERM and started again, twice. The new daemon takes the sessions
 # back (its log says so), both transfers end without an error, each idle
 # connection echoes a line sent after the restarts, no RST crosses the
-# uplink, the UDP flow keeps its external port and loses no more than the
-# restart window, and the transfers carry on after each restart. Then the
+# uplink, the UDP flow (1000 datagrams/s) keeps its external port and
+# loses (almost) nothing, and the transfers carry data every second. Then the
 # grace period: a daemon started with --fast-grace 2 and killed with
 # SIGKILL: 3 s later nothing of c1's flows leaves on the uplink, and a new
 # connection is dropped from the first moment. A sessions file that is
@@ -75,14 +75,15 @@ stream_start c1 $INET 7020 20000
 sleep 4
 for round in 1 2; do
 	t0=$(date +%s.%N)
+	n0=$(wc -l <"$T/hostnatd.log")
 	hn_stop
 	check_eq "round $round: SIGTERM: hostnatd exits 0" 0 $?
 	hn_start || { bad "round $round: start" "hostnatd did not start again"; break; }
 	t1=$(date +%s.%N)
 	note "round $round: stop + start took $(echo "$t1 - $t0" | bc) s"
-	check_match "round $round: the new daemon restored the sessions" \
-		"restored [1-9][0-9]* of [1-9][0-9]* sessions" \
-		"$(grep 'restored' "$T/hostnatd.log" | tail -n 1)"
+	check_match "round $round: the new daemon restored every session" \
+		"restored ([1-9][0-9]*) of \1 sessions" \
+		"$(tail -n +$((n0 + 1)) "$T/hostnatd.log" | grep 'restored')"
 	sleep 5
 done
 note "log: $(grep -E 'restored|saved' "$T/hostnatd.log" | tr '\n' '|')"
@@ -97,8 +98,8 @@ check_eq "inbound iperf3 (inet -> c1 through $EXT:5202) ended without an error" 
 for d in out in; do
 	busy=$(jq '[.intervals[].sum.bytes | select(. > 0)] | length' "$T/ip-$d.json" 2>/dev/null)
 	late=$(jq "[.intervals[] | select(.sum.start >= $((T_XFER - 6))) | .sum.bytes] | add // 0" "$T/ip-$d.json" 2>/dev/null)
-	check_int "iperf3 $d: at least $((T_XFER - 8)) of $T_XFER seconds carried data" \
-		-ge $((T_XFER - 8)) "${busy:-0}"
+	check_int "iperf3 $d: at least $((T_XFER - 2)) of $T_XFER seconds carried data" \
+		-ge $((T_XFER - 2)) "${busy:-0}"
 	check_int "iperf3 $d: the last 6 s, after both restarts, carried data (bytes)" \
 		-gt 1000000 "${late:-0}"
 done
@@ -127,9 +128,12 @@ check_match "the UDP flow kept one external port through both restarts" \
 sent=$(stream_sent)
 got=$(cap_count "$T/up.pcap" "src host $EXT and udp dst port 7020")
 note "UDP: $sent sent, $got left on the uplink"
-# two restart windows, each well under 3 s at 1000 datagrams/s
-check_int "the UDP flow lost at most the restart windows (< 6000 of $sent)" \
-	-lt 6000 $((${sent:-0} - ${got:-0}))
+# the fast path carries it while no daemon runs, the TUN devices queue
+# what the programs hand the next daemon: nothing is lost but by accident
+lost=$((${sent:-0} - ${got:-0}))
+[ $lost -lt 0 ] && lost=0
+check_int "the UDP flow lost (almost) nothing in two restarts (< 100 of $sent)" \
+	-lt 100 $lost
 
 note "at $SECONDS s: --fast-grace 2 and SIGKILL"
 hn_stop
@@ -140,6 +144,7 @@ bg c1 sh -c "exec socat -u OPEN:/dev/zero TCP:$INET:7006"
 FLOW=$BG_PID
 sleep 1.5
 hn_kill9
+t_kill=$(date +%s.%N)
 cap_start inet veth0 "$T/new.pcap" "tcp port 7010" || bad setup "capture"
 NEWCAP=$CAP_PID
 check_cmd "kill -9: a new connection from c1 fails at once" \
@@ -147,7 +152,8 @@ check_cmd "kill -9: a new connection from c1 fails at once" \
 CAP_PID=$NEWCAP cap_stop
 check_eq "kill -9: the new connection's SYN never left on the uplink" 0 \
 	"$(cap_count "$T/new.pcap")"
-sleep 1	# 3 s after the kill: the grace period of 2 s is over
+# 3 s after the kill: the grace period of 2 s is over
+sleep "$(echo "d = $t_kill + 3 - $(date +%s.%N); if (d > 0) d else 0" | bc)"
 cap_start inet veth0 "$T/dead.pcap" "tcp port 7006" || bad setup "capture"
 sleep 2
 CAP_PID=$CAP_PID cap_stop

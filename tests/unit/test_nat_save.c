@@ -65,9 +65,10 @@ static void test_sessions_keep_ports_state_and_mapping(void **state)
 	uint16_t udp, tcp;
 	unsigned i;
 
+	t[0] = t[1] = NULL;
+	*state = t;
 	t[0] = nt_std(NULL, NULL);
 	t[1] = nt_std(NULL, NULL);
-	*state = t;
 	assert_int_equal(nat_map_add(t[0]->nat, t[0]->net, &m), 0);
 	assert_int_equal(nat_map_add(t[1]->nat, t[1]->net, &m), 0);
 	udp = nt_udp_out(t[0], HOST_A, 5000, REM1, 53);
@@ -120,9 +121,10 @@ static void test_records_refused(void **state)
 	struct saved s;
 	uint16_t udp;
 
+	t[0] = t[1] = NULL;
+	*state = t;
 	t[0] = nt_std(NULL, NULL);
 	t[1] = nt_std(NULL, NULL);
-	*state = t;
 	udp = nt_udp_out(t[0], HOST_A, 5000, REM1, 53);
 	assert_int_equal(save(t[0], &s), 1);
 	ok = s.r[0];
@@ -175,12 +177,85 @@ static void test_records_refused(void **state)
 	assert_int_equal(nt_udp_out(t[1], HOST_A, 5000, REM1, 53), udp);
 }
 
+/* what a record needs beyond being well formed: its time, its mapping's
+ * restriction, the endpoint's share, the mapping a hairpin goes to */
+static void test_records_refused_by_the_engine_as_it_is(void **state)
+{
+	static struct nt *t[2];
+	struct nat_net_cfg cfg;
+	struct nat_map m = { .proto = NAT_TCP, .ext_addr = NT_EXT,
+			     .ext_port = 8080, .int_addr = HOST_B,
+			     .int_port = 80, .remote_addr = IPV4(192, 0, 2, 0),
+			     .remote_plen = 24 };
+	struct nat_saved ok, r;
+	struct saved s;
+	unsigned i;
+
+	nat_net_cfg_default(&cfg, "nat");
+	cfg.gateway = NT_GW;
+	cfg.host_addr = IPV4(172, 16, 0, 2);
+	cfg.port_share = 1024;	/* 63 ports of 1024-65535 per endpoint */
+	t[0] = t[1] = NULL;
+	*state = t;
+	t[0] = nt_std(NULL, &cfg);
+	t[1] = nt_std(NULL, &cfg);
+	assert_int_equal(nat_map_add(t[1]->nat, t[1]->net, &m), 0);
+	nt_udp_out(t[0], HOST_A, 5000, REM1, 53);
+	assert_int_equal(save(t[0], &s), 1);
+	ok = s.r[0];
+
+	/* idle for its timeout (120 s unanswered), or away that long */
+	r = ok;
+	r.idle = 120;
+	assert_int_equal(nat_restore(t[1]->nat, t[1]->now, &r, 0), -ETIMEDOUT);
+	r = ok;
+	r.idle = 0;
+	assert_int_equal(nat_restore(t[1]->nat, t[1]->now, &r, 86400),
+			 -ETIMEDOUT);
+	/* a static mapping's remote restriction, and the host let in */
+	r = ok;
+	r.proto = NAT_TCP;
+	r.tcp_state = NAT_TCP_ESTABLISHED;
+	r.flags = NAT_SAVED_STATIC | NAT_SAVED_INBOUND | NAT_SAVED_SEEN_IN |
+		  NAT_SAVED_SEEN_OUT;
+	r.int_addr = HOST_B;
+	r.int_port = 80;
+	r.ext_port = 8080;
+	r.rem_port = 33000;
+	assert_int_equal(nat_restore(t[1]->nat, t[1]->now, &r, 0), -ENOENT);
+	r.rem_addr = cfg.host_addr;	/* the host's own connection */
+	assert_int_equal(nat_restore(t[1]->nat, t[1]->now, &r, 0), 0);
+	r.rem_addr = IPV4(192, 0, 2, 9);
+	assert_int_equal(nat_restore(t[1]->nat, t[1]->now, &r, 0), 0);
+	/* no ICMP query to an external address */
+	r = ok;
+	r.proto = NAT_ICMP;
+	r.rem_port = 0;
+	r.rem_addr = NT_EXT;
+	assert_int_equal(nat_restore(t[1]->nat, t[1]->now, &r, 0), -EINVAL);
+	/* a hairpin session before the mapping it goes to: again later */
+	r = ok;
+	r.rem_addr = NT_EXT;
+	r.rem_port = 40404;
+	assert_int_equal(nat_restore(t[1]->nat, t[1]->now, &r, 0), -EAGAIN);
+	/* the endpoint's share: 63 ports, the 64th refused */
+	for (i = 0; i < 64; i++) {
+		r = ok;
+		r.int_port = (uint16_t)(6000 + i);
+		r.ext_port = (uint16_t)(20000 + i);
+		assert_int_equal(nat_restore(t[1]->nat, t[1]->now, &r, 0),
+				 i < 63 ? 0 : -ENOSPC);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(
 			test_sessions_keep_ports_state_and_mapping, teardown2),
 		cmocka_unit_test_teardown(test_records_refused, teardown2),
+		cmocka_unit_test_teardown(
+			test_records_refused_by_the_engine_as_it_is, teardown2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
