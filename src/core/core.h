@@ -276,6 +276,8 @@ struct nat {
 	volatile uint32_t *fast_seen;	/* NULL: no fast path */
 	uint32_t fast_base;		/* t0 in CLOCK_MONOTONIC seconds */
 	uint32_t fast_n;		/* sessions fast_seen has room for */
+	volatile uint32_t *fast_state;	/* TCP state of fast session i, moved
+					 * by the datapath too; NULL: none */
 
 	struct nat_sess *sess;
 	uint32_t sess_free;
@@ -389,6 +391,10 @@ void flow_rebuild(struct nat *nat);
 void fast_publish(struct nat *nat, uint32_t si);
 void fast_unlink(struct nat *nat, uint32_t si);
 uint32_t fast_last(const struct nat *nat, uint32_t si);
+uint8_t fast_state_of(const struct nat *nat, uint32_t si);
+void fast_state_pull(struct nat *nat, uint32_t si);
+void fast_tcp_track(struct nat *nat, uint32_t si, bool outbound,
+		    uint8_t flags);
 void ev_sess(struct nat *nat, uint32_t si, uint8_t kind, uint8_t reason);
 uint32_t flow_timeout(const struct nat *nat, const struct nat_sess *s);
 void flow_expire(struct nat *nat, unsigned budget);

@@ -484,6 +484,7 @@ static void sess_unlink(struct nat *nat, uint32_t si, uint8_t reason)
 	struct nat_sess *s = &nat->sess[si];
 	struct nat_mapping *mp = &nat->maps[s->map];
 
+	fast_state_pull(nat, si);	/* where the fast path left it */
 	ev_sess(nat, si, NAT_EV_END, reason);
 	fast_unlink(nat, si);	/* its keys out of the kernel first */
 
@@ -712,8 +713,10 @@ void flow_expire(struct nat *nat, unsigned budget)
 			if (!(s->flags & SESS_LIVE)) {
 				sess_free(nat, si);
 			} else {
-				if (s->fast)	/* the fast path's packets */
+				if (s->fast) {	/* the fast path's packets */
 					s->last = fast_last(nat, si);
+					fast_state_pull(nat, si);
+				}
 				exp = s->last + flow_timeout(nat, s);
 				if (exp <= nat->now) {
 					sess_unlink(nat, si,
