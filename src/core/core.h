@@ -276,7 +276,7 @@ struct nat {
 	volatile uint32_t *fast_seen;	/* NULL: no fast path */
 	uint32_t fast_base;		/* t0 in CLOCK_MONOTONIC seconds */
 	uint32_t fast_n;		/* sessions fast_seen has room for */
-	volatile uint32_t *fast_state;	/* TCP state of fast session i, moved
+	volatile uint64_t *fast_state;	/* TCP state of fast session i, moved
 					 * by the datapath too; NULL: none */
 
 	struct nat_sess *sess;

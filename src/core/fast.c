@@ -178,7 +178,7 @@ uint32_t fast_last(const struct nat *nat, uint32_t si)
 uint8_t fast_state_of(const struct nat *nat, uint32_t si)
 {
 	const struct nat_sess *s = &nat->sess[si];
-	uint32_t st;
+	uint64_t st;
 
 	if (!s->fast || s->proto != NAT_TCP || !nat->fast_state)
 		return s->state;
@@ -215,8 +215,8 @@ void fast_tcp_track(struct nat *nat, uint32_t si, bool outbound,
 		    uint8_t flags)
 {
 	struct nat_sess *s = &nat->sess[si];
-	volatile uint32_t *p;
-	uint32_t cur;
+	volatile uint64_t *p;
+	uint64_t cur;
 
 	if (!s->fast || !nat->fast_state) {
 		tcp_track(s, outbound, flags);
@@ -225,7 +225,7 @@ void fast_tcp_track(struct nat *nat, uint32_t si, bool outbound,
 	p = &nat->fast_state[si];
 	cur = __atomic_load_n(p, __ATOMIC_ACQUIRE);
 	for (;;) {
-		uint32_t want;
+		uint64_t want;
 
 		s->state = cur > NAT_TCP_NONE && cur < NAT_TCP_NSTATES ?
 				   (uint8_t)cur : s->state;
@@ -243,11 +243,11 @@ void fast_tcp_track(struct nat *nat, uint32_t si, bool outbound,
  * nat_fast_attach_state() - share the TCP states of fast sessions with the
  * datapath, which moves them for the packets it carries (FIN, RST)
  * @nat:	engine
- * @state:	one 32-bit state (enum nat_tcp_state) per session index, as
+ * @state:	one 64-bit state (enum nat_tcp_state) per session index, as
  *		many as nat_fast_attach()'s @nslots; NULL: the fast path
  *		carries no TCP state change (the engine keeps its own)
  */
-void nat_fast_attach_state(struct nat *nat, volatile uint32_t *state)
+void nat_fast_attach_state(struct nat *nat, volatile uint64_t *state)
 {
 	nat->fast_state = state;
 }

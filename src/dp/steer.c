@@ -172,7 +172,7 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 		ret = -ENOENT;
 		goto fail;
 	}
-	s->state_len = ((size_t)(s->max_flows + 1) * sizeof(uint32_t) +
+	s->state_len = ((size_t)(s->max_flows + 1) * sizeof(uint64_t) +
 			(size_t)page - 1) & ~((size_t)page - 1);
 	s->state = mmap(NULL, s->state_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			fd, 0);

@@ -14,7 +14,7 @@
 
 /* what the programs share with the engine: times of last use, states */
 static uint32_t seen[2 * SLOTS];
-static uint32_t states[SLOTS];
+static uint64_t states[SLOTS];
 
 static int teardown(void **state)
 {

@@ -380,7 +380,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 262144 + 1);	/* steer_open(): --max-flows + 1 */
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);	/* an array's slots are 8 bytes apart anyway */
 	__uint(map_flags, BPF_F_MMAPABLE);
 } state_map SEC(".maps");
 
@@ -581,7 +581,8 @@ static __always_inline void fast_count(__u32 dir, __u32 len)
  */
 static __always_inline void tcp_move(__u32 idx, __u32 out, __u8 flags)
 {
-	__u32 *st = bpf_map_lookup_elem(&state_map, &idx), cur, next, i;
+	__u64 *st = bpf_map_lookup_elem(&state_map, &idx), cur, next;
+	__u32 i;
 
 	if (!st)
 		return;
