@@ -29,6 +29,13 @@
  * when it stops being fast or is removed (fast_unlink(), from the one
  * place sessions are unlinked). A ring that overflows is marked lost and
  * takes nothing until the datapath rebuilds its copy from nat_fast_walk().
+ * A fast session the wheel finds expired is not freed at once: it becomes
+ * FAST_DYING (fast_dying(): DEL logged, its slot still its own) and the
+ * wheel looks again a second later, when its keys are gone: a packet the
+ * kernel carried in between left its time in the slot, and the session is
+ * revived (fast_revive(): ADD again); otherwise it is removed then. So no
+ * session in use is freed under the programs' feet, and no slot is reused
+ * while keys that point at it may still be found.
  * Nothing of this happens until nat_fast_attach() turns it on.
  *
  * The datapath writes the time it last carried a packet of session i each
@@ -120,7 +127,7 @@ void fast_publish(struct nat *nat, uint32_t si)
 			__atomic_store_n(&nat->fast_state[si], s->state,
 					 __ATOMIC_RELEASE);
 	}
-	s->fast = want;
+	s->fast = want ? FAST_ON : 0;
 	fast_log(nat, want ? NAT_FAST_ADD : NAT_FAST_DEL, si);
 }
 
@@ -135,8 +142,54 @@ void fast_unlink(struct nat *nat, uint32_t si)
 
 	if (!s->fast)
 		return;
+	if (s->fast == FAST_DYING) {	/* its keys are going already */
+		s->fast = 0;
+		return;
+	}
 	s->fast = 0;
 	fast_log(nat, NAT_FAST_DEL, si);
+}
+
+/**
+ * fast_dying() - session @si expired while fast: its keys are deleted
+ * first, and the wheel looks at it once more before it is freed
+ * @nat:	engine
+ * @si:		session
+ *
+ * A packet the programs carried between the engine's decision and the
+ * deletion wrote its time into the session's slot, which stays the
+ * session's until it is freed: the second look (flow_expire(), a second
+ * later) finds it and revives the session (fast_revive()) instead of
+ * removing a session in use. Packets after the deletion come to the
+ * engine, which still has the session and translates them.
+ */
+void fast_dying(struct nat *nat, uint32_t si)
+{
+	struct nat_sess *s = &nat->sess[si];
+
+	if (s->fast != FAST_ON)
+		return;
+	s->fast = FAST_DYING;
+	fast_log(nat, NAT_FAST_DEL, si);
+}
+
+/**
+ * fast_revive() - a dying session was used after all: back to the fast
+ * path, with the times and TCP state its slot kept
+ * @nat:	engine
+ * @si:		session
+ */
+void fast_revive(struct nat *nat, uint32_t si)
+{
+	struct nat_sess *s = &nat->sess[si];
+
+	if (s->fast != FAST_DYING)
+		return;
+	if (nat->fast_state && s->proto == NAT_TCP)
+		__atomic_store_n(&nat->fast_state[si], s->state,
+				 __ATOMIC_RELEASE);
+	s->fast = FAST_ON;
+	fast_log(nat, NAT_FAST_ADD, si);
 }
 
 /**
@@ -328,7 +381,7 @@ int nat_fast_walk(struct nat *nat,
 		const struct nat_sess *s = &nat->sess[i];
 		struct nat_fast_event ev;
 
-		if (!(s->flags & SESS_LIVE) || !s->fast)
+		if (!(s->flags & SESS_LIVE) || s->fast != FAST_ON)
 			continue;
 		ev = (struct nat_fast_event){
 			.op = NAT_FAST_ADD, .proto = s->proto, .net = s->net,

@@ -718,12 +718,18 @@ void flow_expire(struct nat *nat, unsigned budget)
 					fast_state_pull(nat, si);
 				}
 				exp = s->last + flow_timeout(nat, s);
-				if (exp <= nat->now) {
+				if (exp <= nat->now && s->fast == FAST_ON) {
+					/* keys out, then a second look */
+					fast_dying(nat, si);
+					wheel_place(nat, si, nat->now + 1);
+				} else if (exp <= nat->now) {
 					sess_unlink(nat, si,
 						    end_reason_expired(s));
 					sess_free(nat, si);
 					nat->st.sessions_expired++;
 				} else {
+					/* used meanwhile: in the kernel again */
+					fast_revive(nat, si);
 					wheel_place(nat, si, exp);
 				}
 			}
