@@ -390,6 +390,19 @@ int sess_create(struct nat *nat, uint32_t map, uint32_t rem_addr,
 		uint16_t rem_port, bool inbound, uint32_t *sidx);
 int map_create_dynamic(struct nat *nat, unsigned net, uint8_t proto,
 		       uint32_t int_addr, uint16_t int_port, uint32_t *midx);
+int map_create_at(struct nat *nat, unsigned net, uint8_t proto,
+		  uint32_t int_addr, uint16_t int_port, unsigned ext,
+		  uint16_t port, uint32_t *midx);
+/* what a restored session was (sess_create_from()) */
+struct sess_init {
+	uint8_t state;		/* enum nat_tcp_state */
+	uint8_t seen;		/* SESS_SEEN_IN, SESS_SEEN_OUT */
+	uint8_t npkts;
+	uint32_t last, created;	/* s, engine clock */
+};
+int sess_create_from(struct nat *nat, uint32_t map, uint32_t rem_addr,
+		     uint16_t rem_port, bool inbound,
+		     const struct sess_init *init, uint32_t *sidx);
 int map_create_static(struct nat *nat, unsigned net, uint32_t stat,
 		      uint32_t ext_addr, uint32_t *midx);
 void map_destroy(struct nat *nat, uint32_t midx);

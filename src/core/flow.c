@@ -321,6 +321,10 @@ static void map_link(struct nat *nat, uint32_t mi, bool outkey)
 	mp->flags |= MAP_LIVE;
 }
 
+static int map_install(struct nat *nat, unsigned net, uint8_t proto,
+		       uint32_t int_addr, uint16_t int_port, uint32_t hi,
+		       unsigned ext, uint16_t port, uint32_t *midx);
+
 /**
  * map_create_dynamic() - bind an endpoint addr:port to a free external port
  * @nat:	engine
@@ -341,9 +345,8 @@ int map_create_dynamic(struct nat *nat, unsigned net, uint8_t proto,
 	uint64_t h = key_hash(nat, KEY_HOST, 0, int_addr, 0, 0, 1);
 	unsigned first, i, share_n = n->cfg.port_share;
 	bool share_hit = false;
-	struct nat_mapping *mp;
 	int port = -1;
-	uint32_t mi, hi;
+	uint32_t hi;
 
 	if (!n->n_ext)
 		return -NAT_DROP_PORTS_FULL;
@@ -372,9 +375,22 @@ int map_create_dynamic(struct nat *nat, unsigned net, uint8_t proto,
 		host_release(nat, hi);
 		return share_hit ? -NAT_DROP_PORT_SHARE : -NAT_DROP_PORTS_FULL;
 	}
-	mi = map_get(nat);
+	return map_install(nat, net, proto, int_addr, int_port, hi,
+			   n->ext[first].ext, (uint16_t)port, midx);
+}
+
+/* the mapping record of a dynamic mapping whose port @port on external
+ * address @ext is already owned (port_set()) and whose endpoint record @hi
+ * is taken; undoes both when the table is full */
+static int map_install(struct nat *nat, unsigned net, uint8_t proto,
+		       uint32_t int_addr, uint16_t int_port, uint32_t hi,
+		       unsigned ext, uint16_t port, uint32_t *midx)
+{
+	struct nat_mapping *mp;
+	uint32_t mi = map_get(nat);
+
 	if (mi == NONE32) {
-		port_clear(nat, n->ext[first].ext, proto, (uint16_t)port);
+		port_clear(nat, ext, proto, port);
 		host_release(nat, hi);
 		return -NAT_DROP_TABLE_FULL;
 	}
@@ -382,8 +398,8 @@ int map_create_dynamic(struct nat *nat, unsigned net, uint8_t proto,
 	mp = &nat->maps[mi];
 	mp->int_addr = int_addr;
 	mp->int_port = int_port;
-	mp->ext_addr = nat->exts[n->ext[first].ext].addr;
-	mp->ext_port = (uint16_t)port;
+	mp->ext_addr = nat->exts[ext].addr;
+	mp->ext_port = port;
 	mp->proto = proto;
 	mp->net = (uint8_t)net;
 	mp->flags = 0;
@@ -394,6 +410,38 @@ int map_create_dynamic(struct nat *nat, unsigned net, uint8_t proto,
 	nat->st.mappings_created++;
 	*midx = mi;
 	return 0;
+}
+
+/**
+ * map_create_at() - a dynamic mapping on a given external port, as an
+ * earlier daemon had it (save.c); the port must be free and not held
+ * @nat:	engine
+ * @net:	network id
+ * @proto:	enum nat_proto
+ * @int_addr:	endpoint address
+ * @int_port:	endpoint port (ICMP identifier)
+ * @ext:	external address index
+ * @port:	external port
+ * @midx:	the new mapping
+ *
+ * Return: 0, -NAT_DROP_CONFLICT (the port is taken or held),
+ * -NAT_DROP_HOST_LIMIT or -NAT_DROP_TABLE_FULL
+ */
+int map_create_at(struct nat *nat, unsigned net, uint8_t proto,
+		  uint32_t int_addr, uint16_t int_port, unsigned ext,
+		  uint16_t port, uint32_t *midx)
+{
+	uint32_t hi;
+
+	if (port_test(nat, ext, proto, port) ||
+	    port_held(nat, ext, proto, port))
+		return -NAT_DROP_CONFLICT;
+	hi = host_get(nat, int_addr);
+	if (hi == NONE32)
+		return -NAT_DROP_HOST_LIMIT;
+	port_set(nat, ext, proto, port);
+	return map_install(nat, net, proto, int_addr, int_port, hi, ext, port,
+			   midx);
 }
 
 /**
@@ -553,6 +601,28 @@ static bool map_evict_unanswered(struct nat *nat, uint32_t map)
 int sess_create(struct nat *nat, uint32_t map, uint32_t rem_addr,
 		uint16_t rem_port, bool inbound, uint32_t *sidx)
 {
+	return sess_create_from(nat, map, rem_addr, rem_port, inbound, NULL,
+				sidx);
+}
+
+/**
+ * sess_create_from() - sess_create() for a session that lived before, in
+ * an earlier daemon (save.c): its TCP state, answered flags, packet count
+ * and times come from @init instead of starting afresh
+ * @nat:	engine
+ * @map:	its mapping
+ * @rem_addr:	remote address
+ * @rem_port:	remote port (0 for ICMP)
+ * @inbound:	created by an inbound packet
+ * @init:	what the session was, or NULL for a new one
+ * @sidx:	the new session
+ *
+ * Return: as sess_create()
+ */
+int sess_create_from(struct nat *nat, uint32_t map, uint32_t rem_addr,
+		     uint16_t rem_port, bool inbound,
+		     const struct sess_init *init, uint32_t *sidx)
+{
 	struct nat_mapping *mp = &nat->maps[map];
 	uint32_t si, hi, *rc = NULL;
 	struct nat_sess *s;
@@ -609,6 +679,13 @@ int sess_create(struct nat *nat, uint32_t map, uint32_t rem_addr,
 		s->flags |= SESS_HAIRPIN;
 	if (rem_addr && rem_addr == nat->nets[mp->net].cfg.host_addr)
 		s->flags |= SESS_HOSTREM;
+	if (init) {
+		s->state = init->state;
+		s->flags |= init->seen & (SESS_SEEN_IN | SESS_SEEN_OUT);
+		s->npkts = init->npkts;
+		s->last = init->last;
+		s->created = init->created;
+	}
 	s->m_prev = NONE32;
 	s->m_next = mp->sess_head;
 	if (s->m_next != NONE32)

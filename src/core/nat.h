@@ -360,6 +360,34 @@ struct nat_session_info {
 	uint32_t expires;	/* s until it expires unless refreshed */
 };
 
+/* struct nat_saved.flags */
+#define NAT_SAVED_INBOUND 0x01	/* created by an inbound packet */
+#define NAT_SAVED_STATIC 0x02	/* of a static mapping */
+#define NAT_SAVED_SEEN_IN 0x04	/* an inbound packet matched it */
+#define NAT_SAVED_SEEN_OUT 0x08	/* an outbound packet matched it */
+
+/**
+ * struct nat_saved - one session as a stopping daemon writes it down
+ * (nat_save_walk()) and the next one takes it back (nat_restore()); the
+ * handover file's record, 32 bytes, host byte order
+ */
+struct nat_saved {
+	uint32_t int_addr;	/* endpoint address */
+	uint32_t ext_addr;	/* external address */
+	uint32_t rem_addr;	/* remote address */
+	uint16_t int_port;	/* endpoint port or ICMP identifier */
+	uint16_t ext_port;	/* external port or identifier */
+	uint16_t rem_port;	/* remote port, 0 for ICMP */
+	uint8_t proto;		/* enum nat_proto */
+	uint8_t tcp_state;	/* enum nat_tcp_state */
+	uint8_t net;		/* network id */
+	uint8_t flags;		/* NAT_SAVED_* */
+	uint8_t npkts;		/* packets the engine saw, up to 255 */
+	uint8_t pad;
+	uint32_t idle;		/* s since its last packet */
+	uint32_t age;		/* s since it was created */
+};
+
 /**
  * struct nat_stats - engine-wide counters and gauges
  */
@@ -524,6 +552,10 @@ uint32_t nat_session_walk_from(struct nat *nat, uint64_t now_ms,
 					 void *ctx),
 			       void *ctx);
 unsigned nat_session_flush(struct nat *nat, int net);
+int nat_save_walk(struct nat *nat, uint64_t now_ms,
+		  int (*fn)(const struct nat_saved *r, void *ctx), void *ctx);
+int nat_restore(struct nat *nat, uint64_t now_ms, const struct nat_saved *r,
+		uint32_t away_s);
 void nat_stats_get(const struct nat *nat, struct nat_stats *st);
 
 unsigned nat_port_events(struct nat *nat, struct nat_port_event *out,

@@ -716,6 +716,12 @@ int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 			goto undo;
 		}
 	}
+	/* 5. the sessions the last daemon left, and every port the NAT now
+	 * owns in the programs' map, before cmd_commit() attaches the new
+	 * programs: from their first packet they steer the flows of the
+	 * last daemon (the host's stack would answer them with a reset) */
+	handover_load(x->nat, x->state_dir);
+	dp_ports_sync(x->dp, x->nat);
 	ret = cmd_commit(x, why, sizeof(why));
 	if (!ret) {
 		attach_check(x);

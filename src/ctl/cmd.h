@@ -70,6 +70,12 @@ struct cmd_ctx {
 typedef int (*cmd_fn)(struct cmd_ctx *x, const struct ctl_req *r,
 		      json_t **res, char *err, size_t errlen);
 
+/* handover.c: the sessions one daemon leaves the next */
+long handover_save(struct nat *nat, const char *dir);
+long handover_load(struct nat *nat, const char *dir);
+long handover_apply(struct nat *nat, const uint8_t *p, size_t len,
+		    const char *path);
+
 /* cmd.c: the transaction, the state at start, what the commands share */
 int cmd_load(struct cmd_ctx *x, bool default_network, char *err,
 	     size_t errlen);

@@ -370,6 +370,18 @@ static void client_close(struct ctl *c, struct ctl_client *cl)
 }
 
 /**
+ * ctl_handover_save() - a clean stop: write the engine's sessions down for
+ * the next daemon (handover.c)
+ * @c:		control layer
+ *
+ * Return: sessions written, or -errno (logged)
+ */
+long ctl_handover_save(struct ctl *c)
+{
+	return handover_save(c->x.nat, c->x.state_dir);
+}
+
+/**
  * ctl_close() - close the API socket and free the control layer; the engine
  * and the kernel keep their configuration (the daemon tears them down)
  * @c:		control layer, or NULL

@@ -40,6 +40,7 @@ struct ctl;
 int ctl_open(struct ctl **cp, struct nat *nat, struct dp *dp,
 	     const struct ctl_opts *o);
 void ctl_close(struct ctl *c);
+long ctl_handover_save(struct ctl *c);
 int ctl_fd(const struct ctl *c);
 void ctl_run(struct ctl *c);
 void ctl_events(struct ctl *c);

@@ -36,10 +36,17 @@
  * process's ids, sendmsg, close), all in the seccomp allow-list of
  * src/daemon/priv.c.
  *
- * SIGTERM/SIGINT: leave the loop, close the API, stop the datapath
- * (dp_close: programs and devices go, the fail-closed rules and the
- * bridges stay), free the engine. SIGKILL leaves the programs too; the
- * next start adopts and replaces all of it without opening a gap.
+ * SIGTERM/SIGINT (systemctl stop and restart): leave the loop, write the
+ * engine's sessions to the state directory (ctl_handover_save()), close
+ * the API, stop the datapath with its programs left attached (dp_close:
+ * the devices go; the programs, the fail-closed rules and the bridges
+ * stay), free the engine. Settled flows go on in the programs for the
+ * grace period (--fast-grace, DP_FAST_GRACE_S), packets for the NAT's
+ * ports are dropped rather than answered by the host; the next start
+ * takes the sessions back before it replaces the programs, so its flows
+ * keep their ports and state. SIGKILL leaves the programs too, without
+ * the sessions: after the grace period nothing is translated until a new
+ * daemon starts, afresh.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -135,6 +142,8 @@ static void usage(FILE *f)
 		"Usage: hostnatd [--state-dir DIR] [--socket PATH] "
 		"[--no-default-network] [--foreground]\n"
 		"                [--max-flows N] [--verbose] [--seccomp-log]\n"
+		"                [--metrics [ADDR:]PORT] [--no-fast-path] "
+		"[--fast-grace S]\n"
 		"  --state-dir DIR        configuration and leases (default "
 		"%s)\n"
 		"  --socket PATH          API socket (default %s)\n"
@@ -152,6 +161,13 @@ static void usage(FILE *f)
 		"translation in the\n"
 		"                         kernel's programs), for comparison "
 		"and debugging\n"
+		"  --fast-grace S         seconds the kernel's programs go on "
+		"translating settled\n"
+		"                         flows after a clean stop or while "
+		"hostnatd hangs\n"
+		"                         (default 5, 0 to 3600): what a restart "
+		"may take without\n"
+		"                         flows noticing\n"
 		"  --seccomp-log          log system calls outside the "
 		"allow-list instead of\n"
 		"                         ending the process (to find one "
@@ -320,6 +336,7 @@ int main(int argc, char **argv)
 		{ "seccomp-log", no_argument, NULL, 'L' },
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "no-fast-path", no_argument, NULL, 'F' },
+		{ "fast-grace", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -336,6 +353,8 @@ int main(int argc, char **argv)
 	struct metrics *met = NULL;
 	struct sockaddr_in met_sa;
 	bool foreground = false, want_metrics = false, fast = true;
+	bool clean = false;
+	unsigned long grace = DP_FAST_GRACE_S;
 	char merr[256];
 	int c, ret, ready[2] = { -1, -1 };
 	uint64_t seed;
@@ -375,6 +394,16 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			fast = false;
+			break;
+		case 'G':
+			errno = 0;
+			grace = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || optarg[0] == '-' ||
+			    grace > 3600) {
+				fprintf(stderr, "hostnatd: --fast-grace '%s': use "
+						"seconds from 0 to 3600\n", optarg);
+				return 2;
+			}
 			break;
 		case 'M':
 			if (metrics_parse(optarg, &met_sa, merr, sizeof(merr))) {
@@ -444,6 +473,7 @@ int main(int argc, char **argv)
 	ret = dp_open_flows(&dp, DEV_PREFIX, lim.max_flows);
 	if (ret)
 		goto out;
+	dp_fast_grace(dp, (unsigned)grace);
 	dp_tick(dp, nat);
 	if (fast)
 		dp_fast_attach(dp, nat, now_ms());
@@ -476,10 +506,20 @@ int main(int argc, char **argv)
 	}
 	notify("READY=1\n", net_count(nat, lim.max_nets), co.sock_path);
 	ret = serve(nat, dp, ctl, &lim, co.sock_path, met);
+	if (!ret) {
+		/* a clean stop: the next daemon takes over the flows */
+		long n = ctl_handover_save(ctl);
+
+		if (n >= 0)
+			log_msg(LOG_INFO, "saved %ld sessions for the next "
+				"start", n);
+		/* with no network there is nothing to carry: all goes */
+		clean = net_count(nat, lim.max_nets) > 0;
+	}
 out:
 	metrics_close(met);
 	ctl_close(ctl);
-	dp_close(dp);
+	dp_close(dp, clean);
 	nat_destroy(nat);
 	nsexec_stop();
 	if (ready[1] >= 0)

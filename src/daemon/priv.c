@@ -17,7 +17,8 @@
  *  3. a seccomp allow-list of the system calls serving makes (daemon_calls
  *     below, found by running tests/net with --seccomp-log), socket()
  *     only for AF_UNIX, AF_NETLINK, AF_PACKET and AF_INET, ioctl() only
- *     for the interface queries in daemon_ioctls, tgkill() only to itself.
+ *     for the interface queries and TUNSETPERSIST in daemon_ioctls,
+ *     tgkill() only to itself.
  * Anything else kills the process (SCMP_ACT_KILL_PROCESS), not EPERM: a
  * daemon that does what it never does is most likely being exploited, and
  * an EPERM would let an exploit probe on, or leave a half-working daemon
@@ -37,6 +38,7 @@
  * way to open a socket of another family.
  */
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <linux/capability.h>
 #include <linux/nsfs.h>
 #include <linux/sockios.h>
@@ -112,9 +114,11 @@ static const int helper_families[] = {
 };
 
 /* ioctl() requests: interface flags, index, name (libc's
- * if_nametoindex(), if_indextoname()), ethtool (link kind), namespace type */
+ * if_nametoindex(), if_indextoname()), ethtool (link kind), namespace
+ * type; a clean stop keeps the TUN devices (tun_persist()) */
 static const unsigned long daemon_ioctls[] = {
 	SIOCGIFFLAGS, SIOCGIFINDEX, SIOCGIFNAME, SIOCETHTOOL, NS_GET_NSTYPE,
+	TUNSETPERSIST,
 };
 static const unsigned long helper_ioctls[] = {
 	SIOCGIFINDEX, NS_GET_NSTYPE,

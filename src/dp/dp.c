@@ -128,6 +128,7 @@ struct dp {
 	struct nat_port_event *events;
 	struct nat_fast_event *fevents;
 	bool fast;			/* dp_fast_attach() was called */
+	unsigned grace_s;		/* dp_fast_grace() */
 	uint64_t fast_errors;		/* sessions not given to the fast path */
 	uint64_t own_errors;	/* own_map updates that failed (full) */
 	unsigned port_if[DP_MAX_PORTS];	/* bridge ports the program runs on */
@@ -315,6 +316,7 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 		return -ENOMEM;
 	for (d = 0; d < DP_NDEV; d++)
 		dp->fd[d] = -1;
+	dp->grace_s = DP_FAST_GRACE_S;
 	dp->ports = calloc(3 * 65536, sizeof(uint32_t));
 	dp->binds = calloc(DP_MAX_BINDS, sizeof(*dp->binds));
 	dp->events = calloc(DP_EVENTS, sizeof(*dp->events));
@@ -348,6 +350,9 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 			goto fail;
 		}
 		dp->fd[d] = ret;
+		/* the device a clean stop left (tun_persist()), or a new
+		 * one: either way it goes with a daemon that dies */
+		tun_persist(dp->fd[d], false);
 		dev_sysctls(dp->name[d]);
 		ret = nl_link_up(&dp->nl, dp->ifindex[d]);
 		if (ret) {
@@ -409,7 +414,7 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 	*dpp = dp;
 	return 0;
 fail:
-	dp_close(dp);
+	dp_close(dp, false);
 	return ret < 0 ? ret : -EINVAL;
 }
 
@@ -1010,10 +1015,12 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 		if (ret && !first)
 			first = ret;
 	}
-	/* 3. uplinks and maps */
-	ret = uplinks_sync(dp, st);
+	/* 3. maps, then uplinks: a program attached to an uplink knows the
+	 * external addresses from its first packet (a restarted daemon's
+	 * flows would otherwise reach the host's stack and be reset) */
+	ret = maps_sync(dp, st);
 	if (!ret)
-		ret = maps_sync(dp, st);
+		ret = uplinks_sync(dp, st);
 	if (ret && !first)
 		first = ret;
 	/* 4. what the old state had and the new one does not */
@@ -1042,26 +1049,50 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 }
 
 /**
- * dp_close() - stop: the programs and the TUN devices go, the fail-closed
- * rules, tables and the bridges stay (only a network's removal takes them)
- * @dp:		datapath, may be NULL
+ * dp_fast_grace() - how long the fast path outlives a daemon that stopped
+ * beating (stopped, killed, hung): the restart window it bridges
+ * @dp:		datapath
+ * @s:		seconds (0: it stops with the daemon's last beat)
  */
-void dp_close(struct dp *dp)
+void dp_fast_grace(struct dp *dp, unsigned s)
+{
+	dp->grace_s = s;
+}
+
+/**
+ * dp_close() - stop: the fail-closed rules, tables and the bridges stay
+ * (only a network's removal takes them)
+ * @dp:		datapath, may be NULL
+ * @keep:	a clean stop: the programs stay attached and the TUN devices
+ *		stay (persistent, without a reader they drop what they are
+ *		given), so that settled flows go on for the grace period
+ *		(dp_fast_grace()) while the next daemon starts, and every
+ *		packet for the NAT's ports is dropped, never answered by the
+ *		host's stack; false (a start that failed, no network): the
+ *		programs are detached with the heartbeat stopped and the TUN
+ *		devices go
+ */
+void dp_close(struct dp *dp, bool keep)
 {
 	int d;
 
 	if (!dp)
 		return;
 	if (dp->steer_ok) {
-		steer_fast_alive(&dp->steer, 0);	/* nothing carried now */
-		steer_close(&dp->steer);
+		if (!keep)
+			steer_fast_alive(&dp->steer, 0); /* nothing carried */
+		steer_close(&dp->steer, keep);
 	}
 	if (dp->orig_saved)
 		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
 			 dp->reserved_orig);
 	for (d = 0; d < DP_NDEV; d++) {
-		if (dp->fd[d] >= 0)
+		if (dp->fd[d] >= 0) {
+			/* kept: the fast path's route lookups start from it */
+			if (keep && dp->steer_ok)
+				tun_persist(dp->fd[d], true);
 			close(dp->fd[d]);
+		}
 		free(dp->slots[d]);
 	}
 	nl_close(&dp->nl);
@@ -1213,7 +1244,7 @@ void dp_fast_attach(struct dp *dp, struct nat *nat, uint64_t now_ms)
 	nat_fast_attach_state(nat, dp->steer.state + 1);
 	dp->fast = true;
 	steer_fast_alive(&dp->steer, (uint32_t)(now_ms / 1000) +
-					     DP_FAST_GRACE_S);
+					     dp->grace_s);
 }
 
 /**
@@ -1256,7 +1287,7 @@ void dp_fast_alive(struct dp *dp, uint64_t now_ms)
 {
 	if (dp->fast)
 		steer_fast_alive(&dp->steer, (uint32_t)(now_ms / 1000) +
-						     DP_FAST_GRACE_S);
+						     dp->grace_s);
 }
 
 /**

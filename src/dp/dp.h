@@ -23,7 +23,8 @@
  * Kernel configuration is declarative: the control layer describes the whole
  * desired state (struct dp_state) and dp_sync() makes the kernel match it,
  * adding and removing what differs. dp_open() first removes whatever an
- * earlier daemon left behind (a crash), dp_close() removes everything.
+ * earlier daemon left behind (a crash); dp_close() removes the devices and,
+ * unless the stop is clean, the programs.
  */
 #ifndef HOSTNAT_DP_H
 #define HOSTNAT_DP_H
@@ -221,7 +222,8 @@ void dp_fast_attach(struct dp *dp, struct nat *nat, uint64_t now_ms);
 void dp_fast_sync(struct dp *dp, struct nat *nat);
 void dp_fast_alive(struct dp *dp, uint64_t now_ms);
 void dp_fast_counters(const struct dp *dp, uint64_t out[4]);
-void dp_close(struct dp *dp);
+void dp_fast_grace(struct dp *dp, unsigned s);
+void dp_close(struct dp *dp, bool keep);
 int dp_sync(struct dp *dp, const struct dp_state *st);
 const char *dp_error(const struct dp *dp);
 void dp_counters(struct dp *dp, uint64_t drops[DP_DROP_N]);

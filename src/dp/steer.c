@@ -192,7 +192,7 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 		goto fail;
 	return 0;
 fail:
-	steer_close(s);
+	steer_close(s, false);
 	return ret < 0 ? ret : -EINVAL;
 }
 
@@ -207,10 +207,12 @@ static int detach(unsigned ifindex)
 }
 
 /**
- * steer_close() - detach from every interface and unload
+ * steer_close() - unload, detaching from every interface unless @keep
  * @s:		state
+ * @keep:	the programs stay attached (with their maps, which the
+ *		kernel keeps while a program uses them)
  */
-void steer_close(struct steer *s)
+void steer_close(struct steer *s, bool keep)
 {
 	unsigned i;
 
@@ -223,7 +225,7 @@ void steer_close(struct steer *s)
 		s->state = NULL;
 	}
 
-	for (i = 0; i < s->nattached; i++)
+	for (i = 0; i < s->nattached && !keep; i++)
 		detach(s->attached[i]);
 	s->nattached = 0;
 	if (s->obj)

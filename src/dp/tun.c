@@ -10,8 +10,13 @@
  * to 64 KiB stands for many segments). TUNSETOFFLOAD tells the kernel we
  * take those, so bulk TCP arrives as super-packets and the engine
  * translates each once; written back with the same header, the kernel (or
- * the next device) segments them. The device is not persistent: it
- * disappears with the daemon, and with it the routes through it.
+ * the next device) segments them. The device is not persistent while a
+ * daemon runs: it disappears with a daemon that dies, and with it the
+ * routes through it. A clean stop makes it persistent (tun_persist())
+ * so that the programs that name it (the fast path's route lookups
+ * start from it) go on working until the next daemon opens it again,
+ * by the same name, and makes it non-persistent. Without a reader, a
+ * persistent TUN device drops what it is given.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,4 +116,16 @@ int tun_write(int fd, const uint8_t *vnet, const uint8_t *pkt, uint32_t len)
 	};
 
 	return writev(fd, iov, 2) < 0 ? -errno : 0;
+}
+
+/**
+ * tun_persist() - whether the device outlives its last file descriptor
+ * @fd:		the device's descriptor
+ * @on:		true: it stays (a clean stop); false: it goes with @fd
+ *
+ * Return: 0, -errno
+ */
+int tun_persist(int fd, bool on)
+{
+	return ioctl(fd, TUNSETPERSIST, on ? 1UL : 0UL) < 0 ? -errno : 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * hostnat - hash.c: FNV-1a over strings
+ * hostnat - hash.c: FNV-1a over strings and buffers
  *
  * Theory of operation
  * -------------------
@@ -27,5 +27,23 @@ uint32_t lib_fnv1a(const char *s, uint32_t h)
 {
 	while (*s)
 		h = (h ^ (uint8_t)*s++) * FNV1A_PRIME;
+	return h;
+}
+
+/**
+ * lib_fnv1a_buf() - fold bytes into a 32-bit FNV-1a hash (a check of a
+ * file's integrity, not a defence against anyone)
+ * @p:	bytes
+ * @n:	how many
+ * @h:	starting value: LIB_FNV1A_INIT, or the hash of what came before
+ *
+ * Return: the hash after the @n bytes at @p
+ */
+uint32_t lib_fnv1a_buf(const void *p, size_t n, uint32_t h)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * FNV1A_PRIME;
 	return h;
 }

@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	}
 	close(ep);
 	ctl_close(c);
-	dp_close(dp);
+	dp_close(dp, false);
 	nat_destroy(nat);
 	return 0;
 }

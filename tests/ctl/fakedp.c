@@ -53,8 +53,15 @@ void dp_fast_counters(const struct dp *dp, uint64_t out[4])
 	memset(out, 0, 4 * sizeof(out[0]));
 }
 
-void dp_close(struct dp *dp)
+void dp_ports_sync(struct dp *dp, struct nat *nat)
 {
+	(void)dp;
+	(void)nat;
+}
+
+void dp_close(struct dp *dp, bool keep)
+{
+	(void)keep;
 	free(dp);
 }
 

@@ -108,7 +108,7 @@ static int teardown(void **state)
 
 	ctl_close(f->c);
 	nat_destroy(f->nat);
-	dp_close(f->dp);
+	dp_close(f->dp, false);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	if (system(cmd))
 		return -1;

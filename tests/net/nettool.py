@@ -47,6 +47,30 @@ Every client has a timeout and says why it failed:
         bytes or more), MF set, protocol UDP, random identifications,
         8 bytes of payload, SRC -> DST, R a second (default 8000);
         prints "sent K errors E"; exit 0
+  udp-ping ADDR PORT --count N [--interval-ms F] [--sport P] [--src A]
+        [--size N]
+        [--ttl-probes T,T,...] [--progress FILE] [--timeout S]
+        N numbered datagrams to an echo server, one every F ms (default
+        10), each answer read; half-way, one probe per TTL T from the same
+        socket (IP_RECVERR): "probe ttl T icmp TYPE/CODE from ADDR", or
+        "probe ttl T echo" when the server answered it, or "... none";
+        prints "echoed K/N"; exit 0 iff K=N
+  tcp-chat ADDR PORT --rounds N [--sport P] [--close fin|rst]
+        [--timeout S] [--size N] [--interval-ms F] [--progress FILE]:
+        to a tcp-server: its line, then N messages of N bytes each
+        echoed, F ms apart ("rounds K" in FILE every 10); then FIN (shutdown, read to the
+        end) or RST (SO_LINGER 0); prints the line and "rounds K/N";
+        exit 0 iff K=N
+  icmp-error DST --type T --code C --quote SRC:SPORT-DST:DPORT
+        [--proto udp|tcp] [--mtu M]: one ICMP error to DST (raw socket)
+        quoting an IPv4 header and 8 bytes of a datagram SRC -> DST
+  raw-tcp DST DPORT --sport P [--flags F] [--data TEXT] [--seq N]
+        one TCP segment (raw socket; F of "FSRPAU", default "A")
+  raw-udp DST DPORT --sport P [--data TEXT] [--no-csum]
+        [--iface IF --dst-mac MAC]
+        one UDP datagram (raw socket), with checksum 0 if asked; with
+        --iface, a whole frame out of IF (AF_PACKET) to MAC (another
+        host's, broadcast), from the address the route to DST picks
 """
 import argparse
 import hashlib
@@ -448,6 +472,223 @@ def frag_flood(a):
     return 0
 
 
+def _errqueue(s):
+    """one entry of the socket's error queue: (type, code, offender)"""
+    try:
+        _, anc, _, _ = s.recvmsg(2048, 512, socket.MSG_ERRQUEUE |
+                                 socket.MSG_DONTWAIT)
+    except (BlockingIOError, InterruptedError, socket.timeout):
+        return None
+    for level, typ, data in anc:
+        if level == socket.IPPROTO_IP and typ == 11:  # IP_RECVERR
+            # struct sock_extended_err, then the offender's sockaddr_in
+            _, origin, etype, ecode = struct.unpack_from("=IBBB", data)
+            off = socket.inet_ntoa(data[16 + 4:16 + 8])
+            if origin == 2:  # SO_EE_ORIGIN_ICMP
+                return (etype, ecode, off)
+    return None
+
+
+def udp_ping(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IP, 11, 1)  # IP_RECVERR
+    if a.sport or a.src:
+        s.bind((a.src or "0.0.0.0", a.sport))
+    s.connect((a.addr, a.port))
+    s.settimeout(a.timeout)
+    ttl0 = s.getsockopt(socket.IPPROTO_IP, socket.IP_TTL)
+    probes = [int(t) for t in a.ttl_probes.split(",") if t]
+    pad = b"." * max(0, a.size - 16)
+    echoed = 0
+
+    def progress(i):
+        if a.progress:
+            with open(a.progress + ".tmp", "w") as f:
+                f.write("sent %d echoed %d\n" % (i, echoed))
+            os.rename(a.progress + ".tmp", a.progress)
+
+    def probe(ttl):
+        while _errqueue(s):
+            pass
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+        tag = b"probe %d" % ttl
+        s.send(tag)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl0)
+        end = time.monotonic() + a.timeout
+        while time.monotonic() < end:
+            e = _errqueue(s)
+            if e:
+                return "icmp %d/%d from %s" % e
+            try:
+                d = s.recv(65535, socket.MSG_DONTWAIT)
+                if d == tag:
+                    return "echo"
+            except (BlockingIOError, InterruptedError, socket.timeout):
+                pass
+            except OSError:
+                pass  # the error itself; its entry is in the queue
+            time.sleep(0.01)
+        return "none"
+
+    for i in range(a.count):
+        if probes and i == a.count // 2:
+            for t in probes:
+                print("probe ttl %d %s" % (t, probe(t)))
+                sys.stdout.flush()
+        msg = b"ping %d " % i + pad
+        t0 = time.monotonic()
+        try:
+            s.send(msg)
+            while True:
+                d = s.recv(65535)
+                if d == msg:
+                    echoed += 1
+                    break
+        except socket.timeout:
+            pass
+        except OSError as e:
+            print("error %s at %d" % (e, i))
+            while True:
+                q = _errqueue(s)
+                if not q:
+                    break
+                print("errqueue icmp %d/%d from %s" % q)
+        if i % 10 == 9:
+            progress(i + 1)
+        left = a.interval_ms / 1000.0 - (time.monotonic() - t0)
+        if left > 0:
+            time.sleep(left)
+    progress(a.count)
+    print("echoed %d/%d" % (echoed, a.count))
+    return 0 if echoed == a.count else 1
+
+
+def tcp_chat(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.settimeout(a.timeout)
+    if a.sport:
+        s.bind(("0.0.0.0", a.sport))
+    s.connect((a.addr, a.port))
+    f = s.makefile("rb")
+    done = 0
+    line = ""
+    try:
+        for i in range(a.rounds):
+            msg = (b"%06d" % i) + b"x" * (a.size - 7) + b"\n"
+            s.sendall(msg)
+            if i == 0:
+                line = f.readline().decode(errors="replace").strip()
+            if f.readline() != msg:
+                break
+            done += 1
+            if a.progress and i % 10 == 9:
+                with open(a.progress + ".tmp", "w") as pf:
+                    pf.write("rounds %d\n" % done)
+                os.rename(a.progress + ".tmp", a.progress)
+            if a.interval_ms:
+                time.sleep(a.interval_ms / 1000.0)
+    except OSError as e:
+        print("error %s" % e)
+    print(line)
+    print("rounds %d/%d" % (done, a.rounds))
+    sys.stdout.flush()
+    if a.close == "rst":
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack("ii", 1, 0))
+        f.close()
+        s.close()
+    else:
+        s.shutdown(socket.SHUT_WR)
+        try:
+            while f.read(4096):
+                pass
+        except OSError:
+            pass
+        f.close()
+        s.close()
+    return 0 if done == a.rounds else 1
+
+
+def _addr_port(t):
+    h, p = t.rsplit(":", 1)
+    return socket.inet_aton(h), int(p)
+
+
+def icmp_error(a):
+    (qs, qsp), (qd, qdp) = (_addr_port(t) for t in a.quote.split("-"))
+    proto = socket.IPPROTO_UDP if a.proto == "udp" else socket.IPPROTO_TCP
+    ih = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + 64, 0x1234,
+                     0x4000, 63, proto, 0, qs, qd)
+    ih = ih[:10] + struct.pack("!H", csum16(ih)) + ih[12:]
+    if a.proto == "udp":
+        l4 = struct.pack("!HHHH", qsp, qdp, 8 + 64, 0)
+    else:
+        l4 = struct.pack("!HHI", qsp, qdp, 0x10000000)
+    rest = struct.pack("!HH", 0, a.mtu) if a.type == 3 and a.code == 4 \
+        else b"\0\0\0\0"
+    body = ih + l4
+    m = struct.pack("!BBH", a.type, a.code, 0) + rest + body
+    m = m[:2] + struct.pack("!H", csum16(m)) + m[4:]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.sendto(m, (a.dst, 0))
+    print("sent icmp %d/%d to %s quoting %s" % (a.type, a.code, a.dst,
+                                                a.quote))
+    return 0
+
+
+def raw_tcp(a):
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.connect((a.dst, a.dport))
+    src = r.getsockname()[0]
+    r.close()
+    flags = sum(1 << "FSRPAU".index(c) for c in a.flags)
+    data = a.data.encode()
+    hdr = struct.pack("!HHIIBBHHH", a.sport, a.dport, a.seq, a.ack if
+                      "A" in a.flags else 0, 5 << 4, flags, 64240, 0, 0)
+    seg = hdr + data
+    pseudo = socket.inet_aton(src) + socket.inet_aton(a.dst) + \
+        struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg))
+    c = csum16(pseudo + seg)
+    seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s.sendto(seg, (a.dst, 0))
+    print("sent tcp %s %s:%d > %s:%d len %d" % (a.flags, src, a.sport,
+                                              a.dst, a.dport, len(data)))
+    return 0
+
+
+def raw_udp(a):
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.connect((a.dst, a.dport))
+    src = r.getsockname()[0]
+    r.close()
+    data = a.data.encode()
+    seg = struct.pack("!HHHH", a.sport, a.dport, 8 + len(data), 0) + data
+    if not a.no_csum:
+        c = csum16(socket.inet_aton(src) + socket.inet_aton(a.dst) +
+                   struct.pack("!BBH", 0, socket.IPPROTO_UDP, len(seg)) + seg)
+        seg = seg[:6] + struct.pack("!H", c or 0xffff) + seg[8:]
+    if a.iface:
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(seg), 0x4242,
+                         0x4000, 64, socket.IPPROTO_UDP, 0,
+                         socket.inet_aton(src), socket.inet_aton(a.dst))
+        ip = ip[:10] + struct.pack("!H", csum16(ip)) + ip[12:]
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((a.iface, 0))
+        dmac = bytes.fromhex(a.dst_mac.replace(":", ""))
+        s.send(dmac + s.getsockname()[4] + b"\x08\x00" + ip + seg)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW,
+                          socket.IPPROTO_UDP)
+        s.sendto(seg, (a.dst, 0))
+    print("sent udp %s:%d > %s:%d len %d%s" % (
+        src, a.sport, a.dst, a.dport, len(data),
+        " no checksum" if a.no_csum else ""))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -513,12 +754,58 @@ def main():
     q.add_argument("--count", type=int, required=True)
     q.add_argument("--rate", type=float, default=8000)
     q.add_argument("--max-time", type=float, default=20)
+    q = sub.add_parser("udp-ping")
+    q.add_argument("addr")
+    q.add_argument("port", type=int)
+    q.add_argument("--count", type=int, required=True)
+    q.add_argument("--interval-ms", type=float, default=10)
+    q.add_argument("--sport", type=int, default=0)
+    q.add_argument("--size", type=int, default=0)
+    q.add_argument("--src", default="")
+    q.add_argument("--ttl-probes", default="")
+    q.add_argument("--progress", default="")
+    q.add_argument("--timeout", type=float, default=2)
+    q = sub.add_parser("tcp-chat")
+    q.add_argument("addr")
+    q.add_argument("port", type=int)
+    q.add_argument("--rounds", type=int, required=True)
+    q.add_argument("--sport", type=int, default=0)
+    q.add_argument("--close", choices=("fin", "rst"), default="fin")
+    q.add_argument("--interval-ms", type=float, default=0)
+    q.add_argument("--progress", default="")
+    q.add_argument("--size", type=int, default=100)
+    q.add_argument("--timeout", type=float, default=5)
+    q = sub.add_parser("icmp-error")
+    q.add_argument("dst")
+    q.add_argument("--type", type=int, required=True)
+    q.add_argument("--code", type=int, required=True)
+    q.add_argument("--quote", required=True)
+    q.add_argument("--proto", choices=("udp", "tcp"), default="udp")
+    q.add_argument("--mtu", type=int, default=0)
+    q = sub.add_parser("raw-tcp")
+    q.add_argument("dst")
+    q.add_argument("dport", type=int)
+    q.add_argument("--sport", type=int, required=True)
+    q.add_argument("--flags", default="A")
+    q.add_argument("--data", default="")
+    q.add_argument("--seq", type=int, default=1)
+    q.add_argument("--ack", type=int, default=1)
+    q = sub.add_parser("raw-udp")
+    q.add_argument("dst")
+    q.add_argument("dport", type=int)
+    q.add_argument("--sport", type=int, required=True)
+    q.add_argument("--data", default="")
+    q.add_argument("--no-csum", action="store_true")
+    q.add_argument("--iface", default="")
+    q.add_argument("--dst-mac", default="ff:ff:ff:ff:ff:ff")
     a = p.parse_args()
     fn = {"tcp-server": tcp_server, "udp-server": udp_server,
           "tcp-client": tcp_client, "udp-client": udp_client,
           "conc": conc, "udp-stream": udp_stream, "pmtu": pmtu,
           "flood": flood, "udp-flows": udp_flows,
-          "frag-flood": frag_flood}[a.cmd]
+          "frag-flood": frag_flood, "udp-ping": udp_ping,
+          "tcp-chat": tcp_chat, "icmp-error": icmp_error,
+          "raw-tcp": raw_tcp, "raw-udp": raw_udp}[a.cmd]
     return fn(a) or 0
 
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Configuration persists: network, settings, static and dynamic mappings
 # are back after a clean restart (SIGTERM); a clean stop removes the
-# devices, programs and reserved ports, and keeps the network closed: its
+# reserved ports, leaves the programs attached and the TUN devices (for
+# the flows of the next start), and keeps the network closed: its
 # fail-closed rules stay until "network del".
 . "$(dirname "$0")/lib.sh"
 setup
@@ -29,18 +30,22 @@ hn_stop
 check_eq "SIGTERM: hostnatd exits 0" 0 $?
 check_eq "clean stop: only the fail-closed rules stay" \
 "7500:	from all to 172.16.0.0/16 iif lo lookup main
-7501:	from all to 172.16.0.0/16 iif hn-out [detached] lookup main
-7501:	from all to 172.16.0.0/16 iif hn-in [detached] lookup main
+7501:	from all to 172.16.0.0/16 iif hn-out lookup main
+7501:	from all to 172.16.0.0/16 iif hn-in lookup main
 7700:	from all iif br0 lookup 77000
 7800:	from all to 172.16.0.0/16 blackhole" \
 	"$(ip -n $P-host rule list | grep -v -E '^(0|32766|32767):')"
 check_match "clean stop: the network's table holds only its blackhole" \
 	"^blackhole default .*metric 4294967295 *$" \
 	"$(ip -n $P-host route show table 77000)"
-check_eq "clean stop: no hn-* device left" "" \
-	"$(ip -n $P-host -o link show | grep -Eo ' hn-[a-z]+' )"
-check_eq "clean stop: no tc filter left on up0" "" \
-	"$(ip netns exec $P-host tc filter show dev up0 ingress 2>/dev/null)"
+check_eq "clean stop: the TUN devices stay (persistent, for the programs)" \
+	"hn-out hn-in" \
+	"$(ip -n $P-host -o link show | grep -Eo ' hn-[a-z]+' | tr -d ' ' | tr '\n' ' ' | sed 's/ $//')"
+# the programs stay (they carry settled flows for the grace period and
+# drop, never let the host answer, what comes for the NAT's ports)
+check_match "clean stop: the program stays on up0 (fail-closed, for the next start)" \
+	"bpf .*hostnat_steer" \
+	"$(ip netns exec $P-host tc filter show dev up0 ingress 2>/dev/null | tr '\n' ' ')"
 check_eq "clean stop: the existing bridge br0 stays, with its address" "172.16.0.1/16" \
 	"$(ip -n $P-host -o -4 addr show dev br0 | awk '{print $4}')"
 check_match "clean stop: ip_local_reserved_ports emptied" "^$" \

@@ -58,6 +58,7 @@
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/in.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_endian.h>
@@ -411,11 +412,24 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 	       a[4] == b[4] && a[5] == b[5];
 }
 
+/* s after the heartbeat's end that the NAT's ports stay the NAT's: a
+ * restart that takes longer than the grace period still finds its flows
+ * (their packets dropped, not answered by the host's stack with a reset);
+ * a daemon that stays away gives the host its ports back */
+#define OWN_LINGER_S 60
+
 static __always_inline int owned(__u32 addr, __u32 proto, __u16 port)
 {
 	struct own_key k = { .addr = addr, .port = port, .proto = (__u8)proto };
+	__u32 slot = 0, now;
+	__u64 *alive;
 
-	return bpf_map_lookup_elem(&own_map, &k) != NULL;
+	if (!bpf_map_lookup_elem(&own_map, &k))
+		return 0;
+	alive = bpf_map_lookup_elem(&seen_map, &slot);
+	now = (__u32)(bpf_ktime_get_ns() / 1000000000ull);
+	/* never beat (--no-fast-path) or beating: the NAT's */
+	return !alive || !*alive || now <= (__u32)*alive + OWN_LINGER_S;
 }
 
 static __always_inline int nat_proto(__u8 ipproto)
@@ -1211,6 +1225,11 @@ int hostnat_steer(struct __sk_buff *skb)
 		k.addr = daddr;
 		if (bpf_map_lookup_elem(&prefix_map, &k))
 			return drop(DROP_UNSOLICITED);
+		/* a frame not sent to this host (another's MAC, a link
+		 * broadcast or multicast): no router takes it (RFC 1812
+		 * 5.3.4), and the kernel's ip_rcv() drops it */
+		if (skb->pkt_type != PACKET_HOST)
+			return TC_ACT_OK;
 		if (l2 == 14 && bpf_map_lookup_elem(&ext_map, &daddr)) {
 			verdict = fast_path(skb, ip, end, tg, FAST_IN);
 			if (verdict >= 0)
