@@ -15,7 +15,8 @@
 # times and reports the median of each figure; BENCH_DIR is the reference scripts'
 # directory (default: ../shared/bench next to the repository, the project's
 # reference topology). Needs root, iperf3, sockperf, wrk, nginx-light
-# (scripts/deps --bench).
+# (scripts/deps --bench). ONLY=newconn measures the new-connection figure
+# alone (bench/newconn.sh on the same topology), for quick iterations.
 set -u
 D=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$D/.." && pwd)
@@ -67,7 +68,9 @@ for r in $(seq "$RUNS"); do
 			[ $nat = slow ] && args=--no-fast-path
 		fi
 		echo "run $r: $nat NAT ..." >&2
-		HOSTNATD_ARGS=$args timeout 300 bash "$BENCH_DIR/bench.sh" "$p" \
+		bench=$BENCH_DIR/bench.sh
+		[ "${ONLY:-}" = newconn ] && bench=$D/newconn.sh
+		BENCH_DIR=$BENCH_DIR HOSTNATD_ARGS=$args timeout 300 bash "$bench" "$p" \
 			"$script" >"$W/$nat.$r" 2>&1
 		sed 's/^/    /' "$W/$nat.$r" >&2
 		if [ $nat != kernel ] && [ -s "/tmp/$p-hostnat/hostnatd.log" ]; then

@@ -70,6 +70,11 @@ enum key_kind {
 				 * unanswered one to evict */
 #define FRAG_EVICT_WALK_MAX 64	/* entries looked at to find held buffers */
 
+/* struct nat_sess.fast */
+#define FAST_ON 1		/* its keys are the fast path's */
+#define FAST_DYING 2		/* expired: keys being deleted, last use
+				 * re-checked before it is freed */
+
 /* answered: the other side spoke (inbound-created: the endpoint answered;
  * endpoint-created: an inbound packet matched) */
 static inline bool sess_answered(uint8_t flags)
@@ -97,7 +102,9 @@ struct nat_sess {
 	uint32_t m_prev;	/* previous session of the same mapping */
 	uint8_t flags;		/* SESS_* */
 	uint8_t net;		/* network id */
-	uint8_t fast;		/* the fast path may carry it (fast.c) */
+	uint8_t fast;		/* FAST_ON: the fast path may carry it,
+				 * FAST_DYING: its keys are being deleted
+				 * (fast.c); 0: neither */
 	uint8_t npkts;		/* packets the engine saw, up to 255 */
 };
 
@@ -272,6 +279,8 @@ struct nat {
 	volatile uint32_t *fast_seen;	/* NULL: no fast path */
 	uint32_t fast_base;		/* t0 in CLOCK_MONOTONIC seconds */
 	uint32_t fast_n;		/* sessions fast_seen has room for */
+	volatile uint64_t *fast_state;	/* TCP state of fast session i, moved
+					 * by the datapath too; NULL: none */
 
 	struct nat_sess *sess;
 	uint32_t sess_free;
@@ -397,7 +406,13 @@ void map_claim_outkey(struct nat *nat, uint32_t midx);
 void flow_rebuild(struct nat *nat);
 void fast_publish(struct nat *nat, uint32_t si);
 void fast_unlink(struct nat *nat, uint32_t si);
+void fast_dying(struct nat *nat, uint32_t si);
+void fast_revive(struct nat *nat, uint32_t si);
 uint32_t fast_last(const struct nat *nat, uint32_t si);
+uint8_t fast_state_of(const struct nat *nat, uint32_t si);
+void fast_state_pull(struct nat *nat, uint32_t si);
+void fast_tcp_track(struct nat *nat, uint32_t si, bool outbound,
+		    uint8_t flags);
 void ev_sess(struct nat *nat, uint32_t si, uint8_t kind, uint8_t reason);
 uint32_t flow_timeout(const struct nat *nat, const struct nat_sess *s);
 void flow_expire(struct nat *nat, unsigned budget);

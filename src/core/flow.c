@@ -542,6 +542,7 @@ static void sess_unlink(struct nat *nat, uint32_t si, uint8_t reason)
 	struct nat_sess *s = &nat->sess[si];
 	struct nat_mapping *mp = &nat->maps[s->map];
 
+	fast_state_pull(nat, si);	/* where the fast path left it */
 	ev_sess(nat, si, NAT_EV_END, reason);
 	fast_unlink(nat, si);	/* its keys out of the kernel first */
 
@@ -799,15 +800,23 @@ void flow_expire(struct nat *nat, unsigned budget)
 			if (!(s->flags & SESS_LIVE)) {
 				sess_free(nat, si);
 			} else {
-				if (s->fast)	/* the fast path's packets */
+				if (s->fast) {	/* the fast path's packets */
 					s->last = fast_last(nat, si);
+					fast_state_pull(nat, si);
+				}
 				exp = s->last + flow_timeout(nat, s);
-				if (exp <= nat->now) {
+				if (exp <= nat->now && s->fast == FAST_ON) {
+					/* keys out, then a second look */
+					fast_dying(nat, si);
+					wheel_place(nat, si, nat->now + 1);
+				} else if (exp <= nat->now) {
 					sess_unlink(nat, si,
 						    end_reason_expired(s));
 					sess_free(nat, si);
 					nat->st.sessions_expired++;
 				} else {
+					/* used meanwhile: in the kernel again */
+					fast_revive(nat, si);
 					wheel_place(nat, si, exp);
 				}
 			}

@@ -26,14 +26,19 @@
 static void sess_info(const struct nat *nat, const struct nat_sess *s,
 		      struct nat_session_info *si)
 {
-	/* with the fast path's packets: the kernel's last-use times */
-	uint32_t to = flow_timeout(nat, s),
-		 idle = nat->now - fast_last(nat, (uint32_t)(s - nat->sess));
+	/* with the fast path's packets: the kernel's last-use times and
+	 * the TCP state it moved them to */
+	uint32_t i = (uint32_t)(s - nat->sess);
+	struct nat_sess now = *s;
+	uint32_t to, idle = nat->now - fast_last(nat, i);
+
+	now.state = fast_state_of(nat, i);
+	to = flow_timeout(nat, &now);
 
 	*si = (struct nat_session_info){
 		.net = s->net,
 		.proto = s->proto,
-		.tcp_state = s->state,
+		.tcp_state = now.state,
 		.int_addr = s->int_addr,
 		.int_port = s->int_port,
 		.ext_addr = s->ext_addr,

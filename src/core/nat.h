@@ -566,6 +566,7 @@ int nat_port_walk(const struct nat *nat,
 		  void *ctx);
 void nat_fast_attach(struct nat *nat, volatile uint32_t *seen,
 		     uint32_t nslots, uint64_t now_ms);
+void nat_fast_attach_state(struct nat *nat, volatile uint64_t *state);
 unsigned nat_fast_events(struct nat *nat, struct nat_fast_event *out,
 			 unsigned max, bool *resync);
 int nat_fast_walk(struct nat *nat,

@@ -87,7 +87,7 @@ int nat_save_walk(struct nat *nat, uint64_t now_ms,
 			.ext_port = s->ext_port,
 			.rem_port = s->rem_port,
 			.proto = s->proto,
-			.tcp_state = s->state,
+			.tcp_state = fast_state_of(nat, i), /* the kernel may have moved it */
 			.net = s->net,
 			.flags = saved_flags(s),
 			.npkts = s->npkts,

@@ -276,7 +276,7 @@ void xlate_out_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 		if ((pi->tcp_flags & TCP_SYN) && nat->st.syn_held)
 			syn_cancel(nat, s->ext_addr, s->ext_port, s->rem_addr,
 				   s->rem_port);
-		tcp_track(s, true, pi->tcp_flags);
+		fast_tcp_track(nat, si, true, pi->tcp_flags);
 	}
 	s->last = nat->now;
 	s->flags |= SESS_SEEN_OUT; /* answered, if created from outside */
@@ -410,7 +410,7 @@ void xlate_in_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 	struct nat_sess *s = &nat->sess[si];
 
 	if (s->proto == NAT_TCP)
-		tcp_track(s, false, pi->tcp_flags);
+		fast_tcp_track(nat, si, false, pi->tcp_flags);
 	if (!(s->flags & SESS_SEEN_IN))
 		s->flags |= SESS_SEEN_IN; /* answered, if the endpoint's */
 	if (s->proto != NAT_UDP || nat->nets[s->net].cfg.udp_inbound_refresh)

@@ -1286,6 +1286,8 @@ void dp_fast_attach(struct dp *dp, struct nat *nat, uint64_t now_ms)
 		return;
 	nat_fast_attach(nat, (volatile uint32_t *)(dp->steer.seen + 1),
 			dp->steer.max_flows, now_ms);
+	/* the TCP states the programs move (FIN, RST), read back */
+	nat_fast_attach_state(nat, dp->steer.state + 1);
 	dp->fast = true;
 	steer_fast_alive(&dp->steer, (uint32_t)(now_ms / 1000) +
 					     dp->grace_s);

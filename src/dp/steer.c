@@ -107,7 +107,7 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 {
 	struct targets t = { out_ifindex, in_ifindex };
 	struct bpf_program *prog;
-	struct bpf_map *own, *fast, *seen;
+	struct bpf_map *own, *fast, *seen, *state;
 	uint32_t zero = 0;
 	long page = sysconf(_SC_PAGESIZE);
 	int ret, fd;
@@ -128,13 +128,15 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 		bpf_map__set_max_entries(own, max_owned);
 	fast = bpf_object__find_map_by_name(s->obj, "fast_map");
 	seen = bpf_object__find_map_by_name(s->obj, "seen_map");
-	if (!fast || !seen) {
+	state = bpf_object__find_map_by_name(s->obj, "state_map");
+	if (!fast || !seen || !state) {
 		ret = -ENOENT;
 		goto fail;
 	}
 	if (max_flows) {
 		bpf_map__set_max_entries(fast, 2 * max_flows);
 		bpf_map__set_max_entries(seen, max_flows + 1);
+		bpf_map__set_max_entries(state, max_flows + 1);
 	}
 	s->max_flows = bpf_map__max_entries(seen) - 1;
 	ret = bpf_object__load(s->obj);
@@ -168,6 +170,20 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 		       fd, 0);
 	if (s->seen == MAP_FAILED) {
 		s->seen = NULL;
+		ret = -errno;
+		goto fail;
+	}
+	fd = map_fd(s->obj, "state_map");
+	if (fd < 0) {
+		ret = -ENOENT;
+		goto fail;
+	}
+	s->state_len = ((size_t)(s->max_flows + 1) * sizeof(uint64_t) +
+			(size_t)page - 1) & ~((size_t)page - 1);
+	s->state = mmap(NULL, s->state_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			fd, 0);
+	if (s->state == MAP_FAILED) {
+		s->state = NULL;
 		ret = -errno;
 		goto fail;
 	}
@@ -209,6 +225,10 @@ void steer_close(struct steer *s, bool keep)
 	if (s->seen) {
 		munmap((void *)s->seen, s->seen_len);
 		s->seen = NULL;
+	}
+	if (s->state) {
+		munmap((void *)s->state, s->state_len);
+		s->state = NULL;
 	}
 
 	for (i = 0; i < s->nattached && !keep; i++)

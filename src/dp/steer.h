@@ -93,6 +93,9 @@ struct steer {
 	uint32_t max_flows;		/* sessions seen_map has slots for */
 	volatile uint64_t *seen;	/* seen_map, mapped (slot 0: heartbeat) */
 	size_t seen_len;
+	volatile uint64_t *state;	/* state_map, mapped: TCP states of
+					 * fast sessions (slot 1 + index) */
+	size_t state_len;
 	unsigned attached[STEER_MAX_IFS];	/* ifindexes attached to */
 	unsigned nattached;
 	struct steer_bind *pushed;	/* bind_map's content, sorted */

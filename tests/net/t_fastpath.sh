@@ -5,8 +5,11 @@
 # bridge port and the uplink, not by hostnatd; the engine still decides:
 # 50 MiB each way arrive byte for byte (sha256), outbound and through a
 # mapping, with the fast path's counters carrying nearly all of it; the
-# endpoint sees the client's address; FIN and RST end sessions as before
-# (a new connection on the same ports works); a mapping deleted stops its
+# endpoint sees the client's address; FIN and RST are carried in the
+# kernel (none reaches hostnatd), which moves the session's TCP state as
+# the engine's table says (listed fin-both, transitory; the transitory
+# timer), and a new connection on the same ports after FIN or after RST
+# works without hostnatd seeing its SYN; a mapping deleted stops its
 # fast-path flow at once; an idle UDP flow kept alive only by fast-path
 # packets is not expired; hostnatd --no-fast-path carries nothing in the
 # kernel; a hostnatd killed with SIGKILL stops the fast path within its
@@ -80,10 +83,48 @@ s.close()
 print(d.decode().split("\r\n\r\n", 1)[-1].strip())
 PYEOF
 serve inet tcp 0.0.0.0 7004 inetweb || bad setup "inet web server"
+# what reaches hostnatd of them: only the first connection's handshake
+cap_start host hn-out "$T/tun-out.pcap" tcp port 7004 ||
+	bad setup "capture on hn-out"
+TUNCAP=$CAP_PID
 a=$(ns c1 timeout 10 $PY "$T/same.py" $INET 2>&1)
 b=$(ns c1 timeout 10 $PY "$T/same.py" $INET 2>&1)
 check_match "TCP: a connection from port 40404" "inetweb saw " "$a"
 check_match "TCP: after its FIN, a new one on the same ports" "inetweb saw " "$b"
+# an RST (SO_LINGER 0), then the same ports again
+cat >"$T/rst.py" <<'PYEOF'
+import socket, struct, sys
+for _ in range(2):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", 40405))
+    s.settimeout(5)
+    s.connect((sys.argv[1], 7004))
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    d = s.recv(4096)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+print(d.decode().split("\r\n\r\n", 1)[-1].strip())
+PYEOF
+c=$(ns c1 timeout 10 $PY "$T/rst.py" $INET 2>&1)
+check_match "TCP: RST, then a new connection on the same ports" "inetweb saw " "$c"
+sleep 0.5
+CAP_PID=$TUNCAP cap_stop
+state_of() { # PORT: the TCP state the session list shows for c1's PORT
+	hn --json session list --proto tcp |
+		jq -r "[.[] | select(.internal_port == $1)][0].state"
+}
+check_eq "fast path FIN both ways: the session is listed fin-both" \
+	fin-both "$(state_of 40404)"
+check_int "fast path FIN: the session expires on the transitory timer" \
+	-le 240 "$(hn --json session list --proto tcp |
+		jq -r '[.[] | select(.internal_port == 40404)][0].expires')"
+check_eq "fast path RST: the session is listed transitory" \
+	transitory "$(state_of 40405)"
+check_eq "fast path: no FIN or RST of them reached hostnatd" 0 \
+	"$(cap_show "$T/tun-out.pcap" "src host $C1 and tcp[tcpflags] & (tcp-fin|tcp-rst) != 0" | grep -c .)"
+check_eq "fast path: one SYN each reached hostnatd (port reuse in the kernel)" 2 \
+	"$(cap_show "$T/tun-out.pcap" "src host $C1 and tcp[tcpflags] & tcp-syn != 0" | grep -c .)"
 
 note "at $SECONDS s: a mapping deleted"
 # ---- a mapping deleted stops its flow at once --------------------------------

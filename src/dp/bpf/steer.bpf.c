@@ -64,6 +64,8 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "tcp_table.h"	/* generated from the engine's tcp.c */
+
 #define ROLE_UPLINK 1
 #define ROLE_BRIDGE 2
 #define ROLE_LO 3
@@ -370,6 +372,19 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 } seen_map SEC(".maps");
 
+/* slot 1 + session index: the TCP state (enum nat_tcp_state) of a fast
+ * session, moved here by tcp_table (the engine's tcp_track() as a table)
+ * for the packets the fast path carries, FIN and RST included, and by the
+ * engine for those it sees (SYN); mapped into the daemon, whose engine
+ * reads it back for expiry, listing and the session's end */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 262144 + 1);	/* steer_open(): --max-flows + 1 */
+	__type(key, __u32);
+	__type(value, __u64);	/* an array's slots are 8 bytes apart anyway */
+	__uint(map_flags, BPF_F_MMAPABLE);
+} state_map SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FAST_STAT_N);
@@ -574,10 +589,43 @@ static __always_inline void fast_count(__u32 dir, __u32 len)
 }
 
 /*
+ * tcp_move() - a TCP packet the fast path carries moves its session's state
+ * as the engine's tcp_track() would (tcp_table); compare-and-swap, so that
+ * a FIN each way on two CPUs, or the engine's own move, is never lost
+ * @idx:	the session's slot
+ * @out:	1: from the endpoint
+ * @flags:	the packet's TCP flags
+ */
+static __always_inline void tcp_move(__u32 idx, __u32 out, __u8 flags)
+{
+	__u64 *st = bpf_map_lookup_elem(&state_map, &idx), cur, next;
+	__u32 i;
+
+	if (!st)
+		return;
+	cur = *st;
+	for (i = 0; i < 4; i++) {
+		if (cur >= TCP_TABLE_STATES)
+			return;	/* not TCP state: the engine's to fix */
+		next = tcp_table[cur][out & 1][flags & (TCP_TABLE_FLAGS - 1)];
+		if (next == cur)
+			return;
+		next = __sync_val_compare_and_swap(st, cur, next);
+		if (next == cur)
+			return;
+		cur = next;	/* moved meanwhile: again from there */
+	}
+}
+
+/*
  * fast_path() - an ordinary packet of a session the engine gave to the fast
  * path: translated and sent on here, or -1 for the slow path (the engine):
- * no session, not ordinary (an IP option, a fragment, TTL <= 1, a TCP SYN,
- * FIN or RST), too big for the next hop, no route, the daemon not alive.
+ * no session, not ordinary (an IP option, a fragment, TTL <= 1), too big
+ * for the next hop, no route, the daemon not alive. A TCP packet moves the
+ * session's state in state_map as tcp_table says (the engine's own
+ * tcp_track()): FIN and RST end connections here, a SYN after them starts
+ * the next one on the same tuple (port reuse), and the engine reads the
+ * state back when its wheel decides expiry.
  * Nothing of the packet is changed before every check has passed.
  * @skb:	the packet, an Ethernet frame
  * @ip:		its IPv4 header (at offset 14)
@@ -607,7 +655,11 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	if (ip[0] != 0x45 || (frag & 0x3fff) || ttl <= 1)
 		return -1;
 	if (proto == IPPROTO_TCP) {
-		if ((void *)(l4 + 20) > end || (l4[13] & 0x07)) /* FIN SYN RST */
+		/* every flag, SYN included: a session is only here once
+		 * the engine created it and saw it established; a new
+		 * connection on its tuple (port reuse after FIN or RST) is
+		 * what tcp_table says the engine would make of it */
+		if ((void *)(l4 + 20) > end)
 			return -1;
 		csum_off = 14 + 20 + 16;
 	} else if (proto == IPPROTO_UDP) {
@@ -683,6 +735,8 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 		if (*t != now)
 			*t = now;
 	}
+	if (proto == IPPROTO_TCP)
+		tcp_move(v->idx, want_dir == FAST_OUT, l4[13]);
 	fast_count(want_dir, skb->len);
 	if (proto == IPPROTO_UDP && !be16_at(l4 + 6)) {
 		/* no UDP checksum: none to update */
