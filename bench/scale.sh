@@ -298,11 +298,13 @@ if mem is not None:
     print("total_slab_per_flow %.1f B" % ((mem + tot0 + objs) / f))
 # the big maps, one line each: id type key value max_entries memlock
 # (type, key, value) of steer.bpf.c's maps that grow with the flows
-names = {(1, 16, 12): "fast_map", (1, 8, 4): "own_map", (2, 4, 8): "seen_map",
-         (9, 8, 8): "src_map"}
+# own_map and seen_map are both arrays of u64: own_map by its size (32
+# external address slots x 3 protocols x 1024 words)
+names = {(1, 16, 12): "fast_map", (2, 4, 8, 98304): "own_map",
+         (2, 4, 8): "seen_map", (9, 8, 8): "src_map"}
 for k, v in sorted(m1.items(), key=lambda kv: -kv[1][4])[:4]:
     print("map_%s %.1f B/flow (id %s: type %d, key %d B, value %d B, max_entries %d, memlock %d B, before %d B)"
-          % (names.get(tuple(v[:3]), "id" + k), v[4] / f, k, v[0], v[1], v[2],
+          % (names.get(tuple(v[:4]), names.get(tuple(v[:3]), "id" + k)), v[4] / f, k, v[0], v[1], v[2],
              v[3], v[4], m0.get(k, [0] * 5)[4]))
 PY
 	if [ -n "$pid" ]; then

@@ -130,7 +130,8 @@ struct dp {
 	bool fast;			/* dp_fast_attach() was called */
 	unsigned grace_s;		/* dp_fast_grace() */
 	uint64_t fast_errors;		/* sessions not given to the fast path */
-	uint64_t own_errors;	/* own_map updates that failed (full) */
+	uint64_t own_errors;	/* owned ports not steered (no own_map slot) */
+	bool own_checked;	/* the engine's max_ext compared with the slots */
 	unsigned port_if[DP_MAX_PORTS];	/* bridge ports the program runs on */
 	unsigned port_net[DP_MAX_PORTS];	/* ... and their networks */
 	uint8_t br_mac[DP_MAX_NETS][6];	/* bridges' MACs as last pushed */
@@ -362,7 +363,7 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 		}
 	}
 	ret = steer_open(&dp->steer, dp->ifindex[DP_OUT], dp->ifindex[DP_IN],
-			 0, max_flows);
+			 max_flows);
 	if (ret) {
 		fprintf(stderr, "hostnatd: cannot load the BPF programs: %s "
 				"(set HOSTNAT_BPF_DEBUG=1 for the verifier's "
@@ -1157,6 +1158,8 @@ static const char *const dp_drop_names[DP_DROP_N] = {
 };
 
 _Static_assert(DP_DROP_N == STEER_DROP_N, "one counter per drop reason");
+/* every external address pushed has its slot in own_map (steer.h) */
+_Static_assert(STEER_MAX_EXT >= DP_MAX_EXT, "an own_map slot per address");
 
 /**
  * dp_drop_name() - the name of a datapath drop reason
@@ -1227,6 +1230,20 @@ void dp_ports_sync(struct dp *dp, struct nat *nat)
 	bool resync = false;
 	unsigned n, i;
 
+	if (!dp->own_checked) {
+		struct nat_limits lim;
+
+		/* the engine owns ports on at most max_ext addresses at once;
+		 * own_map has a slot for each (and as many for those going) */
+		nat_limits_get(nat, &lim);
+		if (lim.max_ext > STEER_MAX_EXT)
+			fprintf(stderr, "hostnatd: the engine's %u external "
+					"addresses are more than the %u the "
+					"programs steer; ports of the others "
+					"are not steered\n", lim.max_ext,
+				STEER_MAX_EXT);
+		dp->own_checked = true;
+	}
 	do {
 		n = nat_port_events(nat, dp->events, DP_EVENTS, &resync);
 		if (resync) {

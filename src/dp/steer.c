@@ -10,10 +10,22 @@
  * atomically (BPF_TC_F_REPLACE) by the next daemon, without touching
  * anybody else's filters. Its maps say which interface plays which role,
  * which addresses are external, which (address, protocol, port) the NAT
- * owns right now (own_map, one update per mapping created or released, fed
- * from the engine's port log), which prefixes belong to which network,
+ * owns right now, which prefixes belong to which network,
  * which addresses are bound to which MAC, and what each network allows.
  * Drops are counted per CPU (drop_map), summed by steer_drops().
+ *
+ * The owned ports (own_map) are bitmaps, one of 65536 bits per external
+ * address slot and protocol, in an array the daemon maps: a mapping made or
+ * released is one atomic or / and on a word (steer_own(), fed from the
+ * engine's port log), no system call; the program tests one bit. ext_map
+ * gives each external address its slot. A slot is given to an address when
+ * it is pushed (steer_set_ext()) or when a port of it is taken first (a new
+ * daemon fills own_map before it pushes the addresses), and stays its
+ * address's while the address is pushed or any bit of it is set: an
+ * address gone keeps its slot until the engine has given back its last
+ * port, and a slot is reused only with every bit clear. There are twice as
+ * many slots (STEER_EXT_SLOTS) as addresses pushed at once, for the
+ * addresses gone whose ports are still being given back.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,12 +82,9 @@ struct bind_val {
 	uint8_t pad[2];
 };
 
-struct own_key {
-	uint32_t addr;
-	uint16_t port;
-	uint8_t proto;
-	uint8_t pad;
-};
+#define OWN_PROTOS 3	/* TCP, UDP, ICMP (enum nat_proto) */
+#define OWN_SLOT_WORDS (OWN_PROTOS * STEER_OWN_WORDS)
+#define OWN_MAP_WORDS (STEER_EXT_SLOTS * OWN_SLOT_WORDS)
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -96,14 +105,12 @@ static int map_fd(struct bpf_object *obj, const char *name)
  * @s:		state
  * @out_ifindex: the DP_OUT device (target for packets from bridges)
  * @in_ifindex:	the DP_IN device (target for packets from uplinks and lo)
- * @max_owned:	entries of own_map: ports the NAT can own at once (0: the
- *		built-in 262144, or @max_flows when that is larger)
  * @max_flows:	sessions of the engine (fast_map, seen_map; 0: built-in)
  *
  * Return: 0, -errno
  */
 int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
-	       uint32_t max_owned, uint32_t max_flows)
+	       uint32_t max_flows)
 {
 	struct targets t = { out_ifindex, in_ifindex };
 	struct bpf_program *prog;
@@ -119,17 +126,13 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 		ret = -errno;
 		goto fail;
 	}
+	/* own_map's size does not depend on the flows: a bit per port */
 	own = bpf_object__find_map_by_name(s->obj, "own_map");
-	/* each mapping owns a port, and a session table of max_flows holds
-	 * up to max_flows mappings: own_map no smaller than that */
-	if (own && !max_owned && max_flows > bpf_map__max_entries(own))
-		max_owned = max_flows;
-	if (own && max_owned)
-		bpf_map__set_max_entries(own, max_owned);
 	fast = bpf_object__find_map_by_name(s->obj, "fast_map");
 	seen = bpf_object__find_map_by_name(s->obj, "seen_map");
 	state = bpf_object__find_map_by_name(s->obj, "state_map");
-	if (!fast || !seen || !state) {
+	if (!own || bpf_map__max_entries(own) != OWN_MAP_WORDS || !fast ||
+	    !seen || !state) {
 		ret = -ENOENT;
 		goto fail;
 	}
@@ -193,6 +196,15 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 		ret = -ENOENT;
 		goto fail;
 	}
+	s->own_len = ((size_t)OWN_MAP_WORDS * sizeof(uint64_t) +
+		      (size_t)page - 1) & ~((size_t)page - 1);
+	s->own = mmap(NULL, s->own_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      s->own_map, 0);
+	if (s->own == MAP_FAILED) {
+		s->own = NULL;
+		ret = -errno;
+		goto fail;
+	}
 	ret = bpf_map_update_elem(s->target_map, &zero, &t, BPF_ANY);
 	if (ret)
 		goto fail;
@@ -230,6 +242,11 @@ void steer_close(struct steer *s, bool keep)
 		munmap((void *)s->state, s->state_len);
 		s->state = NULL;
 	}
+	if (s->own) {
+		munmap(s->own, s->own_len);
+		s->own = NULL;
+	}
+	memset(s->slot, 0, sizeof(s->slot));
 
 	for (i = 0; i < s->nattached && !keep; i++)
 		detach(s->attached[i]);
@@ -343,27 +360,99 @@ static void map_clear(int fd, void *key, void *next)
 	(void)key;
 }
 
+/* the slot of @addr, or -ENOENT */
+static int slot_find(const struct steer *s, uint32_t addr)
+{
+	unsigned i;
+
+	for (i = 0; i < STEER_EXT_SLOTS; i++)
+		if (s->slot[i].used && s->slot[i].addr == addr)
+			return (int)i;
+	return -ENOENT;
+}
+
+/* the slot of @addr, a free one given to it if it has none (its bits are
+ * all clear: slot_put() saw to it); -ENOSPC when none is free */
+static int slot_get(struct steer *s, uint32_t addr)
+{
+	int ret = slot_find(s, addr);
+	unsigned i, k;
+
+	if (ret >= 0)
+		return ret;
+	/* the one freed longest ago first: a program that read the last
+	 * address's slot just before it went finds it clear */
+	for (k = 0; k < STEER_EXT_SLOTS; k++) {
+		i = (s->slot_next + k) % STEER_EXT_SLOTS;
+		if (s->slot[i].used)
+			continue;
+		s->slot[i] = (struct steer_slot){ .addr = addr, .used = true };
+		s->slot_next = (i + 1) % STEER_EXT_SLOTS;
+		return (int)i;
+	}
+	return -ENOSPC;
+}
+
+/* a slot neither pushed nor with a bit set is free again, its words
+ * cleared (they are, unless a count went wrong) */
+static void slot_put(struct steer *s, unsigned i)
+{
+	uint64_t *w = s->own + (size_t)i * OWN_SLOT_WORDS;
+	unsigned k;
+
+	if (!s->slot[i].used || s->slot[i].pushed || s->slot[i].nbits)
+		return;
+	for (k = 0; k < OWN_SLOT_WORDS; k++)
+		if (w[k])
+			__atomic_store_n(&w[k], 0, __ATOMIC_RELAXED);
+	s->slot[i].used = false;
+}
+
 /**
- * steer_set_ext() - the external addresses
+ * steer_set_ext() - the external addresses, each with its slot in own_map
  * @s:		state
  * @addrs:	addresses, host order
  * @n:		number (<= STEER_MAX_EXT)
  *
- * Return: 0, -errno
+ * New addresses go in before stale ones go, so an address that stays never
+ * misses; a stale one keeps its slot (and its bits) until its last port is
+ * given back (steer_own()).
+ *
+ * Return: 0, -errno (-ENOSPC: no slot free)
  */
 int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n)
 {
-	uint32_t key, next, one = 1;
+	bool want[STEER_EXT_SLOTS] = { false };
+	uint32_t key, val;
 	unsigned i;
-	int ret;
+	int ret, slot;
 
-	/* remove all, then add: the map is tiny */
-	map_clear(s->ext_map, &key, &next);
 	for (i = 0; i < n && i < STEER_MAX_EXT; i++) {
+		slot = slot_get(s, addrs[i]);
+		if (slot < 0)
+			return slot;
+		want[slot] = true;
+		if (s->slot[slot].pushed)
+			continue;
 		key = htonl(addrs[i]);
-		ret = bpf_map_update_elem(s->ext_map, &key, &one, BPF_ANY);
-		if (ret)
+		val = (uint32_t)slot;
+		ret = bpf_map_update_elem(s->ext_map, &key, &val, BPF_ANY);
+		if (ret) {
+			slot_put(s, (unsigned)slot);
 			return ret;
+		}
+		s->slot[slot].pushed = true;
+	}
+	for (i = 0; i < STEER_EXT_SLOTS; i++) {
+		if (!s->slot[i].pushed || want[i])
+			continue;
+		/* out of ext_map first: the programs stop reading its bits */
+		key = htonl(s->slot[i].addr);
+		ret = bpf_map_delete_elem(s->ext_map, &key);
+		if (ret && ret != -ENOENT)
+			return ret;
+		s->slot[i].pushed = false;
+		slot_put(s, i);
 	}
 	return 0;
 }
@@ -687,6 +776,13 @@ static void steer_binds_clear(struct steer *s)
 	s->npushed = 0;
 }
 
+/* the word of own_map that holds @port of @proto on slot @slot */
+static size_t own_word(unsigned slot, uint8_t proto, uint16_t port)
+{
+	return (size_t)slot * OWN_SLOT_WORDS + proto * STEER_OWN_WORDS +
+	       port / 64u;
+}
+
 /**
  * steer_own() - the NAT took or released a port (or ICMP identifier) of
  * an external address: steer it, or leave it to the host again
@@ -696,84 +792,83 @@ static void steer_binds_clear(struct steer *s)
  * @port:	port or identifier
  * @owned:	taken (true) or released
  *
- * Return: 0, -errno (-E2BIG: own_map full)
+ * One atomic operation on the mapped own_map, seen by the programs at once
+ * (before the packet that made the mapping is written back).
+ *
+ * Return: 0, -errno (-ENOSPC: no slot free for @addr)
  */
 int steer_own(struct steer *s, uint8_t proto, uint32_t addr, uint16_t port,
 	      bool owned)
 {
-	struct own_key k = { htonl(addr), port, proto, 0 };
-	uint32_t one = 1;
-	int ret;
+	uint64_t bit = 1ull << (port % 64u), old;
+	uint64_t *w;
+	int slot;
 
-	if (!owned) {
-		ret = bpf_map_delete_elem(s->own_map, &k);
-		return ret == -ENOENT ? 0 : ret;
+	if (proto >= OWN_PROTOS || !s->own)
+		return -EINVAL;
+	slot = owned ? slot_get(s, addr) : slot_find(s, addr);
+	if (slot < 0)
+		return owned ? slot : 0;	/* released: never steered */
+	w = &s->own[own_word((unsigned)slot, proto, port)];
+	if (owned) {
+		old = __atomic_fetch_or(w, bit, __ATOMIC_SEQ_CST);
+		if (!(old & bit))
+			s->slot[slot].nbits++;
+		return 0;
 	}
-	return bpf_map_update_elem(s->own_map, &k, &one, BPF_ANY);
-}
-
-static int own_cmp(const void *a, const void *b)
-{
-	const struct own_key *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
-	return x->port < y->port ? -1 : x->port > y->port;
+	old = __atomic_fetch_and(w, ~bit, __ATOMIC_SEQ_CST);
+	if ((old & bit) && s->slot[slot].nbits && !--s->slot[slot].nbits)
+		slot_put(s, (unsigned)slot);
+	return 0;
 }
 
 /**
  * steer_own_replace() - make own_map hold exactly what the engine owns
- * (after its port log overflowed): every owned key is added first, then
- * the stale ones are deleted, so that no live mapping is ever unsteered
+ * (after its port log overflowed): the new bitmaps are built aside, then
+ * each word that differs is stored whole, so that a port owned before and
+ * after is never clear, not for a moment
  * @s:		state
  * @proto:	per port: 0 TCP, 1 UDP, 2 ICMP
  * @addr:	per port: external address, host order
  * @port:	the ports or identifiers
  * @n:		number
  *
- * Return: updates that failed (own_map full)
+ * Return: ports that could not be steered (no slot free for the address)
  */
 unsigned steer_own_replace(struct steer *s, const uint8_t *proto,
 			   const uint32_t *addr, const uint16_t *port,
 			   unsigned n)
 {
-	struct own_key *want = malloc(sizeof(*want) * (n ? n : 1));
-	struct own_key k, next, *stale = NULL;
-	unsigned i, nstale = 0, room = 0, failed = 0;
-	uint32_t one = 1;
-	int ret;
+	uint64_t *want = calloc(OWN_MAP_WORDS, sizeof(*want));
+	unsigned i, k, failed = 0;
+	int slot;
 
-	if (!want)
+	if (!want || !s->own) {
+		free(want);
 		return n;
+	}
 	for (i = 0; i < n; i++) {
-		want[i] = (struct own_key){ htonl(addr[i]), port[i], proto[i],
-					    0 };
-		if (bpf_map_update_elem(s->own_map, &want[i], &one, BPF_ANY))
+		slot = proto[i] < OWN_PROTOS ? slot_get(s, addr[i]) : -EINVAL;
+		if (slot < 0) {
 			failed++;
-	}
-	qsort(want, n, sizeof(*want), own_cmp);
-	/* the keys first (deleting while walking restarts the walk) */
-	for (ret = bpf_map_get_next_key(s->own_map, NULL, &next); !ret;
-	     ret = bpf_map_get_next_key(s->own_map, &k, &next)) {
-		k = next;
-		if (bsearch(&k, want, n, sizeof(*want), own_cmp))
 			continue;
-		if (nstale == room) {
-			struct own_key *m = realloc(stale, sizeof(*m) *
-						    (room ? 2 * room : 256));
-
-			if (!m)
-				break;
-			stale = m;
-			room = room ? 2 * room : 256;
 		}
-		stale[nstale++] = k;
+		want[own_word((unsigned)slot, proto[i], port[i])] |=
+			1ull << (port[i] % 64u);
 	}
-	for (i = 0; i < nstale; i++)
-		bpf_map_delete_elem(s->own_map, &stale[i]);
-	free(stale);
+	for (k = 0; k < OWN_MAP_WORDS; k++)
+		if (__atomic_load_n(&s->own[k], __ATOMIC_RELAXED) != want[k])
+			__atomic_store_n(&s->own[k], want[k], __ATOMIC_SEQ_CST);
+	for (i = 0; i < STEER_EXT_SLOTS; i++) {
+		const uint64_t *w = want + (size_t)i * OWN_SLOT_WORDS;
+
+		uint32_t nbits = 0;
+
+		for (k = 0; k < OWN_SLOT_WORDS; k++)
+			nbits += (uint32_t)__builtin_popcountll(w[k]);
+		s->slot[i].nbits = nbits;
+		slot_put(s, i);
+	}
 	free(want);
 	return failed;
 }

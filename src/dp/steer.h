@@ -12,7 +12,12 @@
 #define STEER_ROLE_LO 3
 #define STEER_ROLE_TUN 4
 #define STEER_ROLE_PORT 5
-#define STEER_MAX_EXT 32
+#define STEER_MAX_EXT 16	/* external addresses pushed at once (DP_MAX_EXT) */
+/* own_map's bitmaps (steer.bpf.c OWN_SLOTS): one per external address
+ * pushed, and as many for addresses gone whose ports are still being
+ * given back (the engine holds at most its max_ext at once) */
+#define STEER_EXT_SLOTS (2 * STEER_MAX_EXT)
+#define STEER_OWN_WORDS 1024	/* u64 per bitmap: 65536 ports */
 #define STEER_MAX_NETS 32
 #define STEER_MAX_IFS 256
 #define STEER_LOCAL_MAX 8192	/* local_map's size */
@@ -82,6 +87,20 @@ struct steer_fast {
 };
 
 /**
+ * struct steer_slot - an external address's bitmaps in own_map
+ * @addr:	the address, host order
+ * @nbits:	bits set over its three bitmaps
+ * @used:	the slot is the address's
+ * @pushed:	the address is in ext_map (with this slot)
+ */
+struct steer_slot {
+	uint32_t addr;
+	uint32_t nbits;
+	bool used;
+	bool pushed;
+};
+
+/**
  * struct steer - the loaded programs and their maps
  */
 struct steer {
@@ -96,6 +115,10 @@ struct steer {
 	volatile uint64_t *state;	/* state_map, mapped: TCP states of
 					 * fast sessions (slot 1 + index) */
 	size_t state_len;
+	uint64_t *own;			/* own_map, mapped: the owned ports */
+	size_t own_len;
+	struct steer_slot slot[STEER_EXT_SLOTS];
+	unsigned slot_next;		/* where the search for a free one starts */
 	unsigned attached[STEER_MAX_IFS];	/* ifindexes attached to */
 	unsigned nattached;
 	struct steer_bind *pushed;	/* bind_map's content, sorted */
@@ -103,7 +126,7 @@ struct steer {
 };
 
 int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
-	       uint32_t max_owned, uint32_t max_flows);
+	       uint32_t max_flows);
 int steer_fast_put(struct steer *s, const struct steer_fast *f, bool add);
 void steer_fast_clear(struct steer *s);
 void steer_fast_alive(struct steer *s, uint32_t until_s);

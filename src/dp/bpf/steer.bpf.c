@@ -32,10 +32,11 @@
  * ROLE_UPLINK: sources that are an external address or internal are
  *  spoofed (dropped); anything to an internal prefix is dropped
  *  ("to_internal"); to an external address, only what the NAT owns is
- *  redirected into DP_IN: a port or ICMP identifier in own_map (the engine
- *  publishes exactly its live mappings), the other fragments of a datagram
- *  whose first fragment was redirected (frag_map), ICMP errors that quote
- *  one of those. Everything else is the host's and passes untouched.
+ *  redirected into DP_IN: a port or ICMP identifier set in own_map (one
+ *  bit per port in the bitmap of the address's slot, which ext_map gives,
+ *  and protocol; the engine publishes exactly its live mappings), the
+ *  other fragments of a datagram whose first fragment was redirected
+ *  (frag_map), ICMP errors that quote one of those. Everything else is the host's and passes untouched.
  * ROLE_LO: the same steering for the host's own packets to its external
  *  addresses (the host reaching its mapped ports); and a packet to a port
  *  that a mapping publishes (local_map) on any other address of the host
@@ -149,13 +150,6 @@ struct bind_val {
 	__u8 pad[2];
 };
 
-struct own_key {
-	__u32 addr;	/* network order */
-	__u16 port;	/* host order */
-	__u8 proto;	/* 0 TCP, 1 UDP, 2 ICMP */
-	__u8 pad;
-};
-
 struct frag_key {
 	__u32 saddr;
 	__u32 daddr;
@@ -182,15 +176,25 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 32);
 	__type(key, __u32);		/* external address, network order */
-	__type(value, __u32);
+	__type(value, __u32);		/* its slot in own_map, < OWN_SLOTS */
 } ext_map SEC(".maps");
 
+/* the ports the NAT owns: a bitmap of 65536 bits (OWN_WORDS u64) per
+ * external address slot and protocol (0 TCP, 1 UDP, 2 ICMP), bit port % 64
+ * of word (slot * 3 + proto) * OWN_WORDS + port / 64; mapped into the
+ * daemon, which sets and clears the bits (atomic or, and); read here with
+ * one load. A slot is the daemon's (steer.c), as long as its address is
+ * pushed or has a bit set: twice the addresses pushed at once
+ * (STEER_EXT_SLOTS), for those whose ports are still being given back */
+#define OWN_SLOTS 32
+#define OWN_WORDS 1024
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 262144);	/* the default --max-flows; steer_open() may resize */
-	__type(key, struct own_key);
-	__type(value, __u32);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OWN_SLOTS * 3 * OWN_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_MMAPABLE);
 } own_map SEC(".maps");
 
 struct {
@@ -428,11 +432,17 @@ static __always_inline int daemon_recent(void)
 	return !alive || !*alive || now <= (__u32)*alive + OWN_LINGER_S;
 }
 
-static __always_inline int owned(__u32 addr, __u32 proto, __u16 port)
+/* whether port @port of protocol @proto is the NAT's on the external
+ * address of slot @slot (ext_map's value) */
+static __always_inline int owned(__u32 slot, __u32 proto, __u16 port)
 {
-	struct own_key k = { .addr = addr, .port = port, .proto = (__u8)proto };
+	__u32 w = (slot * 3 + proto) * OWN_WORDS + port / 64;
+	__u64 *bits;
 
-	return bpf_map_lookup_elem(&own_map, &k) && daemon_recent();
+	if (slot >= OWN_SLOTS || proto > 2)
+		return 0;
+	bits = bpf_map_lookup_elem(&own_map, &w);
+	return bits && ((*bits >> (port % 64)) & 1) && daemon_recent();
 }
 
 static __always_inline int nat_proto(__u8 ipproto)
@@ -453,8 +463,9 @@ static __always_inline int nat_proto(__u8 ipproto)
  * the NAT: a fragment of a datagram already steered, a port or identifier
  * of a live mapping, or an ICMP error quoting one. Records first fragments.
  * @ip, @end: the packet's IPv4 header, the end of its linear data
+ * @slot: @daddr's slot in own_map (ext_map's value)
  */
-static __always_inline int owned_packet(__u8 *ip, void *end)
+static __always_inline int owned_packet(__u8 *ip, void *end, __u32 slot)
 {
 	__u32 saddr, daddr, ihl = (ip[0] & 0xf) * 4, iihl, one = 1;
 	__u16 frag = be16_at(ip + 6);
@@ -477,10 +488,10 @@ static __always_inline int owned_packet(__u8 *ip, void *end)
 		return 0;
 	p = nat_proto(ip[9]);
 	if (p == 0 || p == 1) {
-		hit = owned(daddr, (__u32)p, be16_at(l4 + 2));
+		hit = owned(slot, (__u32)p, be16_at(l4 + 2));
 	} else if (p == 2) {
 		if (l4[0] == 0) { /* echo reply */
-			hit = owned(daddr, 2, be16_at(l4 + 4));
+			hit = owned(slot, 2, be16_at(l4 + 4));
 		} else if (l4[0] == 3 || l4[0] == 11 || l4[0] == 12) {
 			/* the quoted packet went out from daddr */
 			in = l4 + 8;
@@ -493,10 +504,10 @@ static __always_inline int owned_packet(__u8 *ip, void *end)
 				return 0;
 			p = nat_proto(in[9]);
 			if (p == 0 || p == 1)
-				hit = owned(daddr, (__u32)p,
+				hit = owned(slot, (__u32)p,
 					    be16_at(in + iihl));
 			else if (p == 2 && in[iihl] == 8)
-				hit = owned(daddr, 2, be16_at(in + iihl + 4));
+				hit = owned(slot, 2, be16_at(in + iihl + 4));
 		}
 	}
 	if (hit && (frag & 0x2000))
@@ -833,7 +844,7 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 				       struct targets *tg, struct net_info *ni,
 				       __u32 port)
 {
-	__u32 net = role->net % MAX_NETS, saddr, daddr, *pn, dn;
+	__u32 net = role->net % MAX_NETS, saddr, daddr, *pn, dn, *slot;
 	struct lpm_key k = { 32, 0 };
 	struct bpf_fib_lookup fib = {};
 	struct net_info *dni;
@@ -905,8 +916,9 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 		return TC_ACT_OK;
 
 	/* 5. hairpin: to an external address, on a port the NAT owns */
-	if (bpf_map_lookup_elem(&ext_map, &daddr)) {
-		if (owned_packet(ip, end))
+	slot = bpf_map_lookup_elem(&ext_map, &daddr);
+	if (slot) {
+		if (owned_packet(ip, end, *slot))
 			return bpf_redirect(tg->out_ifindex, 0);
 		return TC_ACT_OK;
 	}
@@ -1168,7 +1180,7 @@ int hostnat_steer(struct __sk_buff *skb)
 	struct net_info *ni;
 	struct if_role *role;
 	struct targets *tg;
-	__u32 daddr, saddr, net;
+	__u32 daddr, saddr, net, *slot;
 	int verdict;
 	__u8 *ip;
 
@@ -1240,17 +1252,16 @@ int hostnat_steer(struct __sk_buff *skb)
 		}
 		break;
 	case ROLE_LO:
-		if (bpf_map_lookup_elem(&ext_map, &daddr) &&
-		    owned_packet(ip, end))
+		slot = bpf_map_lookup_elem(&ext_map, &daddr);
+		if (slot && owned_packet(ip, end, *slot))
 			return bpf_redirect(tg->in_ifindex, 0);
 		verdict = to_local_port(skb, ip, end, l2, ihl, tg);
 		return verdict < 0 ? TC_ACT_OK : verdict;
 	default:
 		return TC_ACT_OK;
 	}
-	if (!bpf_map_lookup_elem(&ext_map, &daddr))
-		return TC_ACT_OK;
-	if (!owned_packet(ip, end))
+	slot = bpf_map_lookup_elem(&ext_map, &daddr);
+	if (!slot || !owned_packet(ip, end, *slot))
 		return TC_ACT_OK;
 	return bpf_redirect(tg->in_ifindex, 0);
 }
