@@ -216,6 +216,7 @@ int nat_restore(struct nat *nat, uint64_t now_ms, const struct nat_saved *r,
 	return ret;
 }
 
+/* nat_restore() in the engine's own codes (NAT_DROP_* reasons negated) */
 static int restore(struct nat *nat, uint64_t now_ms,
 		   const struct nat_saved *r, uint32_t away_s)
 {

@@ -138,6 +138,7 @@ static void notify(const char *state, unsigned nets, const char *sock)
 	}
 }
 
+/* the options, as --help prints them */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -211,6 +212,8 @@ static void drain(struct nat *nat, struct dp *dp, enum dp_dev dev,
 	}
 }
 
+/* the event loop until a signal: the TUN devices, the API, the timer (expiry,
+ * held SYNs, once a second the host's sockets and the heartbeat), metrics */
 static int serve(struct nat *nat, struct dp *dp, struct ctl *ctl,
 		 const struct nat_limits *lim, const char *sock,
 		 struct metrics *met)

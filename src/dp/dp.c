@@ -789,6 +789,8 @@ static void ports_sync(struct dp *dp)
 
 /* ---- uplinks and maps ----------------------------------------------------- */
 
+/* the program on every uplink the external addresses name and on lo when
+ * a network lets the host in; off the ones no longer named */
 static int uplinks_sync(struct dp *dp, const struct dp_state *st)
 {
 	char want[DP_MAX_EXT][DP_IFNAMSIZ];
@@ -877,6 +879,8 @@ static int nets_push(struct dp *dp, const struct dp_state *st)
 	return steer_set_nets(&dp->steer, nets, st->nnet);
 }
 
+/* the programs' maps as @st says: networks, prefixes, source bindings,
+ * external addresses, the ports the host reaches on its own addresses */
 static int maps_sync(struct dp *dp, const struct dp_state *st)
 {
 	uint32_t addrs[DP_MAX_EXT], pfx[DP_MAX_NETS * DP_NET_PREFIXES];
