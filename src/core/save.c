@@ -101,6 +101,14 @@ int nat_save_walk(struct nat *nat, uint64_t now_ms,
 	return 0;
 }
 
+/* a record's flags as the session's SESS_INBOUND, SESS_SEEN_IN/OUT */
+static uint8_t sess_flags(const struct nat_saved *r)
+{
+	return (uint8_t)((r->flags & NAT_SAVED_INBOUND ? SESS_INBOUND : 0) |
+			 (r->flags & NAT_SAVED_SEEN_IN ? SESS_SEEN_IN : 0) |
+			 (r->flags & NAT_SAVED_SEEN_OUT ? SESS_SEEN_OUT : 0));
+}
+
 /* the index in @n->ext of external address @ext, -1 if @n does not use it */
 static int net_ext_slot(const struct nat_net *n, int ext)
 {
@@ -173,12 +181,7 @@ static uint32_t saved_timeout(const struct nat *nat, const struct nat_saved *r)
 		.proto = r->proto,
 		.state = r->tcp_state,
 		.net = r->net,
-		.flags = (uint8_t)((r->flags & NAT_SAVED_INBOUND ?
-				    SESS_INBOUND : 0) |
-				   (r->flags & NAT_SAVED_SEEN_IN ?
-				    SESS_SEEN_IN : 0) |
-				   (r->flags & NAT_SAVED_SEEN_OUT ?
-				    SESS_SEEN_OUT : 0)),
+		.flags = sess_flags(r),
 	};
 
 	return flow_timeout(nat, &probe);
@@ -288,10 +291,7 @@ static int restore(struct nat *nat, uint64_t now_ms,
 	/* 4. the session, with what it was */
 	init = (struct sess_init){
 		.state = r->tcp_state,
-		.seen = (uint8_t)((r->flags & NAT_SAVED_SEEN_IN ?
-				   SESS_SEEN_IN : 0) |
-				  (r->flags & NAT_SAVED_SEEN_OUT ?
-				   SESS_SEEN_OUT : 0)),
+		.seen = sess_flags(r) & (SESS_SEEN_IN | SESS_SEEN_OUT),
 		.npkts = r->npkts,
 		.last = idle < nat->now ? nat->now - idle : 0,
 		.created = age < nat->now ? nat->now - age : 0,

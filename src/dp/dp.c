@@ -251,21 +251,32 @@ static void orig_path(char *buf, size_t len, const char *what)
 	snprintf(buf, len, "%s/%s.%.20s", DP_RUN_DIR, what, d);
 }
 
-/* the value before hostnat: from the file a crashed daemon left, or now */
-static void orig_get(const char *key, const char *what, char *val, size_t len)
+/* the value an earlier daemon kept in the runtime directory; false if none */
+static bool orig_read(const char *what, char *val, size_t len)
 {
 	char path[128];
 	FILE *f;
 
 	orig_path(path, sizeof(path), what);
 	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(val, (int)len, f))
-			val[0] = 0;
-		fclose(f);
-		val[strcspn(val, "\n")] = 0;
+	if (!f)
+		return false;
+	if (!fgets(val, (int)len, f))
+		val[0] = 0;
+	fclose(f);
+	val[strcspn(val, "\n")] = 0;
+	return true;
+}
+
+/* the value before hostnat: from the file an earlier daemon left, or now */
+static void orig_get(const char *key, const char *what, char *val, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	if (orig_read(what, val, len))
 		return;
-	}
+	orig_path(path, sizeof(path), what);
 	if (sysctl_read(key, val, len))
 		val[0] = 0;
 	mkdir(DP_RUN_DIR, 0755);
@@ -1065,10 +1076,9 @@ int dp_sync(struct dp *dp, const struct dp_state *st)
 int dp_release(const char *devprefix)
 {
 	static const char *const suffix[DP_NDEV] = { "out", "in" };
-	char name[DP_IFNAMSIZ], val[4096] = "", path[128];
+	char name[DP_IFNAMSIZ], val[4096] = "";
 	struct nl nl;
 	unsigned d, idx;
-	FILE *f;
 	int ret;
 
 	steer_cleanup_leftovers(NULL);
@@ -1083,16 +1093,9 @@ int dp_release(const char *devprefix)
 	}
 	nl_close(&nl);
 	/* the reservation from before hostnat, if a daemon kept one */
-	orig_path(path, sizeof(path), "reserved_ports");
-	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(val, (int)sizeof(val), f))
-			val[0] = 0;
-		fclose(f);
-		val[strcspn(val, "\n")] = 0;
+	if (orig_read("reserved_ports", val, sizeof(val)))
 		orig_put("net/ipv4/ip_local_reserved_ports", "reserved_ports",
 			 val);
-	}
 	return 0;
 }
 
