@@ -80,7 +80,7 @@ for round in 1 2; do
 	check_eq "round $round: SIGTERM: hostnatd exits 0" 0 $?
 	hn_start || { bad "round $round: start" "hostnatd did not start again"; break; }
 	t1=$(date +%s.%N)
-	note "round $round: stop + start took $(echo "$t1 - $t0" | bc) s"
+	note "round $round: stop + start took $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.2f", b - a }') s"
 	check_match "round $round: the new daemon restored every session" \
 		"restored ([1-9][0-9]*) of \1 sessions" \
 		"$(tail -n +$((n0 + 1)) "$T/hostnatd.log" | grep 'restored')"
@@ -153,7 +153,7 @@ CAP_PID=$NEWCAP cap_stop
 check_eq "kill -9: the new connection's SYN never left on the uplink" 0 \
 	"$(cap_count "$T/new.pcap")"
 # 3 s after the kill: the grace period of 2 s is over
-sleep "$(echo "d = $t_kill + 3 - $(date +%s.%N); if (d > 0) d else 0" | bc)"
+sleep "$(awk -v k=$t_kill -v n="$(date +%s.%N)" 'BEGIN { d = k + 3 - n; printf "%.2f", d > 0 ? d : 0 }')"
 cap_start inet veth0 "$T/dead.pcap" "tcp port 7006" || bad setup "capture"
 sleep 2
 CAP_PID=$CAP_PID cap_stop
