@@ -153,7 +153,7 @@ CAP_PID=$NEWCAP cap_stop
 check_eq "kill -9: the new connection's SYN never left on the uplink" 0 \
 	"$(cap_count "$T/new.pcap")"
 # 3 s after the kill: the grace period of 2 s is over
-sleep "$(awk -v k=$t_kill -v n="$(date +%s.%N)" 'BEGIN { d = k + 3 - n; printf "%.2f", d > 0 ? d : 0 }')"
+sleep "$(awk -v k=$t_kill -v n="$(date +%s.%N)" 'BEGIN { d = k + 3 - n; printf "%.2f", (d > 0 ? d : 0) }')"
 cap_start inet veth0 "$T/dead.pcap" "tcp port 7006" || bad setup "capture"
 sleep 2
 CAP_PID=$CAP_PID cap_stop
