@@ -134,6 +134,7 @@ struct dp {
 	bool own_checked;	/* the engine's max_ext compared with the slots */
 	unsigned port_if[DP_MAX_PORTS];	/* bridge ports the program runs on */
 	unsigned port_net[DP_MAX_PORTS];	/* ... and their networks */
+	unsigned port_flags[DP_MAX_PORTS];	/* ... and STEER_IF_* */
 	uint8_t br_mac[DP_MAX_NETS][6];	/* bridges' MACs as last pushed */
 	unsigned nport;
 	char err[256];
@@ -403,7 +404,7 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 	}
 	for (d = 0; d < DP_NDEV; d++) {
 		ret = steer_attach(&dp->steer, dp->ifindex[d], STEER_ROLE_TUN,
-				   0, 0);
+				   0, 0, 0);
 		if (ret) {
 			fprintf(stderr, "hostnatd: cannot attach the BPF "
 					"program to %s: %s\n", dp->name[d],
@@ -492,7 +493,7 @@ static int net_up(struct dp *dp, const struct dp_net *n)
 		return ret;
 	}
 	ret = steer_attach(&dp->steer, idx, STEER_ROLE_BRIDGE,
-			   (unsigned)if_l2len(n->bridge), n->id);
+			   (unsigned)if_l2len(n->bridge), n->id, 0);
 	if (ret) {
 		dp_err(dp, "cannot attach steering to %s: %s", n->bridge,
 		       strerror(-ret));
@@ -741,6 +742,7 @@ static void ports_sync(struct dp *dp)
 {
 	unsigned want[DP_MAX_PORTS], wnet[DP_MAX_PORTS], nwant = 0, i, j;
 	unsigned had[DP_MAX_PORTS], had_net[DP_MAX_PORTS], nhad;
+	unsigned wflags[DP_MAX_PORTS], had_flags[DP_MAX_PORTS];
 	bool moved = false;
 	struct dirent *e;
 	char path[64];
@@ -765,6 +767,10 @@ static void ports_sync(struct dp *dp)
 			if (!idx)
 				continue;
 			want[nwant] = idx;
+			/* a veth's peer may move between namespaces:
+			 * asked again every time */
+			wflags[nwant] = nl_link_peer_netns(&dp->nl, idx) > 0 ?
+					STEER_IF_PEER : 0;
 			wnet[nwant++] = n->id;
 		}
 		closedir(d);
@@ -781,19 +787,24 @@ static void ports_sync(struct dp *dp)
 	for (i = 0; i < dp->nport; i++)
 		if (!port_listed(want, nwant, dp->port_if[i]))
 			steer_detach(&dp->steer, dp->port_if[i]);
-	/* attach only what is new (or moved to another network's bridge) */
+	/* attach only what is new (or moved to another network's bridge, or
+	 * whose peer moved) */
 	memcpy(had, dp->port_if, sizeof(had[0]) * dp->nport);
 	memcpy(had_net, dp->port_net, sizeof(had_net[0]) * dp->nport);
+	memcpy(had_flags, dp->port_flags, sizeof(had_flags[0]) * dp->nport);
 	nhad = dp->nport;
 	dp->nport = 0;
 	for (i = 0; i < nwant; i++) {
 		for (j = 0; j < nhad; j++)
-			if (had[j] == want[i] && had_net[j] == wnet[i])
+			if (had[j] == want[i] && had_net[j] == wnet[i] &&
+			    had_flags[j] == wflags[i])
 				break;
 		if (j == nhad && steer_attach(&dp->steer, want[i],
-					      STEER_ROLE_PORT, 14, wnet[i]))
+					      STEER_ROLE_PORT, 14, wnet[i],
+					      wflags[i]))
 			continue;
 		dp->port_net[dp->nport] = wnet[i];
+		dp->port_flags[dp->nport] = wflags[i];
 		dp->port_if[dp->nport++] = want[i];
 	}
 }
@@ -837,7 +848,7 @@ static int uplinks_sync(struct dp *dp, const struct dp_state *st)
 			return -ENODEV;
 		}
 		ret = steer_attach(&dp->steer, idx, STEER_ROLE_UPLINK,
-				   (unsigned)if_l2len(want[i]), 0);
+				   (unsigned)if_l2len(want[i]), 0, 0);
 		if (ret) {
 			dp_err(dp, "cannot attach steering to %s: %s", want[i],
 			       strerror(-ret));
@@ -850,7 +861,7 @@ static int uplinks_sync(struct dp *dp, const struct dp_state *st)
 	host &= st->next > 0;
 	if (host && !dp->lo_attached) {
 		ret = steer_attach(&dp->steer, if_nametoindex("lo"),
-				   STEER_ROLE_LO, 14, 0);
+				   STEER_ROLE_LO, 14, 0, 0);
 		if (ret) {
 			dp_err(dp, "cannot attach steering to lo: %s",
 			       strerror(-ret));

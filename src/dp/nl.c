@@ -486,6 +486,69 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+struct peer_ctx {
+	bool veth;	/* IFLA_INFO_KIND "veth" */
+	bool other_ns;	/* IFLA_LINK_NETNSID: the peer is in another namespace */
+};
+
+static int link_info_cb(const struct nlattr *a, void *data)
+{
+	struct peer_ctx *p = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+	    !mnl_attr_validate(a, MNL_TYPE_STRING) &&
+	    !strcmp(mnl_attr_get_str(a), "veth"))
+		p->veth = true;
+	return MNL_CB_OK;
+}
+
+static int link_attr_cb(const struct nlattr *a, void *data)
+{
+	struct peer_ctx *p = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_LINKINFO:
+		if (!mnl_attr_validate(a, MNL_TYPE_NESTED))
+			mnl_attr_parse_nested(a, link_info_cb, p);
+		break;
+	case IFLA_LINK_NETNSID:
+		p->other_ns = true;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWLINK)
+		mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr_cb,
+			       data);
+	return MNL_CB_OK;
+}
+
+/**
+ * nl_link_peer_netns() - whether an interface is a veth whose peer is in
+ * another network namespace (what bpf_redirect_peer() needs)
+ * @nl:		state
+ * @ifindex:	interface
+ *
+ * Return: 1 if it is, 0 if not, -errno
+ */
+int nl_link_peer_netns(struct nl *nl, unsigned ifindex)
+{
+	struct nlmsghdr *nlh = msg_start(nl, RTM_GETLINK, NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct peer_ctx p = { false, false };
+	int ret;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	ret = talk(nl, nlh, link_cb, &p);
+	if (ret)
+		return ret;
+	return p.veth && p.other_ns;
+}
+
 /**
  * nl_dump() - dump IPv4 addresses, routes (all tables) or rules
  * @nl:		state

@@ -67,6 +67,7 @@ int nl_link_del(struct nl *nl, unsigned ifindex);
 int nl_link_up(struct nl *nl, unsigned ifindex);
 int nl_link_add_veth(struct nl *nl, const char *name, const char *peer,
 		     int peer_nsfd, const uint8_t *peer_mac);
+int nl_link_peer_netns(struct nl *nl, unsigned ifindex);
 int nl_link_master_up(struct nl *nl, unsigned ifindex, unsigned master);
 int nl_route_default(struct nl *nl, uint32_t gateway, unsigned oif);
 int nl_addr(struct nl *nl, bool add, unsigned ifindex, uint32_t addr,

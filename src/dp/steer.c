@@ -51,6 +51,7 @@ struct if_role {
 	uint32_t role;
 	uint32_t l2len;
 	uint32_t net;
+	uint32_t flags;	/* STEER_IF_* */
 };
 
 struct net_info {
@@ -302,18 +303,19 @@ bool steer_is_attached(const struct steer *s, unsigned ifindex)
  * @role:	STEER_ROLE_*
  * @l2len:	bytes of link-layer header (14 for Ethernet and lo, else 0)
  * @net:	STEER_ROLE_BRIDGE, STEER_ROLE_PORT: the network id
+ * @flags:	STEER_IF_*
  *
  * Return: 0, -errno
  */
 int steer_attach(struct steer *s, unsigned ifindex, unsigned role,
-		 unsigned l2len, unsigned net)
+		 unsigned l2len, unsigned net, unsigned flags)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
 			    .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = STEER_HANDLE,
 			    .priority = STEER_PRIO, .prog_fd = s->prog_fd,
 			    .flags = BPF_TC_F_REPLACE);
-	struct if_role r = { role, l2len, net };
+	struct if_role r = { role, l2len, net, flags };
 	uint32_t key = ifindex;
 	int ret;
 

@@ -12,6 +12,9 @@
 #define STEER_ROLE_LO 3
 #define STEER_ROLE_TUN 4
 #define STEER_ROLE_PORT 5
+/* a bridge port that is a veth whose peer is in another namespace: the
+ * fast path delivers into the peer (bpf_redirect_peer()) */
+#define STEER_IF_PEER 1
 #define STEER_MAX_EXT 16	/* external addresses pushed at once (DP_MAX_EXT) */
 /* own_map's bitmaps (steer.bpf.c OWN_SLOTS): one per external address
  * pushed, and as many for addresses gone whose ports are still being
@@ -134,7 +137,7 @@ void steer_fast_stats(const struct steer *s, uint64_t out[4]);
 void steer_close(struct steer *s, bool keep);
 void steer_cleanup_leftovers(const struct steer *keep);
 int steer_attach(struct steer *s, unsigned ifindex, unsigned role,
-		 unsigned l2len, unsigned net);
+		 unsigned l2len, unsigned net, unsigned flags);
 void steer_detach(struct steer *s, unsigned ifindex);
 bool steer_is_attached(const struct steer *s, unsigned ifindex);
 int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n);

@@ -20,6 +20,13 @@ setup
 fast() { # out|in: the fast path's bytes that way
 	hn --json stats | jq -r ".fast_path.${1}_bytes // 0"
 }
+link_bytes() { # NS IFACE rx|tx: the interface's byte counter
+	ns "$1" cat /sys/class/net/"$2"/statistics/"$3"_bytes
+}
+bpf_on() { # NS IFACE: hostnat's program is attached at its ingress
+	ns "$1" tc filter show dev "$2" ingress 2>/dev/null | grep -q bpf
+}
+CM=172.16.3.100	# cm: the endpoint whose veth moves
 MIB40=$((40 * 1024 * 1024))
 head -c $((50 * 1024 * 1024)) /dev/urandom >"$T/blob"
 SUM=$(sha256sum <"$T/blob" | cut -d' ' -f1)
@@ -52,12 +59,45 @@ hn map add $NET --proto tcp --internal $C1:7003 --external-port 7003 >/dev/null
 bg c1 socat -u TCP-LISTEN:7003,reuseaddr OPEN:"$T/got-in",creat,trunc
 wait_until 10 listening c1 tcp 7003 || bad setup "c1 receiver on 7003"
 i0=$(fast in)
+tx0=$(link_bytes host v-c1 tx); rx0=$(link_bytes c1 eth0 rx)
 ns inet timeout 60 socat -u OPEN:"$T/blob",rdonly TCP:$EXT:7003
 wait_until 10 test "$(stat -c %s "$T/got-in" 2>/dev/null)" = $((50 * 1024 * 1024))
 check_eq "inbound: 50 MiB from inet through $EXT:7003 arrive byte for byte" \
 	"$SUM" "$(sha256sum <"$T/got-in" | cut -d' ' -f1)"
 check_int "inbound: the fast path carried them (>= 40 MiB)" -ge $MIB40 \
 	$(( $(fast in) - i0 ))
+# into the container's end of its veth directly (bpf_redirect_peer): the
+# host's end does not send them
+check_int "inbound: c1's eth0 received them (>= 40 MiB)" -ge $MIB40 \
+	$(( $(link_bytes c1 eth0 rx) - rx0 ))
+check_int "inbound: the host's end of c1's veth did not send them (< 4 MiB)" \
+	-lt $((4 * 1024 * 1024)) $(( $(link_bytes host v-c1 tx) - tx0 ))
+
+# a veth made with both ends on the host and one moved into a container
+# afterwards (as some runtimes do): carried by the host's end until the
+# program learns of the move, into the container's end after
+ip -n "$P-host" link add eth0cm type veth peer name v-cm || bad setup "veth cm"
+ip -n "$P-host" link set v-cm master br0 && ip -n "$P-host" link set v-cm up
+wait_until 5 bpf_on host v-cm || bad setup "program on v-cm"
+ns_add cm || bad setup "namespace cm"
+ip -n "$P-host" link set eth0cm netns "$P-cm" name eth0 || bad setup "move to cm"
+ip -n "$P-cm" addr add $CM/16 dev eth0 && ip -n "$P-cm" link set eth0 up &&
+	ip -n "$P-cm" route add default via 172.16.0.1 || bad setup "cm address"
+wait_until 5 ns cm ping -c 1 -W 1 172.16.0.1 || bad setup "cm gateway"
+hn map add $NET --proto tcp --internal $CM:7003 --external-port 7013 >/dev/null
+bg cm socat -u TCP-LISTEN:7003,reuseaddr OPEN:"$T/got-cm",creat,trunc
+wait_until 10 listening cm tcp 7003 || bad setup "cm receiver on 7003"
+sleep 2	# at least one dp_tick() after the move (once a second)
+tx0=$(link_bytes host v-cm tx); rx0=$(link_bytes cm eth0 rx)
+ns inet timeout 60 socat -u OPEN:"$T/blob",rdonly TCP:$EXT:7013
+wait_until 10 test "$(stat -c %s "$T/got-cm" 2>/dev/null)" = $((50 * 1024 * 1024))
+check_eq "inbound, a veth moved after it was attached: 50 MiB byte for byte" \
+	"$SUM" "$(sha256sum <"$T/got-cm" | cut -d' ' -f1)"
+check_int "inbound, the moved veth: into the container's end directly (< 4 MiB by the host's end)" \
+	-lt $((4 * 1024 * 1024)) $(( $(link_bytes host v-cm tx) - tx0 ))
+check_int "inbound, the moved veth: its eth0 received them (>= 40 MiB)" \
+	-ge $MIB40 $(( $(link_bytes cm eth0 rx) - rx0 ))
+hn map del $NET --proto tcp --external-port 7013 >/dev/null
 hn map add $NET --proto tcp --internal $C1:80 --external-port 8080 >/dev/null
 out=$(ns inet curl -sS --max-time 5 http://$EXT:8080/ 2>&1)
 check_match "inbound: c1 sees inet's own address" "^c1web saw $INET:" "$out"

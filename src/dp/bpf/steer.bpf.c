@@ -91,10 +91,17 @@
 #define BPF_FIB_LOOKUP_SKIP_NEIGH (1U << 2)
 #endif
 
+/* a ROLE_PORT that is a veth whose peer is in another namespace: packets
+ * for its endpoint go straight into the peer (bpf_redirect_peer(): no
+ * second pass through the host's backlog queue); a tap, or a veth whose
+ * peer is here, gets bpf_redirect() */
+#define IF_PEER 1
+
 struct if_role {
 	__u32 role;	/* ROLE_* */
 	__u32 l2len;	/* bytes of link header before IPv4 */
 	__u32 net;	/* ROLE_BRIDGE, ROLE_PORT: network id */
+	__u32 flags;	/* ROLE_PORT: IF_* */
 };
 
 struct net_info {
@@ -128,7 +135,17 @@ struct src_val {
 struct port_val {
 	__u32 ifindex;	/* the bridge port a MAC address was seen on */
 	__u32 net;
+	__u32 flags;	/* the port's IF_* */
 };
+
+/* into an endpoint's bridge port @pv: the peer's ingress when the port
+ * allows it (only from tc ingress, which every caller is) */
+static __always_inline long to_port(const struct port_val *pv)
+{
+	if (pv->flags & IF_PEER)
+		return bpf_redirect_peer(pv->ifindex, 0);
+	return bpf_redirect(pv->ifindex, 0);
+}
 
 struct targets {
 	__u32 out_ifindex;	/* DP_OUT */
@@ -581,7 +598,7 @@ static __always_inline int tun_out(struct __sk_buff *skb, __u8 *ip)
 		key = mac_key(fib.dmac);
 		pv = bpf_map_lookup_elem(&port_map, &key);
 		if (pv && pv->net == br->net)
-			return bpf_redirect(pv->ifindex, 0);
+			return to_port(pv);
 	}
 	return bpf_redirect(fib.ifindex, 0);
 }
@@ -653,10 +670,10 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	struct fast_key k = {};
 	struct fast_val *v;
 	struct port_val *pv;
-	struct if_role *br;
+	struct net_info *ni;
 	__u8 *l4 = ip + 20, ttl = ip[8], proto = ip[9];
 	__u16 frag = be16_at(ip + 6), ipid = be16_at(ip + 4);
-	__u32 slot, now, mtu = 0, out_if;
+	__u32 slot, now, mtu = 0, out_if, peer = 0, net;
 	__u32 oaddr, naddr, csum_off, *t;
 	__u16 oport, nport, ob, nb;
 	__u64 *seen, *alive, mac;
@@ -716,15 +733,18 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 		return -1;
 	out_if = fib.ifindex;
 	if (want_dir == FAST_IN) {
-		/* into the endpoint's own port, never back out of an uplink */
-		br = bpf_map_lookup_elem(&if_map, &fib.ifindex);
-		if (!br || br->role != ROLE_BRIDGE)
-			return -1;
+		/* into the endpoint's own port, never back out of an uplink:
+		 * the route goes to the bridge of the port's network */
 		mac = mac_key(fib.dmac);
 		pv = bpf_map_lookup_elem(&port_map, &mac);
-		if (!pv || pv->net != br->net)
+		if (!pv)
+			return -1;
+		net = pv->net % MAX_NETS;
+		ni = bpf_map_lookup_elem(&net_map, &net);
+		if (!ni || ni->bridge != fib.ifindex)
 			return -1;
 		out_if = pv->ifindex;
+		peer = pv->flags & IF_PEER;
 	}
 
 	/* the rewrite (RFC 1624; a partial checksum: the address through
@@ -783,6 +803,9 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	if (bpf_skb_store_bytes(skb, 0, eth, 12, 0))
 		return TC_ACT_SHOT;
 	/* a constant either way: the caller must know it is no -1 */
+	if (peer)
+		return bpf_redirect_peer(out_if, 0) == TC_ACT_REDIRECT ?
+		       TC_ACT_REDIRECT : TC_ACT_SHOT;
 	return bpf_redirect(out_if, 0) == TC_ACT_REDIRECT ? TC_ACT_REDIRECT :
 							      TC_ACT_SHOT;
 }
@@ -953,7 +976,7 @@ static __always_inline int at_port(struct __sk_buff *skb, struct if_role *role,
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	__u32 net = role->net % MAX_NETS, ifindex = skb->ingress_ifindex;
-	struct port_val pv = { ifindex, role->net }, *cur;
+	struct port_val pv = { ifindex, role->net, role->flags }, *cur;
 	struct net_info *ni;
 	__u8 *eth = data;
 	__u64 key;
@@ -963,7 +986,8 @@ static __always_inline int at_port(struct __sk_buff *skb, struct if_role *role,
 	if (!(eth[6] & 1)) {
 		key = mac_key(eth + 6);
 		cur = bpf_map_lookup_elem(&port_map, &key);
-		if (!cur || cur->ifindex != ifindex || cur->net != role->net)
+		if (!cur || cur->ifindex != ifindex || cur->net != role->net ||
+		    cur->flags != role->flags)
 			bpf_map_update_elem(&port_map, &key, &pv, BPF_ANY);
 	}
 	if (eth[0] & 1)
@@ -1170,12 +1194,36 @@ static __always_inline int from_local_port(struct __sk_buff *skb, __u8 *ip,
 	return 1;
 }
 
+/*
+ * pull_headers() - the headers in the linear part, and no more: IPv4 and
+ * TCP without options (all the fast path reads) for most packets; up to an
+ * ICMP error's quote for ICMP and for a header with options. Pulling
+ * payload breaks fraglist GSO, and for a TCP super-packet, whose linear
+ * part is its headers alone, it copies the head of every packet.
+ * @skb:	the packet
+ * @l2:		bytes of link header before IPv4
+ */
+static __always_inline void pull_headers(struct __sk_buff *skb, __u32 l2)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u32 have = (__u32)(end - data), want = (l2 & 0x1f) + 20 + 20;
+	__u8 h[10] = {};
+
+	/* read with a copy: the linear part may not even hold this much */
+	bpf_skb_load_bytes(skb, l2 & 0x1f, h, sizeof(h));
+	if (h[0] != 0x45 || h[9] == IPPROTO_ICMP)
+		want = (l2 & 0x1f) + 60 + 8 + 60 + 8;
+	if (want > have && skb->len > have)
+		bpf_skb_pull_data(skb, skb->len < want ? skb->len : want);
+}
+
 SEC("tc")
 int hostnat_steer(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	__u32 ifindex = skb->ingress_ifindex, zero = 0, l2, ihl, want;
+	__u32 ifindex = skb->ingress_ifindex, zero = 0, l2, ihl;
 	struct lpm_key k = { 32, 0 };
 	struct net_info *ni;
 	struct if_role *role;
@@ -1191,23 +1239,15 @@ int hostnat_steer(struct __sk_buff *skb)
 	if (!tg)
 		return TC_ACT_OK;
 	if (role->role == ROLE_PORT) {
-		want = 14 + 60 + 8 + 60 + 8;
-		if (data + want > end && skb->len > (__u32)(end - data))
-			bpf_skb_pull_data(skb, skb->len < want ? skb->len
-							       : want);
+		pull_headers(skb, 14);
 		return at_port(skb, role, tg);
 	}
 	if (skb->protocol != bpf_htons(ETH_P_IP))
 		return TC_ACT_OK;
 	l2 = role->l2len & 0x1f;
-	/* headers (an ICMP error's quote included) in the linear part; no
-	 * more than that (pulling payload breaks fraglist GSO) */
-	want = l2 + 60 + 8 + 60 + 8;
-	if (data + want > end && skb->len > (__u32)(end - data)) {
-		bpf_skb_pull_data(skb, skb->len < want ? skb->len : want);
-		data = (void *)(long)skb->data;
-		end = (void *)(long)skb->data_end;
-	}
+	pull_headers(skb, l2);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
 	ip = (__u8 *)data + l2;
 	if ((void *)(ip + 20) > end)
 		return TC_ACT_OK;
@@ -1245,7 +1285,10 @@ int hostnat_steer(struct __sk_buff *skb)
 		 * 5.3.4), and the kernel's ip_rcv() drops it */
 		if (skb->pkt_type != PACKET_HOST)
 			return TC_ACT_OK;
-		if (l2 == 14 && bpf_map_lookup_elem(&ext_map, &daddr)) {
+		slot = bpf_map_lookup_elem(&ext_map, &daddr);
+		if (!slot)
+			return TC_ACT_OK;
+		if (l2 == 14) {
 			verdict = fast_path(skb, ip, end, tg, FAST_IN);
 			if (verdict >= 0)
 				return verdict;
@@ -1260,8 +1303,8 @@ int hostnat_steer(struct __sk_buff *skb)
 	default:
 		return TC_ACT_OK;
 	}
-	slot = bpf_map_lookup_elem(&ext_map, &daddr);
-	if (!slot || !owned_packet(ip, end, *slot))
+	/* ROLE_UPLINK, to an external address (slot), not on the fast path */
+	if (!owned_packet(ip, end, *slot))
 		return TC_ACT_OK;
 	return bpf_redirect(tg->in_ifindex, 0);
 }
