@@ -22,8 +22,12 @@
  *    updates more per connection, and the table already says what the
  *    engine would;
  *  - UDP: answered (a packet each way);
- *  - never ICMP, a hairpin, or the host's own sessions (their second
- *    translation is the engine's).
+ *  - never ICMP, or the host's own sessions (their second translation is
+ *    the engine's). A hairpin is two sessions, the sender's towards the
+ *    external address:port and the receiver's on its mapping from the
+ *    sender's external address:port; each is given as its own state says,
+ *    and its event says it is a hairpin (NAT_FAST_HAIRPIN): the programs
+ *    carry a hairpin packet only when they find both.
  * Each such change appends an event to a ring (nat_fast_events()): ADD with
  * the session's index and both keys when it becomes fast, DEL with the same
  * when it stops being fast or is removed (fast_unlink(), from the one
@@ -52,7 +56,7 @@
 
 static bool fast_eligible(const struct nat *nat, const struct nat_sess *s)
 {
-	if (s->flags & (SESS_HAIRPIN | SESS_HOSTREM))
+	if (s->flags & SESS_HOSTREM)
 		return false;
 	switch (s->proto) {
 	case NAT_TCP:
@@ -84,6 +88,7 @@ static void fast_log(struct nat *nat, uint8_t op, uint32_t si)
 		.int_port = s->int_port,
 		.ext_port = s->ext_port,
 		.rem_port = s->rem_port,
+		.flags = s->flags & SESS_HAIRPIN ? NAT_FAST_HAIRPIN : 0,
 	};
 }
 
@@ -373,6 +378,7 @@ int nat_fast_walk(struct nat *nat,
 			.ext_addr = s->ext_addr, .rem_addr = s->rem_addr,
 			.int_port = s->int_port, .ext_port = s->ext_port,
 			.rem_port = s->rem_port,
+			.flags = s->flags & SESS_HAIRPIN ? NAT_FAST_HAIRPIN : 0,
 		};
 		ret = fn(&ev, ctx);
 		if (ret)

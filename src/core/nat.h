@@ -437,6 +437,7 @@ struct nat_port_event {
  * @ext_addr:	external address and port: the inbound key is
  *		rem:rem_port -> ext:ext_port, rewritten to int:int_port
  * @rem_addr:	remote address and port
+ * @flags:	NAT_FAST_HAIRPIN
  */
 struct nat_fast_event {
 	uint8_t op;
@@ -445,11 +446,15 @@ struct nat_fast_event {
 	uint32_t idx;
 	uint32_t int_addr, ext_addr, rem_addr;
 	uint16_t int_port, ext_port, rem_port;
-	uint16_t pad;
+	uint16_t flags;
 };
 
 #define NAT_FAST_ADD 1
 #define NAT_FAST_DEL 2
+/* struct nat_fast_event.flags: the remote is one of the NAT's own external
+ * addresses (a hairpin): what the outbound key's rewrite makes is looked up
+ * again as an inbound key, of the session on the other side */
+#define NAT_FAST_HAIRPIN 1
 
 /**
  * struct nat_sess_event - a session created (NAT_EV_NEW) or ended

@@ -1295,6 +1295,7 @@ static int fast_put(struct dp *dp, const struct nat_fast_event *e)
 		.int_addr = e->int_addr, .ext_addr = e->ext_addr,
 		.rem_addr = e->rem_addr, .int_port = e->int_port,
 		.ext_port = e->ext_port, .rem_port = e->rem_port,
+		.hairpin = e->flags & NAT_FAST_HAIRPIN,
 	};
 
 	if (steer_fast_put(&dp->steer, &f, e->op == NAT_FAST_ADD) &&

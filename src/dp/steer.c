@@ -471,9 +471,11 @@ struct fast_key {
 struct fast_val {
 	uint32_t addr;
 	uint16_t port;
-	uint16_t dir;
+	uint16_t dir;	/* 0 out, 1 in, FAST_OUT_HAIRPIN (steer.bpf.c) */
 	uint32_t idx;
 };
+
+#define FAST_OUT_HAIRPIN 2
 
 /**
  * steer_fast_put() - give a session to the fast path, or take it back
@@ -495,7 +497,7 @@ int steer_fast_put(struct steer *s, const struct steer_fast *f, bool add)
 	};
 	struct fast_val vo = {
 		.addr = htonl(f->ext_addr), .port = f->ext_port,
-		.dir = 0, .idx = f->idx + 1,
+		.dir = f->hairpin ? FAST_OUT_HAIRPIN : 0, .idx = f->idx + 1,
 	};
 	struct fast_val vi = {
 		.addr = htonl(f->int_addr), .port = f->int_port,

@@ -81,9 +81,12 @@ struct steer_local {
  * @int_addr:	endpoint address and port (host order)
  * @ext_addr:	external address and port
  * @rem_addr:	remote address and port
+ * @hairpin:	the remote is an external address (the program looks the
+ *		rewritten packet up again, as the other side's inbound key)
  */
 struct steer_fast {
 	uint8_t proto;
+	bool hairpin;
 	uint32_t idx;
 	uint32_t int_addr, ext_addr, rem_addr;
 	uint16_t int_port, ext_port, rem_port;

@@ -8,7 +8,7 @@
  * and checked: a TCP connection is given once the handshake's answer
  * passed (the remote's SYN-ACK, or the endpoint's for one through a
  * mapping: an unanswered SYN, a flood's, costs no map update), UDP once
- * answered, never ICMP; the keys are the session's; its state is in the
+ * answered, never ICMP; a hairpin's two sessions marked and chained; the keys are the session's; its state is in the
  * shared array before its keys are out; a session the wheel expires is
  * taken back (DEL) before it is freed, and one the programs used meanwhile
  * is given again.
@@ -68,6 +68,7 @@ static void tcp_out_given_at_its_answer(void **state)
 	assert_int_equal(ev[0].ext_port, port);
 	assert_int_equal(ev[0].rem_addr, REM1);
 	assert_int_equal(ev[0].rem_port, 80);
+	assert_int_equal(ev[0].flags, 0);
 	assert_true(ev[0].idx < SLOTS);
 	/* its state is the engine's before its keys are out */
 	assert_int_equal(tcpst[ev[0].idx], NAT_TCP_ESTABLISHED);
@@ -131,6 +132,58 @@ static void udp_given_once_answered_icmp_never(void **state)
 	assert_int_equal(events(t, ev, 4), 0);
 }
 
+/* a UDP hairpin A -> EXT:8080 -> B:80: two sessions, each given once
+ * answered, each marked a hairpin, with keys that chain: A's outbound
+ * rewrite is B's session's inbound key, and the other way round */
+static void hairpin_two_sessions_given_marked_keys_chain(void **state)
+{
+	struct nt *t = *state;
+	struct nat_map m = {
+		.proto = NAT_UDP,
+		.ext_addr = NT_EXT,
+		.ext_port = 8080,
+		.int_addr = HOST_B,
+		.int_port = 80,
+	};
+	struct nat_fast_event ev[4], *a = NULL, *b = NULL;
+	struct nat_pkt *p;
+	unsigned n, i;
+
+	assert_int_equal(nat_map_add(t->nat, t->net, &m), 0);
+	p = tp_udp(NAT_DIR_OUT, HOST_A, 40000, NT_EXT, 8080);
+	nt_run(t, p);
+	assert_int_equal(p->verdict, NAT_FORWARD);
+	tp_free(p);
+	assert_int_equal(events(t, ev, 4), 0);	/* not answered yet */
+	p = tp_udp(NAT_DIR_OUT, HOST_B, 80, NT_EXT, 40000);
+	nt_run(t, p);
+	assert_int_equal(p->verdict, NAT_FORWARD);
+	tp_free(p);
+	n = events(t, ev, 4);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(ev[i].op, NAT_FAST_ADD);
+		assert_int_equal(ev[i].flags, NAT_FAST_HAIRPIN);
+		if (ev[i].int_addr == HOST_A)
+			a = &ev[i];
+		else if (ev[i].int_addr == HOST_B)
+			b = &ev[i];
+	}
+	assert_non_null(a);
+	assert_non_null(b);
+	/* A's packet, rewritten to EXT:a->ext_port -> EXT:8080, is B's
+	 * inbound key (remote EXT:a->ext_port, to EXT:8080) */
+	assert_int_equal(a->rem_addr, NT_EXT);
+	assert_int_equal(a->rem_port, 8080);
+	assert_int_equal(b->rem_addr, a->ext_addr);
+	assert_int_equal(b->rem_port, a->ext_port);
+	assert_int_equal(b->ext_port, 8080);
+	assert_int_equal(b->int_port, 80);
+	/* and B's answer, rewritten to EXT:8080 -> EXT:a->ext_port, is A's */
+	assert_int_equal(a->ext_port, b->rem_port);
+	assert_int_equal(a->int_port, 40000);
+}
+
 /* advance a second at a time, up to @max s, until session @idx is taken
  * back (DEL); return the seconds it took, or 0 */
 static unsigned until_del(struct nt *t, uint32_t idx, unsigned max)
@@ -189,6 +242,7 @@ int main(void)
 		F(tcp_out_given_at_its_answer),
 		F(tcp_in_given_only_once_the_endpoint_answered),
 		F(udp_given_once_answered_icmp_never),
+		F(hairpin_two_sessions_given_marked_keys_chain),
 		F(expired_taken_back_before_freed_revived_if_used),
 	};
 

@@ -370,6 +370,10 @@ struct fast_val {
 
 #define FAST_OUT 0
 #define FAST_IN 1
+/* an outbound key of a hairpin session (its remote is an external
+ * address): the rewritten packet is looked up again as an inbound key, the
+ * session of the endpoint on the other side */
+#define FAST_OUT_HAIRPIN 2
 #define FAST_STAT_N 4	/* out packets, out bytes, in packets, in bytes */
 
 struct {
@@ -645,6 +649,45 @@ static __always_inline void tcp_move(__u32 idx, __u32 out, __u8 flags)
 	}
 }
 
+/* one address and its port rewritten (RFC 1624; a partial checksum: the
+ * address through the pseudo-header, the port not at all, which the helper
+ * knows); @aoff, @poff: their offsets in the frame; @l4sum: the packet has
+ * a transport checksum (UDP may not). Return: 0, or -1 (a helper failed) */
+static __always_inline int rewrite(struct __sk_buff *skb, __u8 proto,
+				   int l4sum, __u32 aoff, __u32 poff,
+				   __u32 oaddr, __u32 naddr, __u16 oport,
+				   __u16 nport)
+{
+	__u32 csum_off = 14 + 20 + (proto == IPPROTO_TCP ? 16 : 6);
+	__u64 m0 = proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
+	__u16 ob = bpf_htons(oport), nb = bpf_htons(nport);
+
+	if (l4sum &&
+	    (bpf_l4_csum_replace(skb, csum_off, oaddr, naddr,
+				 BPF_F_PSEUDO_HDR | 4 | m0) ||
+	     bpf_l4_csum_replace(skb, csum_off, ob, nb, 2 | m0)))
+		return -1;
+	if (bpf_l3_csum_replace(skb, 14 + 10, oaddr, naddr, 4) ||
+	    bpf_skb_store_bytes(skb, aoff, &naddr, 4, 0) ||
+	    bpf_skb_store_bytes(skb, poff, &nb, 2, 0))
+		return -1;
+	return 0;
+}
+
+/* the time of a session's last packet that way (only when the second
+ * changed: no cache line bounced for nothing) */
+static __always_inline void seen_now(__u32 idx, __u32 dir, __u32 now)
+{
+	__u64 *seen = bpf_map_lookup_elem(&seen_map, &idx);
+	__u32 *t;
+
+	if (!seen)
+		return;
+	t = (__u32 *)seen + (dir & 1);
+	if (*t != now)
+		*t = now;
+}
+
 /*
  * fast_path() - an ordinary packet of a session the engine gave to the fast
  * path: translated and sent on here, or -1 for the slow path (the engine):
@@ -653,7 +696,11 @@ static __always_inline void tcp_move(__u32 idx, __u32 out, __u8 flags)
  * session's state in state_map as tcp_table says (the engine's own
  * tcp_track()): FIN and RST end connections here, a SYN after them starts
  * the next one on the same tuple (port reuse), and the engine reads the
- * state back when its wheel decides expiry.
+ * state back when its wheel decides expiry. A hairpin (an endpoint's packet
+ * to an external address:port that a mapping owns) is two sessions: the
+ * sender's outbound key gives the new source, the rewritten tuple is the
+ * receiver's session's inbound key, which gives the new destination; both
+ * must be there, and the packet goes into the receiver's port.
  * Nothing of the packet is changed before every check has passed.
  * @skb:	the packet, an Ethernet frame
  * @ip:		its IPv4 header (at offset 14)
@@ -667,16 +714,15 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 				     __u32 want_dir)
 {
 	struct bpf_fib_lookup fib = {};
-	struct fast_key k = {};
-	struct fast_val *v;
+	struct fast_key k = {}, hk = {};
+	struct fast_val *v, *h = NULL;
 	struct port_val *pv;
 	struct net_info *ni;
-	__u8 *l4 = ip + 20, ttl = ip[8], proto = ip[9];
+	__u8 *l4 = ip + 20, ttl = ip[8], proto = ip[9], flags = 0;
 	__u16 frag = be16_at(ip + 6), ipid = be16_at(ip + 4);
-	__u32 slot, now, mtu = 0, out_if, peer = 0, net;
-	__u32 oaddr, naddr, csum_off, *t;
-	__u16 oport, nport, ob, nb;
-	__u64 *seen, *alive, mac;
+	__u32 slot, now, mtu = 0, out_if, peer = 0, net, into_port;
+	__u64 *alive, mac;
+	int l4sum = 1;
 	__u8 eth[12];
 	long rc;
 
@@ -689,11 +735,11 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 		 * what tcp_table says the engine would make of it */
 		if ((void *)(l4 + 20) > end)
 			return -1;
-		csum_off = 14 + 20 + 16;
+		flags = l4[13];
 	} else if (proto == IPPROTO_UDP) {
 		if ((void *)(l4 + 8) > end)
 			return -1;
-		csum_off = 14 + 20 + 6;
+		l4sum = be16_at(l4 + 6) != 0;	/* none to update */
 	} else {
 		return -1;
 	}
@@ -703,8 +749,22 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	k.dport = be16_at(l4 + 2);
 	k.proto = proto;
 	v = bpf_map_lookup_elem(&fast_map, &k);
-	if (!v || v->dir != want_dir)
+	if (!v)
 		return -1;
+	if (want_dir == FAST_OUT && v->dir == FAST_OUT_HAIRPIN) {
+		/* the other side's session: its inbound key is what the
+		 * rewrite makes of the packet */
+		hk.saddr = v->addr;
+		hk.daddr = k.daddr;
+		hk.sport = v->port;
+		hk.dport = k.dport;
+		hk.proto = proto;
+		h = bpf_map_lookup_elem(&fast_map, &hk);
+		if (!h || h->dir != FAST_IN)
+			return -1;
+	} else if (v->dir != want_dir) {
+		return -1;
+	}
 	slot = 0;
 	alive = bpf_map_lookup_elem(&seen_map, &slot);
 	now = (__u32)(bpf_ktime_get_ns() / 1000000000ull);
@@ -716,7 +776,11 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	fib.tos = ip[1];
 	fib.l4_protocol = proto;
 	fib.tot_len = skb->gso_size ? 0 : be16_at(ip + 2);
-	if (want_dir == FAST_OUT) {
+	if (h) {
+		fib.ifindex = tg->in_ifindex;
+		fib.ipv4_src = v->addr;
+		fib.ipv4_dst = h->addr;
+	} else if (want_dir == FAST_OUT) {
 		fib.ifindex = tg->out_ifindex;
 		fib.ipv4_src = v->addr;
 		fib.ipv4_dst = k.daddr;
@@ -732,7 +796,8 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	    bpf_check_mtu(skb, fib.ifindex, &mtu, 0, BPF_MTU_CHK_SEGS))
 		return -1;
 	out_if = fib.ifindex;
-	if (want_dir == FAST_IN) {
+	into_port = want_dir == FAST_IN || h;
+	if (into_port) {
 		/* into the endpoint's own port, never back out of an uplink:
 		 * the route goes to the bridge of the port's network */
 		mac = mac_key(fib.dmac);
@@ -747,45 +812,25 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 		peer = pv->flags & IF_PEER;
 	}
 
-	/* the rewrite (RFC 1624; a partial checksum: the address through
-	 * the pseudo-header, the port not at all, which the helper knows) */
-	if (want_dir == FAST_OUT) {
-		oaddr = k.saddr;
-		oport = k.sport;
-	} else {
-		oaddr = k.daddr;
-		oport = k.dport;
-	}
-	naddr = v->addr;
-	nport = v->port;
-	ob = bpf_htons(oport);
-	nb = bpf_htons(nport);
-	seen = bpf_map_lookup_elem(&seen_map, &v->idx);
-	if (seen) {
-		t = (__u32 *)seen + want_dir;
-		if (*t != now)
-			*t = now;
-	}
+	seen_now(v->idx, want_dir, now);
 	if (proto == IPPROTO_TCP)
-		tcp_move(v->idx, want_dir == FAST_OUT, l4[13]);
+		tcp_move(v->idx, want_dir == FAST_OUT, flags);
+	if (h) {
+		seen_now(h->idx, FAST_IN, now);
+		if (proto == IPPROTO_TCP)
+			tcp_move(h->idx, 0, flags);
+	}
 	fast_count(want_dir, skb->len);
-	if (proto == IPPROTO_UDP && !be16_at(l4 + 6)) {
-		/* no UDP checksum: none to update */
-	} else if (bpf_l4_csum_replace(skb, csum_off, oaddr, naddr,
-				       BPF_F_PSEUDO_HDR | 4 |
-				       (proto == IPPROTO_UDP ?
-					BPF_F_MARK_MANGLED_0 : 0)) ||
-		   bpf_l4_csum_replace(skb, csum_off, ob, nb,
-				       2 | (proto == IPPROTO_UDP ?
-					    BPF_F_MARK_MANGLED_0 : 0))) {
+	if (want_dir == FAST_OUT) {
+		if (rewrite(skb, proto, l4sum, 14 + 12, 14 + 20, k.saddr,
+			    v->addr, k.sport, v->port))
+			return TC_ACT_SHOT;
+	} else if (rewrite(skb, proto, l4sum, 14 + 16, 14 + 22, k.daddr,
+			   v->addr, k.dport, v->port)) {
 		return TC_ACT_SHOT;
 	}
-	if (bpf_l3_csum_replace(skb, 14 + 10, oaddr, naddr, 4) ||
-	    bpf_skb_store_bytes(skb, want_dir == FAST_OUT ? 14 + 12 : 14 + 16,
-				&naddr, 4, 0) ||
-	    bpf_skb_store_bytes(skb, want_dir == FAST_OUT ? 14 + 20 :
-							    14 + 22,
-				&nb, 2, 0))
+	if (h && rewrite(skb, proto, l4sum, 14 + 16, 14 + 22, k.daddr,
+			 h->addr, k.dport, h->port))
 		return TC_ACT_SHOT;
 	if (want_dir == FAST_OUT && !(frag & 0x4000)) {
 		/* not atomic (DF clear): an ID of the NAT's own, so that the
