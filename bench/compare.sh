@@ -56,6 +56,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "reference scripts: $BENCH_DIR; hostnat: $HOSTNAT_BUILD; runs: $RUNS"
+# CPU time the hypervisor gave to others (steal) during the run: a busy
+# host makes every figure of the run smaller and noisier
+read -r _ u0 n0 s0 i0 w0 q0 sq0 st0 _ </proc/stat
 for r in $(seq "$RUNS"); do
 	for nat in kernel hostnat $([ "${SLOW:-1}" = 0 ] || echo slow); do
 		p=hncmp$$$nat$r
@@ -79,6 +82,10 @@ for r in $(seq "$RUNS"); do
 	done
 done
 
+read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ </proc/stat
+tot=$(( (u1 + n1 + s1 + i1 + w1 + q1 + sq1 + st1) - (u0 + n0 + s0 + i0 + w0 + q0 + sq0 + st0) ))
+STEAL=$(awk -v a=$((st1 - st0)) -v t=$tot 'BEGIN { printf "%.1f", t ? 100 * a / t : 0 }')
+export STEAL
 python3 - "$W" "$RUNS" <<'PY'
 import statistics, sys
 w, runs = sys.argv[1], int(sys.argv[2])
@@ -125,6 +132,7 @@ for k in order:
         line += "  %14s %8s" % (fmt(sv) + " " + unit[k], "%.2f" % (sv / kv) if kv and sv is not None else "-")
     print(line)
 print("\nratio = hostnat / kernel, medians of %d run(s) each, same machine, same run" % runs)
+print("CPU steal during the run: %s%% (time the hypervisor gave to others; above a few %%, figures are low and noisy)" % os.environ.get("STEAL", "?"))
 for n in notes:
     print("note: " + n)
 PY
