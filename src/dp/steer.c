@@ -47,6 +47,33 @@
 extern const unsigned char steer_bpf_obj[];
 extern const size_t steer_bpf_obj_len;
 
+struct port_val {
+	uint32_t ifindex;
+	uint32_t net;
+	uint32_t flags;	/* STEER_IF_*, the port's when the MAC was learned */
+};
+
+/* port_map forgets every MAC learned on @ifindex: the port is gone, or its
+ * flags are stale (a veth's peer moved); a frame from the endpoint learns
+ * it again, and meanwhile its packets take the bridge */
+static void port_forget(const struct steer *s, unsigned ifindex)
+{
+	uint64_t key, next;
+	struct port_val v;
+	bool more;
+
+	if (s->port_map < 0)
+		return;
+	more = !bpf_map_get_next_key(s->port_map, NULL, &next);
+	while (more) {
+		key = next;
+		more = !bpf_map_get_next_key(s->port_map, &key, &next);
+		if (!bpf_map_lookup_elem(s->port_map, &key, &v) &&
+		    v.ifindex == ifindex)
+			bpf_map_delete_elem(s->port_map, &key);
+	}
+}
+
 struct if_role {
 	uint32_t role;
 	uint32_t l2len;
@@ -161,6 +188,7 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 	s->target_map = map_fd(s->obj, "target_map");
 	s->drop_map = map_fd(s->obj, "drop_map");
 	s->local_map = map_fd(s->obj, "local_map");
+	s->port_map = map_fd(s->obj, "port_map");
 	s->fast_map = map_fd(s->obj, "fast_map");
 	s->fast_stats = map_fd(s->obj, "fast_stats");
 	fd = map_fd(s->obj, "seen_map");
@@ -322,6 +350,8 @@ int steer_attach(struct steer *s, unsigned ifindex, unsigned role,
 	ret = bpf_map_update_elem(s->if_map, &key, &r, BPF_ANY);
 	if (ret)
 		return ret;
+	if (role == STEER_ROLE_PORT)
+		port_forget(s, ifindex);
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST)
 		return ret;
@@ -345,6 +375,7 @@ void steer_detach(struct steer *s, unsigned ifindex)
 
 	detach(ifindex);
 	bpf_map_delete_elem(s->if_map, &key);
+	port_forget(s, ifindex);	/* nothing delivered to a port gone */
 	for (i = 0; i < s->nattached; i++) {
 		if (s->attached[i] == ifindex) {
 			s->attached[i] = s->attached[--s->nattached];

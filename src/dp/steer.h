@@ -113,7 +113,7 @@ struct steer {
 	struct bpf_object *obj;
 	int prog_fd;
 	int if_map, net_map, ext_map, own_map, prefix_map, bind_map;
-	int target_map, drop_map, local_map;
+	int target_map, drop_map, local_map, port_map;
 	int fast_map, fast_stats;
 	uint32_t max_flows;		/* sessions seen_map has slots for */
 	volatile uint64_t *seen;	/* seen_map, mapped (slot 0: heartbeat) */

@@ -140,10 +140,17 @@ struct port_val {
 
 /* into an endpoint's bridge port @pv: the peer's ingress when the port
  * allows it (only from tc ingress, which every caller is) */
-static __always_inline long to_port(const struct port_val *pv)
+static __always_inline long to_port(struct __sk_buff *skb,
+				    const struct port_val *pv)
 {
-	if (pv->flags & IF_PEER)
+	if (pv->flags & IF_PEER) {
+		/* the veth would make it the peer's own; the peer redirect
+		 * does not on every kernel (a frame to the bridge's MAC came
+		 * in as another host's) */
+		if (skb->pkt_type != PACKET_HOST)
+			bpf_skb_change_type(skb, PACKET_HOST);
 		return bpf_redirect_peer(pv->ifindex, 0);
+	}
 	return bpf_redirect(pv->ifindex, 0);
 }
 
@@ -602,7 +609,7 @@ static __always_inline int tun_out(struct __sk_buff *skb, __u8 *ip)
 		key = mac_key(fib.dmac);
 		pv = bpf_map_lookup_elem(&port_map, &key);
 		if (pv && pv->net == br->net)
-			return to_port(pv);
+			return to_port(skb, pv);
 	}
 	return bpf_redirect(fib.ifindex, 0);
 }
@@ -848,9 +855,12 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	if (bpf_skb_store_bytes(skb, 0, eth, 12, 0))
 		return TC_ACT_SHOT;
 	/* a constant either way: the caller must know it is no -1 */
-	if (peer)
+	if (peer) {
+		if (skb->pkt_type != PACKET_HOST)	/* see to_port() */
+			bpf_skb_change_type(skb, PACKET_HOST);
 		return bpf_redirect_peer(out_if, 0) == TC_ACT_REDIRECT ?
 		       TC_ACT_REDIRECT : TC_ACT_SHOT;
+	}
 	return bpf_redirect(out_if, 0) == TC_ACT_REDIRECT ? TC_ACT_REDIRECT :
 							      TC_ACT_SHOT;
 }
