@@ -83,7 +83,8 @@ ns_add cm || bad setup "namespace cm"
 ip -n "$P-host" link set eth0cm netns "$P-cm" name eth0 || bad setup "move to cm"
 ip -n "$P-cm" addr add $CM/16 dev eth0 && ip -n "$P-cm" link set eth0 up &&
 	ip -n "$P-cm" route add default via 172.16.0.1 || bad setup "cm address"
-wait_until 5 ns cm ping -c 1 -W 1 172.16.0.1 || bad setup "cm gateway"
+# through the NAT: a firewall on the host may drop pings to the gateway
+wait_until 5 ns cm ping -c 1 -W 1 $INET || bad setup "cm reaches inet"
 hn map add $NET --proto tcp --internal $CM:7003 --external-port 7013 >/dev/null
 bg cm socat -u TCP-LISTEN:7003,reuseaddr OPEN:"$T/got-cm",creat,trunc
 wait_until 10 listening cm tcp 7003 || bad setup "cm receiver on 7003"
