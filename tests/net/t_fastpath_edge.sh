@@ -29,6 +29,9 @@ counter() { # JQ-PATH: a counter of `stats`
 fast() { # out|in: the fast path's packets that way
 	counter ".fast_path.${1}_packets"
 }
+fast_bytes() { # out|in: the fast path's bytes that way (a super-packet counts whole)
+	counter ".fast_path.${1}_bytes"
+}
 slow_in() { # inbound packets the engine translated itself
 	hn --json stats | jq -r '((.engine // .).pkts_in // 0) - (.fast_path.in_packets // 0)'
 }
@@ -269,12 +272,13 @@ head -c $((8 * 1024 * 1024)) /dev/urandom >"$T/hblob"
 bg c1 socat -U TCP-LISTEN:7042,reuseaddr OPEN:"$T/hblob",rdonly
 wait_until 10 listening c1 tcp 7042 || bad setup "c1 sender on 7042"
 hn map add $NET --proto tcp --internal $C1:7042 --external-port 7042 >/dev/null
-o0=$(fast out)
+o0=$(fast_bytes out)
 ns c2 timeout 30 socat -u TCP:$EXT:7042 OPEN:"$T/hgot",creat,trunc
 check_eq "hairpin tcp: 8 MiB from c1 through $EXT:7042 arrive in c2 byte for byte" \
 	"$(sha256sum <"$T/hblob" | cut -d' ' -f1)" "$(sha256sum <"$T/hgot" | cut -d' ' -f1)"
-check_int "hairpin tcp: the fast path carried them (>= 1000 packets)" -ge 1000 \
-	$(( $(fast out) - o0 ))
+# counted in bytes: with GRO/GSO 8 MiB can be a few hundred packets
+check_int "hairpin tcp: the fast path carried them (>= 7 MiB of the 8)" -ge $((7 * 1024 * 1024)) \
+	$(( $(fast_bytes out) - o0 ))
 # a hairpin's mapping deleted: its fast-path flow stops at once
 hn map add $NET --proto udp --internal $C1:7040 --external-port 7043 >/dev/null
 o0=$(fast out)
