@@ -138,19 +138,25 @@ struct port_val {
 	__u32 flags;	/* the port's IF_* */
 };
 
+/* into the peer of veth @ifindex, at its ingress (only from tc ingress,
+ * which every caller is) */
+static __always_inline long into_peer(struct __sk_buff *skb, __u32 ifindex)
+{
+	/* the veth would make it the peer's own; the peer redirect does not
+	 * on every kernel (a frame to the bridge's MAC came in as another
+	 * host's) */
+	if (skb->pkt_type != PACKET_HOST)
+		bpf_skb_change_type(skb, PACKET_HOST);
+	return bpf_redirect_peer(ifindex, 0);
+}
+
 /* into an endpoint's bridge port @pv: the peer's ingress when the port
- * allows it (only from tc ingress, which every caller is) */
+ * allows it */
 static __always_inline long to_port(struct __sk_buff *skb,
 				    const struct port_val *pv)
 {
-	if (pv->flags & IF_PEER) {
-		/* the veth would make it the peer's own; the peer redirect
-		 * does not on every kernel (a frame to the bridge's MAC came
-		 * in as another host's) */
-		if (skb->pkt_type != PACKET_HOST)
-			bpf_skb_change_type(skb, PACKET_HOST);
-		return bpf_redirect_peer(pv->ifindex, 0);
-	}
+	if (pv->flags & IF_PEER)
+		return into_peer(skb, pv->ifindex);
 	return bpf_redirect(pv->ifindex, 0);
 }
 
@@ -819,6 +825,13 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 		peer = pv->flags & IF_PEER;
 	}
 
+	/* a head of its own, as ip_forward()'s skb_cow() gives every
+	 * forwarded packet: a TCP sender's packet is a clone of the one it
+	 * keeps for retransmission, and a clone is never coalesced with the
+	 * next in the receiver's queues (nothing is copied when it is not a
+	 * clone) */
+	if (bpf_skb_change_head(skb, 0, 0))
+		return TC_ACT_SHOT;	/* no memory: ip_forward() drops it too */
 	seen_now(v->idx, want_dir, now);
 	if (proto == IPPROTO_TCP)
 		tcp_move(v->idx, want_dir == FAST_OUT, flags);
@@ -855,12 +868,9 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	if (bpf_skb_store_bytes(skb, 0, eth, 12, 0))
 		return TC_ACT_SHOT;
 	/* a constant either way: the caller must know it is no -1 */
-	if (peer) {
-		if (skb->pkt_type != PACKET_HOST)	/* see to_port() */
-			bpf_skb_change_type(skb, PACKET_HOST);
-		return bpf_redirect_peer(out_if, 0) == TC_ACT_REDIRECT ?
+	if (peer)
+		return into_peer(skb, out_if) == TC_ACT_REDIRECT ?
 		       TC_ACT_REDIRECT : TC_ACT_SHOT;
-	}
 	return bpf_redirect(out_if, 0) == TC_ACT_REDIRECT ? TC_ACT_REDIRECT :
 							      TC_ACT_SHOT;
 }
@@ -1263,10 +1273,12 @@ static __always_inline void pull_headers(struct __sk_buff *skb, __u32 l2)
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	__u32 have = (__u32)(end - data), want = (l2 & 0x1f) + 20 + 20;
-	__u8 h[10] = {};
+	__u8 *ip = (__u8 *)data + (l2 & 0x1f), h[10] = {};
 
-	/* read with a copy: the linear part may not even hold this much */
-	bpf_skb_load_bytes(skb, l2 & 0x1f, h, sizeof(h));
+	if ((void *)(ip + sizeof(h)) <= end)
+		__builtin_memcpy(h, ip, sizeof(h));	/* nearly always */
+	else	/* with a copy: the linear part does not hold this much */
+		bpf_skb_load_bytes(skb, l2 & 0x1f, h, sizeof(h));
 	if (h[0] != 0x45 || h[9] == IPPROTO_ICMP)
 		want = (l2 & 0x1f) + 60 + 8 + 60 + 8;
 	if (want > have && skb->len > have)
