@@ -293,18 +293,23 @@ print("bpf_per_flow %.1f B" % (tot1 / f))
 print("bpf_delta_per_flow %.1f B" % ((tot1 - tot0) / f))
 if mem is not None:
     print("total_per_flow %.1f B" % ((mem + tot1) / f))
-    # the elements as the slab holds them (96-byte objects) instead of
+    # a hash map's elements as the slab holds them (96-byte objects) instead of
     # memlock's count of them, the rest of the maps as before the flows
     print("total_slab_per_flow %.1f B" % ((mem + tot0 + objs) / f))
 # the big maps, one line each: id type key value max_entries memlock
 # (type, key, value) of steer.bpf.c's maps that grow with the flows
 # own_map and seen_map are both arrays of u64: own_map by its size (32
 # external address slots x 3 protocols x 1024 words)
-names = {(1, 16, 12): "fast_map", (2, 4, 8, 98304): "own_map",
-         (2, 4, 8): "seen_map", (9, 8, 8): "src_map"}
-for k, v in sorted(m1.items(), key=lambda kv: -kv[1][4])[:4]:
+# idx_map is the array of u64 whose size is a power of two
+names = {(2, 4, 24): "rec_map", (2, 4, 8, 98304): "own_map",
+         (2, 4, 8): "seen_map/state_map", (9, 8, 8): "src_map"}
+def name(k, v):
+    if v[:3] == [2, 4, 8] and v[3] != 98304 and not v[3] & (v[3] - 1):
+        return "idx_map"
+    return names.get(tuple(v[:4]), names.get(tuple(v[:3]), "id" + k))
+for k, v in sorted(m1.items(), key=lambda kv: -kv[1][4])[:5]:
     print("map_%s %.1f B/flow (id %s: type %d, key %d B, value %d B, max_entries %d, memlock %d B, before %d B)"
-          % (names.get(tuple(v[:4]), names.get(tuple(v[:3]), "id" + k)), v[4] / f, k, v[0], v[1], v[2],
+          % (name(k, v), v[4] / f, k, v[0], v[1], v[2],
              v[3], v[4], m0.get(k, [0] * 5)[4]))
 PY
 	if [ -n "$pid" ]; then

@@ -34,11 +34,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "fastidx.h"
 #include "steer.h"
 
 #define STEER_HANDLE 0x484e	/* "HN" */
@@ -93,6 +95,9 @@ struct net_info {
 struct targets {
 	uint32_t out_ifindex;
 	uint32_t in_ifindex;
+	uint64_t seed;
+	uint32_t mask;
+	uint32_t pad;
 };
 
 struct lpm_key {
@@ -128,24 +133,42 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	return m ? bpf_map__fd(m) : -ENOENT;
 }
 
+/* an array map of @n values of @size bytes, mapped shared: its address,
+ * NULL with errno set */
+static void *map_mmap(struct bpf_object *obj, const char *name, size_t n,
+		      size_t size, size_t *len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	int fd = map_fd(obj, name);
+	void *p;
+
+	if (fd < 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	*len = (n * size + page - 1) & ~(page - 1);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 /**
  * steer_open() - load the programs
  * @s:		state
  * @out_ifindex: the DP_OUT device (target for packets from bridges)
  * @in_ifindex:	the DP_IN device (target for packets from uplinks and lo)
- * @max_flows:	sessions of the engine (fast_map, seen_map; 0: built-in)
+ * @max_flows:	sessions of the engine (rec_map, idx_map, seen_map,
+ *		state_map; 0: built-in)
  *
  * Return: 0, -errno
  */
 int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 	       uint32_t max_flows)
 {
-	struct targets t = { out_ifindex, in_ifindex };
+	struct targets t = { out_ifindex, in_ifindex, 0, 0, 0 };
 	struct bpf_program *prog;
-	struct bpf_map *own, *fast, *seen, *state;
-	uint32_t zero = 0;
-	long page = sysconf(_SC_PAGESIZE);
-	int ret, fd;
+	struct bpf_map *own, *rec, *idx, *seen, *state;
+	uint32_t zero = 0, nrec, nent;
+	int ret;
 
 	memset(s, 0, sizeof(*s));
 	libbpf_set_print(quiet);
@@ -156,19 +179,28 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 	}
 	/* own_map's size does not depend on the flows: a bit per port */
 	own = bpf_object__find_map_by_name(s->obj, "own_map");
-	fast = bpf_object__find_map_by_name(s->obj, "fast_map");
+	rec = bpf_object__find_map_by_name(s->obj, "rec_map");
+	idx = bpf_object__find_map_by_name(s->obj, "idx_map");
 	seen = bpf_object__find_map_by_name(s->obj, "seen_map");
 	state = bpf_object__find_map_by_name(s->obj, "state_map");
-	if (!own || bpf_map__max_entries(own) != OWN_MAP_WORDS || !fast ||
-	    !seen || !state) {
+	if (!own || bpf_map__max_entries(own) != OWN_MAP_WORDS || !rec ||
+	    !idx || !seen || !state ||
+	    bpf_map__value_size(rec) != sizeof(struct fast_rec)) {
 		ret = -ENOENT;
 		goto fail;
 	}
 	if (max_flows) {
-		bpf_map__set_max_entries(fast, 2 * max_flows);
+		bpf_map__set_max_entries(rec, max_flows + 1);
 		bpf_map__set_max_entries(seen, max_flows + 1);
 		bpf_map__set_max_entries(state, max_flows + 1);
 	}
+	nrec = bpf_map__max_entries(rec);
+	nent = fastidx_entries(nrec - 1);
+	if (!nent) {
+		ret = -E2BIG;
+		goto fail;
+	}
+	bpf_map__set_max_entries(idx, nent);
 	s->max_flows = bpf_map__max_entries(seen) - 1;
 	ret = bpf_object__load(s->obj);
 	if (ret)
@@ -189,51 +221,36 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 	s->drop_map = map_fd(s->obj, "drop_map");
 	s->local_map = map_fd(s->obj, "local_map");
 	s->port_map = map_fd(s->obj, "port_map");
-	s->fast_map = map_fd(s->obj, "fast_map");
 	s->fast_stats = map_fd(s->obj, "fast_stats");
-	fd = map_fd(s->obj, "seen_map");
-	if (s->fast_map < 0 || s->fast_stats < 0 || fd < 0) {
+	if (s->local_map < 0 || s->if_map < 0 || s->net_map < 0 ||
+	    s->ext_map < 0 || s->own_map < 0 || s->prefix_map < 0 ||
+	    s->bind_map < 0 || s->target_map < 0 || s->drop_map < 0 ||
+	    s->fast_stats < 0) {
 		ret = -ENOENT;
 		goto fail;
 	}
-	s->seen_len = ((size_t)(s->max_flows + 1) * sizeof(uint64_t) +
-		       (size_t)page - 1) & ~((size_t)page - 1);
-	s->seen = mmap(NULL, s->seen_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd, 0);
-	if (s->seen == MAP_FAILED) {
-		s->seen = NULL;
+	s->seen = map_mmap(s->obj, "seen_map", s->max_flows + 1,
+			   sizeof(uint64_t), &s->seen_len);
+	s->state = map_mmap(s->obj, "state_map", s->max_flows + 1,
+			    sizeof(uint64_t), &s->state_len);
+	s->own = map_mmap(s->obj, "own_map", OWN_MAP_WORDS, sizeof(uint64_t),
+			  &s->own_len);
+	s->rec = map_mmap(s->obj, "rec_map", nrec, sizeof(struct fast_rec),
+			  &s->rec_len);
+	s->idx = map_mmap(s->obj, "idx_map", nent, sizeof(uint64_t),
+			  &s->idx_len);
+	if (!s->seen || !s->state || !s->own || !s->rec || !s->idx) {
 		ret = -errno;
 		goto fail;
 	}
-	fd = map_fd(s->obj, "state_map");
-	if (fd < 0) {
-		ret = -ENOENT;
-		goto fail;
-	}
-	s->state_len = ((size_t)(s->max_flows + 1) * sizeof(uint64_t) +
-			(size_t)page - 1) & ~((size_t)page - 1);
-	s->state = mmap(NULL, s->state_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			fd, 0);
-	if (s->state == MAP_FAILED) {
-		s->state = NULL;
+	/* a seed of its own at every start: nobody outside can aim keys at
+	 * one part of the index */
+	if (getrandom(&t.seed, sizeof(t.seed), 0) != sizeof(t.seed)) {
 		ret = -errno;
 		goto fail;
 	}
-	if (s->local_map < 0 || s->if_map < 0 || s->net_map < 0 || s->ext_map < 0 ||
-	    s->own_map < 0 || s->prefix_map < 0 || s->bind_map < 0 ||
-	    s->target_map < 0 || s->drop_map < 0) {
-		ret = -ENOENT;
-		goto fail;
-	}
-	s->own_len = ((size_t)OWN_MAP_WORDS * sizeof(uint64_t) +
-		      (size_t)page - 1) & ~((size_t)page - 1);
-	s->own = mmap(NULL, s->own_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      s->own_map, 0);
-	if (s->own == MAP_FAILED) {
-		s->own = NULL;
-		ret = -errno;
-		goto fail;
-	}
+	t.mask = nent - 1;
+	fastidx_init(&s->fidx, s->rec, nrec, s->idx, nent, t.seed);
 	ret = bpf_map_update_elem(s->target_map, &zero, &t, BPF_ANY);
 	if (ret)
 		goto fail;
@@ -275,6 +292,15 @@ void steer_close(struct steer *s, bool keep)
 		munmap(s->own, s->own_len);
 		s->own = NULL;
 	}
+	if (s->rec) {
+		munmap(s->rec, s->rec_len);
+		s->rec = NULL;
+	}
+	if (s->idx) {
+		munmap(s->idx, s->idx_len);
+		s->idx = NULL;
+	}
+	memset(&s->fidx, 0, sizeof(s->fidx));
 	memset(s->slot, 0, sizeof(s->slot));
 
 	for (i = 0; i < s->nattached && !keep; i++)
@@ -490,68 +516,33 @@ int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n)
 	return 0;
 }
 
-struct fast_key {
-	uint32_t saddr;
-	uint32_t daddr;
-	uint16_t sport;
-	uint16_t dport;
-	uint8_t proto;
-	uint8_t pad[3];
-};
-
-struct fast_val {
-	uint32_t addr;
-	uint16_t port;
-	uint16_t dir;	/* 0 out, 1 in, FAST_OUT_HAIRPIN (steer.bpf.c) */
-	uint32_t idx;
-};
-
-#define FAST_OUT_HAIRPIN 2
-
 /**
  * steer_fast_put() - give a session to the fast path, or take it back
  * @s:		state
  * @f:		the session's keys
  * @add:	true: add (or replace) both keys; false: delete them
  *
- * Return: 0, -errno (-ENOSPC: its index is past seen_map, not added)
+ * Return: 0, -errno (-ENOSPC: its index is past rec_map, or the index has
+ * no place for a key: not added)
  */
 int steer_fast_put(struct steer *s, const struct steer_fast *f, bool add)
 {
-	struct fast_key out = {
-		.saddr = htonl(f->int_addr), .daddr = htonl(f->rem_addr),
-		.sport = f->int_port, .dport = f->rem_port, .proto = f->proto,
+	struct fast_rec r = {
+		.int_addr = htonl(f->int_addr), .ext_addr = htonl(f->ext_addr),
+		.rem_addr = htonl(f->rem_addr), .int_port = f->int_port,
+		.ext_port = f->ext_port, .rem_port = f->rem_port,
+		.proto = f->proto, .flags = f->hairpin ? FASTREC_HAIRPIN : 0,
 	};
-	struct fast_key in = {
-		.saddr = htonl(f->rem_addr), .daddr = htonl(f->ext_addr),
-		.sport = f->rem_port, .dport = f->ext_port, .proto = f->proto,
-	};
-	struct fast_val vo = {
-		.addr = htonl(f->ext_addr), .port = f->ext_port,
-		.dir = f->hairpin ? FAST_OUT_HAIRPIN : 0, .idx = f->idx + 1,
-	};
-	struct fast_val vi = {
-		.addr = htonl(f->int_addr), .port = f->int_port,
-		.dir = 1, .idx = f->idx + 1,
-	};
-	int ret;
 
+	if (!s->rec)
+		return -ENODEV;
+	if (f->idx >= s->max_flows)
+		return add ? -ENOSPC : 0;
 	if (!add) {
-		bpf_map_delete_elem(s->fast_map, &out);
-		bpf_map_delete_elem(s->fast_map, &in);
+		fastidx_del(&s->fidx, f->idx + 1);
 		return 0;
 	}
-	if (f->idx >= s->max_flows)
-		return -ENOSPC;
-	/* inbound first: an answer never finds half a session */
-	ret = bpf_map_update_elem(s->fast_map, &in, &vi, BPF_ANY);
-	if (!ret)
-		ret = bpf_map_update_elem(s->fast_map, &out, &vo, BPF_ANY);
-	if (ret) {
-		bpf_map_delete_elem(s->fast_map, &in);
-		return ret;
-	}
-	return 0;
+	return fastidx_put(&s->fidx, f->idx + 1, &r);
 }
 
 /**
@@ -560,17 +551,8 @@ int steer_fast_put(struct steer *s, const struct steer_fast *f, bool add)
  */
 void steer_fast_clear(struct steer *s)
 {
-	struct fast_key key, next;
-	bool more;
-
-	/* the next key is found before the current one goes: a walk from
-	 * the start after each deletion would be quadratic in the buckets */
-	more = !bpf_map_get_next_key(s->fast_map, NULL, &key);
-	while (more) {
-		more = !bpf_map_get_next_key(s->fast_map, &key, &next);
-		bpf_map_delete_elem(s->fast_map, &key);
-		key = next;
-	}
+	if (s->rec)
+		fastidx_clear(&s->fidx);
 }
 
 /**

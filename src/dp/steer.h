@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fastidx.h"
+
 #define STEER_ROLE_UPLINK 1
 #define STEER_ROLE_BRIDGE 2
 #define STEER_ROLE_LO 3
@@ -114,7 +116,7 @@ struct steer {
 	int prog_fd;
 	int if_map, net_map, ext_map, own_map, prefix_map, bind_map;
 	int target_map, drop_map, local_map, port_map;
-	int fast_map, fast_stats;
+	int fast_stats;
 	uint32_t max_flows;		/* sessions seen_map has slots for */
 	volatile uint64_t *seen;	/* seen_map, mapped (slot 0: heartbeat) */
 	size_t seen_len;
@@ -123,6 +125,11 @@ struct steer {
 	size_t state_len;
 	uint64_t *own;			/* own_map, mapped: the owned ports */
 	size_t own_len;
+	struct fast_rec *rec;		/* rec_map, mapped: fast sessions */
+	size_t rec_len;
+	uint64_t *idx;			/* idx_map, mapped: their keys */
+	size_t idx_len;
+	struct fastidx fidx;		/* the two as an index (fastidx.c) */
 	struct steer_slot slot[STEER_EXT_SLOTS];
 	unsigned slot_next;		/* where the search for a free one starts */
 	unsigned attached[STEER_MAX_IFS];	/* ifindexes attached to */

@@ -65,6 +65,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "fastidx.h"
 #include "tcp_table.h"	/* generated from the engine's tcp.c */
 
 #define ROLE_UPLINK 1
@@ -163,6 +164,9 @@ static __always_inline long to_port(struct __sk_buff *skb,
 struct targets {
 	__u32 out_ifindex;	/* DP_OUT */
 	__u32 in_ifindex;	/* DP_IN */
+	__u64 seed;		/* idx_map's hash (fastidx.h) */
+	__u32 mask;		/* idx_map's entries - 1 */
+	__u32 pad;
 };
 
 struct lpm_key {
@@ -363,39 +367,41 @@ struct {
 	__type(value, __u64);
 } drop_map SEC(".maps");
 
-/* the fast path (fast.c in the engine says which sessions): one key per
- * direction, as the packet arrives; the value says what to rewrite */
-struct fast_key {
-	__u32 saddr;
-	__u32 daddr;
-	__u16 sport;	/* host order */
-	__u16 dport;
-	__u8 proto;	/* IPPROTO_TCP, IPPROTO_UDP */
-	__u8 pad[3];
-};
-
+/* the fast path (fast.c in the engine says which sessions): a record per
+ * session and an index of both its keys, written by the daemon (fastidx.c,
+ * the layout and the rules for reading in fastidx.h) */
 struct fast_val {
 	__u32 addr;	/* the new source (out) or destination (in), network order */
 	__u16 port;	/* host order */
-	__u16 dir;	/* FAST_OUT, FAST_IN */
+	__u16 dir;	/* FAST_OUT, FAST_IN, FAST_OUT_HAIRPIN */
 	__u32 idx;	/* seen_map slot: 1 + the session's index in the engine */
 };
 
-#define FAST_OUT 0
-#define FAST_IN 1
+#define FAST_OUT FASTIDX_OUT
+#define FAST_IN FASTIDX_IN
 /* an outbound key of a hairpin session (its remote is an external
  * address): the rewritten packet is looked up again as an inbound key, the
  * session of the endpoint on the other side */
 #define FAST_OUT_HAIRPIN 2
 #define FAST_STAT_N 4	/* out packets, out bytes, in packets, in bytes */
 
+/* slot 1 + session index: the session (slot 0 is none's) */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 2 * 262144);	/* steer_open(): 2 * --max-flows */
-	__type(key, struct fast_key);
-	__type(value, struct fast_val);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-} fast_map SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 262144 + 1);	/* steer_open(): --max-flows + 1 */
+	__type(key, __u32);
+	__type(value, struct fast_rec);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} rec_map SEC(".maps");
+
+/* the entries: a power of two, at least 4 per session (targets.mask) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1048576);	/* steer_open(): fastidx_entries() */
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} idx_map SEC(".maps");
 
 /* slot 0: until when the daemon is alive (CLOCK_MONOTONIC s, its
  * heartbeat; after it nothing is carried here); slot 1 + session index:
@@ -702,6 +708,72 @@ static __always_inline void seen_now(__u32 idx, __u32 dir, __u32 now)
 }
 
 /*
+ * fast_find() - the session of a packet's key in one direction: the index's
+ * entries from the key's home on, until an empty one or FASTIDX_PROBES; an
+ * entry counts when its hash bits and direction are the key's and its
+ * record, read between two equal even generations, has the key (the rules
+ * in fastidx.h). Return: 0 and @v filled in, or -1 (the slow path).
+ * @tg:		the hash's seed and the index's mask
+ * @dir:	FAST_OUT, FAST_IN
+ * @v:		what to rewrite: the external address and port (out; dir
+ *		FAST_OUT_HAIRPIN for a hairpin) or the endpoint's (in)
+ */
+static __always_inline int fast_find(const struct targets *tg, __u32 saddr,
+				     __u32 daddr, __u16 sport, __u16 dport,
+				     __u8 proto, __u32 dir, struct fast_val *v)
+{
+	__u64 h = fastidx_hash(tg->seed, saddr, daddr, sport, dport, proto);
+	__u32 mask = tg->mask, i = fastidx_home(h, mask), p, slot, g;
+	const volatile struct fast_rec *vr;
+	struct fast_rec r;
+	__u64 *ep, e;
+
+	for (p = 0; p < FASTIDX_PROBES; p++) {
+		ep = bpf_map_lookup_elem(&idx_map, &i);
+		if (!ep)
+			return -1;
+		e = *(volatile __u64 *)ep;
+		if (!e)
+			return -1;
+		i = (i + 1) & mask;
+		if (e >> 32 != h >> 32 || (e & 1) != dir)
+			continue;
+		slot = (__u32)e >> 1;
+		vr = bpf_map_lookup_elem(&rec_map, &slot);
+		if (!vr)
+			continue;
+		g = vr->gen;
+		if (g & 1)
+			return -1;	/* being written: the engine decides */
+		r.int_addr = vr->int_addr;
+		r.ext_addr = vr->ext_addr;
+		r.rem_addr = vr->rem_addr;
+		r.int_port = vr->int_port;
+		r.ext_port = vr->ext_port;
+		r.rem_port = vr->rem_port;
+		r.proto = vr->proto;
+		r.flags = vr->flags;
+		if (vr->gen != g)
+			return -1;
+		if (!fastrec_match(&r, dir, saddr, daddr, sport, dport, proto))
+			continue;
+		v->idx = slot;
+		if (dir == FAST_OUT) {
+			v->addr = r.ext_addr;
+			v->port = r.ext_port;
+			v->dir = r.flags & FASTREC_HAIRPIN ? FAST_OUT_HAIRPIN :
+							    FAST_OUT;
+		} else {
+			v->addr = r.int_addr;
+			v->port = r.int_port;
+			v->dir = FAST_IN;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/*
  * fast_path() - an ordinary packet of a session the engine gave to the fast
  * path: translated and sent on here, or -1 for the slow path (the engine):
  * no session, not ordinary (an IP option, a fragment, TTL <= 1), too big
@@ -727,8 +799,9 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 				     __u32 want_dir)
 {
 	struct bpf_fib_lookup fib = {};
-	struct fast_key k = {}, hk = {};
-	struct fast_val *v, *h = NULL;
+	struct fast_val vv = {}, hv = {}, *v = &vv, *h = NULL;
+	__u32 saddr, daddr;
+	__u16 sport, dport;
 	struct port_val *pv;
 	struct net_info *ni;
 	__u8 *l4 = ip + 20, ttl = ip[8], proto = ip[9], flags = 0;
@@ -756,27 +829,19 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	} else {
 		return -1;
 	}
-	__builtin_memcpy(&k.saddr, ip + 12, 4);
-	__builtin_memcpy(&k.daddr, ip + 16, 4);
-	k.sport = be16_at(l4);
-	k.dport = be16_at(l4 + 2);
-	k.proto = proto;
-	v = bpf_map_lookup_elem(&fast_map, &k);
-	if (!v)
+	__builtin_memcpy(&saddr, ip + 12, 4);
+	__builtin_memcpy(&daddr, ip + 16, 4);
+	sport = be16_at(l4);
+	dport = be16_at(l4 + 2);
+	if (fast_find(tg, saddr, daddr, sport, dport, proto, want_dir, v))
 		return -1;
-	if (want_dir == FAST_OUT && v->dir == FAST_OUT_HAIRPIN) {
+	if (v->dir == FAST_OUT_HAIRPIN) {
 		/* the other side's session: its inbound key is what the
 		 * rewrite makes of the packet */
-		hk.saddr = v->addr;
-		hk.daddr = k.daddr;
-		hk.sport = v->port;
-		hk.dport = k.dport;
-		hk.proto = proto;
-		h = bpf_map_lookup_elem(&fast_map, &hk);
-		if (!h || h->dir != FAST_IN)
+		h = &hv;
+		if (fast_find(tg, v->addr, daddr, v->port, dport, proto,
+			      FAST_IN, h))
 			return -1;
-	} else if (v->dir != want_dir) {
-		return -1;
 	}
 	slot = 0;
 	alive = bpf_map_lookup_elem(&seen_map, &slot);
@@ -796,10 +861,10 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	} else if (want_dir == FAST_OUT) {
 		fib.ifindex = tg->out_ifindex;
 		fib.ipv4_src = v->addr;
-		fib.ipv4_dst = k.daddr;
+		fib.ipv4_dst = daddr;
 	} else {
 		fib.ifindex = tg->in_ifindex;
-		fib.ipv4_src = k.saddr;
+		fib.ipv4_src = saddr;
 		fib.ipv4_dst = v->addr;
 	}
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
@@ -842,15 +907,15 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	}
 	fast_count(want_dir, skb->len);
 	if (want_dir == FAST_OUT) {
-		if (rewrite(skb, proto, l4sum, 14 + 12, 14 + 20, k.saddr,
-			    v->addr, k.sport, v->port))
+		if (rewrite(skb, proto, l4sum, 14 + 12, 14 + 20, saddr,
+			    v->addr, sport, v->port))
 			return TC_ACT_SHOT;
-	} else if (rewrite(skb, proto, l4sum, 14 + 16, 14 + 22, k.daddr,
-			   v->addr, k.dport, v->port)) {
+	} else if (rewrite(skb, proto, l4sum, 14 + 16, 14 + 22, daddr,
+			   v->addr, dport, v->port)) {
 		return TC_ACT_SHOT;
 	}
-	if (h && rewrite(skb, proto, l4sum, 14 + 16, 14 + 22, k.daddr,
-			 h->addr, k.dport, h->port))
+	if (h && rewrite(skb, proto, l4sum, 14 + 16, 14 + 22, daddr,
+			 h->addr, dport, h->port))
 		return TC_ACT_SHOT;
 	if (want_dir == FAST_OUT && !(frag & 0x4000)) {
 		/* not atomic (DF clear): an ID of the NAT's own, so that the
