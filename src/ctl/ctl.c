@@ -861,7 +861,11 @@ void ctl_run(struct ctl *c)
 				continue;
 			}
 			if (ev[i].data.ptr == &c->wtag) {
-				if (dp_watch_drain(c->wfd))
+				unsigned any, hc = dp_watch_drain(c->wfd, &any);
+
+				if (any)
+					dp_routes_changed(c->x.dp);
+				if (hc)
 					host_changed(&c->x);
 				continue;
 			}

@@ -1375,6 +1375,18 @@ void dp_fast_alive(struct dp *dp, uint64_t now_ms)
 }
 
 /**
+ * dp_routes_changed() - the host's routes or addresses changed (a
+ * notification of dp_watch_open()): the fast path looks its next hops up
+ * again at once, not at the end of the tick it keeps them for
+ * @dp:		datapath
+ */
+void dp_routes_changed(struct dp *dp)
+{
+	if (dp->steer_ok)
+		steer_route_changed(&dp->steer);
+}
+
+/**
  * dp_fast_counters() - the fast path's packets and bytes
  * @dp:		datapath
  * @out:	out packets, out bytes, in packets, in bytes
@@ -1707,7 +1719,8 @@ int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port)
 
 /**
  * dp_watch_open() - a netlink socket that becomes readable when an IPv4
- * address or route of the host changes (for overlap checks)
+ * address or route of the host changes (for overlap checks) or a link
+ * does (its MTU, its state: for the fast path's kept next hops)
  * @dp:		datapath
  *
  * Return: non-blocking file descriptor (the caller closes it), or -errno
@@ -1716,7 +1729,8 @@ int dp_watch_open(struct dp *dp)
 {
 	struct sockaddr_nl sa = {
 		.nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE,
+		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
+			     RTMGRP_LINK,
 	};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			NETLINK_ROUTE);
@@ -1736,26 +1750,38 @@ int dp_watch_open(struct dp *dp)
 /**
  * dp_watch_drain() - read every pending notification of dp_watch_open()
  * @fd:		its socket
+ * @any:	set to the number of notifications of any kind (links too)
  *
- * Return: notifications read (0: nothing changed); an overflow of the
- * socket counts as one, the caller re-reads the host's state anyway
+ * Return: address and route notifications read (0: none changed); an
+ * overflow of the socket counts as one of each, the caller re-reads the
+ * host's state anyway
  */
-unsigned dp_watch_drain(int fd)
+unsigned dp_watch_drain(int fd, unsigned *any)
 {
-	char buf[8192];
-	unsigned n = 0;
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	unsigned n = 0, all = 0;
 	ssize_t r;
 
-	while ((r = recv(fd, buf, sizeof(buf), 0)) != 0 && n < 4096) {
+	while ((r = recv(fd, buf, sizeof(buf), 0)) != 0 && all < 4096) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+		size_t len;
+
 		if (r < 0) {
 			if (errno == ENOBUFS) {
 				n++;
+				all++;
 				continue;
 			}
 			break;
 		}
-		n++;
+		for (len = (size_t)r; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			all++;
+			if (h->nlmsg_type != RTM_NEWLINK &&
+			    h->nlmsg_type != RTM_DELLINK)
+				n++;
+		}
 	}
+	*any = all;
 	return n;
 }
 

@@ -97,7 +97,7 @@ struct targets {
 	uint32_t in_ifindex;
 	uint64_t seed;
 	uint32_t mask;
-	uint32_t pad;
+	uint32_t route_gen;
 };
 
 struct lpm_key {
@@ -565,6 +565,22 @@ void steer_fast_alive(struct steer *s, uint32_t until_s)
 {
 	if (s->seen)
 		s->seen[0] = until_s;
+}
+
+/**
+ * steer_route_changed() - a route or address of the host changed: the
+ * programs' kept next hops (route_map) are not used again
+ * @s:		state
+ */
+void steer_route_changed(struct steer *s)
+{
+	struct targets t;
+	uint32_t zero = 0;
+
+	if (s->target_map < 0 || bpf_map_lookup_elem(s->target_map, &zero, &t))
+		return;
+	t.route_gen++;
+	bpf_map_update_elem(s->target_map, &zero, &t, BPF_ANY);
 }
 
 /**

@@ -143,6 +143,7 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 int steer_fast_put(struct steer *s, const struct steer_fast *f, bool add);
 void steer_fast_clear(struct steer *s);
 void steer_fast_alive(struct steer *s, uint32_t until_s);
+void steer_route_changed(struct steer *s);
 void steer_fast_stats(const struct steer *s, uint64_t out[4]);
 void steer_close(struct steer *s, bool keep);
 void steer_cleanup_leftovers(const struct steer *keep);

@@ -14,7 +14,9 @@
 # addresses (its socket takes them); one quoting a remote the session does
 # not have reaches nobody; TTL 1, 2, 3 and 4 on the very tuple of a
 # fast-path UDP flow, and traceroute -U and -I beside it, are answered by
-# the gateway, inet, mid and far.
+# the gateway, inet, mid and far. A route to far made a blackhole on the
+# host under a fast-path flow stops it (the programs' kept next hops are
+# dropped), and the flow is back on the fast path once it is deleted.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -175,6 +177,34 @@ for m in U I; do
 		"\| *1 +172\.16\.0\.1 .*\| *2 +$INET .*\| *3 +$MID .*\| *4 +$FARH " "$(tr '\n' '|' <<<"$t")"
 done
 note "ttl: $(tr '\n' '|' <<<"$out" | head -c 300)"
+note "at $SECONDS s: a route changed under a fast-path flow"
+# ---- the kept next hops: a route to far made a blackhole and taken back ------------
+p0=$(fastpk out)
+bg c1 $NT udp-ping $FARH 7050 --sport 41300 --count 500 --interval-ms 5 \
+	--timeout 0.2 >"$T/route.out" 2>&1
+PING=$BG_PID
+wait_until 10 _pk_ge $((p0 + 50))
+check_int "route: c1:41300's flow to $FARH:7050 is on the fast path (>= 50 out)" \
+	-ge 50 $(( $(fastpk out) - p0 ))
+ns host ip route add blackhole $FARH/32
+# the daemon hears of it and the programs look the route up again at once;
+# at the latest at the end of the tick (134 ms) they keep next hops for
+sleep 0.3
+cap_start inet veth0 "$T/route.pcap" udp and dst host $FARH ||
+	bad setup "capture on inet's side of the uplink"
+p1=$(fastpk out)
+sleep 0.5
+cap_stop
+check_eq "route: blackholed on the host, nothing to $FARH reaches inet (0.5 s)" 0 \
+	"$(cap_count "$T/route.pcap")"
+check_int "route: and the fast path carries none of it (<= 1 out)" -le 1 $(( $(fastpk out) - p1 ))
+ns host ip route del blackhole $FARH/32
+p1=$(fastpk out)
+wait_until 5 _pk_ge $((p1 + 20))
+check_int "route: the blackhole gone, the flow is on the fast path again (>= 20 out)" \
+	-ge 20 $(( $(fastpk out) - p1 ))
+wait "$PING"
+note "route: $(tail -n 1 "$T/route.out")"
 note "at $SECONDS s: a 1280 uplink"
 # ---- the next hop itself at 1280: the uplink (and inet's side of it) ------------
 ip -n "$P-host" link set up0 mtu 1280

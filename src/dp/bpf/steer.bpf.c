@@ -120,7 +120,7 @@ struct net_info {
 /* the addresses (not bound to a MAC by hostnat) a bridge port sends from */
 struct port_addrs {
 	__u32 addr[PORT_ADDRS];	/* network order, 0: free */
-	__u32 seen[PORT_ADDRS];	/* s (bpf_ktime_get_ns() >> 30), last use */
+	__u32 seen[PORT_ADDRS];	/* s (now_ns() >> 30), last use */
 };
 
 struct src_key {
@@ -166,7 +166,9 @@ struct targets {
 	__u32 in_ifindex;	/* DP_IN */
 	__u64 seed;		/* idx_map's hash (fastidx.h) */
 	__u32 mask;		/* idx_map's entries - 1 */
-	__u32 pad;
+	__u32 route_gen;	/* the daemon's count of route and address
+				 * changes: route_map's entries of another
+				 * count are not used */
 };
 
 struct lpm_key {
@@ -436,6 +438,46 @@ struct {
 	__type(value, __u64);
 } fast_stats SEC(".maps");
 
+/*
+ * The fast path's next hops, per CPU: a FIB lookup's answer kept for the
+ * same inputs (from which TUN device, source, destination, TOS, protocol)
+ * within one ROUTE_TICK_SHIFT tick (134 ms) and one targets.route_gen (the
+ * daemon counts every route and address change it is told of), so that a
+ * flow's packets do not each pay the lookup (a third of the fast path's
+ * time at 64-byte packets); a neighbour's new MAC is taken at the next tick
+ */
+#define ROUTE_SLOTS 64
+#define ROUTE_TICK_SHIFT 27	/* 2^27 ns */
+
+struct route_ent {
+	__u32 dst;
+	__u32 src;
+	__u32 iif;
+	__u32 tos_proto;	/* TOS << 8 | protocol */
+	__u32 gen;		/* targets.route_gen when filled */
+	__u32 tick;		/* ns >> ROUTE_TICK_SHIFT when filled */
+	__u32 ifindex;		/* the answer: out of which device */
+	__u32 mtu;		/* the route's MTU; 0: not known (GSO) */
+	__u8 smac[6];
+	__u8 dmac[6];
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ROUTE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct route_ent);
+} route_map SEC(".maps");
+
+/* CLOCK_MONOTONIC in ns as of the last tick: a second's resolution is all
+ * any caller needs, and the precise clock (a TSC read, slow in a guest) was
+ * an eighth of the fast path's time */
+static __always_inline __u64 now_ns(void)
+{
+	return bpf_ktime_get_coarse_ns();
+}
+
 static __always_inline int drop(__u32 reason)
 {
 	__u64 *c = bpf_map_lookup_elem(&drop_map, &reason);
@@ -466,7 +508,7 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
  * written by every daemon, fast path or not; 0 before the first beat) */
 static __always_inline int daemon_recent(void)
 {
-	__u32 slot = 0, now = (__u32)(bpf_ktime_get_ns() / 1000000000ull);
+	__u32 slot = 0, now = (__u32)(now_ns() / 1000000000ull);
 	__u64 *alive = bpf_map_lookup_elem(&seen_map, &slot);
 
 	return !alive || !*alive || now <= (__u32)*alive + OWN_LINGER_S;
@@ -774,6 +816,73 @@ static __always_inline int fast_find(const struct targets *tg, __u32 saddr,
 }
 
 /*
+ * route() - bpf_fib_lookup() for the fast path, through route_map: @fib's
+ * inputs (family, tos, l4_protocol, tot_len: 0 for a GSO packet, ifindex,
+ * ipv4_src, ipv4_dst) in, its ifindex, smac and dmac out. An entry answers
+ * when every input is its own, it is of this tick and of the daemon's
+ * route count, and (but for a GSO packet, which the caller checks against
+ * the device per segment) tot_len is within its MTU; else the lookup is
+ * made, and a success kept with the route's MTU (a second lookup with
+ * tot_len 65535: FRAG_NEEDED says the MTU). Return: 0, or -1 (no route,
+ * local, too big, no neighbour yet: the slow path)
+ */
+static __always_inline int route(struct __sk_buff *skb,
+				 const struct targets *tg,
+				 struct bpf_fib_lookup *fib, __u32 now_tick)
+{
+	__u32 dst = fib->ipv4_dst, src = fib->ipv4_src, iif = fib->ifindex;
+	__u32 tp = (__u32)fib->tos << 8 | fib->l4_protocol, len = fib->tot_len;
+	__u32 k = (dst * 0x9e3779b1u ^ src) >> 26;	/* ROUTE_SLOTS */
+	struct route_ent *e;
+	__u32 mtu;
+
+	e = bpf_map_lookup_elem(&route_map, &k);
+	if (!e)
+		return -1;
+	if (e->dst == dst && e->src == src && e->iif == iif &&
+	    e->tos_proto == tp && e->gen == tg->route_gen &&
+	    e->tick == now_tick && (skb->gso_size || (e->mtu && len <= e->mtu))) {
+		fib->ifindex = e->ifindex;
+		__builtin_memcpy(fib->smac, e->smac, 6);
+		__builtin_memcpy(fib->dmac, e->dmac, 6);
+		return 0;
+	}
+	if (bpf_fib_lookup(skb, fib, sizeof(*fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
+		return -1;
+	e->dst = 0;	/* no answer while it is being filled */
+	e->ifindex = fib->ifindex;
+	__builtin_memcpy(e->smac, fib->smac, 6);
+	__builtin_memcpy(e->dmac, fib->dmac, 6);
+	mtu = 0;
+	if (!skb->gso_size) {
+		/* the same inputs, a length no route takes: FRAG_NEEDED says
+		 * the MTU (and leaves the rest of the answer alone; what a
+		 * success writes is e's again below) */
+		fib->ifindex = iif;
+		fib->tot_len = 0xffff;
+		switch (bpf_fib_lookup(skb, fib, sizeof(*fib), 0)) {
+		case BPF_FIB_LKUP_RET_SUCCESS:
+			mtu = 0xffff;
+			break;
+		case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+			mtu = fib->mtu_result;
+			break;
+		}
+		fib->ifindex = e->ifindex;
+		__builtin_memcpy(fib->smac, e->smac, 6);
+		__builtin_memcpy(fib->dmac, e->dmac, 6);
+	}
+	e->src = src;
+	e->iif = iif;
+	e->tos_proto = tp;
+	e->gen = tg->route_gen;
+	e->tick = now_tick;
+	e->mtu = mtu;
+	e->dst = dst;
+	return 0;
+}
+
+/*
  * fast_path() - an ordinary packet of a session the engine gave to the fast
  * path: translated and sent on here, or -1 for the slow path (the engine):
  * no session, not ordinary (an IP option, a fragment, TTL <= 1), too big
@@ -807,10 +916,9 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	__u8 *l4 = ip + 20, ttl = ip[8], proto = ip[9], flags = 0;
 	__u16 frag = be16_at(ip + 6), ipid = be16_at(ip + 4);
 	__u32 slot, now, mtu = 0, out_if, peer = 0, net, into_port;
-	__u64 *alive, mac;
+	__u64 *alive, mac, ns;
 	int l4sum = 1;
 	__u8 eth[12];
-	long rc;
 
 	if (ip[0] != 0x45 || (frag & 0x3fff) || ttl <= 1)
 		return -1;
@@ -845,7 +953,8 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	}
 	slot = 0;
 	alive = bpf_map_lookup_elem(&seen_map, &slot);
-	now = (__u32)(bpf_ktime_get_ns() / 1000000000ull);
+	ns = now_ns();
+	now = (__u32)(ns / 1000000000ull);
 	if (!alive || now > (__u32)*alive)
 		return -1;	/* no heartbeat: the engine decides */
 
@@ -867,8 +976,7 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 		fib.ipv4_src = saddr;
 		fib.ipv4_dst = v->addr;
 	}
-	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+	if (route(skb, tg, &fib, (__u32)(ns >> ROUTE_TICK_SHIFT)))
 		return -1;	/* local, too big, no neighbour yet, no route */
 	if (skb->gso_size &&
 	    bpf_check_mtu(skb, fib.ifindex, &mtu, 0, BPF_MTU_CHK_SEGS))
@@ -952,12 +1060,14 @@ static __always_inline int port_addr_ok(__u32 port, __u32 net, __u32 saddr,
 	struct src_key sk = { net, saddr };
 	struct src_val sv, *cur;
 	struct port_addrs *pa, fresh = {};
-	__u32 now = (__u32)(bpf_ktime_get_ns() >> 30), i;
+	__u32 now = (__u32)(now_ns() >> 30), i;
 	int slot = -1, room = -1;
 
 	cur = bpf_map_lookup_elem(&src_map, &sk);
 	if (cur && cur->ifindex != port && now - cur->seen < ADDR_HOLD_S)
 		return DROP_SPOOFED;
+	if (cur && cur->ifindex == port && cur->seen == now)
+		return -1;	/* passed the whole check this second */
 	pa = bpf_map_lookup_elem(&port_addr_map, &port);
 	if (!pa) {
 		bpf_map_update_elem(&port_addr_map, &port, &fresh, BPF_NOEXIST);
@@ -1219,7 +1329,7 @@ static __always_inline int to_local_port(struct __sk_buff *skb, __u8 *ip,
 					 void *end, __u32 l2, __u32 ihl,
 					 struct targets *tg)
 {
-	__u32 now = (__u32)(bpf_ktime_get_ns() >> 30), *ext, *np, nport;
+	__u32 now = (__u32)(now_ns() >> 30), *ext, *np, nport;
 	struct local_key lk = {};
 	struct lfwd_key fk = {};
 	struct loop_key ok = {};
