@@ -1719,8 +1719,9 @@ int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port)
 
 /**
  * dp_watch_open() - a netlink socket that becomes readable when an IPv4
- * address or route of the host changes (for overlap checks) or a link
- * does (its MTU, its state: for the fast path's kept next hops)
+ * address or route of the host changes (for overlap checks), or a link, a
+ * policy rule or a nexthop object does (for the fast path's kept next
+ * hops)
  * @dp:		datapath
  *
  * Return: non-blocking file descriptor (the caller closes it), or -errno
@@ -1730,8 +1731,9 @@ int dp_watch_open(struct dp *dp)
 	struct sockaddr_nl sa = {
 		.nl_family = AF_NETLINK,
 		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
-			     RTMGRP_LINK,
+			     RTMGRP_LINK | RTMGRP_IPV4_RULE,
 	};
+	int nh = RTNLGRP_NEXTHOP;
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			NETLINK_ROUTE);
 
@@ -1744,17 +1746,22 @@ int dp_watch_open(struct dp *dp)
 		close(fd);
 		return ret;
 	}
+	/* past the 32 groups of nl_groups; a kernel without nexthop
+	 * objects has none to tell */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nh,
+			 sizeof(nh));
 	return fd;
 }
 
 /**
  * dp_watch_drain() - read every pending notification of dp_watch_open()
  * @fd:		its socket
- * @any:	set to the number of notifications of any kind (links too)
+ * @any:	set to the number of datagrams read, of any kind (links, rules
+ *		and nexthop objects too)
  *
  * Return: address and route notifications read (0: none changed); an
- * overflow of the socket counts as one of each, the caller re-reads the
- * host's state anyway
+ * overflow of the socket, or a datagram that does not parse, counts as
+ * one of each: the caller re-reads the host's state anyway
  */
 unsigned dp_watch_drain(int fd, unsigned *any)
 {
@@ -1764,7 +1771,7 @@ unsigned dp_watch_drain(int fd, unsigned *any)
 
 	while ((r = recv(fd, buf, sizeof(buf), 0)) != 0 && all < 4096) {
 		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-		size_t len;
+		int len = (int)r;
 
 		if (r < 0) {
 			if (errno == ENOBUFS) {
@@ -1774,11 +1781,18 @@ unsigned dp_watch_drain(int fd, unsigned *any)
 			}
 			break;
 		}
-		for (len = (size_t)r; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			all++;
-			if (h->nlmsg_type != RTM_NEWLINK &&
-			    h->nlmsg_type != RTM_DELLINK)
+		all++;	/* a datagram, whatever it holds */
+		if (!NLMSG_OK(h, len))
+			n++;
+		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			switch (h->nlmsg_type) {
+			case RTM_NEWADDR:
+			case RTM_DELADDR:
+			case RTM_NEWROUTE:
+			case RTM_DELROUTE:
 				n++;
+				break;
+			}
 		}
 	}
 	*any = all;

@@ -166,9 +166,9 @@ struct targets {
 	__u32 in_ifindex;	/* DP_IN */
 	__u64 seed;		/* idx_map's hash (fastidx.h) */
 	__u32 mask;		/* idx_map's entries - 1 */
-	__u32 route_gen;	/* the daemon's count of route and address
-				 * changes: route_map's entries of another
-				 * count are not used */
+	__u32 route_gen;	/* the daemon's count of address, route and
+				 * link changes: route_map's entries of
+				 * another count are not used */
 };
 
 struct lpm_key {
@@ -442,22 +442,25 @@ struct {
  * The fast path's next hops, per CPU: a FIB lookup's answer kept for the
  * same inputs (from which TUN device, source, destination, TOS, protocol)
  * within one ROUTE_TICK_SHIFT tick (134 ms) and one targets.route_gen (the
- * daemon counts every route and address change it is told of), so that a
- * flow's packets do not each pay the lookup (a third of the fast path's
- * time at 64-byte packets); a neighbour's new MAC is taken at the next tick
+ * daemon counts every address, route and link change it is told of), so
+ * that a flow's packets do not each pay the lookup (a third of the fast
+ * path's time at 64-byte packets). What no notification tells (a
+ * neighbour's new MAC or its failure, a policy rule, the forwarding
+ * sysctl) is taken at the next tick.
  */
-#define ROUTE_SLOTS 64
+#define ROUTE_SLOT_BITS 8
 #define ROUTE_TICK_SHIFT 27	/* 2^27 ns */
 
 struct route_ent {
 	__u32 dst;
 	__u32 src;
 	__u32 iif;
-	__u32 tos_proto;	/* TOS << 8 | protocol */
+	__u32 tos_proto;	/* (TOS & 0xfc) << 8 | protocol */
 	__u32 gen;		/* targets.route_gen when filled */
 	__u32 tick;		/* ns >> ROUTE_TICK_SHIFT when filled */
 	__u32 ifindex;		/* the answer: out of which device */
-	__u32 mtu;		/* the route's MTU; 0: not known (GSO) */
+	__u32 len;		/* the length the lookup passed the route's
+				 * MTU check with (0: a GSO packet's) */
 	__u8 smac[6];
 	__u8 dmac[6];
 	__u32 pad;
@@ -465,7 +468,7 @@ struct route_ent {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ROUTE_SLOTS);
+	__uint(max_entries, 1 << ROUTE_SLOT_BITS);
 	__type(key, __u32);
 	__type(value, struct route_ent);
 } route_map SEC(".maps");
@@ -819,29 +822,31 @@ static __always_inline int fast_find(const struct targets *tg, __u32 saddr,
  * route() - bpf_fib_lookup() for the fast path, through route_map: @fib's
  * inputs (family, tos, l4_protocol, tot_len: 0 for a GSO packet, ifindex,
  * ipv4_src, ipv4_dst) in, its ifindex, smac and dmac out. An entry answers
- * when every input is its own, it is of this tick and of the daemon's
- * route count, and (but for a GSO packet, which the caller checks against
- * the device per segment) tot_len is within its MTU; else the lookup is
- * made, and a success kept with the route's MTU (a second lookup with
- * tot_len 65535: FRAG_NEEDED says the MTU). Return: 0, or -1 (no route,
- * local, too big, no neighbour yet: the slow path)
+ * when every input but the length is its own (the TOS without its ECN
+ * bits, which no lookup reads), it is of this tick and of the daemon's
+ * route count, and the length is at most the one its lookup passed the
+ * route's MTU check with (a GSO packet, length 0, is checked by the caller
+ * against the device per segment); else the lookup is made and a success
+ * kept, with this length. Return: 0, or -1 (no route, local, too big, no
+ * neighbour yet: the slow path)
  */
 static __always_inline int route(struct __sk_buff *skb,
 				 const struct targets *tg,
 				 struct bpf_fib_lookup *fib, __u32 now_tick)
 {
 	__u32 dst = fib->ipv4_dst, src = fib->ipv4_src, iif = fib->ifindex;
-	__u32 tp = (__u32)fib->tos << 8 | fib->l4_protocol, len = fib->tot_len;
-	__u32 k = (dst * 0x9e3779b1u ^ src) >> 26;	/* ROUTE_SLOTS */
+	__u32 tp = (__u32)(fib->tos & 0xfc) << 8 | fib->l4_protocol;
+	__u32 len = fib->tot_len, k;
 	struct route_ent *e;
-	__u32 mtu;
 
+	k = ((dst ^ src * 0x85ebca6bu ^ iif * 0xc2b2ae35u ^ tp) *
+	     0x9e3779b1u) >> (32 - ROUTE_SLOT_BITS);
 	e = bpf_map_lookup_elem(&route_map, &k);
 	if (!e)
 		return -1;
 	if (e->dst == dst && e->src == src && e->iif == iif &&
 	    e->tos_proto == tp && e->gen == tg->route_gen &&
-	    e->tick == now_tick && (skb->gso_size || (e->mtu && len <= e->mtu))) {
+	    e->tick == now_tick && (skb->gso_size || len <= e->len)) {
 		fib->ifindex = e->ifindex;
 		__builtin_memcpy(fib->smac, e->smac, 6);
 		__builtin_memcpy(fib->dmac, e->dmac, 6);
@@ -849,36 +854,17 @@ static __always_inline int route(struct __sk_buff *skb,
 	}
 	if (bpf_fib_lookup(skb, fib, sizeof(*fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
 		return -1;
-	e->dst = 0;	/* no answer while it is being filled */
-	e->ifindex = fib->ifindex;
-	__builtin_memcpy(e->smac, fib->smac, 6);
-	__builtin_memcpy(e->dmac, fib->dmac, 6);
-	mtu = 0;
-	if (!skb->gso_size) {
-		/* the same inputs, a length no route takes: FRAG_NEEDED says
-		 * the MTU (and leaves the rest of the answer alone; what a
-		 * success writes is e's again below) */
-		fib->ifindex = iif;
-		fib->tot_len = 0xffff;
-		switch (bpf_fib_lookup(skb, fib, sizeof(*fib), 0)) {
-		case BPF_FIB_LKUP_RET_SUCCESS:
-			mtu = 0xffff;
-			break;
-		case BPF_FIB_LKUP_RET_FRAG_NEEDED:
-			mtu = fib->mtu_result;
-			break;
-		}
-		fib->ifindex = e->ifindex;
-		__builtin_memcpy(fib->smac, e->smac, 6);
-		__builtin_memcpy(fib->dmac, e->dmac, 6);
-	}
+	/* a packet longer than the entry's, or other inputs: this answer */
+	e->dst = dst;
 	e->src = src;
 	e->iif = iif;
 	e->tos_proto = tp;
 	e->gen = tg->route_gen;
 	e->tick = now_tick;
-	e->mtu = mtu;
-	e->dst = dst;
+	e->ifindex = fib->ifindex;
+	e->len = len;
+	__builtin_memcpy(e->smac, fib->smac, 6);
+	__builtin_memcpy(e->dmac, fib->dmac, 6);
 	return 0;
 }
 
