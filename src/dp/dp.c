@@ -1375,9 +1375,10 @@ void dp_fast_alive(struct dp *dp, uint64_t now_ms)
 }
 
 /**
- * dp_routes_changed() - the host's routes or addresses changed (a
- * notification of dp_watch_open()): the fast path looks its next hops up
- * again at once, not at the end of the tick it keeps them for
+ * dp_routes_changed() - the host's addresses, routes, links, policy rules
+ * or nexthops changed (a notification of dp_watch_open()): the fast path
+ * looks its next hops up again at once, not at the end of the tick it
+ * keeps them for
  * @dp:		datapath
  */
 void dp_routes_changed(struct dp *dp)

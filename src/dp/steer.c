@@ -568,8 +568,9 @@ void steer_fast_alive(struct steer *s, uint32_t until_s)
 }
 
 /**
- * steer_route_changed() - a route or address of the host changed: the
- * programs' kept next hops (route_map) are not used again
+ * steer_route_changed() - an address, route, link, policy rule or nexthop
+ * of the host changed: the programs' kept next hops (route_map) are not
+ * used again
  * @s:		state
  */
 void steer_route_changed(struct steer *s)

@@ -166,9 +166,10 @@ struct targets {
 	__u32 in_ifindex;	/* DP_IN */
 	__u64 seed;		/* idx_map's hash (fastidx.h) */
 	__u32 mask;		/* idx_map's entries - 1 */
-	__u32 route_gen;	/* the daemon's count of address, route and
-				 * link changes: route_map's entries of
-				 * another count are not used */
+	__u32 route_gen;	/* the daemon's count of address, route,
+				 * link, rule and nexthop changes:
+				 * route_map's entries of another count are
+				 * not used */
 };
 
 struct lpm_key {
@@ -442,11 +443,11 @@ struct {
  * The fast path's next hops, per CPU: a FIB lookup's answer kept for the
  * same inputs (from which TUN device, source, destination, TOS, protocol)
  * within one ROUTE_TICK_SHIFT tick (134 ms) and one targets.route_gen (the
- * daemon counts every address, route and link change it is told of), so
- * that a flow's packets do not each pay the lookup (a third of the fast
- * path's time at 64-byte packets). What no notification tells (a
- * neighbour's new MAC or its failure, a policy rule, the forwarding
- * sysctl) is taken at the next tick.
+ * daemon counts every address, route, link, policy rule and nexthop change
+ * it is told of), so that a flow's packets do not each pay the lookup (a
+ * third of the fast path's time at 64-byte packets). What no notification
+ * tells (a neighbour's new MAC or its failure, the forwarding sysctl) is
+ * taken at the next tick.
  */
 #define ROUTE_SLOT_BITS 8
 #define ROUTE_TICK_SHIFT 27	/* 2^27 ns */
