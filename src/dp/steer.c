@@ -81,6 +81,7 @@ struct if_role {
 	uint32_t l2len;
 	uint32_t net;
 	uint32_t flags;	/* STEER_IF_* */
+	uint32_t ifindex;
 };
 
 struct net_info {
@@ -97,7 +98,7 @@ struct targets {
 	uint32_t in_ifindex;
 	uint64_t seed;
 	uint32_t mask;
-	uint32_t route_gen;
+	uint32_t gen;
 };
 
 struct lpm_key {
@@ -118,6 +119,20 @@ struct bind_val {
 #define OWN_PROTOS 3	/* TCP, UDP, ICMP (enum nat_proto) */
 #define OWN_SLOT_WORDS (OWN_PROTOS * STEER_OWN_WORDS)
 #define OWN_MAP_WORDS (STEER_EXT_SLOTS * OWN_SLOT_WORDS)
+
+/* target_map's gen raised: the programs' kept answers (next hops in
+ * route_map, source checks in src_ok_map) are not used again; after every
+ * write they depend on, so that one made meanwhile goes too */
+static void gen_bump(struct steer *s)
+{
+	struct targets t;
+	uint32_t zero = 0;
+
+	if (s->target_map < 0 || bpf_map_lookup_elem(s->target_map, &zero, &t))
+		return;
+	t.gen++;
+	bpf_map_update_elem(s->target_map, &zero, &t, BPF_ANY);
+}
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -212,6 +227,7 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 	}
 	s->prog_fd = bpf_program__fd(prog);
 	s->if_map = map_fd(s->obj, "if_map");
+	s->if_more_map = map_fd(s->obj, "if_more_map");
 	s->net_map = map_fd(s->obj, "net_map");
 	s->ext_map = map_fd(s->obj, "ext_map");
 	s->own_map = map_fd(s->obj, "own_map");
@@ -222,7 +238,8 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 	s->local_map = map_fd(s->obj, "local_map");
 	s->port_map = map_fd(s->obj, "port_map");
 	s->fast_stats = map_fd(s->obj, "fast_stats");
-	if (s->local_map < 0 || s->if_map < 0 || s->net_map < 0 ||
+	if (s->local_map < 0 || s->if_map < 0 || s->if_more_map < 0 ||
+	    s->net_map < 0 ||
 	    s->ext_map < 0 || s->own_map < 0 || s->prefix_map < 0 ||
 	    s->bind_map < 0 || s->target_map < 0 || s->drop_map < 0 ||
 	    s->fast_stats < 0) {
@@ -349,6 +366,35 @@ bool steer_is_attached(const struct steer *s, unsigned ifindex)
 	return false;
 }
 
+/* an interface's role into its slot of if_map (ifindex % STEER_IF_SLOTS),
+ * or into if_more_map when another interface holds the slot */
+static int role_put(struct steer *s, const struct if_role *r)
+{
+	uint32_t slot = r->ifindex % STEER_IF_SLOTS, key = r->ifindex;
+	struct if_role cur;
+	int ret;
+
+	if (bpf_map_lookup_elem(s->if_map, &slot, &cur))
+		return -errno;
+	if (cur.ifindex && cur.ifindex != r->ifindex)
+		return bpf_map_update_elem(s->if_more_map, &key, r, BPF_ANY);
+	ret = bpf_map_update_elem(s->if_map, &slot, r, BPF_ANY);
+	if (!ret)
+		bpf_map_delete_elem(s->if_more_map, &key);
+	return ret;
+}
+
+static void role_del(struct steer *s, unsigned ifindex)
+{
+	uint32_t slot = ifindex % STEER_IF_SLOTS, key = ifindex;
+	struct if_role cur, none = { 0, 0, 0, 0, 0 };
+
+	if (!bpf_map_lookup_elem(s->if_map, &slot, &cur) &&
+	    cur.ifindex == ifindex)
+		bpf_map_update_elem(s->if_map, &slot, &none, BPF_ANY);
+	bpf_map_delete_elem(s->if_more_map, &key);
+}
+
 /**
  * steer_attach() - run the program at ingress of an interface, replacing
  * what an earlier daemon attached there in one step
@@ -369,11 +415,10 @@ int steer_attach(struct steer *s, unsigned ifindex, unsigned role,
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = STEER_HANDLE,
 			    .priority = STEER_PRIO, .prog_fd = s->prog_fd,
 			    .flags = BPF_TC_F_REPLACE);
-	struct if_role r = { role, l2len, net, flags };
-	uint32_t key = ifindex;
+	struct if_role r = { role, l2len, net, flags, ifindex };
 	int ret;
 
-	ret = bpf_map_update_elem(s->if_map, &key, &r, BPF_ANY);
+	ret = role_put(s, &r);
 	if (ret)
 		return ret;
 	if (role == STEER_ROLE_PORT)
@@ -386,6 +431,7 @@ int steer_attach(struct steer *s, unsigned ifindex, unsigned role,
 		return ret;
 	if (!steer_is_attached(s, ifindex) && s->nattached < STEER_MAX_IFS)
 		s->attached[s->nattached++] = ifindex;
+	gen_bump(s);
 	return 0;
 }
 
@@ -396,12 +442,12 @@ int steer_attach(struct steer *s, unsigned ifindex, unsigned role,
  */
 void steer_detach(struct steer *s, unsigned ifindex)
 {
-	uint32_t key = ifindex;
 	unsigned i;
 
 	detach(ifindex);
-	bpf_map_delete_elem(s->if_map, &key);
+	role_del(s, ifindex);
 	port_forget(s, ifindex);	/* nothing delivered to a port gone */
+	gen_bump(s);
 	for (i = 0; i < s->nattached; i++) {
 		if (s->attached[i] == ifindex) {
 			s->attached[i] = s->attached[--s->nattached];
@@ -575,13 +621,7 @@ void steer_fast_alive(struct steer *s, uint32_t until_s)
  */
 void steer_route_changed(struct steer *s)
 {
-	struct targets t;
-	uint32_t zero = 0;
-
-	if (s->target_map < 0 || bpf_map_lookup_elem(s->target_map, &zero, &t))
-		return;
-	t.route_gen++;
-	bpf_map_update_elem(s->target_map, &zero, &t, BPF_ANY);
+	gen_bump(s);
 }
 
 /**
@@ -675,7 +715,7 @@ int steer_set_nets(struct steer *s, const struct steer_net *nets, unsigned n)
 	struct net_info v;
 	uint32_t key;
 	unsigned i;
-	int ret;
+	int ret = 0;
 
 	for (key = 0; key < STEER_MAX_NETS; key++) {
 		memset(&v, 0, sizeof(v));
@@ -691,9 +731,10 @@ int steer_set_nets(struct steer *s, const struct steer_net *nets, unsigned n)
 		}
 		ret = bpf_map_update_elem(s->net_map, &key, &v, BPF_ANY);
 		if (ret)
-			return ret;
+			break;
 	}
-	return 0;
+	gen_bump(s);
+	return ret;
 }
 
 /**
@@ -711,7 +752,7 @@ int steer_set_prefixes(struct steer *s, const uint32_t *addr,
 {
 	struct lpm_key k, next;
 	unsigned i;
-	int ret;
+	int ret = 0;
 
 	map_clear(s->prefix_map, &k, &next);
 	for (i = 0; i < n; i++) {
@@ -721,9 +762,10 @@ int steer_set_prefixes(struct steer *s, const uint32_t *addr,
 		k.addr = htonl(addr[i]);
 		ret = bpf_map_update_elem(s->prefix_map, &k, &v, BPF_ANY);
 		if (ret)
-			return ret;
+			break;
 	}
-	return 0;
+	gen_bump(s);
+	return ret;
 }
 
 static void steer_binds_clear(struct steer *s);
@@ -790,9 +832,11 @@ int steer_set_binds(struct steer *s, const struct steer_bind *b, unsigned n)
 	if (ret) {
 		/* forget what was pushed: the next call rewrites it all */
 		steer_binds_clear(s);
+		gen_bump(s);
 		free(want);
 		return ret;
 	}
+	gen_bump(s);
 	free(s->pushed);
 	s->pushed = want;
 	s->npushed = n;

@@ -25,6 +25,7 @@
 #define STEER_OWN_WORDS 1024	/* u64 per bitmap: 65536 ports */
 #define STEER_MAX_NETS 32
 #define STEER_MAX_IFS 256
+#define STEER_IF_SLOTS 4096	/* if_map's slots (steer.bpf.c IF_SLOTS) */
 #define STEER_LOCAL_MAX 8192	/* local_map's size */
 
 #define STEER_NET_ISOLATION 1
@@ -114,8 +115,8 @@ struct steer_slot {
 struct steer {
 	struct bpf_object *obj;
 	int prog_fd;
-	int if_map, net_map, ext_map, own_map, prefix_map, bind_map;
-	int target_map, drop_map, local_map, port_map;
+	int if_map, if_more_map, net_map, ext_map, own_map, prefix_map;
+	int bind_map, target_map, drop_map, local_map, port_map;
 	int fast_stats;
 	uint32_t max_flows;		/* sessions seen_map has slots for */
 	volatile uint64_t *seen;	/* seen_map, mapped (slot 0: heartbeat) */

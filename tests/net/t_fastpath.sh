@@ -75,8 +75,12 @@ check_int "inbound: the host's end of c1's veth did not send them (< 4 MiB)" \
 
 # a veth made with both ends on the host and one moved into a container
 # afterwards (as some runtimes do): carried by the host's end until the
-# program learns of the move, into the container's end after
-ip -n "$P-host" link add eth0cm type veth peer name v-cm || bad setup "veth cm"
+# program learns of the move, into the container's end after. Its host end
+# takes the interface index of c1's plus 4096: the slot of if_map that
+# holds c1's port role, so that its own is kept aside (if_more_map)
+IDX=$(( $(ns host cat /sys/class/net/v-c1/ifindex) + 4096 ))
+ip -n "$P-host" link add v-cm index $IDX type veth peer name eth0cm ||
+	bad setup "veth cm (index $IDX)"
 ip -n "$P-host" link set v-cm master br0 && ip -n "$P-host" link set v-cm up
 wait_until 5 bpf_on host v-cm || bad setup "program on v-cm"
 ns_add cm || bad setup "namespace cm"
@@ -89,7 +93,7 @@ hn map add $NET --proto tcp --internal $CM:7003 --external-port 7013 >/dev/null
 bg cm socat -u TCP-LISTEN:7003,reuseaddr OPEN:"$T/got-cm",creat,trunc
 wait_until 10 listening cm tcp 7003 || bad setup "cm receiver on 7003"
 sleep 2	# at least one dp_tick() after the move (once a second)
-tx0=$(link_bytes host v-cm tx); rx0=$(link_bytes cm eth0 rx)
+tx0=$(link_bytes host v-cm tx); rx0=$(link_bytes cm eth0 rx); o0=$(fast out)
 ns inet timeout 60 socat -u OPEN:"$T/blob",rdonly TCP:$EXT:7013
 wait_until 10 test "$(stat -c %s "$T/got-cm" 2>/dev/null)" = $((50 * 1024 * 1024))
 check_eq "inbound, a veth moved after it was attached: 50 MiB byte for byte" \
@@ -98,6 +102,8 @@ check_int "inbound, the moved veth: into the container's end directly (< 4 MiB b
 	-lt $((4 * 1024 * 1024)) $(( $(link_bytes host v-cm tx) - tx0 ))
 check_int "inbound, the moved veth: its eth0 received them (>= 40 MiB)" \
 	-ge $MIB40 $(( $(link_bytes cm eth0 rx) - rx0 ))
+check_int "inbound, the moved veth (index $IDX, c1's slot taken): its ACKs on the fast path (>= 128 KiB)" \
+	-ge 131072 $(( $(fast out) - o0 ))
 hn map del $NET --proto tcp --external-port 7013 >/dev/null
 hn map add $NET --proto tcp --internal $C1:80 --external-port 8080 >/dev/null
 out=$(ns inet curl -sS --max-time 5 http://$EXT:8080/ 2>&1)

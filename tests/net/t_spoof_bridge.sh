@@ -6,7 +6,9 @@
 # nothing reaches net1; counted as "spoofed_source". An endpoint e1 gets
 # its address from `endpoint add`; c2, on the same bridge, configures that
 # address too and sends with it: dropped (spoofed_source), while e1 keeps
-# working; with source_binding off on net1, c2's packets pass.
+# working; an address c2 uses and then given to e2 by `endpoint add
+# --address` stops passing at once; with source_binding off on net1, c2's
+# packets pass.
 . "$(dirname "$0")/lib.sh"
 setup
 net2_up || { bad setup "network $NET2 with c3"; finish; }
@@ -84,6 +86,40 @@ check_match "source_binding on: e1, the owner of $A, still reaches inet (udp)" "
 	"$(ns e1 timeout 5 $NT udp-client $INET 7000 2>&1)"
 check_match "source_binding on: e1 still reaches inet (tcp)" "^web saw $EXT:" \
 	"$(ns e1 curl -sS --max-time 5 http://$INET/ 2>&1)"
+
+# ---- an address bound while another endpoint uses it ---------------------
+# c2 streams from B, an address nobody holds (its port takes it), a
+# datagram every 5 ms that waits for no answer; e2 is then given B by
+# `endpoint add`: nothing of c2's reaches inet later than 40 ms after it
+# returns (the programs keep a source's pass for up to a second unless the
+# daemon's new binding says otherwise), three times, each with a new address
+B0=172.16.7
+late=
+before_b=
+for r in 1 2 3; do
+	B=$B0.$r
+	ip -n $P-c2 addr add $B/32 dev lo
+	: >"$T/echo.log"
+	cap_start inet veth0 "$T/bind$r.pcap" "udp dst port 7000" || bad setup tcpdump
+	bg c2 $NT udp-ping $INET 7000 --src $B --sport $((41500 + r)) --count 400 \
+		--interval-ms 5 --timeout 0.01
+	pinger=$BG_PID
+	wait_until 10 grep -q "^udp " "$T/echo.log" || bad setup "c2 from $B reached nobody"
+	ip netns add "$P-e2$r" || { bad setup "ip netns add $P-e2$r"; finish; }
+	NSS+=("$P-e2$r")
+	hn endpoint add $NET --netns "$P-e2$r" --address $B >"$T/ep2.out" 2>&1 ||
+		bad setup "endpoint add --address $B: $(cat "$T/ep2.out")"
+	t_add=$(date +%s.%N)
+	sleep 0.5
+	cap_stop
+	stop_pid "$pinger"
+	before_b+="$(cap_show "$T/bind$r.pcap" -tt | awk -v t="$t_add" '$1 <= t' | wc -l | awk '{print ($1 > 0)}') "
+	late+="$(cap_show "$T/bind$r.pcap" -tt | awk -v t="$t_add" '$1 > t + 0.04' | wc -l) "
+done
+check_eq "bound meanwhile: control: c2's datagrams from the free address reached inet first (3 times)" \
+	"1 1 1 " "$before_b"
+check_eq "bound meanwhile: nothing of c2's reaches inet 40 ms after e2 is given its address (3 times)" \
+	"0 0 0 " "$late"
 
 check_cmd "network set $NET source_binding off" hn network set $NET source_binding off
 spoof binding-off

@@ -103,6 +103,7 @@ struct if_role {
 	__u32 l2len;	/* bytes of link header before IPv4 */
 	__u32 net;	/* ROLE_BRIDGE, ROLE_PORT: network id */
 	__u32 flags;	/* ROLE_PORT: IF_* */
+	__u32 ifindex;	/* whose role it is (if_map's slots are shared) */
 };
 
 struct net_info {
@@ -166,10 +167,12 @@ struct targets {
 	__u32 in_ifindex;	/* DP_IN */
 	__u64 seed;		/* idx_map's hash (fastidx.h) */
 	__u32 mask;		/* idx_map's entries - 1 */
-	__u32 route_gen;	/* the daemon's count of address, route,
-				 * link, rule and nexthop changes:
-				 * route_map's entries of another count are
-				 * not used */
+	__u32 gen;		/* the daemon's count of changes that kept
+				 * answers depend on: the host's addresses,
+				 * routes, links, rules and nexthops
+				 * (route_map), its own ports, networks,
+				 * prefixes and bindings (src_ok_map); an
+				 * entry of another count is not used */
 };
 
 struct lpm_key {
@@ -195,12 +198,34 @@ struct frag_key {
 	__u8 pad;
 };
 
+/* the roles: slot ifindex % IF_SLOTS in if_map (an array: no hash on
+ * every packet), or in if_more_map when another interface holds that slot;
+ * written by the daemon (steer_attach()) before it attaches the program */
+#define IF_SLOTS 4096
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IF_SLOTS);
+	__type(key, __u32);		/* ifindex % IF_SLOTS */
+	__type(value, struct if_role);
+} if_map SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);
 	__type(key, __u32);		/* ifindex */
 	__type(value, struct if_role);
-} if_map SEC(".maps");
+} if_more_map SEC(".maps");
+
+static __always_inline struct if_role *if_role_of(__u32 ifindex)
+{
+	__u32 k = ifindex % IF_SLOTS;
+	struct if_role *r = bpf_map_lookup_elem(&if_map, &k);
+
+	if (r && r->ifindex == ifindex && ifindex)
+		return r;
+	return bpf_map_lookup_elem(&if_more_map, &ifindex);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -442,7 +467,7 @@ struct {
 /*
  * The fast path's next hops, per CPU: a FIB lookup's answer kept for the
  * same inputs (from which TUN device, source, destination, TOS, protocol)
- * within one ROUTE_TICK_SHIFT tick (134 ms) and one targets.route_gen (the
+ * within one ROUTE_TICK_SHIFT tick (134 ms) and one targets.gen (the
  * daemon counts every address, route, link, policy rule and nexthop change
  * it is told of), so that a flow's packets do not each pay the lookup (a
  * third of the fast path's time at 64-byte packets). What no notification
@@ -457,7 +482,7 @@ struct route_ent {
 	__u32 src;
 	__u32 iif;
 	__u32 tos_proto;	/* (TOS & 0xfc) << 8 | protocol */
-	__u32 gen;		/* targets.route_gen when filled */
+	__u32 gen;		/* targets.gen when filled */
 	__u32 tick;		/* ns >> ROUTE_TICK_SHIFT when filled */
 	__u32 ifindex;		/* the answer: out of which device */
 	__u32 len;		/* the length the lookup passed the route's
@@ -473,6 +498,35 @@ struct {
 	__type(key, __u32);
 	__type(value, struct route_ent);
 } route_map SEC(".maps");
+
+/*
+ * The source checks' passes, per CPU: a source address and MAC that passed
+ * from_bridge()'s step 1 at a bridge port (or at the bridge, port 0) of a
+ * network pass again without its lookups (prefix, binding, port_addr_ok())
+ * within the same second of port_addr_ok()'s clock, which so still sees
+ * each address in use every second, and under the same targets.gen (the
+ * daemon counts every change of its ports, networks, prefixes and
+ * bindings). A failure is never kept. A quarter of the lookups of a
+ * 64-byte packet on the fast path.
+ */
+#define SRC_SLOT_BITS 8
+
+struct src_ent {
+	__u64 mac;	/* mac_key() of the source MAC */
+	__u32 port;	/* the bridge port's ifindex, 0 at the bridge */
+	__u32 net;
+	__u32 saddr;
+	__u32 gen;	/* targets.gen when filled */
+	__u32 sec;	/* now_ns() >> 30 when filled */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1 << SRC_SLOT_BITS);
+	__type(key, __u32);
+	__type(value, struct src_ent);
+} src_ok_map SEC(".maps");
 
 /* CLOCK_MONOTONIC in ns as of the last tick: a second's resolution is all
  * any caller needs, and the precise clock (a TSC read, slow in a guest) was
@@ -662,7 +716,7 @@ static __always_inline int tun_out(struct __sk_buff *skb, __u8 *ip)
 	if (bpf_skb_store_bytes(skb, 0, eth, 14, 0))
 		return TC_ACT_SHOT;
 	/* to an endpoint: straight into its bridge port when it is known */
-	br = bpf_map_lookup_elem(&if_map, &fib.ifindex);
+	br = if_role_of(fib.ifindex);
 	if (br && br->role == ROLE_BRIDGE) {
 		key = mac_key(fib.dmac);
 		pv = bpf_map_lookup_elem(&port_map, &key);
@@ -714,27 +768,101 @@ static __always_inline void tcp_move(__u32 idx, __u32 out, __u8 flags)
 	}
 }
 
-/* one address and its port rewritten (RFC 1624; a partial checksum: the
- * address through the pseudo-header, the port not at all, which the helper
- * knows); @aoff, @poff: their offsets in the frame; @l4sum: the packet has
- * a transport checksum (UDP may not). Return: 0, or -1 (a helper failed) */
-static __always_inline int rewrite(struct __sk_buff *skb, __u8 proto,
-				   int l4sum, __u32 aoff, __u32 poff,
-				   __u32 oaddr, __u32 naddr, __u16 oport,
-				   __u16 nport)
+/* a ones' complement sum of 32-bit words folded to 32 bits (for the
+ * helpers' "by difference" form) and to 16 (RFC 1071) */
+static __always_inline __u32 csum_fold32(__u64 s)
 {
+	s = (s & 0xffffffffull) + (s >> 32);
+	return (__u32)((s & 0xffffffffull) + (s >> 32));
+}
+
+static __always_inline __u16 csum_fold16(__u64 s)
+{
+	__u32 t = csum_fold32(s);
+
+	t = (t & 0xffff) + (t >> 16);
+	return (__u16)((t & 0xffff) + (t >> 16));
+}
+
+static __always_inline __u32 word_at(const __u8 *p)
+{
+	__u32 w;
+
+	__builtin_memcpy(&w, p, 4);
+	return w;
+}
+
+static __always_inline __u16 half_at(const __u8 *p)
+{
+	__u16 w;
+
+	__builtin_memcpy(&w, p, 2);
+	return w;
+}
+
+#define HDRS_LEN (14 + 20 + 4)	/* Ethernet, IPv4 without options, ports */
+
+/*
+ * headers() - a fast-path frame's new MACs, IP ID, TTL, addresses and ports
+ * written with one store: the IPv4 checksum updated here (RFC 1624), the
+ * transport checksum by two helper calls, each with the sum of its changes:
+ * the addresses through the pseudo-header, the ports not at all when the
+ * checksum is partial (the helper knows which kind the packet has). Every
+ * value in network order, as in the packet.
+ * @l4sum:	the packet has a transport checksum (UDP may not)
+ * @new_id:	give it an IP ID of the NAT's own
+ * Return: 0, or -1 (a helper failed, or too short: cannot be after the
+ * caller's checks)
+ */
+static __always_inline int headers(struct __sk_buff *skb, __u8 proto,
+				   int l4sum, const struct bpf_fib_lookup *fib,
+				   __u32 nsaddr, __u32 ndaddr, __u16 nsport,
+				   __u16 ndport, int new_id)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
 	__u32 csum_off = 14 + 20 + (proto == IPPROTO_TCP ? 16 : 6);
 	__u64 m0 = proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
-	__u16 ob = bpf_htons(oport), nb = bpf_htons(nport);
+	__u32 osaddr, odaddr, oports, nports;
+	__u16 oid, nid, ottl, nttl, ocsum;
+	__u64 ip, addrs;
+	__u8 b[HDRS_LEN];
 
-	if (l4sum &&
-	    (bpf_l4_csum_replace(skb, csum_off, oaddr, naddr,
-				 BPF_F_PSEUDO_HDR | 4 | m0) ||
-	     bpf_l4_csum_replace(skb, csum_off, ob, nb, 2 | m0)))
+	if (data + HDRS_LEN > end)
 		return -1;
-	if (bpf_l3_csum_replace(skb, 14 + 10, oaddr, naddr, 4) ||
-	    bpf_skb_store_bytes(skb, aoff, &naddr, 4, 0) ||
-	    bpf_skb_store_bytes(skb, poff, &nb, 2, 0))
+	__builtin_memcpy(b, data, HDRS_LEN);
+	oid = half_at(b + 18);
+	ottl = half_at(b + 22);
+	ocsum = half_at(b + 24);
+	osaddr = word_at(b + 26);
+	odaddr = word_at(b + 30);
+	oports = word_at(b + 34);
+
+	__builtin_memcpy(b, fib->dmac, 6);
+	__builtin_memcpy(b + 6, fib->smac, 6);
+	nid = new_id ? (__u16)bpf_get_prandom_u32() : oid;
+	__builtin_memcpy(b + 18, &nid, 2);
+	b[22] -= 1;	/* TTL > 1: the caller's check */
+	nttl = half_at(b + 22);
+	__builtin_memcpy(b + 26, &nsaddr, 4);
+	__builtin_memcpy(b + 30, &ndaddr, 4);
+	__builtin_memcpy(b + 34, &nsport, 2);
+	__builtin_memcpy(b + 36, &ndport, 2);
+	nports = word_at(b + 34);
+
+	/* HC' = ~(~HC + ~m + m') for every changed word m */
+	addrs = (__u64)(__u32)~osaddr + nsaddr + (__u32)~odaddr + ndaddr;
+	ip = (__u16)~ocsum + addrs + (__u16)~oid + nid + (__u16)~ottl + nttl;
+	ocsum = (__u16)~csum_fold16(ip);
+	__builtin_memcpy(b + 24, &ocsum, 2);
+	if (bpf_skb_store_bytes(skb, 0, b, HDRS_LEN, 0))
+		return -1;
+	if (l4sum &&
+	    (bpf_l4_csum_replace(skb, csum_off, 0, csum_fold32(addrs),
+				 BPF_F_PSEUDO_HDR | m0) ||
+	     bpf_l4_csum_replace(skb, csum_off, 0,
+				 csum_fold32((__u64)(__u32)~oports + nports),
+				 m0)))
 		return -1;
 	return 0;
 }
@@ -846,7 +974,7 @@ static __always_inline int route(struct __sk_buff *skb,
 	if (!e)
 		return -1;
 	if (e->dst == dst && e->src == src && e->iif == iif &&
-	    e->tos_proto == tp && e->gen == tg->route_gen &&
+	    e->tos_proto == tp && e->gen == tg->gen &&
 	    e->tick == now_tick && (skb->gso_size || len <= e->len)) {
 		fib->ifindex = e->ifindex;
 		__builtin_memcpy(fib->smac, e->smac, 6);
@@ -860,7 +988,7 @@ static __always_inline int route(struct __sk_buff *skb,
 	e->src = src;
 	e->iif = iif;
 	e->tos_proto = tp;
-	e->gen = tg->route_gen;
+	e->gen = tg->gen;
 	e->tick = now_tick;
 	e->ifindex = fib->ifindex;
 	e->len = len;
@@ -901,11 +1029,10 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 	struct port_val *pv;
 	struct net_info *ni;
 	__u8 *l4 = ip + 20, ttl = ip[8], proto = ip[9], flags = 0;
-	__u16 frag = be16_at(ip + 6), ipid = be16_at(ip + 4);
+	__u16 frag = be16_at(ip + 6);
 	__u32 slot, now, mtu = 0, out_if, peer = 0, net, into_port;
 	__u64 *alive, mac, ns;
-	int l4sum = 1;
-	__u8 eth[12];
+	int l4sum = 1, rc;
 
 	if (ip[0] != 0x45 || (frag & 0x3fff) || ttl <= 1)
 		return -1;
@@ -1001,31 +1128,21 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 			tcp_move(h->idx, 0, flags);
 	}
 	fast_count(want_dir, skb->len);
-	if (want_dir == FAST_OUT) {
-		if (rewrite(skb, proto, l4sum, 14 + 12, 14 + 20, saddr,
-			    v->addr, sport, v->port))
-			return TC_ACT_SHOT;
-	} else if (rewrite(skb, proto, l4sum, 14 + 16, 14 + 22, daddr,
-			   v->addr, dport, v->port)) {
-		return TC_ACT_SHOT;
-	}
-	if (h && rewrite(skb, proto, l4sum, 14 + 16, 14 + 22, daddr,
-			 h->addr, dport, h->port))
-		return TC_ACT_SHOT;
-	if (want_dir == FAST_OUT && !(frag & 0x4000)) {
-		/* not atomic (DF clear): an ID of the NAT's own, so that the
-		 * endpoints behind one address never share a sequence (RFC
-		 * 7857 section 10, RFC 6864), as the engine does */
-		__u16 oid = bpf_htons(ipid), nid = (__u16)bpf_get_prandom_u32();
-
-		if (bpf_l3_csum_replace(skb, 14 + 10, oid, nid, 2) ||
-		    bpf_skb_store_bytes(skb, 14 + 4, &nid, 2, 0))
-			return TC_ACT_SHOT;
-	}
-	ttl_dec(skb, 14, ttl, proto);
-	__builtin_memcpy(eth, fib.dmac, 6);
-	__builtin_memcpy(eth + 6, fib.smac, 6);
-	if (bpf_skb_store_bytes(skb, 0, eth, 12, 0))
+	/* not atomic (DF clear): an ID of the NAT's own, so that the
+	 * endpoints behind one address never share a sequence (RFC 7857
+	 * section 10, RFC 6864), as the engine does */
+	if (h)
+		rc = headers(skb, proto, l4sum, &fib, v->addr, h->addr,
+			     bpf_htons(v->port), bpf_htons(h->port),
+			     !(frag & 0x4000));
+	else if (want_dir == FAST_OUT)
+		rc = headers(skb, proto, l4sum, &fib, v->addr, daddr,
+			     bpf_htons(v->port), bpf_htons(dport),
+			     !(frag & 0x4000));
+	else
+		rc = headers(skb, proto, l4sum, &fib, saddr, v->addr,
+			     bpf_htons(sport), bpf_htons(v->port), 0);
+	if (rc)
 		return TC_ACT_SHOT;
 	/* a constant either way: the caller must know it is no -1 */
 	if (peer)
@@ -1039,15 +1156,16 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
  * port_addr_ok() - with source binding, an address that hostnat did not
  * give out is a bridge port's alone while it uses it (ADDR_HOLD_S after the
  * last packet), and a port uses at most @ni->max_addrs of them: limits kept
- * per address stay limits per endpoint. Return: 0, or the drop reason.
+ * per address stay limits per endpoint. @now: now_ns() >> 30.
+ * Return: 0, or the drop reason.
  */
 static __always_inline int port_addr_ok(__u32 port, __u32 net, __u32 saddr,
-					struct net_info *ni)
+					struct net_info *ni, __u32 now)
 {
 	struct src_key sk = { net, saddr };
 	struct src_val sv, *cur;
 	struct port_addrs *pa, fresh = {};
-	__u32 now = (__u32)(now_ns() >> 30), i;
+	__u32 i;
 	int slot = -1, room = -1;
 
 	cur = bpf_map_lookup_elem(&src_map, &sk);
@@ -1113,6 +1231,17 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 
 	/* 1. the source belongs to this bridge's network, and to its MAC */
 	if (saddr) {
+		__u64 mac = mac_key(data + 6);
+		__u32 sec = (__u32)(now_ns() >> 30), sl;
+		struct src_ent *se;
+
+		sl = ((saddr ^ port * 0x85ebca6bu ^ (__u32)mac * 0xc2b2ae35u ^
+		       (__u32)(mac >> 32)) * 0x9e3779b1u) >> (32 - SRC_SLOT_BITS);
+		se = bpf_map_lookup_elem(&src_ok_map, &sl);
+		if (se && se->mac == mac && se->saddr == saddr &&
+		    se->port == port && se->net == role->net &&
+		    se->gen == tg->gen && se->sec == sec)
+			goto checked;	/* passed this second */
 		k.addr = saddr;
 		pn = bpf_map_lookup_elem(&prefix_map, &k);
 		if (!pn || *pn != role->net)
@@ -1125,13 +1254,22 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 				return drop(DROP_SPOOFED);
 			if (!bv && port) {
 				int r = port_addr_ok(port, role->net, saddr,
-						     ni);
+						     ni, sec);
 
 				if (r >= 0)
 					return drop((__u32)r);
 			}
 		}
+		if (se) {
+			se->mac = mac;
+			se->saddr = saddr;
+			se->port = port;
+			se->net = role->net;
+			se->gen = tg->gen;
+			se->sec = sec;
+		}
 	}
+checked:
 
 	/* the fast path: an ordinary packet of a session the engine gave it */
 	if (port) {
@@ -1461,7 +1599,7 @@ int hostnat_steer(struct __sk_buff *skb)
 	int verdict;
 	__u8 *ip;
 
-	role = bpf_map_lookup_elem(&if_map, &ifindex);
+	role = if_role_of(ifindex);
 	if (!role)
 		return TC_ACT_OK;
 	tg = bpf_map_lookup_elem(&target_map, &zero);
