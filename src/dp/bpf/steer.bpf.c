@@ -528,6 +528,34 @@ struct {
 	__type(value, struct src_ent);
 } src_ok_map SEC(".maps");
 
+/* what each CPU last found port_map to say of a MAC at a port (learn()),
+ * direct-mapped; learn_map: the programs' count of port_map writes */
+#define LEARN_SLOT_BITS 8
+
+struct learn_ent {
+	__u64 mac;
+	__u32 ifindex;
+	__u32 net;
+	__u32 flags;
+	__u32 gen;	/* targets.gen */
+	__u32 writes;	/* learn_map's count, read before the lookup */
+	__u32 tick;	/* now_ns() >> ROUTE_TICK_SHIFT */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1 << LEARN_SLOT_BITS);
+	__type(key, __u32);
+	__type(value, struct learn_ent);
+} learn_ok_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} learn_map SEC(".maps");
+
 /* CLOCK_MONOTONIC in ns as of the last tick: a second's resolution is all
  * any caller needs, and the precise clock (a TSC read, slow in a guest) was
  * an eighth of the fast path's time */
@@ -1328,6 +1356,49 @@ checked:
 }
 
 /*
+ * learn() - port_map says that @mac is at @pv's port, as a bridge learns:
+ * looked up (and written when it said otherwise) at most once per tick per
+ * CPU while no CPU writes port_map (learn_map's count, read before the
+ * lookup so that a write meanwhile is seen at the next frame) and the
+ * daemon changed none of its ports (targets.gen; it deletes a port's MACs
+ * when the port goes or is attached again)
+ */
+static __always_inline void learn(__u64 mac, const struct port_val *pv,
+				  const struct targets *tg)
+{
+	__u32 zero = 0, tick = (__u32)(now_ns() >> ROUTE_TICK_SHIFT), sl, lg;
+	__u64 *writes = bpf_map_lookup_elem(&learn_map, &zero);
+	struct learn_ent *le;
+	struct port_val *cur;
+
+	if (!writes)
+		return;
+	lg = (__u32)*(volatile __u64 *)writes;
+	sl = (((__u32)mac ^ (__u32)(mac >> 32) * 0x85ebca6bu ^
+	       pv->ifindex * 0xc2b2ae35u) * 0x9e3779b1u) >> (32 - LEARN_SLOT_BITS);
+	le = bpf_map_lookup_elem(&learn_ok_map, &sl);
+	if (le && le->mac == mac && le->ifindex == pv->ifindex &&
+	    le->net == pv->net && le->flags == pv->flags &&
+	    le->gen == tg->gen && le->writes == lg && le->tick == tick)
+		return;
+	cur = bpf_map_lookup_elem(&port_map, &mac);
+	if (!cur || cur->ifindex != pv->ifindex || cur->net != pv->net ||
+	    cur->flags != pv->flags) {
+		bpf_map_update_elem(&port_map, &mac, pv, BPF_ANY);
+		__sync_fetch_and_add(writes, 1);
+	}
+	if (le) {
+		le->mac = mac;
+		le->ifindex = pv->ifindex;
+		le->net = pv->net;
+		le->flags = pv->flags;
+		le->gen = tg->gen;
+		le->writes = lg;
+		le->tick = tick;
+	}
+}
+
+/*
  * at_port() - a frame from an endpoint at its bridge port, before the
  * bridge (and before br_netfilter, which would defragment it and give it
  * to the host's forward chain): learn where its source MAC is; routed
@@ -1348,13 +1419,8 @@ static __always_inline int at_port(struct __sk_buff *skb, struct if_role *role,
 
 	if ((void *)(eth + 14) > end)
 		return TC_ACT_OK;
-	if (!(eth[6] & 1)) {
-		key = mac_key(eth + 6);
-		cur = bpf_map_lookup_elem(&port_map, &key);
-		if (!cur || cur->ifindex != ifindex || cur->net != role->net ||
-		    cur->flags != role->flags)
-			bpf_map_update_elem(&port_map, &key, &pv, BPF_ANY);
-	}
+	if (!(eth[6] & 1))
+		learn(mac_key(eth + 6), &pv, tg);
 	if (eth[0] & 1)
 		return TC_ACT_OK;
 	ni = bpf_map_lookup_elem(&net_map, &net);
