@@ -513,19 +513,8 @@ static void slot_put(struct steer *s, unsigned i)
 	s->slot[i].used = false;
 }
 
-/**
- * steer_set_ext() - the external addresses, each with its slot in own_map
- * @s:		state
- * @addrs:	addresses, host order
- * @n:		number (<= STEER_MAX_EXT)
- *
- * New addresses go in before stale ones go, so an address that stays never
- * misses; a stale one keeps its slot (and its bits) until its last port is
- * given back (steer_own()).
- *
- * Return: 0, -errno (-ENOSPC: no slot free)
- */
-int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n)
+/* steer_set_ext()'s work: ext_map and the slots as @addrs says */
+static int ext_push(struct steer *s, const uint32_t *addrs, unsigned n)
 {
 	bool want[STEER_EXT_SLOTS] = { false };
 	uint32_t key, val;
@@ -560,6 +549,26 @@ int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n)
 		slot_put(s, i);
 	}
 	return 0;
+}
+
+/**
+ * steer_set_ext() - the external addresses, each with its slot in own_map
+ * @s:		state
+ * @addrs:	addresses, host order
+ * @n:		number (<= STEER_MAX_EXT)
+ *
+ * New addresses go in before stale ones go, so an address that stays never
+ * misses; a stale one keeps its slot (and its bits) until its last port is
+ * given back (steer_own()).
+ *
+ * Return: 0, -errno (-ENOSPC: no slot free)
+ */
+int steer_set_ext(struct steer *s, const uint32_t *addrs, unsigned n)
+{
+	int ret = ext_push(s, addrs, n);
+
+	gen_bump(s);	/* the uplink's kept checks name ext_map's slots */
+	return ret;
 }
 
 /**

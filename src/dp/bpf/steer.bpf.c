@@ -556,6 +556,30 @@ struct {
 	__type(value, __u64);
 } learn_map SEC(".maps");
 
+/* the uplink's checks' passes, per CPU, direct-mapped: a source and
+ * destination that passed them (the source neither an external address
+ * nor internal, the destination not internal and an external address, of
+ * ext_map's slot @slot) pass again within one tick (ROUTE_TICK_SHIFT) and
+ * one targets.gen (the daemon raises it after it writes ext_map or the
+ * prefixes); a failure is never kept */
+#define UP_SLOT_BITS 8
+
+struct up_ent {
+	__u32 saddr;
+	__u32 daddr;
+	__u32 slot;
+	__u32 gen;
+	__u32 tick;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1 << UP_SLOT_BITS);
+	__type(key, __u32);
+	__type(value, struct up_ent);
+} up_ok_map SEC(".maps");
+
 /* CLOCK_MONOTONIC in ns as of the last tick: a second's resolution is all
  * any caller needs, and the precise clock (a TSC read, slow in a guest) was
  * an eighth of the fast path's time */
@@ -1661,7 +1685,8 @@ int hostnat_steer(struct __sk_buff *skb)
 	struct net_info *ni;
 	struct if_role *role;
 	struct targets *tg;
-	__u32 daddr, saddr, net, *slot;
+	__u32 daddr, saddr, net, *slot, ext_slot, tick, us;
+	struct up_ent *ue;
 	int verdict;
 	__u8 *ip;
 
@@ -1706,20 +1731,37 @@ int hostnat_steer(struct __sk_buff *skb)
 			return TC_ACT_SHOT;
 		return from_bridge(skb, (__u8 *)data, ip, end, role, tg, ni, 0);
 	case ROLE_UPLINK:
-		k.addr = saddr;
-		if (bpf_map_lookup_elem(&ext_map, &saddr) ||
-		    bpf_map_lookup_elem(&prefix_map, &k))
-			return drop(DROP_SPOOFED);
-		k.addr = daddr;
-		if (bpf_map_lookup_elem(&prefix_map, &k))
-			return drop(DROP_UNSOLICITED);
+		tick = (__u32)(now_ns() >> ROUTE_TICK_SHIFT);
+		us = ((saddr * 0x85ebca6bu ^ daddr) * 0x9e3779b1u) >>
+		     (32 - UP_SLOT_BITS);
+		ue = bpf_map_lookup_elem(&up_ok_map, &us);
+		if (ue && ue->saddr == saddr && ue->daddr == daddr &&
+		    ue->gen == tg->gen && ue->tick == tick) {
+			ext_slot = ue->slot;	/* passed this tick */
+		} else {
+			k.addr = saddr;
+			if (bpf_map_lookup_elem(&ext_map, &saddr) ||
+			    bpf_map_lookup_elem(&prefix_map, &k))
+				return drop(DROP_SPOOFED);
+			k.addr = daddr;
+			if (bpf_map_lookup_elem(&prefix_map, &k))
+				return drop(DROP_UNSOLICITED);
+			slot = bpf_map_lookup_elem(&ext_map, &daddr);
+			if (!slot)
+				return TC_ACT_OK;
+			ext_slot = *slot;
+			if (ue) {
+				ue->saddr = saddr;
+				ue->daddr = daddr;
+				ue->slot = ext_slot;
+				ue->gen = tg->gen;
+				ue->tick = tick;
+			}
+		}
 		/* a frame not sent to this host (another's MAC, a link
 		 * broadcast or multicast): no router takes it (RFC 1812
 		 * 5.3.4), and the kernel's ip_rcv() drops it */
 		if (skb->pkt_type != PACKET_HOST)
-			return TC_ACT_OK;
-		slot = bpf_map_lookup_elem(&ext_map, &daddr);
-		if (!slot)
 			return TC_ACT_OK;
 		if (l2 == 14) {
 			verdict = fast_path(skb, ip, end, tg, FAST_IN);
@@ -1736,8 +1778,9 @@ int hostnat_steer(struct __sk_buff *skb)
 	default:
 		return TC_ACT_OK;
 	}
-	/* ROLE_UPLINK, to an external address (slot), not on the fast path */
-	if (!owned_packet(ip, end, *slot))
+	/* ROLE_UPLINK, to an external address (ext_slot), not on the fast
+	 * path */
+	if (!owned_packet(ip, end, ext_slot))
 		return TC_ACT_OK;
 	return bpf_redirect(tg->in_ifindex, 0);
 }
