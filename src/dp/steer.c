@@ -121,8 +121,9 @@ struct bind_val {
 #define OWN_MAP_WORDS (STEER_EXT_SLOTS * OWN_SLOT_WORDS)
 
 /* target_map's gen raised: the programs' kept answers (next hops in
- * route_map, source checks in src_ok_map) are not used again; after every
- * write they depend on, so that one made meanwhile goes too */
+ * route_map, source checks in src_ok_map, MACs learned in learn_ok_map,
+ * the uplink's checks in up_ok_map) are not used again; after every write
+ * they depend on, so that one made meanwhile goes too */
 static void gen_bump(struct steer *s)
 {
 	struct targets t;
@@ -181,7 +182,7 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 {
 	struct targets t = { out_ifindex, in_ifindex, 0, 0, 0 };
 	struct bpf_program *prog;
-	struct bpf_map *own, *rec, *idx, *seen, *state;
+	struct bpf_map *own, *rec, *idx, *seen, *state, *ifm;
 	uint32_t zero = 0, nrec, nent;
 	int ret;
 
@@ -198,7 +199,9 @@ int steer_open(struct steer *s, unsigned out_ifindex, unsigned in_ifindex,
 	idx = bpf_object__find_map_by_name(s->obj, "idx_map");
 	seen = bpf_object__find_map_by_name(s->obj, "seen_map");
 	state = bpf_object__find_map_by_name(s->obj, "state_map");
-	if (!own || bpf_map__max_entries(own) != OWN_MAP_WORDS || !rec ||
+	ifm = bpf_object__find_map_by_name(s->obj, "if_map");
+	if (!ifm || bpf_map__max_entries(ifm) != STEER_IF_SLOTS ||
+	    !own || bpf_map__max_entries(own) != OWN_MAP_WORDS || !rec ||
 	    !idx || !seen || !state ||
 	    bpf_map__value_size(rec) != sizeof(struct fast_rec)) {
 		ret = -ENOENT;
@@ -424,14 +427,13 @@ int steer_attach(struct steer *s, unsigned ifindex, unsigned role,
 	if (role == STEER_ROLE_PORT)
 		port_forget(s, ifindex);
 	ret = bpf_tc_hook_create(&hook);
-	if (ret && ret != -EEXIST)
-		return ret;
-	ret = bpf_tc_attach(&hook, &opts);
+	if (!ret || ret == -EEXIST)
+		ret = bpf_tc_attach(&hook, &opts);
+	gen_bump(s);
 	if (ret)
 		return ret;
 	if (!steer_is_attached(s, ifindex) && s->nattached < STEER_MAX_IFS)
 		s->attached[s->nattached++] = ifindex;
-	gen_bump(s);
 	return 0;
 }
 

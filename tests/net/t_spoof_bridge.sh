@@ -93,15 +93,21 @@ check_match "source_binding on: e1 still reaches inet (tcp)" "^web saw $EXT:" \
 # `endpoint add`: nothing of c2's reaches inet later than 40 ms after it
 # returns (the programs keep a source's pass for up to a second unless the
 # daemon's new binding says otherwise), three times, each with a new address
+# (c2's port holds C2, A's attempts aside, and each B for 60 s: room for
+# them all)
+check_cmd "network set $NET endpoint_addresses 8" hn network set $NET endpoint_addresses 8
 B0=172.16.7
 late=
 before_b=
+sent_b=
 for r in 1 2 3; do
 	B=$B0.$r
 	ip -n $P-c2 addr add $B/32 dev lo
 	: >"$T/echo.log"
 	cap_start inet veth0 "$T/bind$r.pcap" "udp dst port 7000" || bad setup tcpdump
-	bg c2 $NT udp-ping $INET 7000 --src $B --sport $((41500 + r)) --count 400 \
+	c=$CAP_PID
+	cap_start c2 eth0 "$T/bind$r.c2.pcap" udp and src host $B || bad setup tcpdump
+	bg c2 $NT udp-ping $INET 7000 --src $B --sport $((41500 + r)) --count 1000 \
 		--interval-ms 5 --timeout 0.01
 	pinger=$BG_PID
 	wait_until 10 grep -q "^udp " "$T/echo.log" || bad setup "c2 from $B reached nobody"
@@ -112,12 +118,18 @@ for r in 1 2 3; do
 	t_add=$(date +%s.%N)
 	sleep 0.5
 	cap_stop
+	CAP_PID=$c
+	cap_stop
 	stop_pid "$pinger"
 	before_b+="$(cap_show "$T/bind$r.pcap" -tt | awk -v t="$t_add" '$1 <= t' | wc -l | awk '{print ($1 > 0)}') "
+	# c2 went on sending (at least 20 in the 0.46 s after the 40 ms)
+	sent_b+="$(cap_show "$T/bind$r.c2.pcap" -tt | awk -v t="$t_add" '$1 > t + 0.04' | wc -l | awk '{print ($1 >= 20)}') "
 	late+="$(cap_show "$T/bind$r.pcap" -tt | awk -v t="$t_add" '$1 > t + 0.04' | wc -l) "
 done
 check_eq "bound meanwhile: control: c2's datagrams from the free address reached inet first (3 times)" \
 	"1 1 1 " "$before_b"
+check_eq "bound meanwhile: control: c2 went on sending from it after (>= 20, seen on its eth0, 3 times)" \
+	"1 1 1 " "$sent_b"
 check_eq "bound meanwhile: nothing of c2's reaches inet 40 ms after e2 is given its address (3 times)" \
 	"0 0 0 " "$late"
 

@@ -171,7 +171,8 @@ struct targets {
 				 * answers depend on: the host's addresses,
 				 * routes, links, rules and nexthops
 				 * (route_map), its own ports, networks,
-				 * prefixes and bindings (src_ok_map); an
+				 * prefixes, bindings and external addresses
+				 * (src_ok_map, learn_ok_map, up_ok_map); an
 				 * entry of another count is not used */
 };
 
@@ -580,6 +581,14 @@ struct {
 	__type(value, struct up_ent);
 } up_ok_map SEC(".maps");
 
+/* targets.gen, read once before the lookups that a kept answer stands for
+ * and kept with it: an answer made from maps the daemon wrote and counted
+ * meanwhile carries the count from before, so it is not used */
+static __always_inline __u32 gen_of(const struct targets *tg)
+{
+	return *(const volatile __u32 *)&tg->gen;
+}
+
 /* CLOCK_MONOTONIC in ns as of the last tick: a second's resolution is all
  * any caller needs, and the precise clock (a TSC read, slow in a guest) was
  * an eighth of the fast path's time */
@@ -909,12 +918,18 @@ static __always_inline int headers(struct __sk_buff *skb, __u8 proto,
 	__builtin_memcpy(b + 24, &ocsum, 2);
 	if (bpf_skb_store_bytes(skb, 0, b, HDRS_LEN, 0))
 		return -1;
-	if (l4sum &&
-	    (bpf_l4_csum_replace(skb, csum_off, 0, csum_fold32(addrs),
-				 BPF_F_PSEUDO_HDR | m0) ||
-	     bpf_l4_csum_replace(skb, csum_off, 0,
-				 csum_fold32((__u64)(__u32)~oports + nports),
-				 m0)))
+	if (!l4sum) {
+		/* UDP without a checksum: nothing makes up for the ports in
+		 * a complete checksum of the packet (skb->csum; the helper
+		 * does nothing to another kind) */
+		bpf_csum_update(skb, csum_fold32((__u64)(__u32)~oports + nports));
+		return 0;
+	}
+	if (bpf_l4_csum_replace(skb, csum_off, 0, csum_fold32(addrs),
+				BPF_F_PSEUDO_HDR | m0) ||
+	    bpf_l4_csum_replace(skb, csum_off, 0,
+				csum_fold32((__u64)(__u32)~oports + nports),
+				m0))
 		return -1;
 	return 0;
 }
@@ -1017,7 +1032,7 @@ static __always_inline int route(struct __sk_buff *skb,
 {
 	__u32 dst = fib->ipv4_dst, src = fib->ipv4_src, iif = fib->ifindex;
 	__u32 tp = (__u32)(fib->tos & 0xfc) << 8 | fib->l4_protocol;
-	__u32 len = fib->tot_len, k;
+	__u32 len = fib->tot_len, k, gen = gen_of(tg);
 	struct route_ent *e;
 
 	k = ((dst ^ src * 0x85ebca6bu ^ iif * 0xc2b2ae35u ^ tp) *
@@ -1026,7 +1041,7 @@ static __always_inline int route(struct __sk_buff *skb,
 	if (!e)
 		return -1;
 	if (e->dst == dst && e->src == src && e->iif == iif &&
-	    e->tos_proto == tp && e->gen == tg->gen &&
+	    e->tos_proto == tp && e->gen == gen &&
 	    e->tick == now_tick && (skb->gso_size || len <= e->len)) {
 		fib->ifindex = e->ifindex;
 		__builtin_memcpy(fib->smac, e->smac, 6);
@@ -1040,7 +1055,7 @@ static __always_inline int route(struct __sk_buff *skb,
 	e->src = src;
 	e->iif = iif;
 	e->tos_proto = tp;
-	e->gen = tg->gen;
+	e->gen = gen;
 	e->tick = now_tick;
 	e->ifindex = fib->ifindex;
 	e->len = len;
@@ -1284,7 +1299,7 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 	/* 1. the source belongs to this bridge's network, and to its MAC */
 	if (saddr) {
 		__u64 mac = mac_key(data + 6);
-		__u32 sec = (__u32)(now_ns() >> 30), sl;
+		__u32 sec = (__u32)(now_ns() >> 30), sl, gen = gen_of(tg);
 		struct src_ent *se;
 
 		sl = ((saddr ^ port * 0x85ebca6bu ^ (__u32)mac * 0xc2b2ae35u ^
@@ -1292,7 +1307,7 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 		se = bpf_map_lookup_elem(&src_ok_map, &sl);
 		if (se && se->mac == mac && se->saddr == saddr &&
 		    se->port == port && se->net == role->net &&
-		    se->gen == tg->gen && se->sec == sec)
+		    se->gen == gen && se->sec == sec)
 			goto checked;	/* passed this second */
 		k.addr = saddr;
 		pn = bpf_map_lookup_elem(&prefix_map, &k);
@@ -1317,7 +1332,7 @@ static __always_inline int from_bridge(struct __sk_buff *skb, __u8 *data,
 			se->saddr = saddr;
 			se->port = port;
 			se->net = role->net;
-			se->gen = tg->gen;
+			se->gen = gen;
 			se->sec = sec;
 		}
 	}
@@ -1385,12 +1400,15 @@ checked:
  * CPU while no CPU writes port_map (learn_map's count, read before the
  * lookup so that a write meanwhile is seen at the next frame) and the
  * daemon changed none of its ports (targets.gen; it deletes a port's MACs
- * when the port goes or is attached again)
+ * when the port goes or is attached again). The count and the entry are
+ * read in that order, which x86-64 keeps (the project's target); a CPU
+ * that reordered them could miss a move for one tick.
  */
 static __always_inline void learn(__u64 mac, const struct port_val *pv,
 				  const struct targets *tg)
 {
 	__u32 zero = 0, tick = (__u32)(now_ns() >> ROUTE_TICK_SHIFT), sl, lg;
+	__u32 gen = gen_of(tg);
 	__u64 *writes = bpf_map_lookup_elem(&learn_map, &zero);
 	struct learn_ent *le;
 	struct port_val *cur;
@@ -1403,7 +1421,7 @@ static __always_inline void learn(__u64 mac, const struct port_val *pv,
 	le = bpf_map_lookup_elem(&learn_ok_map, &sl);
 	if (le && le->mac == mac && le->ifindex == pv->ifindex &&
 	    le->net == pv->net && le->flags == pv->flags &&
-	    le->gen == tg->gen && le->writes == lg && le->tick == tick)
+	    le->gen == gen && le->writes == lg && le->tick == tick)
 		return;
 	cur = bpf_map_lookup_elem(&port_map, &mac);
 	if (!cur || cur->ifindex != pv->ifindex || cur->net != pv->net ||
@@ -1416,7 +1434,7 @@ static __always_inline void learn(__u64 mac, const struct port_val *pv,
 		le->ifindex = pv->ifindex;
 		le->net = pv->net;
 		le->flags = pv->flags;
-		le->gen = tg->gen;
+		le->gen = gen;
 		le->writes = lg;
 		le->tick = tick;
 	}
@@ -1685,7 +1703,7 @@ int hostnat_steer(struct __sk_buff *skb)
 	struct net_info *ni;
 	struct if_role *role;
 	struct targets *tg;
-	__u32 daddr, saddr, net, *slot, ext_slot, tick, us;
+	__u32 daddr, saddr, net, *slot, ext_slot, tick, us, gen;
 	struct up_ent *ue;
 	int verdict;
 	__u8 *ip;
@@ -1732,11 +1750,12 @@ int hostnat_steer(struct __sk_buff *skb)
 		return from_bridge(skb, (__u8 *)data, ip, end, role, tg, ni, 0);
 	case ROLE_UPLINK:
 		tick = (__u32)(now_ns() >> ROUTE_TICK_SHIFT);
+		gen = gen_of(tg);
 		us = ((saddr * 0x85ebca6bu ^ daddr) * 0x9e3779b1u) >>
 		     (32 - UP_SLOT_BITS);
 		ue = bpf_map_lookup_elem(&up_ok_map, &us);
 		if (ue && ue->saddr == saddr && ue->daddr == daddr &&
-		    ue->gen == tg->gen && ue->tick == tick) {
+		    ue->gen == gen && ue->tick == tick) {
 			ext_slot = ue->slot;	/* passed this tick */
 		} else {
 			k.addr = saddr;
@@ -1754,7 +1773,7 @@ int hostnat_steer(struct __sk_buff *skb)
 				ue->saddr = saddr;
 				ue->daddr = daddr;
 				ue->slot = ext_slot;
-				ue->gen = tg->gen;
+				ue->gen = gen;
 				ue->tick = tick;
 			}
 		}
