@@ -87,7 +87,7 @@ static json_t *engine_stats(const struct nat_stats *st,
 int stats_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 {
 	unsigned count[DP_MAX_NETS][NAT_NPROTO] = { { 0 } };
-	uint64_t dp_drops[DP_DROP_N], fast[4];
+	uint64_t dp_drops[DP_DROP_N], fast[DP_FAST_N];
 	struct nat_limits lim;
 	struct nat_stats st;
 	int slot = cmd_list_filter(x, r);
@@ -125,13 +125,17 @@ int stats_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 	/* the packets the kernel's fast path translated are translated */
 	st.pkts_out += fast[0];
 	st.pkts_in += fast[2];
+	st.pkts_hairpin += fast[4];
 	nat_limits_get(x->nat, &lim);
-	*res = json_pack("{s:o*, s:{s:I, s:I, s:I, s:I}, s:o*}", "engine",
-			 engine_stats(&st, &lim, dp_drops), "fast_path",
+	*res = json_pack("{s:o*, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o*}",
+			 "engine", engine_stats(&st, &lim, dp_drops),
+			 "fast_path",
 			 "out_packets", (json_int_t)fast[0],
 			 "out_bytes", (json_int_t)fast[1],
 			 "in_packets", (json_int_t)fast[2],
 			 "in_bytes", (json_int_t)fast[3],
+			 "hairpin_packets", (json_int_t)fast[4],
+			 "hairpin_bytes", (json_int_t)fast[5],
 			 "networks", nets);
 	return *res ? 0 : -ENOMEM;
 }

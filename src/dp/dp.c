@@ -66,7 +66,6 @@
  * is one hop.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <linux/netlink.h>
@@ -734,47 +733,52 @@ static bool port_listed(const unsigned *list, unsigned n, unsigned ifindex)
 	return false;
 }
 
+/* the ports of one bridge, as nl_link_dump() lists them */
+struct ports_ctx {
+	unsigned *want, *wnet, *wflags;
+	unsigned n;
+	unsigned net;
+};
+
+static void port_cb(const struct nl_link *l, void *data)
+{
+	struct ports_ctx *c = data;
+
+	if (c->n >= DP_MAX_PORTS)
+		return;
+	c->want[c->n] = l->ifindex;
+	/* a veth's peer may move between namespaces: asked every time */
+	c->wflags[c->n] = l->peer_netns ? STEER_IF_PEER : 0;
+	c->wnet[c->n++] = c->net;
+}
+
 /* the program on every port of every open network's bridge (veths, taps),
  * off the ports that left, and the bridges' MAC addresses up to date; ports
  * come and go with the endpoints, so this runs at every dp_sync() and
- * dp_tick() */
+ * dp_tick(), and when a link changes (dp_routes_changed()): one dump of
+ * each bridge's ports, however many it has */
 static void ports_sync(struct dp *dp)
 {
 	unsigned want[DP_MAX_PORTS], wnet[DP_MAX_PORTS], nwant = 0, i, j;
 	unsigned had[DP_MAX_PORTS], had_net[DP_MAX_PORTS], nhad;
 	unsigned wflags[DP_MAX_PORTS], had_flags[DP_MAX_PORTS];
+	struct ports_ctx pc = { want, wnet, wflags, 0, 0 };
 	bool moved = false;
-	struct dirent *e;
-	char path[64];
-	DIR *d;
 
 	for (i = 0; i < dp->cur.nnet; i++) {
 		const struct dp_net *n = &dp->cur.net[i];
+		unsigned br;
 
 		if (n->closed)
 			continue;
-		snprintf(path, sizeof(path), "/sys/class/net/%.15s/brif",
-			 n->bridge);
-		d = opendir(path);
-		if (!d)
+		br = if_nametoindex(n->bridge);
+		if (!br)
 			continue;
-		while ((e = readdir(d)) && nwant < DP_MAX_PORTS) {
-			unsigned idx;
-
-			if (e->d_name[0] == '.')
-				continue;
-			idx = if_nametoindex(e->d_name);
-			if (!idx)
-				continue;
-			want[nwant] = idx;
-			/* a veth's peer may move between namespaces:
-			 * asked again every time */
-			wflags[nwant] = nl_link_peer_netns(&dp->nl, idx) > 0 ?
-					STEER_IF_PEER : 0;
-			wnet[nwant++] = n->id;
-		}
-		closedir(d);
+		pc.net = n->id;
+		if (nl_link_dump(&dp->nl, br, port_cb, &pc))
+			return;	/* unsure what is there: change nothing */
 	}
+	nwant = pc.n;
 	for (i = 0; i < dp->cur.nnet; i++) {
 		uint8_t mac[6];
 
@@ -1378,26 +1382,31 @@ void dp_fast_alive(struct dp *dp, uint64_t now_ms)
  * dp_routes_changed() - the host's addresses, routes, links, policy rules
  * or nexthops changed (a notification of dp_watch_open()): the fast path
  * looks its next hops up again at once, not at the end of the tick it
- * keeps them for
+ * keeps them for, and the bridges' ports are looked at again
  * @dp:		datapath
  */
 void dp_routes_changed(struct dp *dp)
 {
 	if (dp->steer_ok)
 		steer_route_changed(&dp->steer);
+	/* a port came (a container or VM attached) or went: its program at
+	 * once, not at the next dp_tick() */
+	ports_sync(dp);
 }
 
 /**
  * dp_fast_counters() - the fast path's packets and bytes
  * @dp:		datapath
- * @out:	out packets, out bytes, in packets, in bytes
+ * @out:	out packets, out bytes, in packets, in bytes, hairpin packets,
+ *		hairpin bytes
  */
-void dp_fast_counters(const struct dp *dp, uint64_t out[4])
+void dp_fast_counters(const struct dp *dp, uint64_t out[DP_FAST_N])
 {
+	_Static_assert(DP_FAST_N == STEER_FAST_STAT_N, "fast_stats' size");
 	if (dp->fast)
 		steer_fast_stats(&dp->steer, out);
 	else
-		memset(out, 0, 4 * sizeof(out[0]));
+		memset(out, 0, DP_FAST_N * sizeof(out[0]));
 }
 
 /**

@@ -221,7 +221,9 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows);
 void dp_fast_attach(struct dp *dp, struct nat *nat, uint64_t now_ms);
 void dp_fast_sync(struct dp *dp, struct nat *nat);
 void dp_fast_alive(struct dp *dp, uint64_t now_ms);
-void dp_fast_counters(const struct dp *dp, uint64_t out[4]);
+/* dp_fast_counters(): packets and bytes out, in, hairpin */
+#define DP_FAST_N 6
+void dp_fast_counters(const struct dp *dp, uint64_t out[DP_FAST_N]);
 void dp_fast_grace(struct dp *dp, unsigned s);
 int dp_release(const char *devprefix);
 void dp_close(struct dp *dp, bool keep);

@@ -489,6 +489,8 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 struct peer_ctx {
 	bool veth;	/* IFLA_INFO_KIND "veth" */
 	bool other_ns;	/* IFLA_LINK_NETNSID: the peer is in another namespace */
+	unsigned master;	/* IFLA_MASTER */
+	uint8_t mac[6];		/* IFLA_ADDRESS, if of 6 bytes */
 };
 
 static int link_info_cb(const struct nlattr *a, void *data)
@@ -514,6 +516,14 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 	case IFLA_LINK_NETNSID:
 		p->other_ns = true;
 		break;
+	case IFLA_MASTER:
+		if (!mnl_attr_validate(a, MNL_TYPE_U32))
+			p->master = mnl_attr_get_u32(a);
+		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) == 6)
+			memcpy(p->mac, mnl_attr_get_payload(a), 6);
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -538,7 +548,7 @@ int nl_link_peer_netns(struct nl *nl, unsigned ifindex)
 {
 	struct nlmsghdr *nlh = msg_start(nl, RTM_GETLINK, NLM_F_ACK);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	struct peer_ctx p = { false, false };
+	struct peer_ctx p = { 0 };
 	int ret;
 
 	ifi->ifi_family = AF_UNSPEC;
@@ -586,4 +596,54 @@ int nl_dump(struct nl *nl, int type, nl_dump_fn fn, void *ctx)
 		ifa->ifa_family = AF_INET;
 	}
 	return talk(nl, nlh, dump_cb, &d);
+}
+
+struct link_dump_ctx {
+	nl_link_fn fn;
+	void *ctx;
+};
+
+static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct link_dump_ctx *d = data;
+	const struct ifinfomsg *ifi;
+	struct peer_ctx p = { 0 };
+	struct nl_link l;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	if (ifi->ifi_index <= 0)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, &p);
+	l.ifindex = (unsigned)ifi->ifi_index;
+	l.master = p.master;
+	memcpy(l.mac, p.mac, 6);
+	l.peer_netns = p.veth && p.other_ns;
+	d->fn(&l, d->ctx); /* never stop early: the rest must be read */
+	return MNL_CB_OK;
+}
+
+/**
+ * nl_link_dump() - every link of the namespace, or those of one master, in
+ * one dump (one request however many there are)
+ * @nl:		state
+ * @master:	only the links enslaved to this one (the kernel filters),
+ *		0 for all
+ * @fn:		called per link
+ * @ctx:	passed to @fn
+ *
+ * Return: 0, -errno
+ */
+int nl_link_dump(struct nl *nl, unsigned master, nl_link_fn fn, void *ctx)
+{
+	struct nlmsghdr *nlh = msg_start(nl, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct link_dump_ctx d = { fn, ctx };
+
+	ifi->ifi_family = AF_UNSPEC;
+	if (master)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, master);
+	return talk(nl, nlh, link_dump_cb, &d);
 }

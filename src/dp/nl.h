@@ -60,6 +60,23 @@ struct nl_rule {
 
 typedef int (*nl_dump_fn)(const struct nl_obj *o, void *ctx);
 
+/**
+ * struct nl_link - one link of nl_link_dump()
+ * @ifindex:	its index
+ * @master:	the bridge (or other master) it is enslaved to, 0: none
+ * @mac:	its address (zeros if it has none of 6 bytes)
+ * @peer_netns:	a veth whose peer is in another network namespace (what
+ *		bpf_redirect_peer() needs)
+ */
+struct nl_link {
+	unsigned ifindex;
+	unsigned master;
+	uint8_t mac[6];
+	bool peer_netns;
+};
+
+typedef void (*nl_link_fn)(const struct nl_link *l, void *ctx);
+
 int nl_open(struct nl *nl);
 void nl_close(struct nl *nl);
 int nl_link_add_bridge(struct nl *nl, const char *name);
@@ -79,5 +96,6 @@ int nl_rule(struct nl *nl, bool add, uint32_t prio, uint32_t src,
 int nl_rule_change(struct nl *nl, bool add, const struct nl_rule *r);
 int nl_neigh_proxy(struct nl *nl, bool add, unsigned ifindex, uint32_t addr);
 int nl_dump(struct nl *nl, int type, nl_dump_fn fn, void *ctx);
+int nl_link_dump(struct nl *nl, unsigned master, nl_link_fn fn, void *ctx);
 
 #endif /* HOSTNAT_NL_H */

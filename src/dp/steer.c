@@ -638,19 +638,20 @@ void steer_route_changed(struct steer *s)
 /**
  * steer_fast_stats() - the fast path's packets and bytes, over every CPU
  * @s:		state
- * @out:	out packets, out bytes, in packets, in bytes
+ * @out:	out packets, out bytes, in packets, in bytes, hairpin packets,
+ *		hairpin bytes (a hairpin counts once, not as out and in)
  */
-void steer_fast_stats(const struct steer *s, uint64_t out[4])
+void steer_fast_stats(const struct steer *s, uint64_t out[STEER_FAST_STAT_N])
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t v[512];
 	uint32_t k;
 	int c;
 
-	memset(out, 0, 4 * sizeof(out[0]));
+	memset(out, 0, STEER_FAST_STAT_N * sizeof(out[0]));
 	if (ncpu <= 0 || ncpu > 512)
 		return;
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < STEER_FAST_STAT_N; k++) {
 		if (bpf_map_lookup_elem(s->fast_stats, &k, v))
 			continue;
 		for (c = 0; c < ncpu; c++)

@@ -26,6 +26,7 @@
 #define STEER_MAX_NETS 32
 #define STEER_MAX_IFS 256
 #define STEER_IF_SLOTS 4096	/* if_map's slots (steer.bpf.c IF_SLOTS) */
+#define STEER_FAST_STAT_N 6	/* fast_stats: packets, bytes out, in, hairpin */
 #define STEER_LOCAL_MAX 8192	/* local_map's size */
 
 #define STEER_NET_ISOLATION 1
@@ -145,7 +146,7 @@ int steer_fast_put(struct steer *s, const struct steer_fast *f, bool add);
 void steer_fast_clear(struct steer *s);
 void steer_fast_alive(struct steer *s, uint32_t until_s);
 void steer_route_changed(struct steer *s);
-void steer_fast_stats(const struct steer *s, uint64_t out[4]);
+void steer_fast_stats(const struct steer *s, uint64_t out[STEER_FAST_STAT_N]);
 void steer_close(struct steer *s, bool keep);
 void steer_cleanup_leftovers(const struct steer *keep);
 int steer_attach(struct steer *s, unsigned ifindex, unsigned role,

@@ -47,10 +47,10 @@ int dp_open(struct dp **dpp, const char *devprefix)
 	return *dpp ? 0 : -ENOMEM;
 }
 
-void dp_fast_counters(const struct dp *dp, uint64_t out[4])
+void dp_fast_counters(const struct dp *dp, uint64_t out[DP_FAST_N])
 {
 	(void)dp;
-	memset(out, 0, 4 * sizeof(out[0]));
+	memset(out, 0, DP_FAST_N * sizeof(out[0]));
 }
 
 void dp_ports_sync(struct dp *dp, struct nat *nat)

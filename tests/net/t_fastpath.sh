@@ -73,6 +73,31 @@ check_int "inbound: c1's eth0 received them (>= 40 MiB)" -ge $MIB40 \
 check_int "inbound: the host's end of c1's veth did not send them (< 4 MiB)" \
 	-lt $((4 * 1024 * 1024)) $(( $(link_bytes host v-c1 tx) - tx0 ))
 
+# ---- a new port has the program at once (a link notification), not at the
+# next once-a-second dp_tick(): four times within 400 ms (by the tick alone,
+# each would have a 40% chance)
+attach_ms() { # IFACE: ms from enslaving it to br0 until its program is on
+	local t0 t1
+	ip -n "$P-host" link add "$1" type veth peer name "$1p" || return 1
+	t0=$(date +%s%N)
+	ip -n "$P-host" link set "$1" master br0 up
+	for _ in $(seq 150); do
+		bpf_on host "$1" && break
+		sleep 0.02
+	done
+	t1=$(date +%s%N)
+	bpf_on host "$1" && echo $(( (t1 - t0) / 1000000 ))
+}
+worst=0
+for q in 1 2 3 4; do
+	ms=$(attach_ms v-q$q) || ms=9999
+	[ -n "$ms" ] || ms=9999
+	[ "$ms" -gt "$worst" ] && worst=$ms
+	ip -n "$P-host" link del v-q$q 2>/dev/null
+done
+note "slowest attach of 4: $worst ms"
+check_int "a port enslaved to br0 has the program at once (the slowest of 4, ms)" -lt 400 "$worst"
+
 # a veth made with both ends on the host and one moved into a container
 # afterwards (as some runtimes do): carried by the host's end until the
 # program learns of the move, into the container's end after. Its host end

@@ -26,10 +26,10 @@ R2=198.51.100.3		# a second remote address, on inet
 counter() { # JQ-PATH: a counter of `stats`
 	hn --json stats | jq -r "$1 // 0"
 }
-fast() { # out|in: the fast path's packets that way
+fast() { # out|in|hairpin: the fast path's packets that way
 	counter ".fast_path.${1}_packets"
 }
-fast_bytes() { # out|in: the fast path's bytes that way (a super-packet counts whole)
+fast_bytes() { # out|in|hairpin: the fast path's bytes that way (a super-packet counts whole)
 	counter ".fast_path.${1}_bytes"
 }
 slow_in() { # inbound packets the engine translated itself
@@ -248,7 +248,7 @@ serve c1 udp 0.0.0.0 7040 c1udp2 || bad setup "c1 udp echo on 7040"
 hn map add $NET --proto tcp --internal $C1:80 --external-port 8080 >/dev/null
 hn map add $NET --proto udp --internal $C1:7040 --external-port 7040 >/dev/null
 hn map add $NET --proto udp --internal $C2:7041 --external-port 7041 >/dev/null
-o0=$(fast out); i0=$(fast in); h0=$(counter '(.engine // .).pkts_hairpin')
+o0=$(fast out); i0=$(fast in); f0=$(fast hairpin); h0=$(counter '(.engine // .).pkts_hairpin')
 out=$(ns c2 timeout 20 $NT tcp-chat $EXT 8080 --rounds 200 --sport 40600 2>&1)
 check_eq "hairpin tcp: c2 chats with c1 via $EXT:8080, c1 sees $EXT" \
 	"c1web saw $EXT:|rounds 200/200" \
@@ -260,10 +260,13 @@ check_eq "hairpin udp: c1 -> c2 via $EXT:7041, 200 echoed" "echoed 200/200" "$ou
 check_match "hairpin udp: c1 saw c2 as $EXT" "^udp $EXT:[0-9]+ len=" "$(tail -n 1 "$T/c1udp2.log")"
 check_match "hairpin udp: c2 saw c1 as $EXT" "^udp $EXT:[0-9]+ len=" "$(tail -n 1 "$T/c2udp.log")"
 # 200 TCP rounds and 2 x 200 UDP echoes: over 1200 hairpin packets
+fh=$(( $(fast hairpin) - f0 )); eh=$(( $(counter '(.engine // .).pkts_hairpin') - h0 ))
 check_int "hairpin: the fast path carried it (>= 1000 packets from the endpoints)" \
-	-ge 1000 $(( $(fast out) - o0 ))
+	-ge 1000 $fh
 check_int "hairpin: the engine translated only the set-up (< 100 hairpinned)" \
-	-lt 100 $(( $(counter '(.engine // .).pkts_hairpin') - h0 ))
+	-lt 100 $(( eh - fh ))
+check_int "hairpin: pkts_hairpin counts the fast path's too (>= 1000)" -ge 1000 $eh
+check_int "hairpin: not counted as outbound too (< 100 more out)" -lt 100 $(( $(fast out) - o0 ))
 check_eq "hairpin: nothing of it came in from an uplink" 0 $(( $(fast in) - i0 ))
 hsess=$(hn --json session list | jq '[.[] | select(.hairpin)] | length')
 check_int "hairpin: the engine lists its sessions (>= 6: two per flow)" -ge 6 "$hsess"
@@ -272,22 +275,22 @@ head -c $((8 * 1024 * 1024)) /dev/urandom >"$T/hblob"
 bg c1 socat -U TCP-LISTEN:7042,reuseaddr OPEN:"$T/hblob",rdonly
 wait_until 10 listening c1 tcp 7042 || bad setup "c1 sender on 7042"
 hn map add $NET --proto tcp --internal $C1:7042 --external-port 7042 >/dev/null
-o0=$(fast_bytes out)
+o0=$(fast_bytes hairpin)
 ns c2 timeout 30 socat -u TCP:$EXT:7042 OPEN:"$T/hgot",creat,trunc
 check_eq "hairpin tcp: 8 MiB from c1 through $EXT:7042 arrive in c2 byte for byte" \
 	"$(sha256sum <"$T/hblob" | cut -d' ' -f1)" "$(sha256sum <"$T/hgot" | cut -d' ' -f1)"
 # counted in bytes: with GRO/GSO 8 MiB can be a few hundred packets
 check_int "hairpin tcp: the fast path carried them (>= 7 MiB of the 8)" -ge $((7 * 1024 * 1024)) \
-	$(( $(fast_bytes out) - o0 ))
+	$(( $(fast_bytes hairpin) - o0 ))
 # a hairpin's mapping deleted: its fast-path flow stops at once
 hn map add $NET --proto udp --internal $C1:7040 --external-port 7043 >/dev/null
-o0=$(fast out)
+o0=$(fast hairpin)
 bg c2 $NT udp-ping $EXT 7043 --count 3000 --interval-ms 5 --sport 40603 \
 	--timeout 0.05 --progress "$T/hping.progress"
 HPING=$BG_PID
-wait_until 10 _fast_ge out $((o0 + 100))
+wait_until 10 _fast_ge hairpin $((o0 + 100))
 check_int "hairpin map del: c2's flow to $EXT:7043 is on the fast path (>= 100)" \
-	-ge 100 $(( $(fast out) - o0 ))
+	-ge 100 $(( $(fast hairpin) - o0 ))
 hn map del $NET --proto udp --external-port 7043 >/dev/null
 cap_start c1 eth0 "$T/hmapdel.pcap" udp port 7040 || bad setup "capture in c1"
 k0=$(progress "$T/hping.progress")

@@ -412,7 +412,7 @@ struct fast_val {
  * address): the rewritten packet is looked up again as an inbound key, the
  * session of the endpoint on the other side */
 #define FAST_OUT_HAIRPIN 2
-#define FAST_STAT_N 4	/* out packets, out bytes, in packets, in bytes */
+#define FAST_STAT_N 6	/* packets, bytes: out, in, hairpin (STEER_FAST_STAT_N) */
 
 /* slot 1 + session index: the session (slot 0 is none's) */
 struct {
@@ -1194,7 +1194,7 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u8 *ip,
 		if (proto == IPPROTO_TCP)
 			tcp_move(h->idx, 0, flags);
 	}
-	fast_count(want_dir, skb->len);
+	fast_count(h ? FAST_OUT_HAIRPIN : want_dir, skb->len);
 	/* not atomic (DF clear): an ID of the NAT's own, so that the
 	 * endpoints behind one address never share a sequence (RFC 7857
 	 * section 10, RFC 6864), as the engine does */
