@@ -73,6 +73,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,7 @@
 #include "dp.h"
 #include "nl.h"
 #include "pkt.h"
+#include "sockdiag.h"
 #include "steer.h"
 #include "sysctl.h"
 #include "tun.h"
@@ -111,6 +113,7 @@ struct dp {
 	char name[DP_NDEV][DP_IFNAMSIZ];
 	uint8_t *slots[DP_NDEV];
 	struct nl nl;
+	struct sockdiag diag;	/* the host's sockets (sk NULL: from /proc) */
 	struct steer steer;
 	bool steer_ok;
 	bool synced;		/* a dp_sync() ran: leftovers were adopted */
@@ -342,6 +345,8 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 		fprintf(stderr, "hostnatd: netlink: %s\n", strerror(-ret));
 		goto fail;
 	}
+	if (sockdiag_open(&dp->diag)) /* the host's sockets from /proc */
+		memset(&dp->diag, 0, sizeof(dp->diag));
 	orig_get("net/ipv4/ip_local_reserved_ports", "reserved_ports",
 		 dp->reserved_orig, sizeof(dp->reserved_orig));
 	dp->orig_saved = true;
@@ -764,20 +769,30 @@ static void ports_sync(struct dp *dp)
 	unsigned wflags[DP_MAX_PORTS], had_flags[DP_MAX_PORTS];
 	struct ports_ctx pc = { want, wnet, wflags, 0, 0 };
 	bool moved = false;
+	int ret = 0, tries;
 
-	for (i = 0; i < dp->cur.nnet; i++) {
-		const struct dp_net *n = &dp->cur.net[i];
-		unsigned br;
+	/* a dump that links changed under (-EINTR) is asked again */
+	for (tries = 0; tries < 3; tries++) {
+		pc.n = 0;
+		for (i = 0; i < dp->cur.nnet; i++) {
+			const struct dp_net *n = &dp->cur.net[i];
+			unsigned br;
 
-		if (n->closed)
-			continue;
-		br = if_nametoindex(n->bridge);
-		if (!br)
-			continue;
-		pc.net = n->id;
-		if (nl_link_dump(&dp->nl, br, port_cb, &pc))
-			return;	/* unsure what is there: change nothing */
+			if (n->closed)
+				continue;
+			br = if_nametoindex(n->bridge);
+			if (!br)
+				continue;
+			pc.net = n->id;
+			ret = nl_link_dump(&dp->nl, br, port_cb, &pc);
+			if (ret)
+				break;
+		}
+		if (ret != -EINTR)
+			break;
 	}
+	if (ret)
+		return;	/* unsure what is there: change nothing (next tick) */
 	nwant = pc.n;
 	for (i = 0; i < dp->cur.nnet; i++) {
 		uint8_t mac[6];
@@ -1165,6 +1180,7 @@ void dp_close(struct dp *dp, bool keep)
 		free(dp->slots[d]);
 	}
 	nl_close(&dp->nl);
+	sockdiag_close(&dp->diag);
 	free(dp->ports);
 	free(dp->binds);
 	free(dp->events);
@@ -1699,6 +1715,17 @@ static int port_in_table(const char *path, bool v6, uint8_t proto,
 	return ret;
 }
 
+/* a socket sockdiag_ports() found on the port: in the way if IPv4 packets
+ * reach its address (every listener or bound socket of the IPv4 table; in
+ * the IPv6 one, those on [::] and the v4-mapped addresses) */
+static void in_use_cb(uint16_t port, uint8_t state, bool v4, void *ctx)
+{
+	(void)port;
+	(void)state;
+	if (v4)
+		*(bool *)ctx = true;
+}
+
 /**
  * dp_port_in_use() - whether a socket of the host listens on (TCP) or is
  * bound to (UDP) a port that a mapping would publish: on any IPv4 address
@@ -1715,15 +1742,26 @@ static int port_in_table(const char *path, bool v6, uint8_t proto,
  */
 int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port)
 {
+	static const char *const table[2][2] = {
+		{ "/proc/net/udp", "/proc/net/udp6" },
+		{ "/proc/net/tcp", "/proc/net/tcp6" },
+	};
 	bool tcp = proto == NAT_TCP;
-	int ret;
+	int fam, ret = 0;
 
-	(void)dp;
-	ret = port_in_table(tcp ? "/proc/net/tcp" : "/proc/net/udp", false,
-			    proto, addr, port);
-	if (!ret)	/* dual-stack listeners ([::]) live in the v6 table */
-		ret = port_in_table(tcp ? "/proc/net/tcp6" : "/proc/net/udp6",
-				    true, proto, addr, port);
+	/* dual-stack listeners ([::]) live in the v6 table */
+	for (fam = 0; fam < 2 && !ret; fam++) {
+		bool found = false;
+
+		if (!sockdiag_ports(&dp->diag, fam ? AF_INET6 : AF_INET,
+				    tcp ? IPPROTO_TCP : IPPROTO_UDP,
+				    tcp ? 1u << TCP_LISTEN : ~0u, port, port,
+				    in_use_cb, &found))
+			ret = found;
+		else
+			ret = port_in_table(table[tcp][fam], fam, proto, addr,
+					    port);
+	}
 	return ret;
 }
 
@@ -1809,13 +1847,30 @@ unsigned dp_watch_drain(int fd, unsigned *any)
 	return n;
 }
 
-/* every local port of one /proc/net table within the NAT's ranges */
+/* a local port of the host's: held if within one of the NAT's ranges */
+static void hold_port(struct dp *dp, struct nat *nat, uint8_t proto,
+		      unsigned port)
+{
+	unsigned i;
+
+	for (i = 0; i < dp->cur.next; i++) {
+		const struct dp_ext *e = &dp->cur.ext[i];
+
+		if (port >= e->lo[proto] && port <= e->hi[proto] &&
+		    e->lo[proto]) {
+			nat_port_hold(nat, proto, 0, (uint16_t)port, true);
+			return;
+		}
+	}
+}
+
+/* every local port of one /proc/net table within the NAT's ranges (where
+ * the kernel has no sock_diag for it) */
 static void hold_table(struct dp *dp, struct nat *nat, const char *path,
 		       uint8_t proto)
 {
 	char line[512];
 	FILE *f = fopen(path, "r");
-	unsigned i;
 
 	if (!f)
 		return;
@@ -1823,20 +1878,56 @@ static void hold_table(struct dp *dp, struct nat *nat, const char *path,
 		unsigned port;
 
 		/* "  0: 0100007F:1F90 ..." (tcp6: 32 hex digits) */
-		if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%4x", &port) != 1)
-			continue;
-		for (i = 0; i < dp->cur.next; i++) {
-			const struct dp_ext *e = &dp->cur.ext[i];
-
-			if (port >= e->lo[proto] && port <= e->hi[proto] &&
-			    e->lo[proto]) {
-				nat_port_hold(nat, proto, 0, (uint16_t)port,
-					      true);
-				break;
-			}
-		}
+		if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%4x", &port) == 1)
+			hold_port(dp, nat, proto, port);
 	}
 	fclose(f);
+}
+
+struct hold_ctx {
+	struct dp *dp;
+	struct nat *nat;
+	uint8_t proto;
+};
+
+static void hold_cb(uint16_t port, uint8_t state, bool v4, void *ctx)
+{
+	const struct hold_ctx *h = ctx;
+
+	(void)state;
+	(void)v4;	/* a port is a port, whatever the address */
+	hold_port(h->dp, h->nat, h->proto, port);
+}
+
+/* every local port of the host's TCP or UDP sockets, IPv4 and IPv6, within
+ * the NAT's ranges: one sock_diag dump per family, which the kernel filters
+ * to the ranges' span; a family it has no diag for is read from /proc */
+static void hold_proto(struct dp *dp, struct nat *nat, uint8_t proto)
+{
+	static const char *const table[2][2] = {
+		{ "/proc/net/udp", "/proc/net/udp6" },
+		{ "/proc/net/tcp", "/proc/net/tcp6" },
+	};
+	struct hold_ctx h = { dp, nat, proto };
+	unsigned lo = 65536, hi = 0, i;
+	int fam;
+
+	for (i = 0; i < dp->cur.next; i++) {
+		const struct dp_ext *e = &dp->cur.ext[i];
+
+		if (!e->lo[proto])
+			continue;
+		lo = e->lo[proto] < lo ? e->lo[proto] : lo;
+		hi = e->hi[proto] > hi ? e->hi[proto] : hi;
+	}
+	if (lo > hi)
+		return;
+	for (fam = 0; fam < 2; fam++)
+		if (sockdiag_ports(&dp->diag, fam ? AF_INET6 : AF_INET,
+				   proto == NAT_TCP ? IPPROTO_TCP : IPPROTO_UDP,
+				   ~0u, (uint16_t)lo, (uint16_t)hi, hold_cb, &h))
+			hold_table(dp, nat, table[proto == NAT_TCP][fam],
+				   proto);
 }
 
 /**
@@ -1853,9 +1944,8 @@ void dp_tick(struct dp *dp, struct nat *nat)
 	nat_port_hold_clear(nat);
 	if (!dp->cur.next)
 		return;
-	hold_table(dp, nat, "/proc/net/tcp", NAT_TCP);
-	hold_table(dp, nat, "/proc/net/tcp6", NAT_TCP);
-	hold_table(dp, nat, "/proc/net/udp", NAT_UDP);
-	hold_table(dp, nat, "/proc/net/udp6", NAT_UDP);
-	hold_table(dp, nat, "/proc/net/icmp", NAT_ICMP); /* ping sockets */
+	hold_proto(dp, nat, NAT_TCP);
+	hold_proto(dp, nat, NAT_UDP);
+	/* ping sockets: inet_diag has none (and hosts have few) */
+	hold_table(dp, nat, "/proc/net/icmp", NAT_ICMP);
 }

@@ -88,24 +88,48 @@ static struct nlmsghdr *change_start(struct nl *nl, bool add, uint16_t new,
 			 (uint16_t)(NLM_F_ACK | (add ? NLM_F_CREATE | excl : 0)));
 }
 
-/* send a request, wait for the ack (or run @cb over a dump) */
+/* send a request, wait for the ack (or run @cb over a dump). A dump is
+ * always read to its end, whatever went wrong in it, and answers to an
+ * earlier request (another sequence number) are skipped: the socket is never
+ * left in the middle of a dump, where every later request would fail
+ * (-EBUSY). A dump that a change interrupted (NLM_F_DUMP_INTR: what it
+ * listed may be inconsistent) returns -EINTR, for the caller to ask again. */
 static int talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *ctx)
 {
 	unsigned seq = nlh->nlmsg_seq;
-	ssize_t n;
-	int ret;
+	int err = 0;
 
 	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		n = mnl_socket_recvfrom(nl->sk, nl->buf, NL_BUF);
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(nl->buf, (size_t)n, seq, nl->portid, cb, ctx);
-		if (ret < 0)
-			return errno ? -errno : -EIO;
-		if (ret == MNL_CB_STOP)
-			return 0;
+		ssize_t n = mnl_socket_recvfrom(nl->sk, nl->buf, NL_BUF);
+		const struct nlmsghdr *h = (const struct nlmsghdr *)nl->buf;
+		int len;
+
+		if (n < 0) {
+			if (errno != ENOSPC) /* ENOSPC: one truncated, read on */
+				return -errno;
+			err = err ? err : -ENOSPC;
+			continue;
+		}
+		len = (int)n;
+		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+			const int *e = mnl_nlmsg_get_payload(h);
+			bool has_e = mnl_nlmsg_get_payload_len(h) >= sizeof(*e);
+
+			if (h->nlmsg_seq != seq ||
+			    (h->nlmsg_pid && h->nlmsg_pid != nl->portid))
+				continue;	/* an earlier request's */
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return err ? err : has_e ? *e : -EIO;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return err ? err : has_e && *e < 0 ? *e : 0;
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				err = err ? err : -EINTR;
+			if (!err && cb && h->nlmsg_type >= NLMSG_MIN_TYPE &&
+			    cb(h, ctx) < MNL_CB_OK)
+				err = -EIO;
+		}
 	}
 }
 

@@ -97,6 +97,29 @@ for q in 1 2 3 4; do
 done
 note "slowest attach of 4: $worst ms"
 check_int "a port enslaved to br0 has the program at once (the slowest of 4, ms)" -lt 400 "$worst"
+# 80 ports in one burst: the dumps that the burst interrupts (their links
+# changed meanwhile) are read to their end and asked again; every port
+# gets its program, and the daemon's netlink socket still answers after
+burst_on() {
+	local i n=0
+	for i in $(seq 80); do
+		bpf_on host v-b$i && n=$((n + 1))
+	done
+	echo $n
+}
+_burst_all() { [ "$(burst_on)" = 80 ]; }
+for i in $(seq 80); do
+	echo "link add v-b$i type veth peer name v-b${i}p"
+	echo "link set v-b$i master br0 up"
+done | ip -n "$P-host" -batch - || bad setup "80 veths"
+wait_until 10 _burst_all
+check_eq "a burst of 80 ports: every one has the program" 80 "$(burst_on)"
+for i in $(seq 80); do echo "link del v-b$i"; done | ip -n "$P-host" -batch -
+ip -n "$P-host" link add v-q5 type veth peer name v-q5p &&
+	ip -n "$P-host" link set v-q5 master br0 up
+wait_until 5 bpf_on host v-q5
+check_cmd "after the burst: a new port still gets the program" bpf_on host v-q5
+ip -n "$P-host" link del v-q5
 
 # a veth made with both ends on the host and one moved into a container
 # afterwards (as some runtimes do): carried by the host's end until the

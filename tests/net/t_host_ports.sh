@@ -3,6 +3,9 @@
 # A mapping on a port that a socket of the host holds is refused, naming
 # it (it would take the socket's traffic without a word): IPv4 listeners,
 # and dual-stack ones bound to [::] (they live in /proc/net/tcp6, udp6).
+# A port of the NAT's dynamic range that a host socket holds (bound there
+# explicitly: 0.0.0.0, [::], TCP and UDP) is not given to an endpoint's
+# flow, though port preservation would pick it; a free one is.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -39,4 +42,32 @@ for x in "tcp 8081 0.0.0.0" "tcp 8082 [::]" "udp 8083 [::]"; do
 done
 check_cmd "map add tcp 8084 (free) works" \
 	hn map add $NET --proto tcp --internal $C1:80 --external-port 8084
+
+# ---- the dynamic range: the host's own ports are not handed out ----------
+listen d1 udp 4 50001 || bad setup "udp socket on 0.0.0.0:50001"
+listen d2 tcp 6 50002 || bad setup "tcp listener on [::]:50002"
+listen d3 udp 6 50003 || bad setup "udp socket on [::]:50003"
+serve inet udp 0.0.0.0 7000 inetudp || bad setup "inet udp echo"
+serve inet tcp 0.0.0.0 7001 inettcp || bad setup "inet tcp server"
+sleep 2	# the holds are read once a second (dp_tick()); nothing shows them
+ext_of() { # PROTO INT_PORT: the external port of c1's session from it
+	hn --json session list --proto "$1" |
+		jq -r ".[] | select(.internal_port == $2) | .external_port" | head -n 1
+}
+for x in "udp 50004" "udp 50001" "tcp 50002" "udp 50003"; do
+	set -- $x
+	if [ $1 = udp ]; then
+		ns c1 timeout 10 $NT udp-ping $INET 7000 --count 2 --sport $2 >/dev/null 2>&1
+	else
+		ns c1 timeout 10 $NT tcp-chat $INET 7001 --rounds 2 --sport $2 >/dev/null 2>&1
+	fi
+	e=$(ext_of $1 $2)
+	if [ $2 = 50004 ]; then
+		check_eq "dynamic range: c1's udp from 50004 (free) keeps its port" 50004 "$e"
+	else
+		check_match "dynamic range: c1's $1 from $2 (a host socket's) gets another port" \
+			"^[0-9]+$" "$e"
+		check_int "dynamic range: ... not $2" -ne $2 "$e"
+	fi
+done
 finish
