@@ -861,10 +861,13 @@ void ctl_run(struct ctl *c)
 				continue;
 			}
 			if (ev[i].data.ptr == &c->wtag) {
-				unsigned any, hc = dp_watch_drain(c->wfd, &any);
+				unsigned any, links,
+					 hc = dp_watch_drain(c->wfd, &any, &links);
 
 				if (any)
 					dp_routes_changed(c->x.dp);
+				if (links)
+					dp_links_changed(c->x.dp);
 				if (hc)
 					host_changed(&c->x);
 				continue;

@@ -123,7 +123,10 @@ int stats_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 	dp_counters(x->dp, dp_drops);
 	dp_fast_counters(x->dp, fast);
 	/* the packets the kernel's fast path translated are translated */
-	st.pkts_out += fast[0];
+	/* as the engine counts its own: a hairpin packet is translated out
+	 * (pkts_out) and then into the other endpoint (pkts_hairpin, not
+	 * pkts_in) */
+	st.pkts_out += fast[0] + fast[4];
 	st.pkts_in += fast[2];
 	st.pkts_hairpin += fast[4];
 	nat_limits_get(x->nat, &lim);

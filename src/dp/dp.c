@@ -139,6 +139,7 @@ struct dp {
 	unsigned port_flags[DP_MAX_PORTS];	/* ... and STEER_IF_* */
 	uint8_t br_mac[DP_MAX_NETS][6];	/* bridges' MACs as last pushed */
 	unsigned nport;
+	bool ports_full_told;	/* past DP_MAX_PORTS: logged */
 	char err[256];
 };
 
@@ -728,72 +729,94 @@ static void if_mac(const char *ifname, uint8_t mac[6])
 	fclose(f);
 }
 
-static bool port_listed(const unsigned *list, unsigned n, unsigned ifindex)
-{
-	unsigned i;
+#define DP_PORTS_SEEN (4 * DP_MAX_PORTS)	/* ports a sync looks at */
 
-	for (i = 0; i < n; i++)
-		if (list[i] == ifindex)
-			return true;
-	return false;
-}
-
-/* the ports of one bridge, as nl_link_dump() lists them */
+/* the ports of the bridges, as nl_link_dump() lists them */
 struct ports_ctx {
-	unsigned *want, *wnet, *wflags;
+	unsigned idx[DP_PORTS_SEEN], net[DP_PORTS_SEEN], flags[DP_PORTS_SEEN];
 	unsigned n;
-	unsigned net;
+	bool more;	/* past DP_PORTS_SEEN */
+	unsigned br;	/* the bridge being listed */
+	unsigned br_net;	/* ... its network */
 };
 
 static void port_cb(const struct nl_link *l, void *data)
 {
 	struct ports_ctx *c = data;
 
-	if (c->n >= DP_MAX_PORTS)
+	if (l->master != c->br)
+		return;	/* the kernel filters; a port of another is not ours */
+	if (c->n >= DP_PORTS_SEEN) {
+		c->more = true;
 		return;
-	c->want[c->n] = l->ifindex;
+	}
+	c->idx[c->n] = l->ifindex;
 	/* a veth's peer may move between namespaces: asked every time */
-	c->wflags[c->n] = l->peer_netns ? STEER_IF_PEER : 0;
-	c->wnet[c->n++] = c->net;
+	c->flags[c->n] = l->peer_netns ? STEER_IF_PEER : 0;
+	c->net[c->n++] = c->br_net;
 }
 
-/* the program on every port of every open network's bridge (veths, taps),
- * off the ports that left, and the bridges' MAC addresses up to date; ports
- * come and go with the endpoints, so this runs at every dp_sync() and
- * dp_tick(), and when a link changes (dp_routes_changed()): one dump of
- * each bridge's ports, however many it has */
-static void ports_sync(struct dp *dp)
+/* the position of @ifindex in @list, or -1 */
+static int port_pos(const unsigned *list, unsigned n, unsigned ifindex)
 {
-	unsigned want[DP_MAX_PORTS], wnet[DP_MAX_PORTS], nwant = 0, i, j;
-	unsigned had[DP_MAX_PORTS], had_net[DP_MAX_PORTS], nhad;
-	unsigned wflags[DP_MAX_PORTS], had_flags[DP_MAX_PORTS];
-	struct ports_ctx pc = { want, wnet, wflags, 0, 0 };
-	bool moved = false;
-	int ret = 0, tries;
+	unsigned i;
 
-	/* a dump that links changed under (-EINTR) is asked again */
+	for (i = 0; i < n; i++)
+		if (list[i] == ifindex)
+			return (int)i;
+	return -1;
+}
+
+/* one dump of each open network's bridge's ports into @pc; a dump that
+ * links changed under (-EINTR) is asked again, twice */
+static int ports_list(struct dp *dp, struct ports_ctx *pc)
+{
+	int ret = 0, tries;
+	unsigned i;
+
 	for (tries = 0; tries < 3; tries++) {
-		pc.n = 0;
+		pc->n = 0;
+		pc->more = false;
 		for (i = 0; i < dp->cur.nnet; i++) {
 			const struct dp_net *n = &dp->cur.net[i];
-			unsigned br;
 
 			if (n->closed)
 				continue;
-			br = if_nametoindex(n->bridge);
-			if (!br)
+			pc->br = if_nametoindex(n->bridge);
+			if (!pc->br)
 				continue;
-			pc.net = n->id;
-			ret = nl_link_dump(&dp->nl, br, port_cb, &pc);
+			pc->br_net = n->id;
+			ret = nl_link_dump(&dp->nl, pc->br, port_cb, pc);
 			if (ret)
 				break;
 		}
 		if (ret != -EINTR)
 			break;
 	}
-	if (ret)
+	return ret;
+}
+
+/* the program on every port of every open network's bridge (veths, taps),
+ * off the ports that left, and the bridges' MAC addresses up to date; ports
+ * come and go with the endpoints, so this runs at every dp_sync() and
+ * dp_tick(), and at every link notification (dp_links_changed()): one dump
+ * of each bridge's ports, however many it has. Past DP_MAX_PORTS the ports
+ * that have the program keep it, and a newcomer goes without (logged
+ * once). A list that may be incomplete (links changed under every dump, or
+ * more than DP_PORTS_SEEN ports) detaches nothing. */
+static void ports_sync(struct dp *dp)
+{
+	static struct ports_ctx pc;	/* 9 KiB; one daemon thread */
+	unsigned want[DP_MAX_PORTS], wnet[DP_MAX_PORTS], nwant = 0, i, j;
+	unsigned had[DP_MAX_PORTS], had_net[DP_MAX_PORTS], nhad;
+	unsigned wflags[DP_MAX_PORTS], had_flags[DP_MAX_PORTS];
+	unsigned left_out = 0;
+	bool moved = false, partial;
+	int ret = ports_list(dp, &pc);
+
+	if (ret && ret != -EINTR)
 		return;	/* unsure what is there: change nothing (next tick) */
-	nwant = pc.n;
+	partial = ret == -EINTR || pc.more;
 	for (i = 0; i < dp->cur.nnet; i++) {
 		uint8_t mac[6];
 
@@ -803,9 +826,38 @@ static void ports_sync(struct dp *dp)
 	}
 	if (moved && dp->synced)
 		nets_push(dp, &dp->cur);
-	for (i = 0; i < dp->nport; i++)
-		if (!port_listed(want, nwant, dp->port_if[i]))
+	/* first the ports that have the program: kept (as listed now), or
+	 * off when no longer listed */
+	for (i = 0; i < dp->nport; i++) {
+		int k = port_pos(pc.idx, pc.n, dp->port_if[i]);
+
+		if (k < 0 && !partial) {
 			steer_detach(&dp->steer, dp->port_if[i]);
+			continue;
+		}
+		want[nwant] = dp->port_if[i];
+		wnet[nwant] = k < 0 ? dp->port_net[i] : pc.net[k];
+		wflags[nwant++] = k < 0 ? dp->port_flags[i] : pc.flags[k];
+	}
+	/* then the new ones, while there is room */
+	for (i = 0; i < pc.n; i++) {
+		if (port_pos(want, nwant, pc.idx[i]) >= 0)
+			continue;
+		if (nwant == DP_MAX_PORTS) {
+			left_out++;
+			continue;
+		}
+		want[nwant] = pc.idx[i];
+		wnet[nwant] = pc.net[i];
+		wflags[nwant++] = pc.flags[i];
+	}
+	if (left_out && !dp->ports_full_told) {
+		fprintf(stderr, "hostnatd: warning: more than %u bridge ports: "
+				"%u have no fast-path program (their packets "
+				"go through the bridge's)\n",
+			DP_MAX_PORTS, left_out);
+		dp->ports_full_told = true;
+	}
 	/* attach only what is new (or moved to another network's bridge, or
 	 * whose peer moved) */
 	memcpy(had, dp->port_if, sizeof(had[0]) * dp->nport);
@@ -1398,15 +1450,23 @@ void dp_fast_alive(struct dp *dp, uint64_t now_ms)
  * dp_routes_changed() - the host's addresses, routes, links, policy rules
  * or nexthops changed (a notification of dp_watch_open()): the fast path
  * looks its next hops up again at once, not at the end of the tick it
- * keeps them for, and the bridges' ports are looked at again
+ * keeps them for
  * @dp:		datapath
  */
 void dp_routes_changed(struct dp *dp)
 {
 	if (dp->steer_ok)
 		steer_route_changed(&dp->steer);
-	/* a port came (a container or VM attached) or went: its program at
-	 * once, not at the next dp_tick() */
+}
+
+/**
+ * dp_links_changed() - a link came, went or changed (a notification of
+ * dp_watch_open()): a port enslaved to a bridge (a container or VM
+ * attached) has its program at once, not at the next dp_tick()
+ * @dp:		datapath
+ */
+void dp_links_changed(struct dp *dp)
+{
 	ports_sync(dp);
 }
 
@@ -1806,15 +1866,16 @@ int dp_watch_open(struct dp *dp)
  * @fd:		its socket
  * @any:	set to the number of datagrams read, of any kind (links, rules
  *		and nexthop objects too)
+ * @links:	set to the number of link notifications read
  *
  * Return: address and route notifications read (0: none changed); an
  * overflow of the socket, or a datagram that does not parse, counts as
  * one of each: the caller re-reads the host's state anyway
  */
-unsigned dp_watch_drain(int fd, unsigned *any)
+unsigned dp_watch_drain(int fd, unsigned *any, unsigned *links)
 {
 	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-	unsigned n = 0, all = 0;
+	unsigned n = 0, all = 0, nlinks = 0;
 	ssize_t r;
 
 	while ((r = recv(fd, buf, sizeof(buf), 0)) != 0 && all < 4096) {
@@ -1824,14 +1885,17 @@ unsigned dp_watch_drain(int fd, unsigned *any)
 		if (r < 0) {
 			if (errno == ENOBUFS) {
 				n++;
+				nlinks++;
 				all++;
 				continue;
 			}
 			break;
 		}
 		all++;	/* a datagram, whatever it holds */
-		if (!NLMSG_OK(h, len))
+		if (!NLMSG_OK(h, len)) {
 			n++;
+			nlinks++;
+		}
 		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 			switch (h->nlmsg_type) {
 			case RTM_NEWADDR:
@@ -1840,10 +1904,15 @@ unsigned dp_watch_drain(int fd, unsigned *any)
 			case RTM_DELROUTE:
 				n++;
 				break;
+			case RTM_NEWLINK:
+			case RTM_DELLINK:
+				nlinks++;
+				break;
 			}
 		}
 	}
 	*any = all;
+	*links = nlinks;
 	return n;
 }
 

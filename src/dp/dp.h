@@ -247,8 +247,9 @@ int dp_if_addr(struct dp *dp, const char *ifname, uint32_t *addr);
 int dp_addr_if(struct dp *dp, uint32_t addr, char ifname[DP_IFNAMSIZ]);
 int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port);
 int dp_watch_open(struct dp *dp);
-unsigned dp_watch_drain(int fd, unsigned *any);
+unsigned dp_watch_drain(int fd, unsigned *any, unsigned *links);
 void dp_routes_changed(struct dp *dp);
+void dp_links_changed(struct dp *dp);
 
 int dp_bridge_check(struct dp *dp, const char *name, char *err,
 		    size_t errlen);

@@ -14,6 +14,8 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +27,21 @@
 #include <linux/veth.h>
 
 #include "nl.h"
+
+/**
+ * nl_set_timeout() - bound every wait for the kernel's answer on a netlink
+ * socket (NL_RCV_TIMEOUT_S): the kernel answers at once, so a wait that
+ * lasts means the answer was lost (a truncated datagram), and the daemon's
+ * one thread must not wait for it forever
+ * @sk:		socket
+ */
+void nl_set_timeout(struct mnl_socket *sk)
+{
+	struct timeval tv = { .tv_sec = NL_RCV_TIMEOUT_S };
+
+	(void)setsockopt(mnl_socket_get_fd(sk), SOL_SOCKET, SO_RCVTIMEO, &tv,
+			 sizeof(tv));
+}
 
 /**
  * nl_open() - open a route netlink socket
@@ -46,6 +63,7 @@ int nl_open(struct nl *nl)
 	}
 	nl->portid = mnl_socket_get_portid(nl->sk);
 	nl->seq = (unsigned)time(NULL);
+	nl_set_timeout(nl->sk);
 	nl->buf = malloc(NL_BUF);
 	if (!nl->buf) {
 		mnl_socket_close(nl->sk);
@@ -88,49 +106,71 @@ static struct nlmsghdr *change_start(struct nl *nl, bool add, uint16_t new,
 			 (uint16_t)(NLM_F_ACK | (add ? NLM_F_CREATE | excl : 0)));
 }
 
-/* send a request, wait for the ack (or run @cb over a dump). A dump is
- * always read to its end, whatever went wrong in it, and answers to an
- * earlier request (another sequence number) are skipped: the socket is never
- * left in the middle of a dump, where every later request would fail
- * (-EBUSY). A dump that a change interrupted (NLM_F_DUMP_INTR: what it
- * listed may be inconsistent) returns -EINTR, for the caller to ask again. */
-static int talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *ctx)
+/**
+ * nl_exchange() - send a request on a netlink socket and read its answer:
+ * the ack, or a dump, @cb run over each of its messages. A dump is always
+ * read to its end (NLMSG_DONE, whose error, if any, is returned), whatever
+ * went wrong in it, and answers to an earlier request (another sequence
+ * number) are skipped: the socket is never left inside a dump, where
+ * every later request would fail (-EBUSY). A dump that a change
+ * interrupted (NLM_F_DUMP_INTR, on any of its messages: what it listed may
+ * be inconsistent) returns -EINTR, for the caller to ask again.
+ * @sk:		the socket (blocking, with a receive timeout)
+ * @portid:	its port id
+ * @buf:	receive buffer
+ * @len:	its size
+ * @nlh:	the request, in its own buffer or at the start of @buf
+ * @cb:		called per message of the answer (NULL: none)
+ * @ctx:	passed to @cb
+ *
+ * Return: 0, -errno (the kernel's, or -EINTR, -EIO: @cb failed)
+ */
+int nl_exchange(struct mnl_socket *sk, unsigned portid, char *buf, size_t len,
+		const struct nlmsghdr *nlh, nl_msg_fn cb, void *ctx)
 {
 	unsigned seq = nlh->nlmsg_seq;
 	int err = 0;
 
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+	if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->sk, nl->buf, NL_BUF);
-		const struct nlmsghdr *h = (const struct nlmsghdr *)nl->buf;
-		int len;
+		ssize_t n = mnl_socket_recvfrom(sk, buf, len);
+		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+		int left;
 
 		if (n < 0) {
-			if (errno != ENOSPC) /* ENOSPC: one truncated, read on */
-				return -errno;
+			/* ENOSPC: one datagram truncated, read on (the
+			 * receive timeout ends a wait for what it held) */
+			if (errno != ENOSPC)
+				return err ? err : -errno;
 			err = err ? err : -ENOSPC;
 			continue;
 		}
-		len = (int)n;
-		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+		left = (int)n;
+		for (; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
 			const int *e = mnl_nlmsg_get_payload(h);
 			bool has_e = mnl_nlmsg_get_payload_len(h) >= sizeof(*e);
 
 			if (h->nlmsg_seq != seq ||
-			    (h->nlmsg_pid && h->nlmsg_pid != nl->portid))
+			    (h->nlmsg_pid && h->nlmsg_pid != portid))
 				continue;	/* an earlier request's */
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				err = err ? err : -EINTR;
 			if (h->nlmsg_type == NLMSG_ERROR)
 				return err ? err : has_e ? *e : -EIO;
 			if (h->nlmsg_type == NLMSG_DONE)
 				return err ? err : has_e && *e < 0 ? *e : 0;
-			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
-				err = err ? err : -EINTR;
 			if (!err && cb && h->nlmsg_type >= NLMSG_MIN_TYPE &&
 			    cb(h, ctx) < MNL_CB_OK)
 				err = -EIO;
 		}
 	}
+}
+
+/* send a request, wait for the ack (or run @cb over a dump) */
+static int talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *ctx)
+{
+	return nl_exchange(nl->sk, nl->portid, nl->buf, NL_BUF, nlh, cb, ctx);
 }
 
 /**
@@ -514,7 +554,6 @@ struct peer_ctx {
 	bool veth;	/* IFLA_INFO_KIND "veth" */
 	bool other_ns;	/* IFLA_LINK_NETNSID: the peer is in another namespace */
 	unsigned master;	/* IFLA_MASTER */
-	uint8_t mac[6];		/* IFLA_ADDRESS, if of 6 bytes */
 };
 
 static int link_info_cb(const struct nlattr *a, void *data)
@@ -544,43 +583,8 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 		if (!mnl_attr_validate(a, MNL_TYPE_U32))
 			p->master = mnl_attr_get_u32(a);
 		break;
-	case IFLA_ADDRESS:
-		if (mnl_attr_get_payload_len(a) == 6)
-			memcpy(p->mac, mnl_attr_get_payload(a), 6);
-		break;
 	}
 	return MNL_CB_OK;
-}
-
-static int link_cb(const struct nlmsghdr *nlh, void *data)
-{
-	if (nlh->nlmsg_type == RTM_NEWLINK)
-		mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr_cb,
-			       data);
-	return MNL_CB_OK;
-}
-
-/**
- * nl_link_peer_netns() - whether an interface is a veth whose peer is in
- * another network namespace (what bpf_redirect_peer() needs)
- * @nl:		state
- * @ifindex:	interface
- *
- * Return: 1 if it is, 0 if not, -errno
- */
-int nl_link_peer_netns(struct nl *nl, unsigned ifindex)
-{
-	struct nlmsghdr *nlh = msg_start(nl, RTM_GETLINK, NLM_F_ACK);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	struct peer_ctx p = { 0 };
-	int ret;
-
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = (int)ifindex;
-	ret = talk(nl, nlh, link_cb, &p);
-	if (ret)
-		return ret;
-	return p.veth && p.other_ns;
 }
 
 /**
@@ -643,7 +647,6 @@ static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
 	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, &p);
 	l.ifindex = (unsigned)ifi->ifi_index;
 	l.master = p.master;
-	memcpy(l.mac, p.mac, 6);
 	l.peer_netns = p.veth && p.other_ns;
 	d->fn(&l, d->ctx); /* never stop early: the rest must be read */
 	return MNL_CB_OK;

@@ -6,10 +6,15 @@
 
 #include <arpa/inet.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define NL_BUF 32768		/* bytes, receive buffer */
 #define NL_ATTR_MAX 64
+#define NL_RCV_TIMEOUT_S 2	/* the longest wait for an answer */
+
+struct mnl_socket;
+struct nlmsghdr;
 
 /**
  * struct nl - a route netlink socket
@@ -64,19 +69,22 @@ typedef int (*nl_dump_fn)(const struct nl_obj *o, void *ctx);
  * struct nl_link - one link of nl_link_dump()
  * @ifindex:	its index
  * @master:	the bridge (or other master) it is enslaved to, 0: none
- * @mac:	its address (zeros if it has none of 6 bytes)
  * @peer_netns:	a veth whose peer is in another network namespace (what
  *		bpf_redirect_peer() needs)
  */
 struct nl_link {
 	unsigned ifindex;
 	unsigned master;
-	uint8_t mac[6];
 	bool peer_netns;
 };
 
 typedef void (*nl_link_fn)(const struct nl_link *l, void *ctx);
 
+typedef int (*nl_msg_fn)(const struct nlmsghdr *nlh, void *data);
+
+int nl_exchange(struct mnl_socket *sk, unsigned portid, char *buf, size_t len,
+		const struct nlmsghdr *nlh, nl_msg_fn cb, void *ctx);
+void nl_set_timeout(struct mnl_socket *sk);
 int nl_open(struct nl *nl);
 void nl_close(struct nl *nl);
 int nl_link_add_bridge(struct nl *nl, const char *name);
@@ -84,7 +92,6 @@ int nl_link_del(struct nl *nl, unsigned ifindex);
 int nl_link_up(struct nl *nl, unsigned ifindex);
 int nl_link_add_veth(struct nl *nl, const char *name, const char *peer,
 		     int peer_nsfd, const uint8_t *peer_mac);
-int nl_link_peer_netns(struct nl *nl, unsigned ifindex);
 int nl_link_master_up(struct nl *nl, unsigned ifindex, unsigned master);
 int nl_route_default(struct nl *nl, uint32_t gateway, unsigned oif);
 int nl_addr(struct nl *nl, bool add, unsigned ifindex, uint32_t addr,

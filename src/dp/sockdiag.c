@@ -27,6 +27,7 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 
+#include "nl.h"
 #include "sockdiag.h"
 
 #define SOCKDIAG_BUF 32768	/* bytes: what ss(8) receives a dump with */
@@ -51,6 +52,7 @@ int sockdiag_open(struct sockdiag *d)
 	}
 	d->portid = mnl_socket_get_portid(d->sk);
 	d->seq = (unsigned)time(NULL);
+	nl_set_timeout(d->sk);
 	d->buf = malloc(SOCKDIAG_BUF);
 	if (!d->buf) {
 		mnl_socket_close(d->sk);
@@ -118,7 +120,8 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
  *		packets reach its address
  * @ctx:	passed to @fn
  *
- * Return: 0, -errno (-EINVAL, -ENOENT: the kernel has no diag for it)
+ * Return: 0, -errno (-EINVAL, -ENOENT: the kernel has no diag for it,
+ * which it tells in the dump's NLMSG_DONE)
  */
 int sockdiag_ports(struct sockdiag *d, int family, uint8_t proto,
 		   uint32_t states, uint16_t lo, uint16_t hi, sockdiag_fn fn,
@@ -135,30 +138,18 @@ int sockdiag_ports(struct sockdiag *d, int family, uint8_t proto,
 		{ INET_DIAG_BC_S_LE, sizeof(bc[0]) * 2, sizeof(bc[0]) * 2 + 4 },
 		{ 0, 0, hi },
 	};
-	unsigned seq;
-	ssize_t n;
-	int ret;
 
 	if (!d->sk)
 		return -ENOTCONN;
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq = ++d->seq;
+	nlh->nlmsg_seq = ++d->seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = (uint8_t)family;
 	req->sdiag_protocol = proto;
 	req->idiag_states = states;
 	mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, sizeof(bc), bc);
-	if (mnl_socket_sendto(d->sk, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(d->sk, d->buf, SOCKDIAG_BUF);
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(d->buf, (size_t)n, seq, d->portid, dump_cb, &c);
-		if (ret < 0)
-			return errno ? -errno : -EIO;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
+	/* the request is sent before the buffer receives the answer */
+	return nl_exchange(d->sk, d->portid, d->buf, SOCKDIAG_BUF, nlh, dump_cb,
+			   &c);
 }

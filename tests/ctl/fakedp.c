@@ -371,14 +371,20 @@ int dp_watch_open(struct dp *dp)
 	return -ENOSYS;
 }
 
-unsigned dp_watch_drain(int fd, unsigned *any)
+unsigned dp_watch_drain(int fd, unsigned *any, unsigned *links)
 {
 	(void)fd;
 	*any = 0;
+	*links = 0;
 	return 0;
 }
 
 void dp_routes_changed(struct dp *dp)
+{
+	(void)dp;
+}
+
+void dp_links_changed(struct dp *dp)
 {
 	(void)dp;
 }

@@ -249,6 +249,7 @@ hn map add $NET --proto tcp --internal $C1:80 --external-port 8080 >/dev/null
 hn map add $NET --proto udp --internal $C1:7040 --external-port 7040 >/dev/null
 hn map add $NET --proto udp --internal $C2:7041 --external-port 7041 >/dev/null
 o0=$(fast out); i0=$(fast in); f0=$(fast hairpin); h0=$(counter '(.engine // .).pkts_hairpin')
+e0=$(counter '(.engine // .).pkts_out')
 out=$(ns c2 timeout 20 $NT tcp-chat $EXT 8080 --rounds 200 --sport 40600 2>&1)
 check_eq "hairpin tcp: c2 chats with c1 via $EXT:8080, c1 sees $EXT" \
 	"c1web saw $EXT:|rounds 200/200" \
@@ -266,6 +267,8 @@ check_int "hairpin: the fast path carried it (>= 1000 packets from the endpoints
 check_int "hairpin: the engine translated only the set-up (< 100 hairpinned)" \
 	-lt 100 $(( eh - fh ))
 check_int "hairpin: pkts_hairpin counts the fast path's too (>= 1000)" -ge 1000 $eh
+check_int "hairpin: pkts_out counts them too, as the engine does its own (grew >= pkts_hairpin)" \
+	-ge $eh $(( $(counter '(.engine // .).pkts_out') - e0 ))
 check_int "hairpin: not counted as outbound too (< 100 more out)" -lt 100 $(( $(fast out) - o0 ))
 check_eq "hairpin: nothing of it came in from an uplink" 0 $(( $(fast in) - i0 ))
 hsess=$(hn --json session list | jq '[.[] | select(.hairpin)] | length')
