@@ -113,7 +113,7 @@ struct dp {
 	char name[DP_NDEV][DP_IFNAMSIZ];
 	uint8_t *slots[DP_NDEV];
 	struct nl nl;
-	struct sockdiag diag;	/* the host's sockets (sk NULL: from /proc) */
+	struct nl diag;		/* sock_diag: the host's sockets (sk NULL: /proc) */
 	struct steer steer;
 	bool steer_ok;
 	bool synced;		/* a dp_sync() ran: leftovers were adopted */
@@ -346,7 +346,7 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 		fprintf(stderr, "hostnatd: netlink: %s\n", strerror(-ret));
 		goto fail;
 	}
-	if (sockdiag_open(&dp->diag)) /* the host's sockets from /proc */
+	if (nl_open_bus(&dp->diag, NETLINK_SOCK_DIAG)) /* then from /proc */
 		memset(&dp->diag, 0, sizeof(dp->diag));
 	orig_get("net/ipv4/ip_local_reserved_ports", "reserved_ports",
 		 dp->reserved_orig, sizeof(dp->reserved_orig));
@@ -1232,7 +1232,7 @@ void dp_close(struct dp *dp, bool keep)
 		free(dp->slots[d]);
 	}
 	nl_close(&dp->nl);
-	sockdiag_close(&dp->diag);
+	nl_close(&dp->diag);
 	free(dp->ports);
 	free(dp->binds);
 	free(dp->events);

@@ -28,14 +28,10 @@
 
 #include "nl.h"
 
-/**
- * nl_set_timeout() - bound every wait for the kernel's answer on a netlink
- * socket (NL_RCV_TIMEOUT_S): the kernel answers at once, so a wait that
- * lasts means the answer was lost (a truncated datagram), and the daemon's
- * one thread must not wait for it forever
- * @sk:		socket
- */
-void nl_set_timeout(struct mnl_socket *sk)
+/* bound every wait for the kernel's answer (NL_RCV_TIMEOUT_S): the kernel
+ * answers at once, so a wait that lasts means the answer was lost (a
+ * truncated datagram), and the daemon's one thread must not wait forever */
+static void set_timeout(struct mnl_socket *sk)
 {
 	struct timeval tv = { .tv_sec = NL_RCV_TIMEOUT_S };
 
@@ -44,14 +40,15 @@ void nl_set_timeout(struct mnl_socket *sk)
 }
 
 /**
- * nl_open() - open a route netlink socket
+ * nl_open_bus() - open a netlink socket of one family
  * @nl:		state
+ * @bus:	NETLINK_ROUTE, NETLINK_SOCK_DIAG
  *
  * Return: 0, -errno
  */
-int nl_open(struct nl *nl)
+int nl_open_bus(struct nl *nl, int bus)
 {
-	nl->sk = mnl_socket_open(NETLINK_ROUTE);
+	nl->sk = mnl_socket_open(bus);
 	if (!nl->sk)
 		return -errno;
 	if (mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -63,7 +60,7 @@ int nl_open(struct nl *nl)
 	}
 	nl->portid = mnl_socket_get_portid(nl->sk);
 	nl->seq = (unsigned)time(NULL);
-	nl_set_timeout(nl->sk);
+	set_timeout(nl->sk);
 	nl->buf = malloc(NL_BUF);
 	if (!nl->buf) {
 		mnl_socket_close(nl->sk);
@@ -74,7 +71,18 @@ int nl_open(struct nl *nl)
 }
 
 /**
- * nl_close() - close it
+ * nl_open() - open a route netlink socket
+ * @nl:		state
+ *
+ * Return: 0, -errno
+ */
+int nl_open(struct nl *nl)
+{
+	return nl_open_bus(nl, NETLINK_ROUTE);
+}
+
+/**
+ * nl_close() - close it (safe on a state never opened, zeroed)
  * @nl:		state
  */
 void nl_close(struct nl *nl)
@@ -115,27 +123,24 @@ static struct nlmsghdr *change_start(struct nl *nl, bool add, uint16_t new,
  * every later request would fail (-EBUSY). A dump that a change
  * interrupted (NLM_F_DUMP_INTR, on any of its messages: what it listed may
  * be inconsistent) returns -EINTR, for the caller to ask again.
- * @sk:		the socket (blocking, with a receive timeout)
- * @portid:	its port id
- * @buf:	receive buffer
- * @len:	its size
- * @nlh:	the request, in its own buffer or at the start of @buf
+ * @nl:		the socket (nl_open_bus())
+ * @nlh:	the request, in its own buffer or at the start of @nl's
  * @cb:		called per message of the answer (NULL: none)
  * @ctx:	passed to @cb
  *
  * Return: 0, -errno (the kernel's, or -EINTR, -EIO: @cb failed)
  */
-int nl_exchange(struct mnl_socket *sk, unsigned portid, char *buf, size_t len,
-		const struct nlmsghdr *nlh, nl_msg_fn cb, void *ctx)
+int nl_exchange(struct nl *nl, const struct nlmsghdr *nlh, nl_msg_fn cb,
+		void *ctx)
 {
 	unsigned seq = nlh->nlmsg_seq;
 	int err = 0;
 
-	if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) < 0)
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(sk, buf, len);
-		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+		ssize_t n = mnl_socket_recvfrom(nl->sk, nl->buf, NL_BUF);
+		const struct nlmsghdr *h = (const struct nlmsghdr *)nl->buf;
 		int left;
 
 		if (n < 0) {
@@ -152,7 +157,7 @@ int nl_exchange(struct mnl_socket *sk, unsigned portid, char *buf, size_t len,
 			bool has_e = mnl_nlmsg_get_payload_len(h) >= sizeof(*e);
 
 			if (h->nlmsg_seq != seq ||
-			    (h->nlmsg_pid && h->nlmsg_pid != portid))
+			    (h->nlmsg_pid && h->nlmsg_pid != nl->portid))
 				continue;	/* an earlier request's */
 			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
 				err = err ? err : -EINTR;
@@ -170,7 +175,7 @@ int nl_exchange(struct mnl_socket *sk, unsigned portid, char *buf, size_t len,
 /* send a request, wait for the ack (or run @cb over a dump) */
 static int talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *ctx)
 {
-	return nl_exchange(nl->sk, nl->portid, nl->buf, NL_BUF, nlh, cb, ctx);
+	return nl_exchange(nl, nlh, cb, ctx);
 }
 
 /**

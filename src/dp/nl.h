@@ -17,7 +17,7 @@ struct mnl_socket;
 struct nlmsghdr;
 
 /**
- * struct nl - a route netlink socket
+ * struct nl - a netlink socket (route; sock_diag for sockdiag.c)
  */
 struct nl {
 	struct mnl_socket *sk;
@@ -82,9 +82,9 @@ typedef void (*nl_link_fn)(const struct nl_link *l, void *ctx);
 
 typedef int (*nl_msg_fn)(const struct nlmsghdr *nlh, void *data);
 
-int nl_exchange(struct mnl_socket *sk, unsigned portid, char *buf, size_t len,
-		const struct nlmsghdr *nlh, nl_msg_fn cb, void *ctx);
-void nl_set_timeout(struct mnl_socket *sk);
+int nl_exchange(struct nl *nl, const struct nlmsghdr *nlh, nl_msg_fn cb,
+		void *ctx);
+int nl_open_bus(struct nl *nl, int bus);
 int nl_open(struct nl *nl);
 void nl_close(struct nl *nl);
 int nl_link_add_bridge(struct nl *nl, const char *name);

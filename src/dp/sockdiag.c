@@ -19,9 +19,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
@@ -29,51 +27,6 @@
 
 #include "nl.h"
 #include "sockdiag.h"
-
-#define SOCKDIAG_BUF 32768	/* bytes: what ss(8) receives a dump with */
-
-/**
- * sockdiag_open() - open a sock_diag netlink socket
- * @d:		state
- *
- * Return: 0, -errno
- */
-int sockdiag_open(struct sockdiag *d)
-{
-	d->sk = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (!d->sk)
-		return -errno;
-	if (mnl_socket_bind(d->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int ret = -errno;
-
-		mnl_socket_close(d->sk);
-		d->sk = NULL;
-		return ret;
-	}
-	d->portid = mnl_socket_get_portid(d->sk);
-	d->seq = (unsigned)time(NULL);
-	nl_set_timeout(d->sk);
-	d->buf = malloc(SOCKDIAG_BUF);
-	if (!d->buf) {
-		mnl_socket_close(d->sk);
-		d->sk = NULL;
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/**
- * sockdiag_close() - close it (safe on a state never opened, zeroed)
- * @d:		state
- */
-void sockdiag_close(struct sockdiag *d)
-{
-	if (d->sk)
-		mnl_socket_close(d->sk);
-	free(d->buf);
-	d->sk = NULL;
-	d->buf = NULL;
-}
 
 struct dump_ctx {
 	sockdiag_fn fn;
@@ -109,7 +62,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 /**
  * sockdiag_ports() - every socket of one family and protocol whose local
  * port is within [@lo, @hi], in the given states
- * @d:		state
+ * @d:		a NETLINK_SOCK_DIAG socket (nl_open_bus())
  * @family:	AF_INET or AF_INET6
  * @proto:	IPPROTO_TCP or IPPROTO_UDP
  * @states:	bit mask of TCP_* states (1 << TCP_LISTEN: listeners only;
@@ -123,7 +76,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
  * Return: 0, -errno (-EINVAL, -ENOENT: the kernel has no diag for it,
  * which it tells in the dump's NLMSG_DONE)
  */
-int sockdiag_ports(struct sockdiag *d, int family, uint8_t proto,
+int sockdiag_ports(struct nl *d, int family, uint8_t proto,
 		   uint32_t states, uint16_t lo, uint16_t hi, sockdiag_fn fn,
 		   void *ctx)
 {
@@ -150,6 +103,5 @@ int sockdiag_ports(struct sockdiag *d, int family, uint8_t proto,
 	req->idiag_states = states;
 	mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, sizeof(bc), bc);
 	/* the request is sent before the buffer receives the answer */
-	return nl_exchange(d->sk, d->portid, d->buf, SOCKDIAG_BUF, nlh, dump_cb,
-			   &c);
+	return nl_exchange(d, nlh, dump_cb, &c);
 }

@@ -7,21 +7,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/**
- * struct sockdiag - a NETLINK_SOCK_DIAG socket
- */
-struct sockdiag {
-	struct mnl_socket *sk;
-	unsigned portid;
-	unsigned seq;
-	char *buf;
-};
+struct nl;
 
 typedef void (*sockdiag_fn)(uint16_t port, uint8_t state, bool v4, void *ctx);
 
-int sockdiag_open(struct sockdiag *d);
-void sockdiag_close(struct sockdiag *d);
-int sockdiag_ports(struct sockdiag *d, int family, uint8_t proto,
+int sockdiag_ports(struct nl *d, int family, uint8_t proto,
 		   uint32_t states, uint16_t lo, uint16_t hi, sockdiag_fn fn,
 		   void *ctx);
 
