@@ -803,7 +803,8 @@ static int ports_list(struct dp *dp, struct ports_ctx *pc)
  * of each bridge's ports, however many it has. Past DP_MAX_PORTS the ports
  * that have the program keep it, and a newcomer goes without (logged
  * once). A list that may be incomplete (links changed under every dump, or
- * more than DP_PORTS_SEEN ports) detaches nothing. */
+ * more than DP_PORTS_SEEN ports) detaches only the ports whose device is
+ * gone. */
 static void ports_sync(struct dp *dp)
 {
 	static struct ports_ctx pc;	/* 9 KiB; one daemon thread */
@@ -830,8 +831,11 @@ static void ports_sync(struct dp *dp)
 	 * off when no longer listed */
 	for (i = 0; i < dp->nport; i++) {
 		int k = port_pos(pc.idx, pc.n, dp->port_if[i]);
+		char name[IF_NAMESIZE];
 
-		if (k < 0 && !partial) {
+		/* not listed: off, if the list is whole or the device gone */
+		if (k < 0 &&
+		    (!partial || !if_indextoname(dp->port_if[i], name))) {
 			steer_detach(&dp->steer, dp->port_if[i]);
 			continue;
 		}
