@@ -1779,13 +1779,19 @@ static int port_in_table(const char *path, bool v6, uint8_t proto,
 	return ret;
 }
 
+/* the /proc tables of the host's sockets where sock_diag has none:
+ * [TCP?][IPv6?] */
+static const char *const proc_net[2][2] = {
+	{ "/proc/net/udp", "/proc/net/udp6" },
+	{ "/proc/net/tcp", "/proc/net/tcp6" },
+};
+
 /* a socket sockdiag_ports() found on the port: in the way if IPv4 packets
  * reach its address (every listener or bound socket of the IPv4 table; in
  * the IPv6 one, those on [::] and the v4-mapped addresses) */
-static void in_use_cb(uint16_t port, uint8_t state, bool v4, void *ctx)
+static void in_use_cb(uint16_t port, bool v4, void *ctx)
 {
 	(void)port;
-	(void)state;
 	if (v4)
 		*(bool *)ctx = true;
 }
@@ -1806,10 +1812,6 @@ static void in_use_cb(uint16_t port, uint8_t state, bool v4, void *ctx)
  */
 int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port)
 {
-	static const char *const table[2][2] = {
-		{ "/proc/net/udp", "/proc/net/udp6" },
-		{ "/proc/net/tcp", "/proc/net/tcp6" },
-	};
 	bool tcp = proto == NAT_TCP;
 	int fam, ret = 0;
 
@@ -1823,8 +1825,8 @@ int dp_port_in_use(struct dp *dp, uint8_t proto, uint32_t addr, uint16_t port)
 				    in_use_cb, &found))
 			ret = found;
 		else
-			ret = port_in_table(table[tcp][fam], fam, proto, addr,
-					    port);
+			ret = port_in_table(proc_net[tcp][fam], fam, proto,
+					    addr, port);
 	}
 	return ret;
 }
@@ -1963,11 +1965,10 @@ struct hold_ctx {
 	uint8_t proto;
 };
 
-static void hold_cb(uint16_t port, uint8_t state, bool v4, void *ctx)
+static void hold_cb(uint16_t port, bool v4, void *ctx)
 {
 	const struct hold_ctx *h = ctx;
 
-	(void)state;
 	(void)v4;	/* a port is a port, whatever the address */
 	hold_port(h->dp, h->nat, h->proto, port);
 }
@@ -1977,10 +1978,6 @@ static void hold_cb(uint16_t port, uint8_t state, bool v4, void *ctx)
  * to the ranges' span; a family it has no diag for is read from /proc */
 static void hold_proto(struct dp *dp, struct nat *nat, uint8_t proto)
 {
-	static const char *const table[2][2] = {
-		{ "/proc/net/udp", "/proc/net/udp6" },
-		{ "/proc/net/tcp", "/proc/net/tcp6" },
-	};
 	struct hold_ctx h = { dp, nat, proto };
 	unsigned lo = 65536, hi = 0, i;
 	int fam;
@@ -1999,7 +1996,7 @@ static void hold_proto(struct dp *dp, struct nat *nat, uint8_t proto)
 		if (sockdiag_ports(&dp->diag, fam ? AF_INET6 : AF_INET,
 				   proto == NAT_TCP ? IPPROTO_TCP : IPPROTO_UDP,
 				   ~0u, (uint16_t)lo, (uint16_t)hi, hold_cb, &h))
-			hold_table(dp, nat, table[proto == NAT_TCP][fam],
+			hold_table(dp, nat, proc_net[proto == NAT_TCP][fam],
 				   proto);
 }
 

@@ -54,7 +54,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	m = mnl_nlmsg_get_payload(nlh);
 	if (m->idiag_family != c->family)
 		return MNL_CB_OK;
-	c->fn(ntohs(m->id.idiag_sport), m->idiag_state,
+	c->fn(ntohs(m->id.idiag_sport),
 	      v4_reachable(c->family, m->id.idiag_src), c->ctx);
 	return MNL_CB_OK; /* never stop early: the rest must be read */
 }
@@ -69,7 +69,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
  *		~0: every one, TIME_WAIT and SYN_RECV included)
  * @lo:		lowest local port
  * @hi:		highest
- * @fn:		called per socket: its local port, state and whether IPv4
+ * @fn:		called per socket: its local port and whether IPv4
  *		packets reach its address
  * @ctx:	passed to @fn
  *

@@ -9,7 +9,7 @@
 
 struct nl;
 
-typedef void (*sockdiag_fn)(uint16_t port, uint8_t state, bool v4, void *ctx);
+typedef void (*sockdiag_fn)(uint16_t port, bool v4, void *ctx);
 
 int sockdiag_ports(struct nl *d, int family, uint8_t proto,
 		   uint32_t states, uint16_t lo, uint16_t hi, sockdiag_fn fn,
