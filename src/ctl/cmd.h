@@ -64,6 +64,7 @@ struct cmd_ctx {
 	struct ipam *pool[DP_MAX_NETS];
 	struct dhcpd *dhcpd;
 	char overlaps[4096];
+	bool host_again;	/* the host could not be listed: look again */
 	struct dp_bind *bind;
 	bool bind_stale;
 	char closed_why[DP_MAX_NETS][CTL_ERR_MAX];

@@ -874,6 +874,8 @@ void ctl_run(struct ctl *c)
 			}
 			if (ev[i].data.ptr == &c->ttag) {
 				clients_expire(c);
+				if (c->x.host_again)
+					host_changed(&c->x);
 				continue;
 			}
 			if (dhcpd_event(c->x.dhcpd, cl))

@@ -247,7 +247,9 @@ int host_auto_prefix(struct cmd_ctx *x, const struct model *m,
  * host_changed() - the host's addresses or routes changed (a laptop
  * roamed, an interface came up): log overlaps with the networks' prefixes
  * that are new since the last look. Translation goes on regardless; the
- * overlaps also show in 'network show' (RFC 4787 REQ-7).
+ * overlaps also show in 'network show' (RFC 4787 REQ-7). A host that
+ * cannot be listed (its addresses changing under every dump) changes
+ * nothing: x->host_again asks ctl.c's timer to call again.
  * @x:		context
  */
 void host_changed(struct cmd_ctx *x)
@@ -256,15 +258,39 @@ void host_changed(struct cmd_ctx *x)
 	char seen[4096] = "";
 	unsigned i, j;
 	size_t k, off = 0;
-	json_t *ov = json_array(), *v;
+	json_t *all = json_array(), *ov, *v;
+	int ret = 0;
 
-	for (i = 0; ov && i < DP_MAX_NETS; i++) {
+	/* every network's overlaps first: a host that cannot be asked
+	 * changes nothing (it is not "no overlap any more") */
+	for (i = 0; all && !ret && i < DP_MAX_NETS; i++) {
 		const struct model_net *n = &x->cur.net[i];
 
-		for (j = 0; n->used && j < n->nprefix; j++)
-			host_check(x, &x->cur, n->bridge, n->prefix[j],
-				   n->plen[j], ov);
-		json_array_foreach(ov, k, v) {
+		ov = json_array();
+		if (!ov || json_array_append_new(all, ov)) {
+			ret = -ENOMEM;
+			break;
+		}
+		for (j = 0; !ret && n->used && j < n->nprefix; j++)
+			ret = host_check(x, &x->cur, n->bridge, n->prefix[j],
+					 n->plen[j], ov);
+	}
+	if (!all || ret < 0) {
+		/* said once while it lasts: under churn, every list is
+		 * interrupted until the churn ends */
+		if (!x->host_again)
+			log_msg(LOG_INFO, "cannot list the host's addresses "
+				"and routes (%s); overlaps as they were, "
+				"looking again in a moment",
+				strerror(all ? -ret : ENOMEM));
+		x->host_again = true;
+		goto out;
+	}
+	x->host_again = false;
+	for (i = 0; i < DP_MAX_NETS; i++) {
+		const struct model_net *n = &x->cur.net[i];
+
+		json_array_foreach(json_array_get(all, i), k, v) {
 			const char *s = json_string_value(v);
 			int w = snprintf(seen + off, sizeof(seen) - off,
 					 "%s: %s\n", n->cfg.name, s);
@@ -279,13 +305,13 @@ void host_changed(struct cmd_ctx *x)
 					"the host's network until one of them "
 					"moves", n->cfg.name, s);
 		}
-		json_array_clear(ov);
 	}
-	json_decref(ov);
 	if (!seen[0] && x->overlaps[0])
 		log_msg(LOG_INFO, "no host address or route overlaps a "
 			"network's prefix any more");
 	memcpy(x->overlaps, seen, sizeof(seen));
+out:
+	json_decref(all);
 	x->ack = keep;
 }
 

@@ -195,6 +195,10 @@ static int if_l2len(const char *ifname)
 /* ---- the kernel's state as it is --------------------------------------- */
 
 #define DP_DUMP_MAX 4096
+/* a dump that what it lists changed under (nl_exchange()'s -EINTR: links,
+ * addresses or routes came or went meanwhile) is asked again, this many
+ * times in all: a list taken during churn is never half of one */
+#define DP_DUMP_TRIES 3
 
 /**
  * struct dump - rules or routes of ours found in the kernel
@@ -768,13 +772,13 @@ static int port_pos(const unsigned *list, unsigned n, unsigned ifindex)
 }
 
 /* one dump of each open network's bridge's ports into @pc; a dump that
- * links changed under (-EINTR) is asked again, twice */
+ * links changed under (-EINTR) is asked again (DP_DUMP_TRIES) */
 static int ports_list(struct dp *dp, struct ports_ctx *pc)
 {
 	int ret = 0, tries;
 	unsigned i;
 
-	for (tries = 0; tries < 3; tries++) {
+	for (tries = 0; tries < DP_DUMP_TRIES; tries++) {
 		pc->n = 0;
 		pc->more = false;
 		for (i = 0; i < dp->cur.nnet; i++) {
@@ -1614,12 +1618,17 @@ static int host_cb(const struct nl_obj *o, void *ctx)
 int dp_host_addrs(struct dp *dp, struct dp_addr *out, unsigned max)
 {
 	struct host_ctx h = { dp, out, max, 0, false };
-	int ret = nl_dump(&dp->nl, RTM_GETADDR, host_cb, &h);
+	int ret = -EINTR, tries;
 
-	if (ret)
-		return ret;
-	h.route = true;
-	ret = nl_dump(&dp->nl, RTM_GETROUTE, host_cb, &h);
+	for (tries = 0; tries < DP_DUMP_TRIES && ret == -EINTR; tries++) {
+		h.n = 0;
+		h.route = false;
+		ret = nl_dump(&dp->nl, RTM_GETADDR, host_cb, &h);
+		if (ret)
+			continue;
+		h.route = true;
+		ret = nl_dump(&dp->nl, RTM_GETROUTE, host_cb, &h);
+	}
 	return ret ? ret : (int)h.n;
 }
 
@@ -1656,9 +1665,13 @@ static int defroute_cb(const struct nl_obj *o, void *ctx)
  */
 int dp_default_uplink(struct dp *dp, char ifname[DP_IFNAMSIZ], uint32_t *addr)
 {
-	struct defroute d = { 0 };
-	int ret = nl_dump(&dp->nl, RTM_GETROUTE, defroute_cb, &d);
+	struct defroute d;
+	int ret = -EINTR, tries;
 
+	for (tries = 0; tries < DP_DUMP_TRIES && ret == -EINTR; tries++) {
+		memset(&d, 0, sizeof(d));
+		ret = nl_dump(&dp->nl, RTM_GETROUTE, defroute_cb, &d);
+	}
 	if (ret)
 		return ret;
 	if (!d.found || !if_indextoname(d.ifindex, ifname))
@@ -1691,6 +1704,20 @@ static int ifaddr_cb(const struct nl_obj *o, void *ctx)
 	return 0;
 }
 
+/* the host's addresses through ifaddr_cb(), asked again while the list
+ * changes under the dump */
+static int ifaddr_dump(struct dp *dp, struct ifaddr_ctx *c)
+{
+	struct ifaddr_ctx start = *c;
+	int ret = -EINTR, tries;
+
+	for (tries = 0; tries < DP_DUMP_TRIES && ret == -EINTR; tries++) {
+		*c = start;
+		ret = nl_dump(&dp->nl, RTM_GETADDR, ifaddr_cb, c);
+	}
+	return ret;
+}
+
 /**
  * dp_if_addr() - the first IPv4 address of an interface
  * @dp:		datapath
@@ -1706,7 +1733,7 @@ int dp_if_addr(struct dp *dp, const char *ifname, uint32_t *addr)
 
 	if (!c.ifindex)
 		return -ENODEV;
-	ret = nl_dump(&dp->nl, RTM_GETADDR, ifaddr_cb, &c);
+	ret = ifaddr_dump(dp, &c);
 	if (ret)
 		return ret;
 	if (!c.found)
@@ -1726,7 +1753,7 @@ int dp_if_addr(struct dp *dp, const char *ifname, uint32_t *addr)
 int dp_addr_if(struct dp *dp, uint32_t addr, char ifname[DP_IFNAMSIZ])
 {
 	struct ifaddr_ctx c = { 0, addr, false, true };
-	int ret = nl_dump(&dp->nl, RTM_GETADDR, ifaddr_cb, &c);
+	int ret = ifaddr_dump(dp, &c);
 
 	if (ret)
 		return ret;

@@ -4,7 +4,11 @@
 # runs (a laptop roaming onto a network that uses the same range, RFC 4787
 # REQ-7): hostnatd notices it over netlink, logs it, lists it in
 # 'network show' and its JSON, and keeps translating for the endpoints;
-# when the address goes, the overlap goes from the listing too.
+# when the address goes, the overlap goes from the listing too. While it
+# stays, hundreds of other addresses come and go in bursts (a host whose
+# addresses churn): every look at the host that such a burst interrupts is
+# asked again, and one that cannot be made changes nothing, so the overlap
+# is logged once and never said to be gone.
 . "$(dirname "$0")/lib.sh"
 setup
 serve inet udp $INET 7000 echo || bad setup "udp server"
@@ -30,6 +34,31 @@ check_match "network show lists it" "172\.16\.200\.7" \
 	"$(hn network show $NET 2>&1)"
 check_match "the endpoints keep going out through the NAT" "^echo saw $EXT:" \
 	"$(ns c1 timeout 5 $NT udp-client $INET 7000 2>&1)"
+
+# the churn: 5 bursts of 2000 addresses added, then removed, on another
+# interface, each burst in one 'ip -batch'; hostnatd lists the host's
+# addresses at its notifications, while the next ones are being made
+ip -n $P-host link add churn0 type veth peer name churn1
+ip -n $P-host link set churn1 up
+ip -n $P-host link set churn0 up
+for r in 1 2 3 4 5; do
+	for i in $(seq 2000); do
+		echo "addr add 10.99.$((i / 200)).$((i % 200 + 1))/32 dev churn0"
+	done | ip -n $P-host -batch - || bad setup "address burst $r"
+	for i in $(seq 2000); do
+		echo "addr del 10.99.$((i / 200)).$((i % 200 + 1))/32 dev churn0"
+	done | ip -n $P-host -batch - || bad setup "address removal $r"
+done
+ip -n $P-host link del churn0
+# hostnatd has looked at the host after the churn when it answers a
+# request (its notifications are read before the control socket's)
+wait_until 10 sh -c "ip netns exec $P-host $HOSTNAT --socket $T/sock network show $NET >/dev/null 2>&1"
+check_eq "the overlap is logged once through the churn" 1 \
+	"$(grep -c "overlaps address 172\.16\.200\.7" "$T/hostnatd.log")"
+check_eq "and never said to be gone while it stays" 0 \
+	"$(grep -c "no host address or route overlaps" "$T/hostnatd.log")"
+check_match "network show still lists it" "172\.16\.200\.7" \
+	"$(hn --json network show $NET 2>&1 | jq -r '.overlaps[]' 2>&1)"
 
 ip -n $P-host link del roam0
 if wait_until 5 sh -c "[ \"\$(ip netns exec $P-host timeout 10 $HOSTNAT --socket $T/sock --json network show $NET | jq -r '.overlaps | length')\" = 0 ]"; then
