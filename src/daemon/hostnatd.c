@@ -514,6 +514,17 @@ int main(int argc, char **argv)
 		goto out;
 	dp_fast_grace(dp, (unsigned)grace);
 	dp_tick(dp, nat);
+#if !defined(__x86_64__)
+	/* the programs read a session's record between two reads of its
+	 * generation with no barrier (fastidx.h): only x86-64's ordering of
+	 * loads makes that a consistent read */
+	if (fast) {
+		log_msg(LOG_NOTICE, "the fast path needs an x86-64 host (its "
+			"programs rely on its ordering of loads); every "
+			"packet goes through hostnatd here");
+		fast = false;
+	}
+#endif
 	if (fast)
 		dp_fast_attach(dp, nat, now_ms());
 	ret = ctl_open(&ctl, nat, dp, &co);
