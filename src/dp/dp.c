@@ -79,6 +79,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -114,6 +115,13 @@ struct dp {
 	uint8_t *slots[DP_NDEV];
 	struct nl nl;
 	struct nl diag;		/* sock_diag: the host's sockets (sk NULL: /proc) */
+	/* the TCP and UDP ports the last full look at the host's sockets
+	 * found, held again at every tick until the next one, and the ticks
+	 * until it (hold_proto()) */
+	uint64_t hold_seen[2][65536 / 64];
+	unsigned hold_wait[2];
+	unsigned hold_span[2];	/* lo << 16 | hi of that look */
+	bool hold_slow_told[2];	/* a look waited for: logged */
 	struct steer steer;
 	bool steer_ok;
 	bool synced;		/* a dp_sync() ran: leftovers were adopted */
@@ -1949,18 +1957,36 @@ unsigned dp_watch_drain(int fd, unsigned *any, unsigned *links)
 	return n;
 }
 
+/* a full look at the host's sockets of one protocol may take this long
+ * for each tick it waits: the kernel walks every socket of the host, in
+ * every namespace, to find ours (5 to 12 ms for 35000 TIME_WAITs of
+ * another namespace, on a test machine), so a host with many is looked at
+ * less often, at most DP_HOLD_WAIT_MAX ticks apart; TCP listeners (a walk
+ * of the listening sockets alone) are looked for at every tick */
+#define DP_HOLD_BUDGET_US 1000
+#define DP_HOLD_WAIT_MAX 30
+
+struct hold_ctx {
+	struct dp *dp;
+	struct nat *nat;
+	uint8_t proto;
+	uint64_t *seen;	/* NULL, or the ports found, kept for later ticks */
+};
+
 /* a local port of the host's: held if within one of the NAT's ranges */
-static void hold_port(struct dp *dp, struct nat *nat, uint8_t proto,
-		      unsigned port)
+static void hold_port(const struct hold_ctx *h, unsigned port)
 {
 	unsigned i;
 
-	for (i = 0; i < dp->cur.next; i++) {
-		const struct dp_ext *e = &dp->cur.ext[i];
+	if (h->seen)
+		h->seen[port / 64] |= 1ull << (port % 64);
+	for (i = 0; i < h->dp->cur.next; i++) {
+		const struct dp_ext *e = &h->dp->cur.ext[i];
 
-		if (port >= e->lo[proto] && port <= e->hi[proto] &&
-		    e->lo[proto]) {
-			nat_port_hold(nat, proto, 0, (uint16_t)port, true);
+		if (port >= e->lo[h->proto] && port <= e->hi[h->proto] &&
+		    e->lo[h->proto]) {
+			nat_port_hold(h->nat, h->proto, 0, (uint16_t)port,
+				      true);
 			return;
 		}
 	}
@@ -1968,8 +1994,7 @@ static void hold_port(struct dp *dp, struct nat *nat, uint8_t proto,
 
 /* every local port of one /proc/net table within the NAT's ranges (where
  * the kernel has no sock_diag for it) */
-static void hold_table(struct dp *dp, struct nat *nat, const char *path,
-		       uint8_t proto)
+static void hold_table(const struct hold_ctx *h, const char *path)
 {
 	char line[512];
 	FILE *f = fopen(path, "r");
@@ -1980,34 +2005,45 @@ static void hold_table(struct dp *dp, struct nat *nat, const char *path,
 		unsigned port;
 
 		/* "  0: 0100007F:1F90 ..." (tcp6: 32 hex digits) */
-		if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%4x", &port) == 1)
-			hold_port(dp, nat, proto, port);
+		if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%4x", &port) == 1 &&
+		    port < 65536)
+			hold_port(h, port);
 	}
 	fclose(f);
 }
 
-struct hold_ctx {
-	struct dp *dp;
-	struct nat *nat;
-	uint8_t proto;
-};
-
 static void hold_cb(uint16_t port, bool v4, void *ctx)
 {
-	const struct hold_ctx *h = ctx;
-
 	(void)v4;	/* a port is a port, whatever the address */
-	hold_port(h->dp, h->nat, h->proto, port);
+	hold_port(ctx, port);
+}
+
+/* the host's TCP or UDP sockets of @states with a local port in
+ * @lo..@hi: one sock_diag dump per family, which the kernel filters to the
+ * span; a family it has no diag for is read from /proc (every state) */
+static void hold_dump(const struct hold_ctx *h, uint32_t states,
+		      uint16_t lo, uint16_t hi)
+{
+	int fam;
+
+	for (fam = 0; fam < 2; fam++)
+		if (sockdiag_ports(&h->dp->diag, fam ? AF_INET6 : AF_INET,
+				   h->proto == NAT_TCP ? IPPROTO_TCP :
+							 IPPROTO_UDP,
+				   states, lo, hi, hold_cb, (void *)h))
+			hold_table(h, proc_net[h->proto == NAT_TCP][fam]);
 }
 
 /* every local port of the host's TCP or UDP sockets, IPv4 and IPv6, within
- * the NAT's ranges: one sock_diag dump per family, which the kernel filters
- * to the ranges' span; a family it has no diag for is read from /proc */
+ * the NAT's ranges. A full look (every state) when its wait is over, kept
+ * in hold_seen[] and held again at the ticks between (a change of the
+ * ranges' span looks again at once); TCP listeners at every tick. */
 static void hold_proto(struct dp *dp, struct nat *nat, uint8_t proto)
 {
-	struct hold_ctx h = { dp, nat, proto };
-	unsigned lo = 65536, hi = 0, i;
-	int fam;
+	unsigned p = proto == NAT_TCP ? 0 : 1, lo = 65536, hi = 0, i;
+	struct hold_ctx h = { dp, nat, proto, NULL };
+	struct timespec t0, t1;
+	uint64_t us;
 
 	for (i = 0; i < dp->cur.next; i++) {
 		const struct dp_ext *e = &dp->cur.ext[i];
@@ -2019,12 +2055,37 @@ static void hold_proto(struct dp *dp, struct nat *nat, uint8_t proto)
 	}
 	if (lo > hi)
 		return;
-	for (fam = 0; fam < 2; fam++)
-		if (sockdiag_ports(&dp->diag, fam ? AF_INET6 : AF_INET,
-				   proto == NAT_TCP ? IPPROTO_TCP : IPPROTO_UDP,
-				   ~0u, (uint16_t)lo, (uint16_t)hi, hold_cb, &h))
-			hold_table(dp, nat, proc_net[proto == NAT_TCP][fam],
-				   proto);
+	if (dp->hold_wait[p] && dp->hold_span[p] == (lo << 16 | hi)) {
+		dp->hold_wait[p]--;
+		for (i = lo; i <= hi; i++)
+			if (dp->hold_seen[p][i / 64] >> (i % 64) & 1)
+				hold_port(&h, i);
+		if (proto == NAT_TCP)
+			hold_dump(&h, 1u << TCP_LISTEN, (uint16_t)lo,
+				  (uint16_t)hi);
+		return;
+	}
+	memset(dp->hold_seen[p], 0, sizeof(dp->hold_seen[p]));
+	dp->hold_span[p] = lo << 16 | hi;
+	h.seen = dp->hold_seen[p];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	hold_dump(&h, ~0u, (uint16_t)lo, (uint16_t)hi);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000u +
+	     (uint64_t)(t1.tv_nsec - t0.tv_nsec) / 1000;
+	dp->hold_wait[p] = us / DP_HOLD_BUDGET_US > DP_HOLD_WAIT_MAX ?
+				   DP_HOLD_WAIT_MAX :
+				   (unsigned)(us / DP_HOLD_BUDGET_US);
+	if (dp->hold_wait[p] && !dp->hold_slow_told[p]) {
+		fprintf(stderr, "hostnatd: info: a look at the host's %s "
+				"sockets took %llu ms (the kernel walks those "
+				"of every namespace): the ports they hold are "
+				"looked at every %u s%s\n",
+			p ? "UDP" : "TCP", (unsigned long long)(us / 1000),
+			dp->hold_wait[p] + 1,
+			p ? "" : ", listeners every second");
+		dp->hold_slow_told[p] = true;
+	}
 }
 
 /**
@@ -2044,5 +2105,9 @@ void dp_tick(struct dp *dp, struct nat *nat)
 	hold_proto(dp, nat, NAT_TCP);
 	hold_proto(dp, nat, NAT_UDP);
 	/* ping sockets: inet_diag has none (and hosts have few) */
-	hold_table(dp, nat, "/proc/net/icmp", NAT_ICMP);
+	{
+		struct hold_ctx h = { dp, nat, NAT_ICMP, NULL };
+
+		hold_table(&h, "/proc/net/icmp");
+	}
 }

@@ -5,7 +5,10 @@
 # and dual-stack ones bound to [::] (they live in /proc/net/tcp6, udp6).
 # A port of the NAT's dynamic range that a host socket holds (bound there
 # explicitly: 0.0.0.0, [::], TCP and UDP) is not given to an endpoint's
-# flow, though port preservation would pick it; a free one is.
+# flow, though port preservation would pick it; a free one is. On a host
+# with many sockets (other namespaces' TIME_WAITs, which the kernel walks
+# for every look), hostnatd looks at them all less often: what it found is
+# still held between looks, and new TCP listeners are found at once.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -70,4 +73,71 @@ for x in "udp 50004" "tcp 50005" "udp 50001" "tcp 50002" "udp 50003"; do
 		check_int "dynamic range: ... not $2" -ne $2 "$e"
 	fi
 done
+
+# ---- a host with many sockets -------------------------------------------
+# 40000 connections opened and closed in a namespace of their own: the
+# closing side's sockets stay in TIME_WAIT for 60 s, in the kernel's one
+# table of the host's TCP sockets that every look walks
+# two connections of the host's from ports of the range (bound there
+# explicitly): only a full look finds them (they are no listeners)
+cat >"$T/conn.py" <<'PYEOF'
+import socket, sys, time
+ready = sys.argv[1]
+l = socket.socket(); l.bind(("127.0.0.1", 9100)); l.listen(4)
+keep = []
+for port in (50006, 50010):
+    c = socket.socket(); c.bind(("0.0.0.0", port)); c.connect(("127.0.0.1", 9100))
+    keep += [c, l.accept()[0]]
+open(ready, "w").write("ready\n")
+time.sleep(120)
+PYEOF
+: >"$T/conn.ready"
+bg host $PY "$T/conn.py" "$T/conn.ready"
+wait_until 10 grep -q ready "$T/conn.ready" || bad setup "host connections from 50006, 50010"
+sleep 2	# a full look holds them
+ip netns add "$P-tw" || bad setup "namespace $P-tw"
+NSS+=("$P-tw")
+ip -n "$P-tw" link set lo up
+ip netns exec "$P-tw" sysctl -qw net.ipv4.tcp_max_tw_buckets=200000
+cat >"$T/tw.py" <<'PYEOF'
+import socket, sys
+ls = []
+for p in range(3):
+    l = socket.socket(); l.bind(("127.0.0.1", 9000 + p)); l.listen(4096)
+    ls.append(l)
+for i in range(40000):
+    c = socket.socket(); c.connect(("127.0.0.1", 9000 + i % 3))
+    a, _ = ls[i % 3].accept(); c.close(); a.close()
+print("done")
+PYEOF
+check_match "40000 TIME_WAIT sockets in another namespace" "^done" \
+	"$(ip netns exec "$P-tw" timeout 60 $PY "$T/tw.py" 2>&1)"
+if wait_until 40 grep -q "a look at the host's TCP sockets took" "$T/hostnatd.log"; then
+	ok "hostnatd looks at the TCP sockets less often: $(grep -o "took [0-9]* ms.*" "$T/hostnatd.log" | head -n 1)"
+else
+	bad "hostnatd looks at the TCP sockets less often" "no such line in its log"
+fi
+# between looks: a TCP listener that comes is found at the next tick, and
+# what the last full look found stays held (c1's flows from the host's
+# connections' ports a second apart: both at a tick of a full look would
+# take a chance of 1 in 36 or less)
+listen d8 tcp 6 50008 || bad setup "tcp listener on [::]:50008"
+sleep 2
+ns c1 timeout 10 $NT tcp-chat $INET 7001 --rounds 2 --sport 50006 >/dev/null 2>&1
+sleep 1
+ns c1 timeout 10 $NT tcp-chat $INET 7001 --rounds 2 --sport 50010 >/dev/null 2>&1
+ns c1 timeout 10 $NT tcp-chat $INET 7001 --rounds 2 --sport 50008 >/dev/null 2>&1
+ns c1 timeout 10 $NT udp-ping $INET 7000 --count 2 --sport 50009 >/dev/null 2>&1
+for port in 50006 50010; do
+	e=$(ext_of tcp $port)
+	check_match "many sockets: c1's tcp from $port (a host connection's, held by the last full look) gets another port" \
+		"^[0-9]+$" "$e"
+	check_int "many sockets: ... not $port" -ne $port "$e"
+done
+e=$(ext_of tcp 50008)
+check_match "many sockets: c1's tcp from 50008 (a listener since) gets another port" \
+	"^[0-9]+$" "$e"
+check_int "many sockets: ... not 50008" -ne 50008 "$e"
+check_eq "many sockets: c1's udp from 50009 (free) keeps its port" 50009 \
+	"$(ext_of udp 50009)"
 finish
