@@ -1978,8 +1978,8 @@ unsigned dp_watch_drain(int fd, unsigned *any, unsigned *links)
 	return n;
 }
 
-/* a full look at the host's sockets of one protocol may take this long
- * for each tick it waits: the kernel walks every socket of the host, in
+/* a full look at the host's sockets of one protocol may cost this much
+ * CPU for each tick it waits: the kernel walks every socket of the host, in
  * every namespace, to find ours (5 to 12 ms for 35000 TIME_WAITs of
  * another namespace, on a test machine), so a host with many is looked at
  * less often, at most DP_HOLD_WAIT_MAX ticks apart; TCP listeners (a walk
@@ -2089,9 +2089,11 @@ static void hold_proto(struct dp *dp, struct nat *nat, uint8_t proto)
 	memset(dp->hold_seen[p], 0, sizeof(dp->hold_seen[p]));
 	dp->hold_span[p] = lo << 16 | hi;
 	h.seen = dp->hold_seen[p];
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* the CPU it costs, not the time it took: a busy host's scheduler
+	 * does not make it wait longer */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	hold_dump(&h, ~0u, (uint16_t)lo, (uint16_t)hi);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	us = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000u +
 	     (uint64_t)(t1.tv_nsec - t0.tv_nsec) / 1000;
 	dp->hold_wait[p] = us / DP_HOLD_BUDGET_US > DP_HOLD_WAIT_MAX ?
