@@ -404,7 +404,7 @@ int map_create_static(struct nat *nat, unsigned net, uint32_t stat,
 void map_destroy(struct nat *nat, uint32_t midx);
 void map_claim_outkey(struct nat *nat, uint32_t midx);
 void flow_rebuild(struct nat *nat);
-void fast_publish(struct nat *nat, uint32_t si, bool syn);
+void fast_publish(struct nat *nat, uint32_t si);
 void fast_unlink(struct nat *nat, uint32_t si);
 void fast_dying(struct nat *nat, uint32_t si);
 void fast_revive(struct nat *nat, uint32_t si);

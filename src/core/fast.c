@@ -70,7 +70,7 @@ static bool fast_eligible(const struct nat *nat, const struct nat_sess *s)
 	}
 }
 
-static void fast_log(struct nat *nat, uint8_t op, uint32_t si, bool early)
+static void fast_log(struct nat *nat, uint8_t op, uint32_t si)
 {
 	const struct nat_sess *s = &nat->sess[si];
 	struct nat_fast_event *ev = lib_ring_push(&nat->fev);
@@ -88,9 +88,7 @@ static void fast_log(struct nat *nat, uint8_t op, uint32_t si, bool early)
 		.int_port = s->int_port,
 		.ext_port = s->ext_port,
 		.rem_port = s->rem_port,
-		.flags = (uint16_t)((s->flags & SESS_HAIRPIN ?
-					     NAT_FAST_HAIRPIN : 0) |
-				    (early ? NAT_FAST_EARLY : 0)),
+		.flags = s->flags & SESS_HAIRPIN ? NAT_FAST_HAIRPIN : 0,
 	};
 }
 
@@ -99,10 +97,8 @@ static void fast_log(struct nat *nat, uint8_t op, uint32_t si, bool early)
  * or take it back, as its state now says
  * @nat:	engine
  * @si:		session
- * @syn:	the packet is a TCP SYN (a SYN-ACK that makes the session
- *		fast is its handshake's: NAT_FAST_EARLY)
  */
-void fast_publish(struct nat *nat, uint32_t si, bool syn)
+void fast_publish(struct nat *nat, uint32_t si)
 {
 	struct nat_sess *s = &nat->sess[si];
 	bool want;
@@ -128,8 +124,7 @@ void fast_publish(struct nat *nat, uint32_t si, bool syn)
 					 __ATOMIC_RELEASE);
 	}
 	s->fast = want ? FAST_ON : 0;
-	fast_log(nat, want ? NAT_FAST_ADD : NAT_FAST_DEL, si,
-		 want && syn && s->proto == NAT_TCP);
+	fast_log(nat, want ? NAT_FAST_ADD : NAT_FAST_DEL, si);
 }
 
 /**
@@ -148,7 +143,7 @@ void fast_unlink(struct nat *nat, uint32_t si)
 		return;
 	}
 	s->fast = 0;
-	fast_log(nat, NAT_FAST_DEL, si, false);
+	fast_log(nat, NAT_FAST_DEL, si);
 }
 
 /**
@@ -171,7 +166,7 @@ void fast_dying(struct nat *nat, uint32_t si)
 	if (s->fast != FAST_ON)
 		return;
 	s->fast = FAST_DYING;
-	fast_log(nat, NAT_FAST_DEL, si, false);
+	fast_log(nat, NAT_FAST_DEL, si);
 }
 
 /**
@@ -190,7 +185,7 @@ void fast_revive(struct nat *nat, uint32_t si)
 		__atomic_store_n(&nat->fast_state[si], s->state,
 				 __ATOMIC_RELEASE);
 	s->fast = FAST_ON;
-	fast_log(nat, NAT_FAST_ADD, si, false);
+	fast_log(nat, NAT_FAST_ADD, si);
 }
 
 /**
@@ -352,32 +347,6 @@ unsigned nat_fast_events(struct nat *nat, struct nat_fast_event *out,
 	}
 	while (k < max && lib_ring_pop(&nat->fev, &out[k]))
 		k++;
-	return k;
-}
-
-/**
- * nat_fast_events_early() - drain the log's oldest events while they are
- * ADDs of TCP handshakes (NAT_FAST_EARLY), which may be handed to the fast
- * path before the burst that made them is written back; the rest waits for
- * nat_fast_events(), in order
- * @nat:	engine
- * @out:	filled with up to @max events, oldest first
- * @max:	room in @out
- *
- * Return: number of events in @out (0 when events were lost: the next
- * nat_fast_events() says resync)
- */
-unsigned nat_fast_events_early(struct nat *nat, struct nat_fast_event *out,
-			       unsigned max)
-{
-	const struct nat_fast_event *ev;
-	unsigned k = 0;
-
-	if (nat->fev.lost)
-		return 0;
-	while (k < max && (ev = lib_ring_peek(&nat->fev)) &&
-	       ev->op == NAT_FAST_ADD && (ev->flags & NAT_FAST_EARLY))
-		lib_ring_pop(&nat->fev, &out[k++]);
 	return k;
 }
 

@@ -437,7 +437,7 @@ struct nat_port_event {
  * @ext_addr:	external address and port: the inbound key is
  *		rem:rem_port -> ext:ext_port, rewritten to int:int_port
  * @rem_addr:	remote address and port
- * @flags:	NAT_FAST_HAIRPIN, NAT_FAST_EARLY
+ * @flags:	NAT_FAST_HAIRPIN
  */
 struct nat_fast_event {
 	uint8_t op;
@@ -455,13 +455,6 @@ struct nat_fast_event {
  * addresses (a hairpin): what the outbound key's rewrite makes is looked up
  * again as an inbound key, of the session on the other side */
 #define NAT_FAST_HAIRPIN 1
-/* ... and an ADD that a TCP handshake's SYN-ACK made: nothing of the
- * connection but its SYNs came before, and nothing else can come until
- * the SYN-ACK being translated is delivered, so its keys may go out before
- * the burst is written back (nat_fast_events_early()): the ACK after it,
- * which the endpoint may send the moment the SYN-ACK reaches it, then
- * takes the fast path too */
-#define NAT_FAST_EARLY 2
 
 /**
  * struct nat_sess_event - a session created (NAT_EV_NEW) or ended
@@ -581,8 +574,6 @@ void nat_fast_attach(struct nat *nat, volatile uint32_t *seen,
 void nat_fast_attach_state(struct nat *nat, volatile uint64_t *state);
 unsigned nat_fast_events(struct nat *nat, struct nat_fast_event *out,
 			 unsigned max, bool *resync);
-unsigned nat_fast_events_early(struct nat *nat, struct nat_fast_event *out,
-			       unsigned max);
 int nat_fast_walk(struct nat *nat,
 		  int (*fn)(const struct nat_fast_event *ev, void *ctx),
 		  void *ctx);

@@ -288,7 +288,7 @@ void xlate_out_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 	p->verdict = NAT_FORWARD;
 	p->net = s->net;
 	nat->st.pkts_out++;
-	fast_publish(nat, si, (pi->tcp_flags & TCP_SYN) != 0);
+	fast_publish(nat, si);
 	if (s->flags & SESS_HAIRPIN)
 		xlate_in(nat, p, pi, true);
 }
@@ -422,7 +422,7 @@ void xlate_in_sess(struct nat *nat, struct nat_pkt *p, struct pkt_info *pi,
 		nat->st.pkts_hairpin++;
 	else
 		nat->st.pkts_in++;
-	fast_publish(nat, si, (pi->tcp_flags & TCP_SYN) != 0);
+	fast_publish(nat, si);
 }
 
 /* the host's own packet to an external address: source -> host_addr */

@@ -16,10 +16,8 @@
  * One thread, one epoll: the two TUN devices, the API (the control layer's
  * own epoll fd), a timer every NAT_POLL_INTERVAL_MS and a signalfd.
  * A readable device is drained in bursts of BURST packets: read, translate
- * the burst (nat_process), write back (dp_tx), give the fast path the
- * sessions the burst settled (dp_fast_sync; a TCP handshake's before the
- * write, dp_fast_sync_early), then hand out what the engine produced
- * (nat_poll: released fragments, ICMP errors). The timer
+ * the burst (nat_process), write back (dp_tx), then hand out what the
+ * engine produced (nat_poll: released fragments, ICMP errors). The timer
  * drives expiry and held-SYN answers when traffic is idle.
  *
  * After each burst the engine's port log goes to the kernel programs
@@ -198,11 +196,8 @@ static void drain(struct nat *nat, struct dp *dp, enum dp_dev dev,
 		if (!n)
 			break;
 		nat_process(nat, pkts, n, now_ms());
-		/* mappings steered before their answers can come back, and
-		 * the handshakes' sessions fast before the ACKs that the
-		 * SYN-ACKs of the batch make the endpoints send */
+		/* mappings steered before their answers can come back */
 		dp_ports_sync(dp, nat);
-		dp_fast_sync_early(dp, nat);
 		dp_tx(dp, dev, pkts, n);
 		/* the batch is out: the sessions' next packets may overtake
 		 * nothing when they take the fast path */

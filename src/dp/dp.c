@@ -1446,27 +1446,6 @@ void dp_fast_sync(struct dp *dp, struct nat *nat)
 }
 
 /**
- * dp_fast_sync_early() - before a batch is written back: the sessions that
- * a TCP handshake in it made fast (NAT_FAST_EARLY, the oldest events of
- * the log), whose next packets cannot come before the batch is delivered;
- * the rest stays for dp_fast_sync()
- * @dp:		datapath
- * @nat:	engine
- */
-void dp_fast_sync_early(struct dp *dp, struct nat *nat)
-{
-	unsigned n, i;
-
-	if (!dp->fast)
-		return;
-	do {
-		n = nat_fast_events_early(nat, dp->fevents, DP_EVENTS);
-		for (i = 0; i < n; i++)
-			fast_put(dp, &dp->fevents[i]);
-	} while (n == DP_EVENTS);
-}
-
-/**
  * dp_fast_alive() - the heartbeat, once a second: the fast path carries
  * packets for DP_FAST_GRACE_S more seconds; a daemon that stops beating
  * (killed, hung) leaves every packet to the slow path after that, which

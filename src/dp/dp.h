@@ -220,7 +220,6 @@ int dp_open(struct dp **dpp, const char *devprefix);
 int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows);
 void dp_fast_attach(struct dp *dp, struct nat *nat, uint64_t now_ms);
 void dp_fast_sync(struct dp *dp, struct nat *nat);
-void dp_fast_sync_early(struct dp *dp, struct nat *nat);
 void dp_fast_alive(struct dp *dp, uint64_t now_ms);
 /* dp_fast_counters(): packets and bytes out, in, hairpin */
 #define DP_FAST_N 6

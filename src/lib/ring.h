@@ -90,18 +90,6 @@ static inline int lib_ring_pop(struct lib_ring *r, void *out)
 }
 
 /**
- * lib_ring_peek() - the oldest event, left in the ring
- * @r:		the ring
- *
- * Return: its slot, or NULL when the ring is empty
- */
-static inline const void *lib_ring_peek(const struct lib_ring *r)
-{
-	return r->n ? (const char *)r->slots + (size_t)r->head * r->size :
-		      NULL;
-}
-
-/**
  * lib_ring_take_lost() - the events refused since the last call
  * @r:		the ring
  *

@@ -8,10 +8,7 @@
  * and checked: a TCP connection is given once the handshake's answer
  * passed (the remote's SYN-ACK, or the endpoint's for one through a
  * mapping: an unanswered SYN, a flood's, costs no map update), UDP once
- * answered, never ICMP; a hairpin's two sessions marked and chained; the
- * keys are the session's; a handshake's ADD is marked early
- * (NAT_FAST_EARLY) and nat_fast_events_early() drains only such ADDs at
- * the head of the log, in order; its state is in the
+ * answered, never ICMP; a hairpin's two sessions marked and chained; the keys are the session's; its state is in the
  * shared array before its keys are out; a session the wheel expires is
  * taken back (DEL) before it is freed, and one the programs used meanwhile
  * is given again.
@@ -71,8 +68,7 @@ static void tcp_out_given_at_its_answer(void **state)
 	assert_int_equal(ev[0].ext_port, port);
 	assert_int_equal(ev[0].rem_addr, REM1);
 	assert_int_equal(ev[0].rem_port, 80);
-	/* the handshake's: its keys may go out before the burst */
-	assert_int_equal(ev[0].flags, NAT_FAST_EARLY);
+	assert_int_equal(ev[0].flags, 0);
 	assert_true(ev[0].idx < SLOTS);
 	/* its state is the engine's before its keys are out */
 	assert_int_equal(tcpst[ev[0].idx], NAT_TCP_ESTABLISHED);
@@ -110,7 +106,6 @@ static void tcp_in_given_only_once_the_endpoint_answered(void **state)
 	assert_int_equal(ev[0].rem_port, 6000);
 	assert_int_equal(ev[0].ext_port, 8080);
 	assert_int_equal(ev[0].int_addr, HOST_B);
-	assert_int_equal(ev[0].flags, NAT_FAST_EARLY);
 	assert_int_equal(tcpst[ev[0].idx], NAT_TCP_ESTABLISHED);
 }
 
@@ -129,7 +124,6 @@ static void udp_given_once_answered_icmp_never(void **state)
 	assert_int_equal(ev[0].op, NAT_FAST_ADD);
 	assert_int_equal(ev[0].proto, NAT_UDP);
 	assert_int_equal(ev[0].ext_port, port);
-	assert_int_equal(ev[0].flags, 0);	/* after the burst: in order */
 
 	p = tp_echo(NAT_DIR_OUT, HOST_A, REM1, PB_ICMP_ECHO, 77, 1);
 	nt_run(t, p);
@@ -188,45 +182,6 @@ static void hairpin_two_sessions_given_marked_keys_chain(void **state)
 	/* and B's answer, rewritten to EXT:8080 -> EXT:a->ext_port, is A's */
 	assert_int_equal(a->ext_port, b->rem_port);
 	assert_int_equal(a->int_port, 40000);
-}
-
-/* the early drain takes the handshakes' ADDs at the head of the log and
- * stops at the first other event, which nat_fast_events() then gives with
- * everything after it, in the order logged */
-static void early_drain_takes_handshakes_at_the_head_only(void **state)
-{
-	struct nt *t = *state;
-	struct nat_fast_event ev[8];
-	uint16_t p1, p2, pu;
-
-	p1 = nt_tcp_out(t, HOST_A, 40001, REM1, 80, SYN);
-	p2 = nt_tcp_out(t, HOST_A, 40002, REM1, 80, SYN);
-	pu = nt_udp_out(t, HOST_A, 5000, REM1, 53);
-	assert_int_equal(nat_fast_events_early(t->nat, ev, 8), 0);
-	nt_tcp_in_ok(t, REM1, 80, p1, HOST_A, 40001, SYN | ACK);
-	nt_udp_in_ok(t, REM1, 53, pu, HOST_A, 5000);
-	nt_tcp_in_ok(t, REM1, 80, p2, HOST_A, 40002, SYN | ACK);
-	/* log: TCP 40001 (early), UDP 5000, TCP 40002 (early) */
-	assert_int_equal(nat_fast_events_early(t->nat, ev, 8), 1);
-	assert_int_equal(ev[0].int_port, 40001);
-	assert_int_equal(nat_fast_events_early(t->nat, ev, 8), 0);
-	assert_int_equal(events(t, ev, 8), 2);
-	assert_int_equal(ev[0].proto, NAT_UDP);
-	assert_int_equal(ev[1].int_port, 40002);
-	assert_int_equal(ev[1].flags, NAT_FAST_EARLY);
-	/* a SYN-ACK again on a fast session logs nothing; two handshakes,
-	 * room for one: one at a time, in order */
-	nt_tcp_in_ok(t, REM1, 80, p1, HOST_A, 40001, SYN | ACK);
-	assert_int_equal(events(t, ev, 8), 0);
-	p1 = nt_tcp_out(t, HOST_A, 40003, REM1, 80, SYN);
-	p2 = nt_tcp_out(t, HOST_A, 40004, REM1, 80, SYN);
-	nt_tcp_in_ok(t, REM1, 80, p1, HOST_A, 40003, SYN | ACK);
-	nt_tcp_in_ok(t, REM1, 80, p2, HOST_A, 40004, SYN | ACK);
-	assert_int_equal(nat_fast_events_early(t->nat, ev, 1), 1);
-	assert_int_equal(ev[0].int_port, 40003);
-	assert_int_equal(nat_fast_events_early(t->nat, ev, 1), 1);
-	assert_int_equal(ev[0].int_port, 40004);
-	assert_int_equal(events(t, ev, 8), 0);
 }
 
 /* advance a second at a time, up to @max s, until session @idx is taken
@@ -288,7 +243,6 @@ int main(void)
 		F(tcp_in_given_only_once_the_endpoint_answered),
 		F(udp_given_once_answered_icmp_never),
 		F(hairpin_two_sessions_given_marked_keys_chain),
-		F(early_drain_takes_handshakes_at_the_head_only),
 		F(expired_taken_back_before_freed_revived_if_used),
 	};
 
