@@ -122,6 +122,7 @@ struct dp {
 	unsigned hold_wait[2];
 	unsigned hold_span[2];	/* lo << 16 | hi of that look */
 	bool hold_slow_told[2];	/* a look waited for: logged */
+	unsigned hold_budget_us; /* DP_HOLD_BUDGET_US, or the tests' */
 	struct steer steer;
 	bool steer_ok;
 	bool synced;		/* a dp_sync() ran: leftovers were adopted */
@@ -207,6 +208,10 @@ static int if_l2len(const char *ifname)
  * addresses or routes came or went meanwhile) is asked again, this many
  * times in all: a list taken during churn is never half of one */
 #define DP_DUMP_TRIES 3
+/* a full look at the host's sockets of one protocol may cost this much
+ * CPU for each tick it waits (hold_proto()), and waits at most this many */
+#define DP_HOLD_BUDGET_US 1000
+#define DP_HOLD_WAIT_MAX 30
 
 /**
  * struct dump - rules or routes of ours found in the kernel
@@ -334,6 +339,22 @@ int dp_open(struct dp **dpp, const char *devprefix)
  *
  * Return: 0, -errno
  */
+/* what a full look at the host's sockets may cost per tick it waits:
+ * DP_HOLD_BUDGET_US; HOSTNAT_HOLD_BUDGET_US (1 to 1000000) is for tests,
+ * which need the waits on a machine whatever its speed */
+static unsigned hold_budget(void)
+{
+	const char *v = getenv("HOSTNAT_HOLD_BUDGET_US");
+	unsigned long n;
+	char *end;
+
+	if (!v)
+		return DP_HOLD_BUDGET_US;
+	n = strtoul(v, &end, 10);
+	return *v && !*end && n >= 1 && n <= 1000000 ? (unsigned)n :
+						      DP_HOLD_BUDGET_US;
+}
+
 int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 {
 	static const char *const suffix[DP_NDEV] = { "out", "in" };
@@ -345,6 +366,7 @@ int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 	for (d = 0; d < DP_NDEV; d++)
 		dp->fd[d] = -1;
 	dp->grace_s = DP_FAST_GRACE_S;
+	dp->hold_budget_us = hold_budget();
 	dp->ports = calloc(3 * 65536, sizeof(uint32_t));
 	dp->binds = calloc(DP_MAX_BINDS, sizeof(*dp->binds));
 	dp->events = calloc(DP_EVENTS, sizeof(*dp->events));
@@ -1957,14 +1979,12 @@ unsigned dp_watch_drain(int fd, unsigned *any, unsigned *links)
 	return n;
 }
 
-/* a full look at the host's sockets of one protocol may cost this much
- * CPU for each tick it waits: the kernel walks every socket of the host, in
- * every namespace, to find ours (5 to 12 ms for 35000 TIME_WAITs of
- * another namespace, on a test machine), so a host with many is looked at
- * less often, at most DP_HOLD_WAIT_MAX ticks apart; TCP listeners (a walk
- * of the listening sockets alone) are looked for at every tick */
-#define DP_HOLD_BUDGET_US 1000
-#define DP_HOLD_WAIT_MAX 30
+/* for a look at the host's sockets the kernel walks every socket of the
+ * host, in every namespace, to find ours (2 to 12 ms for 35000 TIME_WAITs
+ * of another namespace, on a test machine), so a host with many is looked
+ * at less often: a full look waits a tick for each DP_HOLD_BUDGET_US of
+ * CPU it cost, at most DP_HOLD_WAIT_MAX ticks; TCP listeners (a walk of
+ * the listening sockets alone) are looked for at every tick */
 
 struct hold_ctx {
 	struct dp *dp;
@@ -2020,9 +2040,10 @@ static void hold_cb(uint16_t port, bool v4, void *ctx)
 
 /* the host's TCP or UDP sockets of @states with a local port in
  * @lo..@hi: one sock_diag dump per family, which the kernel filters to the
- * span; a family it has no diag for is read from /proc (every state) */
+ * span; a family it has no diag for is read from /proc (every state) with
+ * @fallback */
 static void hold_dump(const struct hold_ctx *h, uint32_t states,
-		      uint16_t lo, uint16_t hi)
+		      uint16_t lo, uint16_t hi, bool fallback)
 {
 	int fam;
 
@@ -2030,7 +2051,8 @@ static void hold_dump(const struct hold_ctx *h, uint32_t states,
 		if (sockdiag_ports(&h->dp->diag, fam ? AF_INET6 : AF_INET,
 				   h->proto == NAT_TCP ? IPPROTO_TCP :
 							 IPPROTO_UDP,
-				   states, lo, hi, hold_cb, (void *)h))
+				   states, lo, hi, hold_cb, (void *)h) &&
+		    fallback)
 			hold_table(h, proc_net[h->proto == NAT_TCP][fam]);
 }
 
@@ -2060,9 +2082,11 @@ static void hold_proto(struct dp *dp, struct nat *nat, uint8_t proto)
 		for (i = lo; i <= hi; i++)
 			if (dp->hold_seen[p][i / 64] >> (i % 64) & 1)
 				hold_port(&h, i);
+		/* not from /proc, which lists every socket: the full look
+		 * there is the one that waits */
 		if (proto == NAT_TCP)
 			hold_dump(&h, 1u << TCP_LISTEN, (uint16_t)lo,
-				  (uint16_t)hi);
+				  (uint16_t)hi, false);
 		return;
 	}
 	memset(dp->hold_seen[p], 0, sizeof(dp->hold_seen[p]));
@@ -2071,13 +2095,13 @@ static void hold_proto(struct dp *dp, struct nat *nat, uint8_t proto)
 	/* the CPU it costs, not the time it took: a busy host's scheduler
 	 * does not make it wait longer */
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	hold_dump(&h, ~0u, (uint16_t)lo, (uint16_t)hi);
+	hold_dump(&h, ~0u, (uint16_t)lo, (uint16_t)hi, true);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	us = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000u +
 	     (uint64_t)(t1.tv_nsec - t0.tv_nsec) / 1000;
-	dp->hold_wait[p] = us / DP_HOLD_BUDGET_US > DP_HOLD_WAIT_MAX ?
+	dp->hold_wait[p] = us / dp->hold_budget_us > DP_HOLD_WAIT_MAX ?
 				   DP_HOLD_WAIT_MAX :
-				   (unsigned)(us / DP_HOLD_BUDGET_US);
+				   (unsigned)(us / dp->hold_budget_us);
 	if (dp->hold_wait[p] && !dp->hold_slow_told[p]) {
 		fprintf(stderr, "hostnatd: info: a look at the host's %s "
 				"sockets took %llu ms (the kernel walks those "
