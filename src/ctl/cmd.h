@@ -150,6 +150,9 @@ int host_closed_overlap(struct cmd_ctx *x, const struct model *m,
 			uint32_t prefix, unsigned plen);
 int host_auto_prefix(struct cmd_ctx *x, const struct model *m,
 		     const char *bridge, uint32_t *prefix, uint8_t *plen);
+int host_overlaps(struct cmd_ctx *x, const struct model_net *n, json_t *list);
+void host_overlaps_known(struct cmd_ctx *x, const struct model_net *n,
+			 json_t *list);
 void host_changed(struct cmd_ctx *x);
 void host_warn_overlaps(struct cmd_ctx *x, const struct model *m);
 

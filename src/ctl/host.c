@@ -244,6 +244,53 @@ int host_auto_prefix(struct cmd_ctx *x, const struct model *m,
 }
 
 /**
+ * host_overlaps() - every overlap of a network's prefixes with the host
+ * @x:		context
+ * @n:		the network (of x->cur)
+ * @list:	a JSON array to append them to, as messages
+ *
+ * Return: 0, or -errno when the host cannot be listed (@list may then hold
+ * part of them; x->ack as it was)
+ */
+int host_overlaps(struct cmd_ctx *x, const struct model_net *n, json_t *list)
+{
+	struct ctl_ack keep = x->ack; /* overlaps: listed, not refused */
+	unsigned j;
+	int ret = 0;
+
+	for (j = 0; !ret && n->used && j < n->nprefix; j++)
+		ret = host_check(x, &x->cur, n->bridge, n->prefix[j],
+				 n->plen[j], list);
+	x->ack = keep;
+	return ret;
+}
+
+/**
+ * host_overlaps_known() - a network's overlaps as host_changed() last found
+ * them
+ * @x:		context
+ * @n:		the network
+ * @list:	a JSON array to append them to, as messages
+ */
+void host_overlaps_known(struct cmd_ctx *x, const struct model_net *n,
+			 json_t *list)
+{
+	size_t len = strlen(n->cfg.name);
+	const char *p = x->overlaps, *e;
+
+	for (; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, '\n');
+		if (!e)
+			e = p + strlen(p);
+		if ((size_t)(e - p) > len + 2 && !strncmp(p, n->cfg.name, len) &&
+		    p[len] == ':' && p[len + 1] == ' ')
+			json_array_append_new(list,
+					      json_stringn(p + len + 2,
+							   (size_t)(e - p) - len - 2));
+	}
+}
+
+/**
  * host_changed() - the host's addresses or routes changed (a laptop
  * roamed, an interface came up): log overlaps with the networks' prefixes
  * that are new since the last look. Translation goes on regardless; the
@@ -256,7 +303,7 @@ void host_changed(struct cmd_ctx *x)
 {
 	struct ctl_ack keep = x->ack; /* overlaps: listed, not refused */
 	char seen[4096] = "";
-	unsigned i, j;
+	unsigned i;
 	size_t k, off = 0;
 	json_t *all = json_array(), *ov, *v;
 	int ret = 0;
@@ -264,16 +311,12 @@ void host_changed(struct cmd_ctx *x)
 	/* every network's overlaps first: a host that cannot be asked
 	 * changes nothing (it is not "no overlap any more") */
 	for (i = 0; all && !ret && i < DP_MAX_NETS; i++) {
-		const struct model_net *n = &x->cur.net[i];
-
 		ov = json_array();
 		if (!ov || json_array_append_new(all, ov)) {
 			ret = -ENOMEM;
 			break;
 		}
-		for (j = 0; !ret && n->used && j < n->nprefix; j++)
-			ret = host_check(x, &x->cur, n->bridge, n->prefix[j],
-					 n->plen[j], ov);
+		ret = host_overlaps(x, &x->cur.net[i], ov);
 	}
 	if (!all || ret < 0) {
 		/* said once while it lasts: under churn, every list is

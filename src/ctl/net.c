@@ -441,7 +441,7 @@ int net_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 	const struct model_net *n;
 	json_t *o, *ov;
 	int slot = cmd_net_lookup(x, r->net);
-	unsigned i, id;
+	unsigned id;
 
 	if (slot < 0)
 		return slot;
@@ -450,8 +450,12 @@ int net_show(struct cmd_ctx *x, const struct ctl_req *r, json_t **res)
 	stats_count(x, count);
 	o = net_json(x, (unsigned)slot, true);
 	ov = json_array();
-	for (i = 0; ov && i < n->nprefix; i++)
-		host_check(x, &x->cur, n->bridge, n->prefix[i], n->plen[i], ov);
+	if (ov && host_overlaps(x, n, ov) < 0) {
+		/* the host's list changing under every look: the overlaps
+		 * as last known (host_changed()), not none */
+		json_array_clear(ov);
+		host_overlaps_known(x, n, ov);
+	}
 	if (!o || !ov || id >= DP_MAX_NETS ||
 	    json_object_set_new(o, "sessions",
 				json_integer(count[id][0] + count[id][1] +

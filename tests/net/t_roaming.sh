@@ -8,7 +8,8 @@
 # stays, hundreds of other addresses come and go in bursts (a host whose
 # addresses churn): every look at the host that such a burst interrupts is
 # asked again, and one that cannot be made changes nothing, so the overlap
-# is logged once and never said to be gone.
+# is logged once and never said to be gone, and 'network show' lists it in
+# every answer meanwhile.
 . "$(dirname "$0")/lib.sh"
 setup
 serve inet udp $INET 7000 echo || bad setup "udp server"
@@ -49,6 +50,25 @@ for r in 1 2 3 4 5; do
 		echo "addr del 10.99.$((i / 200)).$((i % 200 + 1))/32 dev churn0"
 	done | ip -n $P-host -batch - || bad setup "address removal $r"
 done
+# 'network show' while the churn goes on: every answer lists the overlap
+# (as last known when the host cannot be listed, never none)
+for i in $(seq 2000); do
+	echo "addr add 10.99.$((i / 200)).$((i % 200 + 1))/32 dev churn0"
+done >"$T/add.batch"
+sed 's/^addr add/addr del/' "$T/add.batch" >"$T/del.batch"
+bg host sh -c "for r in 1 2 3 4 5; do ip -batch $T/add.batch; ip -batch $T/del.batch; done"
+CHURN=$BG_PID
+shows=0 misses=0
+while kill -0 $CHURN 2>/dev/null && [ $shows -lt 200 ]; do
+	n=$(hn --json network show $NET 2>/dev/null |
+		jq '[.overlaps[] | select(test("172\\.16\\.200\\.7"))] | length')
+	shows=$((shows + 1))
+	[ "${n:-0}" -ge 1 ] || misses=$((misses + 1))
+done
+wait $CHURN 2>/dev/null
+note "network show answered $shows times during the churn"
+check_int "network show during the churn: answered at least once" -ge 1 $shows
+check_eq "network show during the churn: the overlap in every answer" 0 $misses
 ip -n $P-host link del churn0
 # hostnatd has looked at the host after the churn when it answers a
 # request (its notifications are read before the control socket's)
