@@ -330,15 +330,6 @@ int dp_open(struct dp **dpp, const char *devprefix)
 	return dp_open_flows(dpp, devprefix, 0);
 }
 
-/**
- * dp_open_flows() - dp_open() with the fast path's maps sized for
- * @max_flows sessions (0: the programs' default, 262144)
- * @dpp:	the datapath, on success
- * @devprefix:	prefix of the TUN devices' names
- * @max_flows:	the engine's session table size
- *
- * Return: 0, -errno
- */
 /* what a full look at the host's sockets may cost per tick it waits:
  * DP_HOLD_BUDGET_US; HOSTNAT_HOLD_BUDGET_US (1 to 1000000) is for tests,
  * which need the waits on a machine whatever its speed */
@@ -355,6 +346,15 @@ static unsigned hold_budget(void)
 						      DP_HOLD_BUDGET_US;
 }
 
+/**
+ * dp_open_flows() - dp_open() with the fast path's maps sized for
+ * @max_flows sessions (0: the programs' default, 262144)
+ * @dpp:	the datapath, on success
+ * @devprefix:	prefix of the TUN devices' names
+ * @max_flows:	the engine's session table size
+ *
+ * Return: 0, -errno
+ */
 int dp_open_flows(struct dp **dpp, const char *devprefix, uint32_t max_flows)
 {
 	static const char *const suffix[DP_NDEV] = { "out", "in" };
@@ -1608,6 +1608,21 @@ struct host_ctx {
 	bool route;
 };
 
+/* nl_dump() into @ctx, asked again while what it lists changes under it
+ * (-EINTR), DP_DUMP_TRIES times in all, @ctx set back to @start (@size
+ * bytes) before each */
+static int dump_whole(struct dp *dp, int type, nl_dump_fn fn, void *ctx,
+		      const void *start, size_t size)
+{
+	int ret = -EINTR, tries;
+
+	for (tries = 0; tries < DP_DUMP_TRIES && ret == -EINTR; tries++) {
+		memcpy(ctx, start, size);
+		ret = nl_dump(&dp->nl, type, fn, ctx);
+	}
+	return ret;
+}
+
 static int host_cb(const struct nl_obj *o, void *ctx)
 {
 	struct host_ctx *h = ctx;
@@ -1647,18 +1662,14 @@ static int host_cb(const struct nl_obj *o, void *ctx)
  */
 int dp_host_addrs(struct dp *dp, struct dp_addr *out, unsigned max)
 {
-	struct host_ctx h = { dp, out, max, 0, false };
-	int ret = -EINTR, tries;
+	struct host_ctx h = { dp, out, max, 0, false }, start = h;
+	int ret = dump_whole(dp, RTM_GETADDR, host_cb, &h, &start, sizeof(h));
 
-	for (tries = 0; tries < DP_DUMP_TRIES && ret == -EINTR; tries++) {
-		h.n = 0;
-		h.route = false;
-		ret = nl_dump(&dp->nl, RTM_GETADDR, host_cb, &h);
-		if (ret)
-			continue;
-		h.route = true;
-		ret = nl_dump(&dp->nl, RTM_GETROUTE, host_cb, &h);
-	}
+	if (ret)
+		return ret;
+	h.route = true;
+	start = h;
+	ret = dump_whole(dp, RTM_GETROUTE, host_cb, &h, &start, sizeof(h));
 	return ret ? ret : (int)h.n;
 }
 
@@ -1695,13 +1706,10 @@ static int defroute_cb(const struct nl_obj *o, void *ctx)
  */
 int dp_default_uplink(struct dp *dp, char ifname[DP_IFNAMSIZ], uint32_t *addr)
 {
-	struct defroute d;
-	int ret = -EINTR, tries;
+	struct defroute d = { 0 }, start = { 0 };
+	int ret = dump_whole(dp, RTM_GETROUTE, defroute_cb, &d, &start,
+			     sizeof(d));
 
-	for (tries = 0; tries < DP_DUMP_TRIES && ret == -EINTR; tries++) {
-		memset(&d, 0, sizeof(d));
-		ret = nl_dump(&dp->nl, RTM_GETROUTE, defroute_cb, &d);
-	}
 	if (ret)
 		return ret;
 	if (!d.found || !if_indextoname(d.ifindex, ifname))
@@ -1734,20 +1742,6 @@ static int ifaddr_cb(const struct nl_obj *o, void *ctx)
 	return 0;
 }
 
-/* the host's addresses through ifaddr_cb(), asked again while the list
- * changes under the dump */
-static int ifaddr_dump(struct dp *dp, struct ifaddr_ctx *c)
-{
-	struct ifaddr_ctx start = *c;
-	int ret = -EINTR, tries;
-
-	for (tries = 0; tries < DP_DUMP_TRIES && ret == -EINTR; tries++) {
-		*c = start;
-		ret = nl_dump(&dp->nl, RTM_GETADDR, ifaddr_cb, c);
-	}
-	return ret;
-}
-
 /**
  * dp_if_addr() - the first IPv4 address of an interface
  * @dp:		datapath
@@ -1758,12 +1752,13 @@ static int ifaddr_dump(struct dp *dp, struct ifaddr_ctx *c)
  */
 int dp_if_addr(struct dp *dp, const char *ifname, uint32_t *addr)
 {
-	struct ifaddr_ctx c = { if_nametoindex(ifname), 0, false, false };
+	struct ifaddr_ctx c = { if_nametoindex(ifname), 0, false, false },
+			  start = c;
 	int ret;
 
 	if (!c.ifindex)
 		return -ENODEV;
-	ret = ifaddr_dump(dp, &c);
+	ret = dump_whole(dp, RTM_GETADDR, ifaddr_cb, &c, &start, sizeof(c));
 	if (ret)
 		return ret;
 	if (!c.found)
@@ -1782,8 +1777,9 @@ int dp_if_addr(struct dp *dp, const char *ifname, uint32_t *addr)
  */
 int dp_addr_if(struct dp *dp, uint32_t addr, char ifname[DP_IFNAMSIZ])
 {
-	struct ifaddr_ctx c = { 0, addr, false, true };
-	int ret = ifaddr_dump(dp, &c);
+	struct ifaddr_ctx c = { 0, addr, false, true }, start = c;
+	int ret = dump_whole(dp, RTM_GETADDR, ifaddr_cb, &c, &start,
+			     sizeof(c));
 
 	if (ret)
 		return ret;
